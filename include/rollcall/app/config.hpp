@@ -1,0 +1,48 @@
+#pragma once
+/// Command-line configuration of `rollcall serve`, parsed and validated up front so
+/// a bad flag ends the process with one clear line before anything starts.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rollcall/common/result.hpp"
+
+namespace rollcall::app {
+
+struct ServeConfig {
+  std::string listen = "0.0.0.0:8080";
+  std::string data_dir = "./rollcall-data";
+  unsigned shards = 0;                 ///< 0 until resolved: number of usable cores
+  bool demo = false;
+  std::string web_dir;                 ///< empty until resolved: the installed web app
+  std::uint32_t max_connections = 20000;  ///< per process, split evenly over shards
+  std::uint32_t header_timeout_ms = 10000;
+  std::uint32_t idle_timeout_ms = 60000;
+  std::uint32_t head_bytes_max = 16 * 1024;
+  std::uint64_t body_bytes_max = 1024 * 1024;
+  std::uint32_t shutdown_timeout_ms = 10000;
+  std::string log_level = "info";
+};
+
+/// What the command line asked for.
+struct Command {
+  enum class Kind { Serve, Help, Version };
+  Kind kind = Kind::Help;
+  std::string help_topic;  ///< "" for general help, "serve" for serve's
+  ServeConfig serve;
+};
+
+/// Parses argv (without the program name). Errors name the flag and what is wrong.
+Result<Command> parse_command_line(const std::vector<std::string>& args);
+
+/// Help texts printed by --help.
+std::string general_help();
+std::string serve_help();
+
+/// Number of cores this process may run on.
+unsigned usable_cores();
+/// The web app directory used when --web-dir is not given.
+std::string default_web_dir();
+
+}  // namespace rollcall::app

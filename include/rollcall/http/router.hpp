@@ -1,0 +1,73 @@
+#pragma once
+/// Routes requests to handlers by method and path. Patterns are literal segments
+/// and `{name}` parameters: `/api/v1/sessions/{id}/attendance/{student_id}`.
+/// Matching allocates nothing; a path that matches a pattern but not the method
+/// yields 405 with the pattern's `Allow` list (GET routes also answer HEAD).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rollcall/http/parser.hpp"
+
+namespace rollcall::http {
+
+class Exchange;
+
+/// A handler: a plain function plus a context pointer (no std::function, no allocation).
+struct Handler {
+  void (*fn)(void* context, Exchange& exchange) = nullptr;
+  void* context = nullptr;
+  explicit operator bool() const { return fn != nullptr; }
+};
+
+/// Path parameters captured by a match, in pattern order.
+struct RouteParams {
+  static constexpr std::size_t kMax = 4;
+  std::string_view values[kMax];
+  std::uint8_t count = 0;
+
+  std::string_view operator[](std::size_t i) const { return i < count ? values[i] : std::string_view{}; }
+  /// Parameter `i` as a positive 64-bit id; nullopt unless it is 1..2^63-1 in plain decimal.
+  std::optional<std::uint64_t> id(std::size_t i) const;
+};
+
+class Router {
+ public:
+  struct Match {
+    enum class Kind : std::uint8_t { Found, NotFound, MethodNotAllowed };
+    Kind kind = Kind::NotFound;
+    Handler handler;
+    RouteParams params;
+    std::string_view allow;  ///< for MethodNotAllowed: e.g. "GET, HEAD, POST"
+  };
+
+  /// Registers `handler` for `method_name` (e.g. "GET") on `pattern`. Patterns must
+  /// start with '/', and a (method, pattern) pair may be registered once.
+  void add(std::string_view method_name, std::string_view pattern, Handler handler);
+
+  /// Handler for requests whose path matches no pattern, any method (static files:
+  /// it answers 404/405 itself).
+  void set_fallback(Handler handler) { fallback_ = handler; }
+
+  Match match(std::string_view method_name, std::string_view path) const;
+
+ private:
+  struct Entry {
+    std::string method;
+    Handler handler;
+  };
+  struct Route {
+    std::vector<std::string> segments;  ///< "{}" marks a parameter
+    std::vector<Entry> entries;
+    std::string allow;
+  };
+  static bool match_segments(const Route& route, std::string_view path, RouteParams& params);
+
+  std::vector<Route> routes_;
+  Handler fallback_;
+};
+
+}  // namespace rollcall::http

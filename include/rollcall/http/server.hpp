@@ -1,0 +1,124 @@
+#pragma once
+/// HTTP/1.1 on a shard's connections: framing (keep-alive, pipelining, HTTP/1.0,
+/// Content-Length and chunked bodies), limits and timeouts, routing, and writing
+/// responses in order. One `Server` per shard; it keeps a small `Session` per
+/// connection slot, preallocated.
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rollcall/http/parser.hpp"
+#include "rollcall/http/response.hpp"
+#include "rollcall/http/router.hpp"
+#include "rollcall/metrics/metrics.hpp"
+#include "rollcall/net/handler.hpp"
+
+namespace rollcall::http {
+
+struct ServerConfig {
+  Limits limits;                            ///< head 16 KiB (431), target (414), body 1 MiB (413)
+  std::uint32_t header_timeout_ms = 10000;  ///< whole head within this (408); body: max silence
+  std::uint32_t idle_timeout_ms = 60000;    ///< keep-alive connection with no request
+  std::size_t backlog_bytes_max = 1024 * 1024;  ///< unsent output above which we stop reading
+};
+
+class Server;
+
+/// One request and the means to answer it. Handlers must answer exactly once
+/// before returning (deferred answers arrive with the attendance core).
+class Exchange {
+ public:
+  const RequestHead& request;
+  std::string_view body;
+  RouteParams params;
+
+  /// Sends a complete response. `content_type` may be empty (no body expected).
+  void respond(int status, std::string_view content_type, std::string_view body,
+               std::initializer_list<HeaderField> extra = {});
+  void respond_json(int status, std::string_view json, std::initializer_list<HeaderField> extra = {}) {
+    respond(status, "application/json", json, extra);
+  }
+  /// The API's JSON error: {"error":{"code":code,"message":message}}.
+  void respond_error(int status, std::string_view code, std::string_view message,
+                     std::initializer_list<HeaderField> extra = {});
+  /// A reusable per-shard buffer for building response bodies (cleared here).
+  std::string& scratch();
+
+  bool responded() const { return responded_; }
+  int status() const { return status_; }
+
+ private:
+  friend class Server;
+  Exchange(Server& server, net::Connection& connection, const RequestHead& head,
+           std::string_view body_bytes, const RouteParams& route_params)
+      : request(head), body(body_bytes), params(route_params), server_(server), connection_(connection) {}
+
+  Server& server_;
+  net::Connection& connection_;
+  bool responded_ = false;
+  int status_ = 0;
+};
+
+class Server final : public net::ConnectionHandler {
+ public:
+  Server(const ServerConfig& config, const Router& router, metrics::ShardMetrics& metrics,
+         std::uint32_t slots);
+
+  // net::ConnectionHandler
+  void on_open(net::Reactor& r, net::Connection& c) override;
+  void on_data(net::Reactor& r, net::Connection& c, char* data, std::size_t len) override;
+  void on_peer_closed(net::Reactor& r, net::Connection& c) override;
+  void on_drained(net::Reactor& r, net::Connection& c) override;
+  void on_deadline(net::Reactor& r, net::Connection& c) override;
+  void on_closed(net::Connection& c) override;
+  void on_shutdown(net::Reactor& r, net::Connection& c) override;
+
+ private:
+  friend class Exchange;
+
+  enum class Phase : std::uint8_t {
+    Idle,     ///< between requests (or before the first); idle timeout applies
+    Head,     ///< some bytes of a request head arrived; header timeout applies
+    Body,     ///< head complete, body incomplete; silence timeout applies
+    Closing,  ///< a final answer is queued; input is ignored
+  };
+
+  struct Session {
+    Phase phase = Phase::Idle;
+    bool paused = false;            ///< output backlog over the limit: not parsing
+    bool close_when_idle = false;   ///< shutdown asked us to close after this request
+    bool continue_sent = false;     ///< `100 Continue` already written for this request
+    std::uint32_t scanned = 0;      ///< head bytes already searched for a line end
+    ChunkedDecoder decoder{Limits{}.body_bytes_max};
+  };
+
+  /// Parses and answers as many complete requests as `buf` holds. `owned` says
+  /// whether `buf` is `c.in` (else a receive buffer whose leftover must be copied).
+  void process(net::Reactor& r, net::Connection& c, char* buf, std::size_t len, bool owned);
+  /// Handles the head at `p` (length `n`). Returns bytes consumed (0: need more).
+  std::size_t handle_one(net::Reactor& r, net::Connection& c, Session& s, char* p, std::size_t n);
+  void dispatch(net::Reactor& r, net::Connection& c, const RequestHead& head, std::string_view body);
+  void fail(net::Reactor& r, net::Connection& c, int status, std::string_view code, std::string_view message);
+  void finish_request(net::Reactor& r, net::Connection& c, Session& s, bool keep_alive);
+  void arm_idle(net::Reactor& r, net::Connection& c);
+  std::string_view date();
+
+  ServerConfig config_;
+  const Router& router_;
+  metrics::ShardMetrics& metrics_;
+  std::vector<Session> sessions_;
+  RequestHead head_;        ///< scratch for the request being parsed (one at a time)
+  std::string scratch_;     ///< body-building buffer handed to handlers
+  std::string error_body_;  ///< body-building buffer for our own error answers
+  bool draining_ = false;
+  std::int64_t date_second_ = -1;
+  char date_[32] = {};
+  // Set by Exchange::respond: whether the request being dispatched may keep the
+  // connection open (request said so, status allows it, not draining).
+  bool dispatch_keep_alive_ = true;
+};
+
+}  // namespace rollcall::http

@@ -1,0 +1,57 @@
+#pragma once
+/// A provided-buffer ring (IORING_REGISTER_PBUF_RING) for multishot recv.
+///
+/// liburing 2.3 (Debian 12) lacks io_uring_setup_buf_ring, so this maps the ring
+/// memory itself and registers it. The kernel picks a free buffer for each recv
+/// completion and reports its id in the CQE flags; the loop copies or parses the
+/// bytes and hands the buffer back with `recycle`. When all buffers are out, recv
+/// completes with -ENOBUFS and the connection re-arms once buffers come back.
+
+#include <liburing.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace rollcall::io {
+
+class BufRing {
+ public:
+  BufRing() = default;
+  ~BufRing();
+  BufRing(const BufRing&) = delete;
+  BufRing& operator=(const BufRing&) = delete;
+
+  /// Maps `count` (a power of two, <= 32768) buffers of `buffer_bytes` each and
+  /// registers them as group `group_id` on `ring`. Returns 0 or a negative errno.
+  int init(io_uring* ring, std::uint16_t group_id, unsigned count, unsigned buffer_bytes);
+
+  std::uint16_t group_id() const { return group_id_; }
+  unsigned buffer_bytes() const { return buffer_bytes_; }
+  unsigned count() const { return count_; }
+
+  /// Start of buffer `buffer_id`.
+  char* buffer(std::uint16_t buffer_id) const {
+    return buffers_ + static_cast<std::size_t>(buffer_id) * buffer_bytes_;
+  }
+
+  /// Returns buffer `buffer_id` to the kernel.
+  void recycle(std::uint16_t buffer_id);
+
+  /// Buffer id carried by a recv CQE (valid when IORING_CQE_F_BUFFER is set).
+  static std::uint16_t buffer_id_of(std::uint32_t cqe_flags) {
+    return static_cast<std::uint16_t>(cqe_flags >> IORING_CQE_BUFFER_SHIFT);
+  }
+
+ private:
+  io_uring* ring_ = nullptr;
+  io_uring_buf_ring* br_ = nullptr;
+  char* buffers_ = nullptr;
+  std::size_t ring_map_bytes_ = 0;
+  std::size_t buffers_map_bytes_ = 0;
+  unsigned count_ = 0;
+  unsigned buffer_bytes_ = 0;
+  std::uint16_t group_id_ = 0;
+  int mask_ = 0;
+};
+
+}  // namespace rollcall::io

@@ -1,0 +1,93 @@
+#pragma once
+/// Per-shard metrics: counters, gauges and histograms written only by their shard's
+/// thread (a relaxed load + store, no locked instruction) and read by whichever
+/// shard renders /metrics, which sums all shards at scrape time. No locks anywhere.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rollcall::metrics {
+
+/// Monotonic counter with a single writer.
+class Counter {
+ public:
+  void inc(std::uint64_t n = 1) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  std::uint64_t get() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint64_t> v_{0};
+};
+
+/// Signed gauge with a single writer.
+class Gauge {
+ public:
+  void add(std::int64_t n) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void set(std::int64_t n) { v_.store(n, std::memory_order_relaxed); }
+  std::int64_t get() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::int64_t> v_{0};
+};
+
+/// Latency histogram with fixed bucket bounds (seconds, Prometheus style);
+/// observations in nanoseconds.
+class LatencyHistogram {
+ public:
+  static constexpr std::array<std::uint64_t, 16> kBoundsNs = {
+      50'000,     100'000,     250'000,     500'000,     1'000'000,   2'500'000,
+      5'000'000,  10'000'000,  25'000'000,  50'000'000,  100'000'000, 250'000'000,
+      500'000'000, 1'000'000'000, 2'500'000'000, 10'000'000'000};
+
+  void observe_ns(std::uint64_t ns) {
+    std::size_t i = 0;
+    while (i < kBoundsNs.size() && ns > kBoundsNs[i]) ++i;
+    buckets_[i].inc();  // buckets_[kBoundsNs.size()] is +Inf
+    sum_ns_.inc(ns);
+  }
+  std::uint64_t bucket(std::size_t i) const { return buckets_[i].get(); }
+  std::uint64_t sum_ns() const { return sum_ns_.get(); }
+
+ private:
+  std::array<Counter, kBoundsNs.size() + 1> buckets_{};
+  Counter sum_ns_;
+};
+
+/// Everything one shard counts. Field names match the exported names.
+struct alignas(64) ShardMetrics {
+  Gauge connections_open;
+  Counter connections_accepted;
+  Counter connections_refused_capacity;   ///< over --max-connections: closed at once
+  Counter accept_errors;                  ///< accept failed (EMFILE, ENFILE, ENOMEM...)
+  Counter connections_closed;
+  Counter http_requests_by_class[6];      ///< index = status / 100 (1..5)
+  LatencyHistogram http_request_duration; ///< head parsed -> response queued
+  Counter http_timeouts_header;           ///< 408: headers (or body) too slow
+  Counter http_timeouts_idle;             ///< keep-alive connection idle too long
+  Counter loop_turns;
+  Counter sqes_submitted;
+  Counter cqes_reaped;
+  Counter stale_completions;              ///< CQE for a reused slot (generation mismatch)
+  Counter bytes_received;
+  Counter bytes_sent;
+  Counter recv_buffers_exhausted;         ///< multishot recv ended with -ENOBUFS
+  Counter backlog_overflows;              ///< connections closed over the output backlog limit
+  Counter messages_sent;                  ///< cross-shard messages posted
+  Counter messages_received;              ///< cross-shard messages handled
+  Counter mailbox_full;                   ///< posts that found the SPSC queue full
+};
+
+/// Renders Prometheus text format 0.0.4 for all shards plus process figures.
+class Exposition {
+ public:
+  explicit Exposition(std::vector<const ShardMetrics*> shards) : shards_(std::move(shards)) {}
+  /// Appends the full exposition to `out`. Safe to call from any shard's thread.
+  void render(std::string& out) const;
+
+ private:
+  std::vector<const ShardMetrics*> shards_;
+};
+
+}  // namespace rollcall::metrics

@@ -1,0 +1,144 @@
+#pragma once
+/// One shard: a thread pinned to a core with its own io_uring ring, listener,
+/// provided-buffer ring, connection slots, timer wheel and metrics. Shards share
+/// nothing mutable except the SPSC mailboxes between them (see runtime.hpp).
+///
+/// Loop turn (one submit per turn):
+///   1. drain incoming mailboxes, run due pollers
+///   2. move overflowed posts into their queues; send wake-ups (MSG_RING)
+///   3. re-arm starved receives; queue sends for every connection flushed this turn
+///   4. submit everything and wait for at least one completion (unless work is pending)
+///   5. reap all ready completions in one batch and dispatch them by op
+
+#include <sys/signalfd.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <vector>
+
+#include "rollcall/io/buf_ring.hpp"
+#include "rollcall/io/ring.hpp"
+#include "rollcall/metrics/metrics.hpp"
+#include "rollcall/net/connection.hpp"
+#include "rollcall/net/handler.hpp"
+#include "rollcall/net/timer_wheel.hpp"
+#include "rollcall/shard/message.hpp"
+
+namespace rollcall::shard {
+
+class Runtime;
+
+struct ShardConfig {
+  std::uint32_t max_connections = 10000;    ///< connection slots of this shard
+  unsigned sq_entries = 4096;
+  unsigned cq_entries = 16384;
+  unsigned recv_buffers = 2048;             ///< provided buffers (power of two)
+  unsigned recv_buffer_bytes = 4096;
+  std::uint32_t tick_ms = 100;              ///< timer wheel resolution
+  std::uint32_t linger_ms = 2000;           ///< graceful close: wait this long for the peer's FIN
+  std::uint32_t shutdown_timeout_ms = 10000;///< on SIGTERM: force-close what is left after this
+  std::size_t in_bytes_max = 2 * 1024 * 1024;  ///< unconsumed input per connection before abort
+  std::size_t overflow_messages_max = 1 << 16; ///< per destination, beyond the SPSC queue
+  bool pin_to_core = true;
+  int listen_fd = -1;                       ///< -1: this shard accepts nothing (tests)
+  int signal_fd = -1;                       ///< read by this shard when >= 0 (shard 0)
+};
+
+class Shard final : public net::Reactor {
+ public:
+  /// Called once per loop turn on the shard's thread; returns true if it did work
+  /// (the loop then polls instead of sleeping).
+  using Poller = std::function<bool(Shard&)>;
+
+  Shard(Runtime& runtime, unsigned id, const ShardConfig& config, net::ConnectionHandler* handler);
+  ~Shard();
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  /// Sets up the ring and buffers on the calling thread. Returns 0 or -errno.
+  int init();
+  /// Runs the loop until the runtime has stopped and every shard has drained.
+  void run();
+
+  unsigned id() const { return id_; }
+  Runtime& runtime() { return runtime_; }
+  metrics::ShardMetrics& metrics() { return metrics_; }
+  const metrics::ShardMetrics& metrics() const { return metrics_; }
+  std::string_view ring_mode() const { return ring_.mode(); }
+  int ring_fd() const { return ring_.fd(); }
+  net::ConnectionTable& connections() { return connections_; }
+
+  /// Posts `message` to shard `to` (this shard included). FIFO per (from, to) pair.
+  /// Returns false only if the queue and this shard's bounded overflow are full.
+  /// Must be called on this shard's thread.
+  bool post(unsigned to, Message message);
+
+  /// Sets the protocol handler (before `run`).
+  void set_handler(net::ConnectionHandler* handler) { handler_ = handler; }
+  /// Adds a poller (before `run`).
+  void add_poller(Poller poller) { pollers_.push_back(std::move(poller)); }
+
+  /// Stop accepting and ask every connection to finish (runs on this shard).
+  void begin_stop();
+
+  // net::Reactor
+  void flush(net::Connection& c) override;
+  void close(net::Connection& c, net::CloseMode mode) override;
+  void set_deadline(net::Connection& c, std::uint64_t deadline_ms) override;
+  void clear_deadline(net::Connection& c) override;
+  void set_receiving(net::Connection& c, bool receiving) override;
+  std::uint64_t now_ms() const override { return now_ms_; }
+
+ private:
+  void arm_accept();
+  void arm_recv(net::Connection& c);
+  void arm_tick();
+  void arm_signal_read();
+  void dispatch(const io_uring_cqe& cqe);
+  void on_accept(const io_uring_cqe& cqe);
+  void on_recv(const io_uring_cqe& cqe);
+  void on_send(const io_uring_cqe& cqe);
+  void on_tick();
+  void on_signal(const io_uring_cqe& cqe);
+  void on_deadline(std::uint32_t index);
+  void start_linger(net::Connection& c);
+  void abort_connection(net::Connection& c);
+  void maybe_release(net::Connection& c);
+  bool drain_mailboxes();
+  void flush_overflow();
+  void send_wakes();
+  void flush_sends();
+  bool run_pollers();
+  void check_drained();
+
+  Runtime& runtime_;
+  const unsigned id_;
+  ShardConfig config_;
+  net::ConnectionHandler* handler_;
+  io::Ring ring_;
+  io::BufRing buffers_;
+  net::ConnectionTable connections_;
+  net::TimerWheel wheel_;
+  metrics::ShardMetrics metrics_;
+
+  std::uint64_t now_ms_ = 0;
+  __kernel_timespec tick_ts_{};
+  signalfd_siginfo siginfo_{};
+  std::vector<std::uint32_t> flush_list_;     ///< connections with output queued this turn
+  std::vector<std::uint32_t> starved_;        ///< connections whose recv hit -ENOBUFS
+  std::vector<std::uint8_t> lingering_;       ///< per slot: in graceful-close linger
+  std::vector<std::uint8_t> close_after_send_;///< per slot: graceful close once drained
+  std::vector<std::deque<Message>> overflow_; ///< per destination, FIFO behind the queue
+  std::vector<std::uint8_t> wake_needed_;     ///< per destination, posted this turn
+  std::vector<Poller> pollers_;
+  bool accept_armed_ = false;
+  bool accept_rearm_on_tick_ = false;
+  bool stopping_ = false;
+  bool drained_reported_ = false;
+  std::uint64_t stop_deadline_ms_ = 0;
+  std::uint64_t last_refusal_log_ms_ = 0;
+  std::uint64_t refusals_since_log_ = 0;
+};
+
+}  // namespace rollcall::shard

@@ -1,0 +1,208 @@
+#include "rollcall/app/config.hpp"
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <filesystem>
+#include <string_view>
+
+#include "rollcall_build_config.h"
+
+namespace rollcall::app {
+
+namespace {
+
+template <typename T>
+Result<T> parse_number(std::string_view flag, std::string_view text, T min, T max) {
+  T value{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    return Error{"invalid value '" + std::string(text) + "' for " + std::string(flag) + ": expected an integer from " +
+                 std::to_string(min) + " to " + std::to_string(max)};
+  }
+  return value;
+}
+
+Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t start) {
+  Command cmd;
+  cmd.kind = Command::Kind::Serve;
+  ServeConfig& c = cmd.serve;
+  for (std::size_t i = start; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    std::string_view value;
+    bool has_inline_value = false;
+    if (arg.rfind("--", 0) == 0) {
+      const auto eq = arg.find('=');
+      if (eq != std::string_view::npos) {
+        value = arg.substr(eq + 1);
+        arg = arg.substr(0, eq);
+        has_inline_value = true;
+      }
+    }
+    auto take_value = [&](std::string_view flag) -> Result<std::string> {
+      if (has_inline_value) return std::string(value);
+      if (i + 1 >= args.size()) return Error{"missing value for " + std::string(flag)};
+      return args[++i];
+    };
+    auto no_value = [&](std::string_view flag) -> Status {
+      if (has_inline_value) return Error{std::string(flag) + " takes no value"};
+      return Ok{};
+    };
+
+    if (arg == "--help" || arg == "-h") {
+      cmd.kind = Command::Kind::Help;
+      cmd.help_topic = "serve";
+      return cmd;
+    }
+    if (arg == "--demo") {
+      if (Status s = no_value(arg); !s) return Error{s.error()};
+      c.demo = true;
+      continue;
+    }
+    Result<std::string> v = Error{""};
+    if (arg == "--listen" || arg == "--data-dir" || arg == "--web-dir" || arg == "--shards" ||
+        arg == "--max-connections" || arg == "--header-timeout-ms" || arg == "--idle-timeout-ms" ||
+        arg == "--max-header-bytes" || arg == "--max-body-bytes" || arg == "--shutdown-timeout-ms" ||
+        arg == "--log-level") {
+      v = take_value(arg);
+      if (!v) return Error{v.error()};
+    } else {
+      return Error{"unknown option '" + std::string(args[i]) + "' for 'rollcall serve' (see rollcall serve --help)"};
+    }
+    const std::string& text = *v;
+    if (arg == "--listen") {
+      c.listen = text;
+    } else if (arg == "--data-dir") {
+      if (text.empty()) return Error{"--data-dir must not be empty"};
+      c.data_dir = text;
+    } else if (arg == "--web-dir") {
+      if (text.empty()) return Error{"--web-dir must not be empty"};
+      c.web_dir = text;
+    } else if (arg == "--shards") {
+      auto n = parse_number<unsigned>(arg, text, 1, 256);
+      if (!n) return Error{n.error()};
+      c.shards = *n;
+    } else if (arg == "--max-connections") {
+      auto n = parse_number<std::uint32_t>(arg, text, 1, 1'000'000);
+      if (!n) return Error{n.error()};
+      c.max_connections = *n;
+    } else if (arg == "--header-timeout-ms") {
+      auto n = parse_number<std::uint32_t>(arg, text, 100, 3'600'000);
+      if (!n) return Error{n.error()};
+      c.header_timeout_ms = *n;
+    } else if (arg == "--idle-timeout-ms") {
+      auto n = parse_number<std::uint32_t>(arg, text, 100, 86'400'000);
+      if (!n) return Error{n.error()};
+      c.idle_timeout_ms = *n;
+    } else if (arg == "--max-header-bytes") {
+      auto n = parse_number<std::uint32_t>(arg, text, 1024, 1024 * 1024);
+      if (!n) return Error{n.error()};
+      c.head_bytes_max = *n;
+    } else if (arg == "--max-body-bytes") {
+      auto n = parse_number<std::uint64_t>(arg, text, 0, 64ull * 1024 * 1024);
+      if (!n) return Error{n.error()};
+      c.body_bytes_max = *n;
+    } else if (arg == "--shutdown-timeout-ms") {
+      auto n = parse_number<std::uint32_t>(arg, text, 0, 3'600'000);
+      if (!n) return Error{n.error()};
+      c.shutdown_timeout_ms = *n;
+    } else if (arg == "--log-level") {
+      if (text != "debug" && text != "info" && text != "warn" && text != "error") {
+        return Error{"invalid value '" + text + "' for --log-level: expected debug, info, warn or error"};
+      }
+      c.log_level = text;
+    }
+  }
+  if (c.shards == 0) c.shards = usable_cores();
+  if (c.web_dir.empty()) c.web_dir = default_web_dir();
+  if (c.max_connections < c.shards) {
+    return Error{"--max-connections (" + std::to_string(c.max_connections) + ") must be at least --shards (" +
+                 std::to_string(c.shards) + ")"};
+  }
+  return cmd;
+}
+
+}  // namespace
+
+Result<Command> parse_command_line(const std::vector<std::string>& args) {
+  Command cmd;
+  if (args.empty()) return Error{"no command given (see rollcall --help)"};
+  const std::string& first = args[0];
+  if (first == "--help" || first == "-h" || first == "help") {
+    cmd.kind = Command::Kind::Help;
+    if (args.size() > 1 && args[1] == "serve") cmd.help_topic = "serve";
+    return cmd;
+  }
+  if (first == "--version" || first == "-V" || first == "version") {
+    cmd.kind = Command::Kind::Version;
+    return cmd;
+  }
+  if (first == "serve") return parse_serve(args, 1);
+  return Error{"unknown command '" + first + "' (see rollcall --help)"};
+}
+
+std::string general_help() {
+  return "rollcall " ROLLCALL_VERSION " - real-time attendance server\n"
+         "\n"
+         "Usage:\n"
+         "  rollcall serve [options]     run the server (rollcall serve --help for options)\n"
+         "  rollcall --help              show this help\n"
+         "  rollcall --version           print the version\n";
+}
+
+std::string serve_help() {
+  return "Usage: rollcall serve [options]\n"
+         "\n"
+         "Runs the attendance server: one shard thread per core, each with its own\n"
+         "io_uring ring and SO_REUSEPORT listener. Prints 'rollcall listening on\n"
+         "http://HOST:PORT' on stdout once it accepts connections; logs JSON lines on\n"
+         "stderr. SIGTERM or SIGINT: stop accepting, finish requests, exit 0.\n"
+         "\n"
+         "Options:\n"
+         "  --listen HOST:PORT        address to listen on (default 0.0.0.0:8080; port 0\n"
+         "                            picks a free port)\n"
+         "  --data-dir DIR            data directory, created if missing and locked against\n"
+         "                            a second server (default ./rollcall-data)\n"
+         "  --shards N                shard threads, 1..256 (default: number of cores)\n"
+         "  --web-dir DIR             web app files served outside /api, /ws, /metrics\n"
+         "                            (default: the installed web app); loaded at start\n"
+         "  --demo                    seed the demo district into an empty data directory.\n"
+         "                            Not yet implemented: accepted, and logged as such\n"
+         "  --max-connections N       open connections per process, split over shards;\n"
+         "                            more are closed at once and counted (default 20000)\n"
+         "  --header-timeout-ms N     request line and headers must arrive within this;\n"
+         "                            also the longest silence inside a body (default 10000)\n"
+         "  --idle-timeout-ms N       close keep-alive connections idle this long\n"
+         "                            (default 60000)\n"
+         "  --max-header-bytes N      request line + headers limit, 431 above (default 16384)\n"
+         "  --max-body-bytes N        request body limit, 413 above (default 1048576)\n"
+         "  --shutdown-timeout-ms N   on SIGTERM, force-close connections still open after\n"
+         "                            this (default 10000)\n"
+         "  --log-level LEVEL         debug, info, warn or error (default info)\n"
+         "  -h, --help                show this help\n";
+}
+
+unsigned usable_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return static_cast<unsigned>(n);
+  }
+  const long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<unsigned>(n) : 1u;
+}
+
+std::string default_web_dir() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path installed = exe.parent_path().parent_path() / "share" / "rollcall" / "web";
+    if (fs::is_directory(installed, ec)) return installed.string();
+  }
+  return ROLLCALL_SOURCE_WEB_DIR;
+}
+
+}  // namespace rollcall::app

@@ -1,0 +1,33 @@
+// rollcall's entry point: parse the command line and run the command.
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "rollcall/app/config.hpp"
+#include "rollcall/app/serve.hpp"
+#include "rollcall_build_config.h"
+
+int main(int argc, char** argv) {
+  using rollcall::app::Command;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto cmd = rollcall::app::parse_command_line(args);
+  if (!cmd) {
+    std::fprintf(stderr, "rollcall: %s\n", cmd.error().c_str());
+    return 2;
+  }
+  switch (cmd->kind) {
+    case Command::Kind::Help: {
+      const std::string text = cmd->help_topic == "serve" ? rollcall::app::serve_help()
+                                                          : rollcall::app::general_help();
+      std::fputs(text.c_str(), stdout);
+      return 0;
+    }
+    case Command::Kind::Version:
+      std::printf("rollcall %s\n", ROLLCALL_VERSION);
+      return 0;
+    case Command::Kind::Serve:
+      return rollcall::app::run_serve(cmd->serve);
+  }
+  return 2;
+}

@@ -1,0 +1,132 @@
+#include "rollcall/app/serve.hpp"
+
+#include <sodium.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include "rollcall/app/data_dir.hpp"
+#include "rollcall/app/ops_routes.hpp"
+#include "rollcall/common/log.hpp"
+#include "rollcall/http/server.hpp"
+#include "rollcall/http/static_files.hpp"
+#include "rollcall/net/listener.hpp"
+#include "rollcall/shard/runtime.hpp"
+#include "rollcall_build_config.h"
+
+namespace rollcall::app {
+
+namespace {
+
+int refuse(const std::string& why) {
+  std::fprintf(stderr, "rollcall: %s\n", why.c_str());
+  return 1;
+}
+
+log::Level level_of(const std::string& name) {
+  if (name == "debug") return log::Level::Debug;
+  if (name == "warn") return log::Level::Warn;
+  if (name == "error") return log::Level::Error;
+  return log::Level::Info;
+}
+
+// Raises the open-files soft limit to the hard limit; returns the soft limit in force.
+rlim_t raise_open_files_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 0;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  return lim.rlim_cur;
+}
+
+}  // namespace
+
+int run_serve(const ServeConfig& config) {
+  log::set_min_level(level_of(config.log_level));
+  if (sodium_init() < 0) return refuse("libsodium failed to initialise");
+
+  Result<net::ListenAddress> address = net::parse_listen_address(config.listen);
+  if (!address) return refuse(address.error());
+
+  Result<DataDir> data_dir = DataDir::open(config.data_dir);
+  if (!data_dir) return refuse(data_dir.error());
+
+  Result<http::StaticFiles> files = http::StaticFiles::load(config.web_dir, {});
+  if (!files) return refuse(files.error());
+
+  const rlim_t open_files = raise_open_files_limit();
+  if (open_files != RLIM_INFINITY && open_files < config.max_connections + 64) {
+    log::warn("open_files_limit_low", {{"limit", static_cast<unsigned long long>(open_files)},
+                                       {"max_connections", config.max_connections},
+                                       {"effect", "accepts beyond the limit fail and are counted"}});
+  }
+
+  // SIGTERM/SIGINT are read by shard 0 from a signalfd; every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  const int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC);
+  if (signal_fd < 0) return refuse("cannot create signalfd");
+
+  Result<std::vector<int>> listeners = net::open_listeners(*address, config.shards, 4096);
+  if (!listeners) return refuse(listeners.error());
+
+  shard::Runtime::Options options;
+  options.shard_count = config.shards;
+  options.listen_fds = *listeners;
+  options.signal_fd = signal_fd;
+  options.shard.max_connections = (config.max_connections + config.shards - 1) / config.shards;
+  options.shard.shutdown_timeout_ms = config.shutdown_timeout_ms;
+  shard::Runtime runtime(std::move(options));
+
+  http::ServerConfig http_config;
+  http_config.header_timeout_ms = config.header_timeout_ms;
+  http_config.idle_timeout_ms = config.idle_timeout_ms;
+  http_config.limits.head_bytes_max = config.head_bytes_max;
+  http_config.limits.body_bytes_max = config.body_bytes_max;
+
+  const metrics::Exposition exposition(runtime.all_metrics());
+  OpsContext ops{&runtime, &exposition, &files.value()};
+  http::Router router;
+  add_ops_routes(router, ops);
+
+  std::vector<std::unique_ptr<http::Server>> servers;
+  for (unsigned i = 0; i < config.shards; ++i) {
+    shard::Shard& s = runtime.shard(i);
+    servers.push_back(std::make_unique<http::Server>(http_config, router, s.metrics(),
+                                                     s.connections().capacity()));
+  }
+  Status started = runtime.start([&servers](shard::Shard& s) { return servers[s.id()].get(); });
+  if (!started) return refuse(started.error());
+
+  const std::string where = net::format_host_port(*address);
+  log::info("started", {{"version", ROLLCALL_VERSION}, {"shards", config.shards},
+                        {"ring_mode", runtime.shard(0).ring_mode()},
+                        {"max_connections", config.max_connections},
+                        {"data_dir", data_dir->path()}, {"web_dir", config.web_dir},
+                        {"web_files", static_cast<unsigned long>(files->file_count())}});
+  if (config.demo) {
+    log::warn("demo_not_available", {{"reason", "the demo district arrives with the attendance core"}});
+  }
+  std::printf("rollcall listening on http://%s\n", where.c_str());
+  std::fflush(stdout);
+  log::info("listening", {{"address", where}});
+
+  runtime.join();
+  ::close(signal_fd);
+  log::info("stopped", {});
+  return 0;
+}
+
+}  // namespace rollcall::app

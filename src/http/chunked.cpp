@@ -1,0 +1,208 @@
+// Resumable, in-place decoder for chunked request bodies (RFC 9112 §7.1).
+//
+//   chunked-body = *chunk last-chunk trailer-section CRLF
+//   chunk        = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
+//   chunk-ext    = *( ";" token [ "=" ( token / quoted-string ) ] )
+//
+// Strict like llhttp: no whitespace anywhere in a chunk-size line. The state machine
+// takes one byte at a time except for chunk data, which is moved in bulk.
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "rollcall/http/parser.hpp"
+
+namespace rollcall::http {
+namespace {
+
+// Bounds the work an attacker can make us do per decoded byte.
+constexpr std::size_t kChunkLineBytesMax = 4096;  // chunk size + extensions
+constexpr std::size_t kTrailerBytesMax = 16 * 1024;
+
+enum : std::uint8_t {
+  kTchar = 1,   // RFC 9110 token character
+  kValue = 2,   // field-value byte: HTAB, SP, VCHAR, obs-text
+  kQdtext = 4,  // quoted-string byte other than '"' and '\\'
+  kHex = 8,
+};
+
+constexpr std::array<std::uint8_t, 256> make_classes() {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    bool tchar = alnum;
+    for (char s : std::string_view("!#$%&'*+-.^_`|~")) tchar = tchar || c == s;
+    const bool value = c == '\t' || c == ' ' || (c >= 0x21 && c != 0x7F);
+    std::uint8_t bits = 0;
+    if (tchar) bits |= kTchar;
+    if (value) bits |= kValue;
+    if (value && c != '"' && c != '\\') bits |= kQdtext;
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) bits |= kHex;
+    t[static_cast<std::size_t>(c)] = bits;
+  }
+  return t;
+}
+constexpr auto kClass = make_classes();
+
+inline bool has(unsigned char c, std::uint8_t cls) { return (kClass[c] & cls) != 0; }
+
+inline unsigned hex_value(unsigned char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
+
+}  // namespace
+
+bool ChunkedDecoder::fail(ParseError error) {
+  error_ = error;
+  return false;
+}
+
+ChunkedDecoder::Status ChunkedDecoder::feed(char* raw, std::size_t raw_len) {
+  if (error_ != ParseError::None) return Status::Error;
+  std::size_t pos = raw_pos_;
+  while (pos < raw_len && state_ != State::Done) {
+    if (state_ == State::Data) {
+      // Decoded bytes trail raw ones (each consumed one raw byte), so the move is safe.
+      const auto n =
+          static_cast<std::size_t>(std::min<std::uint64_t>(chunk_remaining_, raw_len - pos));
+      if (decoded_ != pos) std::memmove(raw + decoded_, raw + pos, n);
+      decoded_ += n;
+      pos += n;
+      chunk_remaining_ -= n;
+      if (chunk_remaining_ == 0) state_ = State::DataCr;
+      continue;
+    }
+    if (!step(static_cast<unsigned char>(raw[pos]))) {
+      raw_pos_ = pos;
+      return Status::Error;
+    }
+    ++pos;
+  }
+  raw_pos_ = pos;
+  return state_ == State::Done ? Status::Done : Status::NeedMore;
+}
+
+// Consumes one byte outside chunk data. Returns false (with error_ set) to stop.
+bool ChunkedDecoder::step(unsigned char c) {
+  if (state_ <= State::SizeLf && ++line_bytes_ > kChunkLineBytesMax) {
+    return fail(ParseError::BadChunk);
+  }
+  if (state_ >= State::TrailerStart && ++trailer_bytes_ > kTrailerBytesMax) {
+    return fail(ParseError::HeadTooLarge);
+  }
+  switch (state_) {
+    case State::Size:  // first hex digit; an empty size line is a missing last-chunk
+      if (!has(c, kHex)) return fail(ParseError::BadChunk);
+      chunk_remaining_ = hex_value(c);
+      state_ = State::SizeDigits;
+      return true;
+    case State::SizeDigits:
+      if (has(c, kHex)) {
+        if (chunk_remaining_ >> 60 != 0) return fail(ParseError::BadChunk);  // overflow
+        chunk_remaining_ = chunk_remaining_ << 4 | hex_value(c);
+        return true;
+      }
+      if (chunk_remaining_ > body_bytes_max_ - decoded_) return fail(ParseError::BodyTooLarge);
+      if (c == ';') {
+        state_ = State::Ext;
+      } else if (c == '\r') {
+        state_ = State::SizeLf;
+      } else {
+        return fail(ParseError::BadChunk);
+      }
+      return true;
+    case State::Ext:  // after ';': an extension name must follow
+      if (!has(c, kTchar)) return fail(ParseError::BadChunk);
+      state_ = State::ExtName;
+      return true;
+    case State::ExtName:
+    case State::ExtToken:
+      if (has(c, kTchar)) return true;
+      if (c == '=' && state_ == State::ExtName) {
+        state_ = State::ExtValue;
+        return true;
+      }
+      break;  // ';' or CR, handled below
+    case State::ExtValue:
+      if (c == '"') {
+        state_ = State::ExtQuoted;
+      } else if (has(c, kTchar)) {
+        state_ = State::ExtToken;
+      } else {
+        return fail(ParseError::BadChunk);
+      }
+      return true;
+    case State::ExtQuoted:  // an unterminated quote reaching CR fails here
+      if (c == '"') {
+        state_ = State::ExtQuotedEnd;
+      } else if (c == '\\') {
+        state_ = State::ExtQuotedEscape;
+      } else if (!has(c, kQdtext)) {
+        return fail(ParseError::BadChunk);
+      }
+      return true;
+    case State::ExtQuotedEscape:  // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
+      if (!has(c, kValue)) return fail(ParseError::BadChunk);
+      state_ = State::ExtQuoted;
+      return true;
+    case State::ExtQuotedEnd:
+      break;  // ';' or CR, handled below
+    case State::SizeLf:
+      if (c != '\n') return fail(ParseError::BadChunk);
+      line_bytes_ = 0;
+      state_ = chunk_remaining_ == 0 ? State::TrailerStart : State::Data;
+      return true;
+    case State::Data:  // handled in bulk by feed()
+      return true;
+    case State::DataCr:
+      if (c != '\r') return fail(ParseError::BadChunk);
+      state_ = State::DataLf;
+      return true;
+    case State::DataLf:
+      if (c != '\n') return fail(ParseError::BadChunk);
+      state_ = State::Size;
+      return true;
+    case State::TrailerStart:  // a trailer field, or the CRLF that ends the body
+      if (c == '\r') {
+        state_ = State::FinalLf;
+      } else if (has(c, kTchar)) {
+        state_ = State::TrailerName;
+      } else {
+        return fail(ParseError::BadHeader);
+      }
+      return true;
+    case State::TrailerName:
+      if (c == ':') {
+        state_ = State::TrailerValue;
+      } else if (!has(c, kTchar)) {
+        return fail(ParseError::BadHeader);
+      }
+      return true;
+    case State::TrailerValue:
+      if (c == '\r') {
+        state_ = State::TrailerLf;
+      } else if (!has(c, kValue)) {
+        return fail(ParseError::BadHeader);
+      }
+      return true;
+    case State::TrailerLf:
+      if (c != '\n') return fail(ParseError::BadHeader);
+      state_ = State::TrailerStart;
+      return true;
+    case State::FinalLf:
+      if (c != '\n') return fail(ParseError::BadChunk);
+      state_ = State::Done;
+      return true;
+    case State::Done:
+      return true;
+  }
+  // End of an extension name, token value or quoted value.
+  if (c == ';') {
+    state_ = State::Ext;
+  } else if (c == '\r') {
+    state_ = State::SizeLf;
+  } else {
+    return fail(ParseError::BadChunk);
+  }
+  return true;
+}
+
+}  // namespace rollcall::http

@@ -1,0 +1,124 @@
+#include "rollcall/http/router.hpp"
+
+#include "rollcall/common/assert.hpp"
+
+namespace rollcall::http {
+
+std::optional<std::uint64_t> RouteParams::id(std::size_t i) const {
+  const std::string_view v = (*this)[i];
+  if (v.empty() || v.size() > 19 || v[0] == '0') return std::nullopt;
+  std::uint64_t out = 0;
+  for (const char ch : v) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    out = out * 10 + static_cast<std::uint64_t>(ch - '0');
+  }
+  if (out > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+  return out;
+}
+
+namespace {
+
+std::vector<std::string> split_pattern(std::string_view pattern) {
+  RC_ASSERT(!pattern.empty() && pattern.front() == '/');
+  std::vector<std::string> segments;
+  std::size_t start = 1;
+  while (true) {
+    const std::size_t slash = pattern.find('/', start);
+    const std::string_view seg = pattern.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (seg.size() >= 2 && seg.front() == '{' && seg.back() == '}') {
+      segments.emplace_back("{}");
+    } else {
+      segments.emplace_back(seg);
+    }
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return segments;
+}
+
+void rebuild_allow(std::vector<std::string>& methods_out, std::string& allow) {
+  allow.clear();
+  for (const std::string& m : methods_out) {
+    if (!allow.empty()) allow.append(", ");
+    allow.append(m);
+  }
+}
+
+}  // namespace
+
+void Router::add(std::string_view method_name, std::string_view pattern, Handler handler) {
+  RC_ASSERT(handler);
+  std::vector<std::string> segments = split_pattern(pattern);
+  std::size_t params = 0;
+  for (const std::string& s : segments) params += s == "{}" ? 1 : 0;
+  RC_ASSERT(params <= RouteParams::kMax);
+  Route* route = nullptr;
+  for (Route& r : routes_) {
+    if (r.segments == segments) route = &r;
+  }
+  if (route == nullptr) {
+    routes_.push_back(Route{std::move(segments), {}, {}});
+    route = &routes_.back();
+  }
+  for (const Entry& e : route->entries) RC_ASSERT(e.method != method_name);
+  route->entries.push_back(Entry{std::string(method_name), handler});
+  std::vector<std::string> methods;
+  for (const Entry& e : route->entries) {
+    methods.push_back(e.method);
+    if (e.method == "GET") methods.emplace_back("HEAD");
+  }
+  rebuild_allow(methods, route->allow);
+}
+
+bool Router::match_segments(const Route& route, std::string_view path, RouteParams& params) {
+  if (path.empty() || path.front() != '/') return false;
+  std::size_t pos = 1;
+  params.count = 0;
+  for (std::size_t i = 0; i < route.segments.size(); ++i) {
+    if (pos > path.size()) return false;
+    const std::size_t slash = path.find('/', pos);
+    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
+    const std::string_view seg = path.substr(pos, end - pos);
+    const std::string& want = route.segments[i];
+    if (want == "{}") {
+      if (seg.empty()) return false;
+      params.values[params.count++] = seg;
+    } else if (seg != want) {
+      return false;
+    }
+    const bool last = i + 1 == route.segments.size();
+    if (last) return slash == std::string_view::npos;
+    if (slash == std::string_view::npos) return false;
+    pos = slash + 1;
+  }
+  return false;
+}
+
+Router::Match Router::match(std::string_view method_name, std::string_view path) const {
+  Match m;
+  for (const Route& route : routes_) {
+    RouteParams params;
+    if (!match_segments(route, path, params)) continue;
+    for (const Entry& e : route.entries) {
+      if (e.method == method_name || (method_name == "HEAD" && e.method == "GET")) {
+        m.kind = Match::Kind::Found;
+        m.handler = e.handler;
+        m.params = params;
+        // An exact method match wins over GET-for-HEAD; keep looking only for that.
+        if (e.method == method_name) return m;
+      }
+    }
+    if (m.kind == Match::Kind::Found) return m;
+    m.kind = Match::Kind::MethodNotAllowed;
+    m.allow = route.allow;
+    return m;
+  }
+  if (fallback_) {
+    m.kind = Match::Kind::Found;
+    m.handler = fallback_;
+    return m;
+  }
+  return m;
+}
+
+}  // namespace rollcall::http

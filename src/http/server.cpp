@@ -1,0 +1,335 @@
+#include "rollcall/http/server.hpp"
+
+#include <cstring>
+#include <ctime>
+
+#include "rollcall/common/assert.hpp"
+#include "rollcall/common/clock.hpp"
+
+namespace rollcall::http {
+
+using net::Connection;
+using net::Reactor;
+
+namespace {
+// Chunked framing may add overhead (sizes, extensions, trailers) on top of the
+// decoded body; raw bytes beyond body_bytes_max plus this are refused with 413.
+constexpr std::size_t kChunkedOverheadBytesMax = 64 * 1024;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Exchange
+
+void Exchange::respond(int status, std::string_view content_type, std::string_view body_bytes,
+                       std::initializer_list<HeaderField> extra) {
+  RC_ASSERT(!responded_);
+  RC_ASSERT(status >= 200 && status <= 599);
+  responded_ = true;
+  status_ = status;
+  const Server::Session& s = server_.sessions_[connection_.index];
+  const bool keep_alive = request.keep_alive && !server_.draining_ && !s.close_when_idle;
+  server_.dispatch_keep_alive_ = keep_alive;
+  const bool bodyless = request.method == Method::Head || status == 204 || status == 304;
+  ResponseHead head;
+  head.status = status;
+  head.content_type = content_type;
+  head.content_length = body_bytes.size();
+  head.keep_alive = keep_alive;
+  head.announce_keep_alive = keep_alive && request.version_minor == 0;
+  head.date = server_.date();
+  std::string& out = connection_.out.pending();
+  append_response_head(out, head, extra);
+  if (!bodyless) out.append(body_bytes.data(), body_bytes.size());
+}
+
+void Exchange::respond_error(int status, std::string_view code, std::string_view message,
+                             std::initializer_list<HeaderField> extra) {
+  std::string& body_out = server_.error_body_;
+  body_out.clear();
+  append_error_body(body_out, code, message);
+  respond(status, "application/json", body_out, extra);
+}
+
+std::string& Exchange::scratch() {
+  server_.scratch_.clear();
+  return server_.scratch_;
+}
+
+// ---------------------------------------------------------------------------
+// Server
+
+Server::Server(const ServerConfig& config, const Router& router, metrics::ShardMetrics& metrics,
+               std::uint32_t slots)
+    : config_(config), router_(router), metrics_(metrics), sessions_(slots) {
+  RC_ASSERT(config_.limits.headers_max <= kHeadersCapacity);
+  scratch_.reserve(64 * 1024);
+  error_body_.reserve(512);
+}
+
+std::string_view Server::date() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  if (ts.tv_sec != date_second_) {
+    date_second_ = ts.tv_sec;
+    format_http_date(ts.tv_sec, date_);
+  }
+  return std::string_view(date_, 29);
+}
+
+void Server::on_open(Reactor& r, Connection& c) {
+  Session& s = sessions_[c.index];
+  s = Session{};
+  s.decoder = ChunkedDecoder(config_.limits.body_bytes_max);
+  // A new connection gets the header timeout to send its first request.
+  r.set_deadline(c, r.now_ms() + config_.header_timeout_ms);
+}
+
+void Server::on_data(Reactor& r, Connection& c, char* data, std::size_t len) {
+  Session& s = sessions_[c.index];
+  if (s.phase == Phase::Closing) return;
+  if (c.in.empty()) {
+    process(r, c, data, len, false);
+  } else {
+    c.in.append(data, len);
+    process(r, c, c.in.data(), c.in.size(), true);
+  }
+}
+
+void Server::process(Reactor& r, Connection& c, char* buf, std::size_t len, bool owned) {
+  Session& s = sessions_[c.index];
+  std::size_t pos = 0;
+  while (pos < len && c.open() && !s.paused && s.phase != Phase::Closing) {
+    const std::size_t used = handle_one(r, c, s, buf + pos, len - pos);
+    if (used == 0) break;
+    pos += used;
+  }
+  if (!c.open()) return;  // closed by a handler or an error; `buf` may be gone
+  if (s.phase == Phase::Closing) {
+    c.in.clear();
+    return;
+  }
+  if (owned) {
+    c.in.erase(0, pos);
+  } else if (pos < len) {
+    c.in.assign(buf + pos, len - pos);
+  }
+  // A peer that half-closed sends nothing more: once every complete request it sent
+  // is answered, finish (what is left is an incomplete request nobody will finish).
+  if (c.peer_closed && !s.paused) {
+    s.phase = Phase::Closing;
+    r.close(c, net::CloseMode::Graceful);
+  }
+}
+
+std::size_t Server::handle_one(Reactor& r, Connection& c, Session& s, char* p, std::size_t n) {
+  if (s.phase == Phase::Idle) {
+    s.phase = Phase::Head;
+    s.scanned = 0;
+    r.set_deadline(c, r.now_ms() + config_.header_timeout_ms);
+  }
+  if (s.phase == Phase::Head && s.scanned > 0) {
+    // Re-parse only once a new line has completed: a client sending one byte at a
+    // time costs one parse per line (<= headers_max lines), not one per byte.
+    if (n <= s.scanned || std::memchr(p + s.scanned, '\n', n - s.scanned) == nullptr) {
+      s.scanned = static_cast<std::uint32_t>(n);
+      if (n >= config_.limits.head_bytes_max) {
+        fail(r, c, 431, "headers_too_large", "request line and headers exceed the limit");
+      }
+      return 0;
+    }
+  }
+  const HeadResult hr = parse_head(std::string_view(p, n), head_, config_.limits);
+  if (hr.status == HeadResult::Status::Error) {
+    fail(r, c, status_of(hr.error), code_of(hr.error), message_of(hr.error));
+    return 0;
+  }
+  if (hr.status == HeadResult::Status::Incomplete) {
+    if (n >= config_.limits.head_bytes_max) {
+      fail(r, c, 431, "headers_too_large", "request line and headers exceed the limit");
+    }
+    s.scanned = static_cast<std::uint32_t>(n);
+    return 0;
+  }
+  if (head_.protocol != Protocol::Http || head_.version_major != 1) {
+    fail(r, c, 505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served");
+    return 0;
+  }
+  if (head_.version_minor == 1 && !head_.has_header("host")) {
+    fail(r, c, 400, "missing_host", "HTTP/1.1 requests must carry a Host header");
+    return 0;
+  }
+  if (head_.method == Method::Connect) {
+    fail(r, c, 501, "not_implemented", "CONNECT is not supported");
+    return 0;
+  }
+  if (s.phase == Phase::Head) {
+    s.phase = Phase::Body;
+    s.continue_sent = false;
+    s.decoder = ChunkedDecoder(config_.limits.body_bytes_max);
+  }
+  const std::size_t head_len = hr.consumed;
+  const std::size_t have = n - head_len;
+  std::string_view body;
+  std::size_t consumed = head_len;
+  switch (head_.framing) {
+    case BodyFraming::None: break;
+    case BodyFraming::ContentLength:
+      if (have < head_.content_length) {
+        if (head_.expect_continue && !s.continue_sent && head_.version_minor == 1) {
+          s.continue_sent = true;
+          c.out.append(kContinue);
+          r.flush(c);
+        }
+        r.set_deadline(c, r.now_ms() + config_.header_timeout_ms);
+        return 0;
+      }
+      body = std::string_view(p + head_len, head_.content_length);
+      consumed += head_.content_length;
+      break;
+    case BodyFraming::Chunked: {
+      const ChunkedDecoder::Status st = s.decoder.feed(p + head_len, have);
+      if (st == ChunkedDecoder::Status::Error) {
+        const ParseError e = s.decoder.error();
+        fail(r, c, status_of(e), code_of(e), message_of(e));
+        return 0;
+      }
+      if (st == ChunkedDecoder::Status::NeedMore) {
+        if (have > config_.limits.body_bytes_max + kChunkedOverheadBytesMax) {
+          fail(r, c, 413, "body_too_large", "request body exceeds the limit");
+          return 0;
+        }
+        if (head_.expect_continue && !s.continue_sent && head_.version_minor == 1) {
+          s.continue_sent = true;
+          c.out.append(kContinue);
+          r.flush(c);
+        }
+        r.set_deadline(c, r.now_ms() + config_.header_timeout_ms);
+        return 0;
+      }
+      body = std::string_view(p + head_len, s.decoder.decoded_bytes());
+      consumed += s.decoder.raw_consumed();
+      break;
+    }
+  }
+  dispatch(r, c, head_, body);
+  if (!c.open()) return 0;
+  finish_request(r, c, s, dispatch_keep_alive_);
+  return consumed;
+}
+
+void Server::dispatch(Reactor& r, Connection& c, const RequestHead& head, std::string_view body) {
+  (void)r;
+  const std::uint64_t started_ns = monotonic_ns();
+  const Router::Match m = router_.match(head.method_name, head.path);
+  Exchange ex(*this, c, head, body, m.params);
+  dispatch_keep_alive_ = true;
+  switch (m.kind) {
+    case Router::Match::Kind::Found:
+      m.handler.fn(m.handler.context, ex);
+      if (!ex.responded()) ex.respond_error(500, "internal_error", "the handler gave no answer");
+      break;
+    case Router::Match::Kind::NotFound:
+      ex.respond_error(404, "not_found", "no such resource");
+      break;
+    case Router::Match::Kind::MethodNotAllowed:
+      ex.respond_error(405, "method_not_allowed", "this method is not allowed on this resource",
+                       {{"Allow", m.allow}});
+      break;
+  }
+  metrics_.http_requests_by_class[ex.status() / 100].inc();
+  metrics_.http_request_duration.observe_ns(monotonic_ns() - started_ns);
+}
+
+void Server::finish_request(Reactor& r, Connection& c, Session& s, bool keep_alive) {
+  r.flush(c);
+  if (!keep_alive) {
+    s.phase = Phase::Closing;
+    r.close(c, net::CloseMode::Graceful);
+    return;
+  }
+  s.phase = Phase::Idle;
+  s.scanned = 0;
+  if (c.out.backlog_bytes() > config_.backlog_bytes_max) {
+    // The client sends requests faster than it reads answers: stop reading until
+    // the kernel has taken our output.
+    s.paused = true;
+    r.set_receiving(c, false);
+  }
+  arm_idle(r, c);
+}
+
+void Server::arm_idle(Reactor& r, Connection& c) {
+  r.set_deadline(c, r.now_ms() + config_.idle_timeout_ms);
+}
+
+void Server::fail(Reactor& r, Connection& c, int status, std::string_view code, std::string_view message) {
+  Session& s = sessions_[c.index];
+  error_body_.clear();
+  append_error_body(error_body_, code, message);
+  ResponseHead head;
+  head.status = status;
+  head.content_type = "application/json";
+  head.content_length = error_body_.size();
+  head.keep_alive = false;  // framing may be lost: never read another request from here
+  head.date = date();
+  std::string& out = c.out.pending();
+  append_response_head(out, head, {});
+  out.append(error_body_);
+  metrics_.http_requests_by_class[status / 100].inc();
+  s.phase = Phase::Closing;
+  r.close(c, net::CloseMode::Graceful);
+}
+
+void Server::on_peer_closed(Reactor& r, Connection& c) {
+  Session& s = sessions_[c.index];
+  if (s.paused) return;  // on_drained answers what is buffered, then closes
+  s.phase = Phase::Closing;
+  r.close(c, net::CloseMode::Graceful);
+}
+
+void Server::on_drained(Reactor& r, Connection& c) {
+  Session& s = sessions_[c.index];
+  if (!s.paused) return;
+  s.paused = false;
+  if (!c.peer_closed) r.set_receiving(c, true);
+  if (!c.in.empty()) {
+    process(r, c, c.in.data(), c.in.size(), true);
+  } else if (c.peer_closed) {
+    s.phase = Phase::Closing;
+    r.close(c, net::CloseMode::Graceful);
+  }
+}
+
+void Server::on_deadline(Reactor& r, Connection& c) {
+  Session& s = sessions_[c.index];
+  switch (s.phase) {
+    case Phase::Idle:
+      metrics_.http_timeouts_idle.inc();
+      s.phase = Phase::Closing;
+      r.close(c, net::CloseMode::Graceful);
+      break;
+    case Phase::Head:
+    case Phase::Body:
+      metrics_.http_timeouts_header.inc();
+      fail(r, c, 408, "request_timeout", "the request did not arrive in time");
+      break;
+    case Phase::Closing:
+      r.close(c, net::CloseMode::Abort);
+      break;
+  }
+}
+
+void Server::on_closed(Connection& c) { sessions_[c.index] = Session{}; }
+
+void Server::on_shutdown(Reactor& r, Connection& c) {
+  draining_ = true;  // every answer from now on asks the client to close
+  Session& s = sessions_[c.index];
+  s.close_when_idle = true;
+  if (s.phase == Phase::Idle && !s.paused) {
+    s.phase = Phase::Closing;
+    r.close(c, net::CloseMode::Graceful);
+  }
+}
+
+}  // namespace rollcall::http

@@ -1,0 +1,63 @@
+#include "rollcall/io/buf_ring.hpp"
+
+#include <sys/mman.h>
+
+#include <cerrno>
+
+#include "rollcall/common/assert.hpp"
+
+namespace rollcall::io {
+
+BufRing::~BufRing() {
+  // No unregister: with SINGLE_ISSUER only the shard thread may call
+  // io_uring_register, and closing the ring releases the registration anyway. The
+  // kernel pinned the ring's pages, so unmapping before the ring closes is safe.
+  if (br_ != nullptr) munmap(br_, ring_map_bytes_);
+  if (buffers_ != nullptr) munmap(buffers_, buffers_map_bytes_);
+}
+
+int BufRing::init(io_uring* ring, std::uint16_t group_id, unsigned count, unsigned buffer_bytes) {
+  RC_ASSERT(br_ == nullptr);
+  if (count == 0 || count > 32768 || (count & (count - 1)) != 0) return -EINVAL;
+  if (buffer_bytes == 0) return -EINVAL;
+  ring_ = ring;
+  group_id_ = group_id;
+  count_ = count;
+  buffer_bytes_ = buffer_bytes;
+
+  ring_map_bytes_ = count * sizeof(io_uring_buf);
+  void* ring_mem = mmap(nullptr, ring_map_bytes_, PROT_READ | PROT_WRITE,
+                        MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  if (ring_mem == MAP_FAILED) return -errno;
+  br_ = static_cast<io_uring_buf_ring*>(ring_mem);
+
+  buffers_map_bytes_ = static_cast<std::size_t>(count) * buffer_bytes;
+  void* buf_mem = mmap(nullptr, buffers_map_bytes_, PROT_READ | PROT_WRITE,
+                       MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  if (buf_mem == MAP_FAILED) return -errno;
+  buffers_ = static_cast<char*>(buf_mem);
+
+  io_uring_buf_reg reg{};
+  reg.ring_addr = reinterpret_cast<std::uint64_t>(br_);
+  reg.ring_entries = count;
+  reg.bgid = group_id;
+  const int rc = io_uring_register_buf_ring(ring, &reg, 0);
+  if (rc != 0) return rc;
+
+  io_uring_buf_ring_init(br_);
+  mask_ = io_uring_buf_ring_mask(count);
+  for (unsigned i = 0; i < count; ++i) {
+    io_uring_buf_ring_add(br_, buffer(static_cast<std::uint16_t>(i)), buffer_bytes,
+                          static_cast<std::uint16_t>(i), mask_, static_cast<int>(i));
+  }
+  io_uring_buf_ring_advance(br_, static_cast<int>(count));
+  return 0;
+}
+
+void BufRing::recycle(std::uint16_t buffer_id) {
+  RC_ASSERT(buffer_id < count_);
+  io_uring_buf_ring_add(br_, buffer(buffer_id), buffer_bytes_, buffer_id, mask_, 0);
+  io_uring_buf_ring_advance(br_, 1);
+}
+
+}  // namespace rollcall::io

@@ -1,0 +1,171 @@
+#include "rollcall/metrics/metrics.hpp"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+
+#include "rollcall_build_config.h"
+
+namespace rollcall::metrics {
+
+namespace {
+
+void append_u64(std::string& out, std::uint64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;
+  out.append(buf, static_cast<std::size_t>(end - buf));
+}
+
+void append_i64(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;
+  out.append(buf, static_cast<std::size_t>(end - buf));
+}
+
+void header(std::string& out, const char* name, const char* type, const char* help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+template <typename Get>
+std::uint64_t sum(const std::vector<const ShardMetrics*>& shards, Get&& get) {
+  std::uint64_t total = 0;
+  for (const ShardMetrics* s : shards) total += get(*s);
+  return total;
+}
+
+template <typename Get>
+void counter(std::string& out, const std::vector<const ShardMetrics*>& shards, const char* name,
+             const char* help, Get&& get) {
+  header(out, name, "counter", help);
+  out.append(name).append(" ");
+  append_u64(out, sum(shards, get));
+  out.append("\n");
+}
+
+// Resident set size and open fds from /proc, read at scrape time.
+std::uint64_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t size_pages = 0, resident_pages = 0;
+  statm >> size_pages >> resident_pages;
+  return resident_pages * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace
+
+void Exposition::render(std::string& out) const {
+  const auto& s = shards_;
+  header(out, "rollcall_build_info", "gauge", "Build information; always 1.");
+  out.append("rollcall_build_info{version=\"" ROLLCALL_VERSION "\"} 1\n");
+  header(out, "rollcall_shards", "gauge", "Number of shard threads.");
+  out.append("rollcall_shards ");
+  append_u64(out, s.size());
+  out.append("\n");
+
+  header(out, "rollcall_connections_open", "gauge", "Connections currently open.");
+  std::int64_t open = 0;
+  for (const ShardMetrics* m : s) open += m->connections_open.get();
+  out.append("rollcall_connections_open ");
+  append_i64(out, open);
+  out.append("\n");
+  header(out, "rollcall_shard_connections_open", "gauge", "Connections currently open, per shard.");
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    out.append("rollcall_shard_connections_open{shard=\"");
+    append_u64(out, i);
+    out.append("\"} ");
+    append_i64(out, s[i]->connections_open.get());
+    out.append("\n");
+  }
+
+  counter(out, s, "rollcall_connections_accepted_total", "Connections accepted.",
+          [](const ShardMetrics& m) { return m.connections_accepted.get(); });
+  header(out, "rollcall_connections_refused_total", "counter",
+         "Connections closed at once: over --max-connections (capacity) or accept failures (accept_error).");
+  out.append("rollcall_connections_refused_total{reason=\"capacity\"} ");
+  append_u64(out, sum(s, [](const ShardMetrics& m) { return m.connections_refused_capacity.get(); }));
+  out.append("\nrollcall_connections_refused_total{reason=\"accept_error\"} ");
+  append_u64(out, sum(s, [](const ShardMetrics& m) { return m.accept_errors.get(); }));
+  out.append("\n");
+  counter(out, s, "rollcall_connections_closed_total", "Connections closed.",
+          [](const ShardMetrics& m) { return m.connections_closed.get(); });
+
+  header(out, "rollcall_http_requests_total", "counter", "HTTP responses sent, by status class.");
+  for (int cls = 1; cls <= 5; ++cls) {
+    out.append("rollcall_http_requests_total{code=\"");
+    out.push_back(static_cast<char>('0' + cls));
+    out.append("xx\"} ");
+    append_u64(out, sum(s, [cls](const ShardMetrics& m) { return m.http_requests_by_class[cls].get(); }));
+    out.append("\n");
+  }
+
+  header(out, "rollcall_http_request_duration_seconds", "histogram",
+          "Time from a request's head being parsed to its response being queued.");
+  std::uint64_t cumulative = 0;
+  for (std::size_t b = 0; b <= LatencyHistogram::kBoundsNs.size(); ++b) {
+    cumulative += sum(s, [b](const ShardMetrics& m) { return m.http_request_duration.bucket(b); });
+    out.append("rollcall_http_request_duration_seconds_bucket{le=\"");
+    if (b < LatencyHistogram::kBoundsNs.size()) {
+      char le[32];
+      std::snprintf(le, sizeof le, "%g", static_cast<double>(LatencyHistogram::kBoundsNs[b]) / 1e9);
+      out.append(le);
+    } else {
+      out.append("+Inf");
+    }
+    out.append("\"} ");
+    append_u64(out, cumulative);
+    out.append("\n");
+  }
+  char sum_text[48];
+  std::snprintf(sum_text, sizeof sum_text, "%.9f",
+                static_cast<double>(sum(s, [](const ShardMetrics& m) { return m.http_request_duration.sum_ns(); })) / 1e9);
+  out.append("rollcall_http_request_duration_seconds_sum ").append(sum_text).append("\n");
+  out.append("rollcall_http_request_duration_seconds_count ");
+  append_u64(out, cumulative);
+  out.append("\n");
+
+  header(out, "rollcall_http_timeouts_total", "counter",
+         "Connections timed out: header (408, request too slow) or idle (keep-alive).");
+  out.append("rollcall_http_timeouts_total{kind=\"header\"} ");
+  append_u64(out, sum(s, [](const ShardMetrics& m) { return m.http_timeouts_header.get(); }));
+  out.append("\nrollcall_http_timeouts_total{kind=\"idle\"} ");
+  append_u64(out, sum(s, [](const ShardMetrics& m) { return m.http_timeouts_idle.get(); }));
+  out.append("\n");
+
+  counter(out, s, "rollcall_loop_turns_total", "Event loop iterations.",
+          [](const ShardMetrics& m) { return m.loop_turns.get(); });
+  counter(out, s, "rollcall_io_sqes_submitted_total", "io_uring submission queue entries submitted.",
+          [](const ShardMetrics& m) { return m.sqes_submitted.get(); });
+  counter(out, s, "rollcall_io_cqes_reaped_total", "io_uring completions reaped.",
+          [](const ShardMetrics& m) { return m.cqes_reaped.get(); });
+  counter(out, s, "rollcall_io_stale_completions_total",
+          "Completions for a connection slot that was reused since (ignored).",
+          [](const ShardMetrics& m) { return m.stale_completions.get(); });
+  counter(out, s, "rollcall_io_recv_buffers_exhausted_total",
+          "Times multishot recv found no free provided buffer (-ENOBUFS) and waited for one.",
+          [](const ShardMetrics& m) { return m.recv_buffers_exhausted.get(); });
+  counter(out, s, "rollcall_net_received_bytes_total", "Bytes received from clients.",
+          [](const ShardMetrics& m) { return m.bytes_received.get(); });
+  counter(out, s, "rollcall_net_sent_bytes_total", "Bytes sent to clients.",
+          [](const ShardMetrics& m) { return m.bytes_sent.get(); });
+  counter(out, s, "rollcall_net_backlog_overflows_total",
+          "Connections closed because their unsent output passed the backlog limit.",
+          [](const ShardMetrics& m) { return m.backlog_overflows.get(); });
+  counter(out, s, "rollcall_shard_messages_sent_total", "Cross-shard messages posted.",
+          [](const ShardMetrics& m) { return m.messages_sent.get(); });
+  counter(out, s, "rollcall_shard_messages_received_total", "Cross-shard messages handled.",
+          [](const ShardMetrics& m) { return m.messages_received.get(); });
+  counter(out, s, "rollcall_shard_mailbox_full_total",
+          "Posts that found a cross-shard queue full and waited in the sender's overflow.",
+          [](const ShardMetrics& m) { return m.mailbox_full.get(); });
+
+  header(out, "rollcall_process_resident_memory_bytes", "gauge", "Resident set size of the process.");
+  out.append("rollcall_process_resident_memory_bytes ");
+  append_u64(out, resident_bytes());
+  out.append("\n");
+}
+
+}  // namespace rollcall::metrics
