@@ -156,11 +156,11 @@ class ChunkedDecoder {
   bool fail(ParseError error);
 
   std::uint64_t body_bytes_max_;
-  std::uint64_t chunk_remaining_ = 0;  ///< chunk size being read, then data bytes left
+  std::uint64_t chunk_remaining_ = 0;  // chunk size being read, then data bytes left
   std::size_t decoded_ = 0;
   std::size_t raw_pos_ = 0;
   std::size_t trailer_bytes_ = 0;
-  std::size_t line_bytes_ = 0;  ///< bytes of the current chunk-size line (size + extensions)
+  std::size_t line_bytes_ = 0;  // bytes of the current chunk-size line (size + extensions)
   State state_ = State::Size;
   ParseError error_ = ParseError::None;
 };

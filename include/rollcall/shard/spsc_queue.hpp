@@ -1,8 +1,9 @@
 #pragma once
 /// A bounded single-producer single-consumer queue (Lamport ring) for cross-shard
-/// messages. The producer's and consumer's indices live on separate cache lines,
-/// each side caches the other's index and re-reads it only when the queue looks
-/// full or empty, and the consumer drains a whole batch with one release store.
+/// messages. The producer's and consumer's indices live on separate cache lines;
+/// the producer caches the consumer's index and re-reads it only when the queue looks
+/// full, and the consumer takes a whole batch with one acquire load and one release
+/// store.
 
 #include <atomic>
 #include <cstddef>
@@ -43,12 +44,12 @@ class SpscQueue {
   /// frees their slots. Returns how many were consumed.
   template <typename Fn>
   std::size_t drain(Fn&& fn, std::size_t max = SIZE_MAX) {
+    // One acquire load of the producer's index per batch: everything published
+    // before this call is seen by it.
     const std::uint64_t head = head_.load(std::memory_order_relaxed);
-    if (consumer_cached_tail_ == head) {
-      consumer_cached_tail_ = tail_.load(std::memory_order_acquire);
-      if (consumer_cached_tail_ == head) return 0;
-    }
-    std::uint64_t available = consumer_cached_tail_ - head;
+    const std::uint64_t tail = tail_.load(std::memory_order_acquire);
+    if (tail == head) return 0;
+    std::uint64_t available = tail - head;
     if (available > max) available = max;
     for (std::uint64_t i = 0; i < available; ++i) fn(items_[(head + i) & mask_]);
     head_.store(head + available, std::memory_order_release);
@@ -64,7 +65,6 @@ class SpscQueue {
   std::unique_ptr<T[]> items_;
   const std::uint64_t mask_;
   alignas(kCacheLineBytes) std::atomic<std::uint64_t> head_{0};  // written by consumer
-  std::uint64_t consumer_cached_tail_ = 0;
   alignas(kCacheLineBytes) std::atomic<std::uint64_t> tail_{0};  // written by producer
   std::uint64_t producer_cached_head_ = 0;
   char pad_[kCacheLineBytes - sizeof(std::uint64_t)]{};

@@ -1,0 +1,74 @@
+#include "rollcall/app/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace rollcall::app {
+namespace {
+
+Result<Command> parse(std::vector<std::string> args) { return parse_command_line(args); }
+
+TEST(Config, ServeDefaultsMatchTheContract) {
+  auto cmd = parse({"serve"});
+  ASSERT_TRUE(cmd.ok()) << cmd.error();
+  EXPECT_EQ(cmd->kind, Command::Kind::Serve);
+  EXPECT_EQ(cmd->serve.listen, "0.0.0.0:8080");
+  EXPECT_EQ(cmd->serve.data_dir, "./rollcall-data");
+  EXPECT_EQ(cmd->serve.shards, usable_cores());
+  EXPECT_EQ(cmd->serve.max_connections, 20000u);
+  EXPECT_EQ(cmd->serve.head_bytes_max, 16384u);
+  EXPECT_EQ(cmd->serve.body_bytes_max, 1048576u);
+  EXPECT_EQ(cmd->serve.header_timeout_ms, 10000u);
+  EXPECT_EQ(cmd->serve.idle_timeout_ms, 60000u);
+  EXPECT_FALSE(cmd->serve.web_dir.empty());
+}
+
+TEST(Config, FlagsWithSpaceOrEquals) {
+  auto cmd = parse({"serve", "--listen", "127.0.0.1:0", "--shards=3", "--data-dir", "/tmp/x",
+                    "--demo", "--max-connections=300", "--web-dir", "/srv/web"});
+  ASSERT_TRUE(cmd.ok()) << cmd.error();
+  EXPECT_EQ(cmd->serve.listen, "127.0.0.1:0");
+  EXPECT_EQ(cmd->serve.shards, 3u);
+  EXPECT_EQ(cmd->serve.data_dir, "/tmp/x");
+  EXPECT_TRUE(cmd->serve.demo);
+  EXPECT_EQ(cmd->serve.max_connections, 300u);
+  EXPECT_EQ(cmd->serve.web_dir, "/srv/web");
+}
+
+TEST(Config, BadInputIsNamedInTheError) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string expect;
+  };
+  const Case cases[] = {
+      {{"serve", "--bogus"}, "unknown option '--bogus'"},
+      {{"serve", "--shards"}, "missing value for --shards"},
+      {{"serve", "--shards", "0"}, "invalid value '0' for --shards"},
+      {{"serve", "--shards", "two"}, "invalid value 'two' for --shards"},
+      {{"serve", "--max-connections", "-5"}, "invalid value '-5' for --max-connections"},
+      {{"serve", "--demo=yes"}, "--demo takes no value"},
+      {{"serve", "--log-level", "loud"}, "invalid value 'loud' for --log-level"},
+      {{"serve", "--shards", "4", "--max-connections", "2"}, "must be at least --shards"},
+      {{"frobnicate"}, "unknown command 'frobnicate'"},
+      {{}, "no command given"},
+  };
+  for (const Case& c : cases) {
+    auto cmd = parse(c.args);
+    ASSERT_FALSE(cmd.ok()) << c.expect;
+    EXPECT_NE(cmd.error().find(c.expect), std::string::npos) << cmd.error();
+  }
+}
+
+TEST(Config, HelpAndVersion) {
+  EXPECT_EQ(parse({"--help"})->kind, Command::Kind::Help);
+  EXPECT_EQ(parse({"--version"})->kind, Command::Kind::Version);
+  auto help_cmd = parse({"serve", "--help"});
+  ASSERT_TRUE(help_cmd.ok());
+  EXPECT_EQ(help_cmd->help_topic, "serve");
+  for (const char* flag : {"--listen", "--data-dir", "--shards", "--web-dir", "--max-connections",
+                           "--demo", "--header-timeout-ms", "--idle-timeout-ms"}) {
+    EXPECT_NE(serve_help().find(flag), std::string::npos) << flag;
+  }
+}
+
+}  // namespace
+}  // namespace rollcall::app
