@@ -134,25 +134,25 @@ std::size_t Server::handle_one(Reactor& r, Connection& c, Session& s, char* p, s
     if (n <= s.scanned || std::memchr(p + s.scanned, '\n', n - s.scanned) == nullptr) {
       s.scanned = static_cast<std::uint32_t>(n);
       if (n >= config_.limits.head_bytes_max) {
-        fail(r, c, 431, "headers_too_large", "request line and headers exceed the limit");
+        fail_parse(r, c, ParseError::HeadTooLarge);
       }
       return 0;
     }
   }
   const HeadResult hr = parse_head(std::string_view(p, n), head_, config_.limits);
   if (hr.status == HeadResult::Status::Error) {
-    fail(r, c, status_of(hr.error), code_of(hr.error), message_of(hr.error));
+    fail_parse(r, c, hr.error);
     return 0;
   }
   if (hr.status == HeadResult::Status::Incomplete) {
     if (n >= config_.limits.head_bytes_max) {
-      fail(r, c, 431, "headers_too_large", "request line and headers exceed the limit");
+      fail_parse(r, c, ParseError::HeadTooLarge);
     }
     s.scanned = static_cast<std::uint32_t>(n);
     return 0;
   }
   if (head_.protocol != Protocol::Http || head_.version_major != 1) {
-    fail(r, c, 505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served");
+    fail_parse(r, c, ParseError::UnsupportedVersion);  // RTSP, ICE, HTTP/0.9
     return 0;
   }
   if (head_.version_minor == 1 && !head_.has_header("host")) {
@@ -176,12 +176,7 @@ std::size_t Server::handle_one(Reactor& r, Connection& c, Session& s, char* p, s
     case BodyFraming::None: break;
     case BodyFraming::ContentLength:
       if (have < head_.content_length) {
-        if (head_.expect_continue && !s.continue_sent && head_.version_minor == 1) {
-          s.continue_sent = true;
-          c.out.append(kContinue);
-          r.flush(c);
-        }
-        r.set_deadline(c, r.now_ms() + config_.header_timeout_ms);
+        await_body(r, c, s);
         return 0;
       }
       body = std::string_view(p + head_len, head_.content_length);
@@ -190,21 +185,15 @@ std::size_t Server::handle_one(Reactor& r, Connection& c, Session& s, char* p, s
     case BodyFraming::Chunked: {
       const ChunkedDecoder::Status st = s.decoder.feed(p + head_len, have);
       if (st == ChunkedDecoder::Status::Error) {
-        const ParseError e = s.decoder.error();
-        fail(r, c, status_of(e), code_of(e), message_of(e));
+        fail_parse(r, c, s.decoder.error());
         return 0;
       }
       if (st == ChunkedDecoder::Status::NeedMore) {
         if (have > config_.limits.body_bytes_max + kChunkedOverheadBytesMax) {
-          fail(r, c, 413, "body_too_large", "request body exceeds the limit");
+          fail_parse(r, c, ParseError::BodyTooLarge);
           return 0;
         }
-        if (head_.expect_continue && !s.continue_sent && head_.version_minor == 1) {
-          s.continue_sent = true;
-          c.out.append(kContinue);
-          r.flush(c);
-        }
-        r.set_deadline(c, r.now_ms() + config_.header_timeout_ms);
+        await_body(r, c, s);
         return 0;
       }
       body = std::string_view(p + head_len, s.decoder.decoded_bytes());
@@ -216,6 +205,17 @@ std::size_t Server::handle_one(Reactor& r, Connection& c, Session& s, char* p, s
   if (!c.open()) return 0;
   finish_request(r, c, s, dispatch_keep_alive_);
   return consumed;
+}
+
+void Server::await_body(Reactor& r, Connection& c, Session& s) {
+  // A client that asked `Expect: 100-continue` waits for this before sending the body.
+  if (head_.expect_continue && !s.continue_sent && head_.version_minor == 1) {
+    s.continue_sent = true;
+    c.out.append(kContinue);
+    r.flush(c);
+  }
+  // Inside a body the header timeout bounds each silence, not the whole transfer.
+  r.set_deadline(c, r.now_ms() + config_.header_timeout_ms);
 }
 
 void Server::dispatch(Reactor& r, Connection& c, const RequestHead& head, std::string_view body) {
@@ -279,6 +279,10 @@ void Server::fail(Reactor& r, Connection& c, int status, std::string_view code, 
   metrics_.http_requests_by_class[status / 100].inc();
   s.phase = Phase::Closing;
   r.close(c, net::CloseMode::Graceful);
+}
+
+void Server::fail_parse(Reactor& r, Connection& c, ParseError error) {
+  fail(r, c, status_of(error), code_of(error), message_of(error));
 }
 
 void Server::on_peer_closed(Reactor& r, Connection& c) {

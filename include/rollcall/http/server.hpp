@@ -100,8 +100,11 @@ class Server final : public net::ConnectionHandler {
   void process(net::Reactor& r, net::Connection& c, char* buf, std::size_t len, bool owned);
   /// Handles the head at `p` (length `n`). Returns bytes consumed (0: need more).
   std::size_t handle_one(net::Reactor& r, net::Connection& c, Session& s, char* p, std::size_t n);
+  /// The head is complete but not the body: 100-continue if asked, silence timer.
+  void await_body(net::Reactor& r, net::Connection& c, Session& s);
   void dispatch(net::Reactor& r, net::Connection& c, const RequestHead& head, std::string_view body);
   void fail(net::Reactor& r, net::Connection& c, int status, std::string_view code, std::string_view message);
+  void fail_parse(net::Reactor& r, net::Connection& c, ParseError error);
   void finish_request(net::Reactor& r, net::Connection& c, Session& s, bool keep_alive);
   void arm_idle(net::Reactor& r, net::Connection& c);
   std::string_view date();
