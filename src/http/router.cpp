@@ -1,5 +1,7 @@
 #include "rollcall/http/router.hpp"
 
+#include <algorithm>
+
 #include "rollcall/common/assert.hpp"
 
 namespace rollcall::http {
@@ -20,6 +22,7 @@ namespace {
 
 std::vector<std::string> split_pattern(std::string_view pattern) {
   RC_ASSERT(!pattern.empty() && pattern.front() == '/');
+  RC_ASSERT(std::count(pattern.begin(), pattern.end(), '/') <= static_cast<long>(Router::kSegmentsMax));
   std::vector<std::string> segments;
   std::size_t start = 1;
   while (true) {
@@ -70,53 +73,62 @@ void Router::add(std::string_view method_name, std::string_view pattern, Handler
   rebuild_allow(methods, route->allow);
 }
 
-bool Router::match_segments(const Route& route, std::string_view path, RouteParams& params) {
-  if (path.empty() || path.front() != '/') return false;
-  std::size_t pos = 1;
-  params.count = 0;
-  for (std::size_t i = 0; i < route.segments.size(); ++i) {
-    if (pos > path.size()) return false;
-    const std::size_t slash = path.find('/', pos);
-    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
-    const std::string_view seg = path.substr(pos, end - pos);
-    const std::string& want = route.segments[i];
-    if (want == "{}") {
-      if (seg.empty()) return false;
-      params.values[params.count++] = seg;
-    } else if (seg != want) {
-      return false;
-    }
-    const bool last = i + 1 == route.segments.size();
-    if (last) return slash == std::string_view::npos;
-    if (slash == std::string_view::npos) return false;
-    pos = slash + 1;
-  }
-  return false;
-}
-
 Router::Match Router::match(std::string_view method_name, std::string_view path) const {
   Match m;
-  for (const Route& route : routes_) {
-    RouteParams params;
-    if (!match_segments(route, path, params)) continue;
-    for (const Entry& e : route.entries) {
-      if (e.method == method_name || (method_name == "HEAD" && e.method == "GET")) {
-        m.kind = Match::Kind::Found;
-        m.handler = e.handler;
-        m.params = params;
-        // An exact method match wins over GET-for-HEAD; keep looking only for that.
-        if (e.method == method_name) return m;
-      }
+  // Split the path once; every route then compares whole segments.
+  std::string_view segs[kSegmentsMax];
+  std::size_t seg_count = 0;
+  bool splittable = !path.empty() && path.front() == '/';
+  for (std::size_t pos = 1; splittable;) {
+    const std::size_t slash = path.find('/', pos);
+    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
+    if (seg_count == kSegmentsMax) {
+      splittable = false;  // deeper than any route: only the fallback may take it
+      break;
     }
-    if (m.kind == Match::Kind::Found) return m;
-    m.kind = Match::Kind::MethodNotAllowed;
-    m.allow = route.allow;
-    return m;
+    segs[seg_count++] = path.substr(pos, end - pos);
+    if (slash == std::string_view::npos) break;
+    pos = slash + 1;
+  }
+  if (splittable) {
+    for (const Route& route : routes_) {
+      if (route.segments.size() != seg_count) continue;
+      RouteParams params;
+      bool matched = true;
+      for (std::size_t i = 0; i < seg_count && matched; ++i) {
+        const std::string& want = route.segments[i];
+        if (want == "{}") {
+          matched = !segs[i].empty();
+          if (matched) params.values[params.count++] = segs[i];
+        } else {
+          matched = segs[i] == want;
+        }
+      }
+      if (!matched) continue;
+      const Entry* get_for_head = nullptr;
+      for (const Entry& e : route.entries) {
+        if (e.method == method_name) {
+          m.kind = Match::Kind::Found;
+          m.handler = e.handler;
+          m.params = params;
+          return m;
+        }
+        if (method_name == "HEAD" && e.method == "GET") get_for_head = &e;
+      }
+      if (get_for_head != nullptr) {
+        m.kind = Match::Kind::Found;
+        m.handler = get_for_head->handler;
+        m.params = params;
+        return m;
+      }
+      m.kind = Match::Kind::MethodNotAllowed;
+      m.allow = route.allow;
+      return m;
+    }
   }
   if (fallback_) {
     m.kind = Match::Kind::Found;
     m.handler = fallback_;
-    return m;
   }
   return m;
 }

@@ -44,6 +44,9 @@ class Router {
     std::string_view allow;  ///< for MethodNotAllowed: e.g. "GET, HEAD, POST"
   };
 
+  /// Patterns have at most this many segments; deeper paths only reach the fallback.
+  static constexpr std::size_t kSegmentsMax = 16;
+
   /// Registers `handler` for `method_name` (e.g. "GET") on `pattern`. Patterns must
   /// start with '/', and a (method, pattern) pair may be registered once.
   void add(std::string_view method_name, std::string_view pattern, Handler handler);
@@ -64,7 +67,6 @@ class Router {
     std::vector<Entry> entries;
     std::string allow;
   };
-  static bool match_segments(const Route& route, std::string_view path, RouteParams& params);
 
   std::vector<Route> routes_;
   Handler fallback_;
