@@ -1,0 +1,86 @@
+// Counts heap allocations on the request path: once a connection is warm, parsing,
+// routing and answering a request must not allocate.
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <new>
+#include <string>
+
+#include "rollcall/http/router.hpp"
+#include "rollcall/http/server.hpp"
+#include "rollcall/net/connection.hpp"
+
+namespace {
+thread_local bool g_counting = false;
+thread_local std::size_t g_allocations = 0;
+}  // namespace
+
+// Replaces the global allocation functions for the whole unit-test binary; they only
+// count while a test on this thread asks them to.
+void* operator new(std::size_t n) {
+  if (g_counting) ++g_allocations;
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace rollcall::http {
+namespace {
+
+class NullReactor final : public net::Reactor {
+ public:
+  void flush(net::Connection&) override {}
+  void close(net::Connection&, net::CloseMode) override { ++closes; }
+  void set_deadline(net::Connection&, std::uint64_t) override {}
+  void clear_deadline(net::Connection&) override {}
+  void set_receiving(net::Connection&, bool) override {}
+  std::uint64_t now_ms() const override { return 1; }
+  int closes = 0;
+};
+
+void healthz(void*, Exchange& ex) { ex.respond_json(200, R"({"status":"ok"})"); }
+void with_params(void*, Exchange& ex) {
+  std::string& body = ex.scratch();
+  body.append(R"({"session":)").append(ex.params[0]).append(R"(,"student":)").append(ex.params[1]).append("}");
+  ex.respond_json(200, body);
+}
+
+TEST(Allocation, WarmRequestPathAllocatesNothing) {
+  Router router;
+  router.add("GET", "/healthz", {healthz, nullptr});
+  router.add("PUT", "/api/v1/sessions/{id}/attendance/{student}", {with_params, nullptr});
+  metrics::ShardMetrics metrics;
+  Server server(ServerConfig{}, router, metrics, 1);
+  net::ConnectionTable table(1);
+  net::Connection* c = table.acquire(-1, 0);
+  NullReactor reactor;
+  server.on_open(reactor, *c);
+
+  std::string requests =
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+      "PUT /api/v1/sessions/456/attendance/123 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
+      "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string buf;
+  buf.reserve(requests.size());
+  auto round = [&] {
+    buf.assign(requests);
+    server.on_data(reactor, *c, buf.data(), buf.size());
+    c->out.consume(c->out.next_chunk().size());
+  };
+  for (int i = 0; i < 3; ++i) round();  // warm: buffers reach their working size
+
+  g_allocations = 0;
+  g_counting = true;
+  for (int i = 0; i < 1000; ++i) round();
+  g_counting = false;
+
+  EXPECT_EQ(g_allocations, 0u);
+  EXPECT_EQ(reactor.closes, 0);
+  EXPECT_EQ(metrics.http_requests_by_class[2].get(), 2u * 1003);
+  EXPECT_EQ(metrics.http_requests_by_class[4].get(), 1003u);
+}
+
+}  // namespace
+}  // namespace rollcall::http
