@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string_view>
 
+#include "rollcall/net/listener.hpp"
 #include "rollcall_build_config.h"
 
 namespace rollcall::app {
@@ -72,6 +73,8 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
     }
     const std::string& text = *v;
     if (arg == "--listen") {
+      Result<net::HostPort> split = net::split_host_port(text);
+      if (!split) return Error{split.error()};
       c.listen = text;
     } else if (arg == "--data-dir") {
       if (text.empty()) return Error{"--data-dir must not be empty"};

@@ -1,5 +1,6 @@
 #include "rollcall/http/server.hpp"
 
+#include <cctype>
 #include <cstring>
 #include <ctime>
 
@@ -16,6 +17,45 @@ namespace {
 // decoded body; raw bytes beyond body_bytes_max plus this are refused with 413.
 constexpr std::size_t kChunkedOverheadBytesMax = 64 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// RFC 9112 §3.2 / RFC 3986 §3.2.2: Host = uri-host [ ":" port ], possibly empty.
+// uri-host is an IP literal in brackets, or a reg-name / IPv4 address made of
+// unreserved, sub-delims and pct-encoded characters.
+bool valid_host(std::string_view v) {
+  std::size_t i = 0;
+  if (!v.empty() && v.front() == '[') {
+    const std::size_t close = v.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    for (i = 1; i < close; ++i) {
+      const char ch = v[i];
+      const bool ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F') ||
+                      ch == ':' || ch == '.';
+      if (!ok) return false;
+    }
+    i = close + 1;
+  } else {
+    static constexpr std::string_view kSubDelims = "!$&'()*+,;=";
+    for (; i < v.size() && v[i] != ':'; ++i) {
+      const char ch = v[i];
+      const bool unreserved = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                              ch == '-' || ch == '.' || ch == '_' || ch == '~';
+      if (unreserved || kSubDelims.find(ch) != std::string_view::npos) continue;
+      if (ch == '%' && i + 2 < v.size() && std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
+          std::isxdigit(static_cast<unsigned char>(v[i + 2]))) {
+        i += 2;
+        continue;
+      }
+      return false;
+    }
+  }
+  if (i == v.size()) return true;
+  if (v[i] != ':') return false;
+  for (++i; i < v.size(); ++i) {
+    if (v[i] < '0' || v[i] > '9') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -155,12 +195,22 @@ std::size_t Server::handle_one(Reactor& r, Connection& c, Session& s, char* p, s
     fail_parse(r, c, ParseError::UnsupportedVersion);  // RTSP, ICE, HTTP/0.9
     return 0;
   }
+  const bool head_request = head_.method == Method::Head;
   if (head_.version_minor == 1 && !head_.has_header("host")) {
-    fail(r, c, 400, "missing_host", "HTTP/1.1 requests must carry a Host header");
+    fail(r, c, 400, "missing_host", "HTTP/1.1 requests must carry a Host header", head_request);
+    return 0;
+  }
+  if (!valid_host(head_.header("host"))) {
+    fail(r, c, 400, "bad_host", "the Host header is not a valid host[:port]", head_request);
     return 0;
   }
   if (head_.method == Method::Connect) {
     fail(r, c, 501, "not_implemented", "CONNECT is not supported");
+    return 0;
+  }
+  if (head_.path == "*" && head_.method != Method::Options) {
+    // RFC 9112 §3.2.4: the asterisk-form is only for OPTIONS.
+    fail(r, c, 400, "bad_request_line", "the asterisk-form target is only for OPTIONS", head_request);
     return 0;
   }
   if (s.phase == Phase::Head) {
@@ -201,7 +251,7 @@ std::size_t Server::handle_one(Reactor& r, Connection& c, Session& s, char* p, s
       break;
     }
   }
-  dispatch(r, c, head_, body);
+  dispatch(c, head_, body);
   if (!c.open()) return 0;
   finish_request(r, c, s, dispatch_keep_alive_);
   return consumed;
@@ -218,24 +268,22 @@ void Server::await_body(Reactor& r, Connection& c, Session& s) {
   r.set_deadline(c, r.now_ms() + config_.header_timeout_ms);
 }
 
-void Server::dispatch(Reactor& r, Connection& c, const RequestHead& head, std::string_view body) {
-  (void)r;
+void Server::dispatch(Connection& c, const RequestHead& head, std::string_view body) {
   const std::uint64_t started_ns = monotonic_ns();
   const Router::Match m = router_.match(head.method_name, head.path);
   Exchange ex(*this, c, head, body, m.params);
   dispatch_keep_alive_ = true;
-  switch (m.kind) {
-    case Router::Match::Kind::Found:
-      m.handler.fn(m.handler.context, ex);
-      if (!ex.responded()) ex.respond_error(500, "internal_error", "the handler gave no answer");
-      break;
-    case Router::Match::Kind::NotFound:
-      ex.respond_error(404, "not_found", "no such resource");
-      break;
-    case Router::Match::Kind::MethodNotAllowed:
-      ex.respond_error(405, "method_not_allowed", "this method is not allowed on this resource",
-                       {{"Allow", m.allow}});
-      break;
+  if (head.path == "*") {
+    // `OPTIONS *` asks about the server as a whole (the only asterisk-form allowed).
+    ex.respond(204, {}, {}, {{"Allow", "GET, HEAD, POST, PUT, OPTIONS"}});
+  } else if (m.kind == Router::Match::Kind::Found) {
+    m.handler.fn(m.handler.context, ex);
+    if (!ex.responded()) ex.respond_error(500, "internal_error", "the handler gave no answer");
+  } else if (m.kind == Router::Match::Kind::MethodNotAllowed) {
+    ex.respond_error(405, "method_not_allowed", "this method is not allowed on this resource",
+                     {{"Allow", m.allow}});
+  } else {
+    ex.respond_error(404, "not_found", "no such resource");
   }
   metrics_.http_requests_by_class[ex.status() / 100].inc();
   metrics_.http_request_duration.observe_ns(monotonic_ns() - started_ns);
@@ -263,7 +311,8 @@ void Server::arm_idle(Reactor& r, Connection& c) {
   r.set_deadline(c, r.now_ms() + config_.idle_timeout_ms);
 }
 
-void Server::fail(Reactor& r, Connection& c, int status, std::string_view code, std::string_view message) {
+void Server::fail(Reactor& r, Connection& c, int status, std::string_view code, std::string_view message,
+                  bool head_request) {
   Session& s = sessions_[c.index];
   error_body_.clear();
   append_error_body(error_body_, code, message);
@@ -275,14 +324,18 @@ void Server::fail(Reactor& r, Connection& c, int status, std::string_view code, 
   head.date = date();
   std::string& out = c.out.pending();
   append_response_head(out, head, {});
-  out.append(error_body_);
+  // An answer to HEAD carries the headers only: body bytes would be read as the
+  // start of the next response.
+  if (!head_request) out.append(error_body_);
   metrics_.http_requests_by_class[status / 100].inc();
   s.phase = Phase::Closing;
   r.close(c, net::CloseMode::Graceful);
 }
 
 void Server::fail_parse(Reactor& r, Connection& c, ParseError error) {
-  fail(r, c, status_of(error), code_of(error), message_of(error));
+  // The parser resets `method` first and sets it once the method token is read, so
+  // an error found later in a HEAD request is answered without a body.
+  fail(r, c, status_of(error), code_of(error), message_of(error), head_.method == Method::Head);
 }
 
 void Server::on_peer_closed(Reactor& r, Connection& c) {

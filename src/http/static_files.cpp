@@ -160,6 +160,10 @@ void StaticFiles::serve(Exchange& ex) const {
     return;
   }
   std::string decoded;
+  if (req.path.empty() || req.path.front() != '/') {
+    ex.respond_error(404, "not_found", "no such file");
+    return;
+  }
   if (!percent_decode(req.path, decoded)) {
     ex.respond_error(400, "bad_path", "the path has a malformed percent-escape");
     return;

@@ -65,8 +65,7 @@ Result<int> open_one(const ListenAddress& address, int backlog) {
 
 }  // namespace
 
-Result<ListenAddress> parse_listen_address(std::string_view text) {
-  ListenAddress out;
+Result<HostPort> split_host_port(std::string_view text) {
   std::string_view host;
   std::string_view port_text;
   if (!text.empty() && text.front() == '[') {
@@ -90,8 +89,16 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
     return Error{"invalid port '" + std::string(port_text) + "' in listen address: expected 0..65535"};
   }
   if (host.empty()) return Error{"invalid listen address '" + std::string(text) + "': empty host"};
-  out.host = std::string(host);
-  out.port = static_cast<std::uint16_t>(port);
+  return HostPort{std::string(host), static_cast<std::uint16_t>(port)};
+}
+
+Result<ListenAddress> parse_listen_address(std::string_view text) {
+  Result<HostPort> split = split_host_port(text);
+  if (!split) return Error{split.error()};
+  ListenAddress out;
+  out.host = split->host;
+  out.port = split->port;
+  const unsigned port = out.port;
 
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;

@@ -118,10 +118,11 @@ class HttpConnection:
         head = f"{method} {target} {version}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in items) + "\r\n"
         self.send(head.encode("latin-1") + body)
 
-    def exchange(self, method: str, target: str, headers=None, body: bytes = b"", **kw) -> Response:
+    def exchange(self, method: str, target: str, headers=None, body: bytes = b"",
+                 timeout: float | None = None, **kw) -> Response:
         """Send one request and read its answer."""
         self.request(method, target, headers, body, **kw)
-        return self.read_response(method=method)
+        return self.read_response(method=method, timeout=timeout)
 
     # -- receiving -------------------------------------------------------
     def _fill(self, deadline: float) -> bool:
@@ -195,6 +196,13 @@ class HttpConnection:
         resp = Response(version=version, status=status, reason=reason, headers=headers, raw_head=raw)
         if method.upper() == "HEAD" or status < 200 or status in (204, 304):
             return resp
+        try:
+            self._read_body(resp, deadline)
+        except ConnectionClosed as e:
+            raise ConnectionClosed(f"{e} (after the head of {status} {reason})", raw + e.partial, e.reset) from e
+        return resp
+
+    def _read_body(self, resp: Response, deadline: float) -> None:
         te = resp.header("Transfer-Encoding")
         cl = resp.header_all("Content-Length")
         if te is not None:
@@ -210,7 +218,6 @@ class HttpConnection:
             while self._fill(deadline):
                 pass
             resp.body, self.buf = self.buf, b""
-        return resp
 
     def _read_chunked(self, deadline: float) -> bytes:
         body = b""

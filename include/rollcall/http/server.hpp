@@ -102,8 +102,11 @@ class Server final : public net::ConnectionHandler {
   std::size_t handle_one(net::Reactor& r, net::Connection& c, Session& s, char* p, std::size_t n);
   /// The head is complete but not the body: 100-continue if asked, silence timer.
   void await_body(net::Reactor& r, net::Connection& c, Session& s);
-  void dispatch(net::Reactor& r, net::Connection& c, const RequestHead& head, std::string_view body);
-  void fail(net::Reactor& r, net::Connection& c, int status, std::string_view code, std::string_view message);
+  void dispatch(net::Connection& c, const RequestHead& head, std::string_view body);
+  /// Answers an error with `Connection: close` and closes gracefully. `head_request`:
+  /// the request was HEAD, so the answer carries no body.
+  void fail(net::Reactor& r, net::Connection& c, int status, std::string_view code, std::string_view message,
+            bool head_request = false);
   void fail_parse(net::Reactor& r, net::Connection& c, ParseError error);
   void finish_request(net::Reactor& r, net::Connection& c, Session& s, bool keep_alive);
   void arm_idle(net::Reactor& r, net::Connection& c);

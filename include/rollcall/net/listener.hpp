@@ -21,8 +21,17 @@ struct ListenAddress {
   socklen_t addr_len = 0;
 };
 
-/// Parses `HOST:PORT` (`[v6]:PORT` for IPv6). HOST may be a numeric address or a
-/// name that resolves locally (e.g. localhost). PORT is 0..65535.
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+/// Splits `HOST:PORT` (`[v6]:PORT` for IPv6) without resolving anything: the syntax
+/// check for command-line flags. PORT is 0..65535.
+Result<HostPort> split_host_port(std::string_view text);
+
+/// Parses `HOST:PORT` and resolves HOST (a numeric address or a name that resolves
+/// locally, e.g. localhost).
 Result<ListenAddress> parse_listen_address(std::string_view text);
 
 /// Opens `count` listeners on `address` with SO_REUSEPORT. If the port is 0, the
