@@ -16,15 +16,33 @@ thread_local bool g_counting = false;
 thread_local std::size_t g_allocations = 0;
 }  // namespace
 
-// Replaces the global allocation functions for the whole unit-test binary; they only
-// count while a test on this thread asks them to.
-void* operator new(std::size_t n) {
+// Replaces the global (unaligned) allocation functions for the whole unit-test
+// binary; they only count while a test on this thread asks them to. Every unaligned
+// form is replaced, so memory from one of them is never released by a sanitizer's
+// version of another (ASan reports that as alloc-dealloc-mismatch).
+namespace {
+void* counted_alloc(std::size_t n) {
   if (g_counting) ++g_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  return std::malloc(n == 0 ? 1 : n);
+}
+}  // namespace
+
+void* operator new(std::size_t n) {
+  if (void* p = counted_alloc(n)) return p;
   throw std::bad_alloc();
 }
+void* operator new[](std::size_t n) {
+  if (void* p = counted_alloc(n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
 void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace rollcall::http {
 namespace {
