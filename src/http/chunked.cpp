@@ -12,6 +12,8 @@
 
 #include "rollcall/http/parser.hpp"
 
+#include "char_class.hpp"
+
 namespace rollcall::http {
 namespace {
 
@@ -19,32 +21,7 @@ namespace {
 constexpr std::size_t kChunkLineBytesMax = 4096;  // chunk size + extensions
 constexpr std::size_t kTrailerBytesMax = 16 * 1024;
 
-enum : std::uint8_t {
-  kTchar = 1,   // RFC 9110 token character
-  kValue = 2,   // field-value byte: HTAB, SP, VCHAR, obs-text
-  kQdtext = 4,  // quoted-string byte other than '"' and '\\'
-  kHex = 8,
-};
-
-constexpr std::array<std::uint8_t, 256> make_classes() {
-  std::array<std::uint8_t, 256> t{};
-  for (int c = 0; c < 256; ++c) {
-    const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    bool tchar = alnum;
-    for (char s : std::string_view("!#$%&'*+-.^_`|~")) tchar = tchar || c == s;
-    const bool value = c == '\t' || c == ' ' || (c >= 0x21 && c != 0x7F);
-    std::uint8_t bits = 0;
-    if (tchar) bits |= kTchar;
-    if (value) bits |= kValue;
-    if (value && c != '"' && c != '\\') bits |= kQdtext;
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) bits |= kHex;
-    t[static_cast<std::size_t>(c)] = bits;
-  }
-  return t;
-}
-constexpr auto kClass = make_classes();
-
-inline bool has(unsigned char c, std::uint8_t cls) { return (kClass[c] & cls) != 0; }
+using namespace chars;
 
 inline unsigned hex_value(unsigned char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
 

@@ -5,6 +5,8 @@
 // whole request would fail at that point: re-parsing a growing buffer is consistent.
 #include "rollcall/http/parser.hpp"
 
+#include "char_class.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -18,39 +20,7 @@ namespace {
 
 using Byte = unsigned char;
 
-// Character classes as bits of one 256-entry table: one load per byte instead of a
-// chain of compares.
-enum : std::uint8_t {
-  kTchar = 1,   // RFC 9110 token character
-  kValue = 2,   // field-value byte: HTAB, SP, VCHAR, obs-text
-  kTarget = 4,  // request-target byte: VCHAR only (no UTF-8, controls or space)
-  kOws = 8,     // SP or HTAB
-  kDigit = 16,
-  kScheme = 32,  // URI scheme character after the first: ALPHA / DIGIT / "+" / "-" / "."
-  kPath = 64,    // kTarget except '?' and '#': the path part of an origin-form target
-};
-
-constexpr bool is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-constexpr bool is_digit_ch(int c) { return c >= '0' && c <= '9'; }
-
-constexpr std::array<std::uint8_t, 256> make_classes() {
-  std::array<std::uint8_t, 256> t{};
-  for (int c = 0; c < 256; ++c) {
-    std::uint8_t bits = 0;
-    bool tchar = is_alpha(c) || is_digit_ch(c);
-    for (char s : std::string_view("!#$%&'*+-.^_`|~")) tchar = tchar || c == s;
-    if (tchar) bits |= kTchar;
-    if (c == '\t' || c == ' ' || (c >= 0x21 && c != 0x7F)) bits |= kValue;
-    if (c >= 0x21 && c <= 0x7E) bits |= kTarget;
-    if (c >= 0x21 && c <= 0x7E && c != '?' && c != '#') bits |= kPath;
-    if (c == ' ' || c == '\t') bits |= kOws;
-    if (is_digit_ch(c)) bits |= kDigit;
-    if (is_alpha(c) || is_digit_ch(c) || c == '+' || c == '-' || c == '.') bits |= kScheme;
-    t[static_cast<std::size_t>(c)] = bits;
-  }
-  return t;
-}
-constexpr auto kClass = make_classes();
+using namespace chars;
 
 constexpr std::array<Byte, 256> make_lower() {
   std::array<Byte, 256> t{};
@@ -61,11 +31,9 @@ constexpr std::array<Byte, 256> make_lower() {
 }
 constexpr auto kLower = make_lower();
 
-inline bool has(Byte c, std::uint8_t cls) { return (kClass[c] & cls) != 0; }
-
 // First byte in [p, end) outside `cls`, or end. Unrolled: this loop is the parser's
 // hot path (header values make up most of a head).
-inline const Byte* scan(const Byte* p, const Byte* end, std::uint8_t cls) {
+inline const Byte* scan(const Byte* p, const Byte* end, std::uint16_t cls) {
   while (end - p >= 4) {
     if (!has(p[0], cls)) return p;
     if (!has(p[1], cls)) return p + 1;
@@ -98,7 +66,7 @@ inline const Byte* scan_value(const Byte* p, const Byte* end) {
   return scan(p, end, kValue);
 }
 
-inline bool all_of(std::string_view s, std::uint8_t cls) {
+inline bool all_of(std::string_view s, std::uint16_t cls) {
   auto b = reinterpret_cast<const Byte*>(s.data());
   return scan(b, b + s.size(), cls) == b + s.size();
 }

@@ -11,6 +11,8 @@
 
 #include "rollcall/http/parser.hpp"
 
+#include "printable.hpp"
+
 namespace rollcall::http {
 namespace {
 
@@ -53,19 +55,7 @@ std::vector<Case> load_cases() {
   return cases;
 }
 
-std::string printable(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c >= 0x20 && c < 0x7F && c != '\\') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    }
-  }
-  return out;
-}
+using testing::printable;
 
 // Compliant cases this server refuses on purpose.
 const std::set<std::string> kRefusedCompliant = {

@@ -9,6 +9,8 @@
 
 #include "rollcall/http/parser.hpp"
 
+#include "printable.hpp"
+
 namespace rollcall::http {
 namespace {
 
@@ -80,19 +82,7 @@ Outcome run_connection(std::string input) {
   }
 }
 
-std::string printable(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c >= 0x20 && c < 0x7F && c != '\\') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    }
-  }
-  return out;
-}
+using testing::printable;
 
 TEST(LlhttpCases, StrictRequestCasesMatchLlhttp) {
   const std::vector<Case> cases = load_cases();
