@@ -65,7 +65,7 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
     if (arg == "--listen" || arg == "--data-dir" || arg == "--web-dir" || arg == "--shards" ||
         arg == "--max-connections" || arg == "--header-timeout-ms" || arg == "--idle-timeout-ms" ||
         arg == "--max-header-bytes" || arg == "--max-body-bytes" || arg == "--shutdown-timeout-ms" ||
-        arg == "--log-level") {
+        arg == "--log-level" || arg == "--recv-buffers") {
       v = take_value(arg);
       if (!v) return Error{v.error()};
     } else {
@@ -110,6 +110,11 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
       auto n = parse_number<std::uint32_t>(arg, text, 0, 3'600'000);
       if (!n) return Error{n.error()};
       c.shutdown_timeout_ms = *n;
+    } else if (arg == "--recv-buffers") {
+      auto n = parse_number<std::uint32_t>(arg, text, 2, 32768);
+      if (!n) return Error{n.error()};
+      if ((*n & (*n - 1)) != 0) return Error{"invalid value '" + text + "' for --recv-buffers: expected a power of two"};
+      c.recv_buffers = *n;
     } else if (arg == "--log-level") {
       if (text != "debug" && text != "info" && text != "warn" && text != "error") {
         return Error{"invalid value '" + text + "' for --log-level: expected debug, info, warn or error"};
@@ -182,6 +187,9 @@ std::string serve_help() {
          "  --max-body-bytes N        request body limit, 413 above (default 1048576)\n"
          "  --shutdown-timeout-ms N   on SIGTERM, force-close connections still open after\n"
          "                            this (default 10000)\n"
+         "  --recv-buffers N          4 KiB receive buffers per shard, a power of two from\n"
+         "                            2 to 32768 (default 2048); when all are in use,\n"
+         "                            reading waits for one to come back\n"
          "  --log-level LEVEL         debug, info, warn or error (default info)\n"
          "  -h, --help                show this help\n";
 }

@@ -88,6 +88,7 @@ int run_serve(const ServeConfig& config) {
   options.signal_fd = signal_fd;
   options.shard.max_connections = (config.max_connections + config.shards - 1) / config.shards;
   options.shard.shutdown_timeout_ms = config.shutdown_timeout_ms;
+  options.shard.recv_buffers = config.recv_buffers;
   shard::Runtime runtime(std::move(options));
 
   http::ServerConfig http_config;

@@ -397,3 +397,26 @@ def test_pipelined_heads_under_limit_sum_over_it(server):
         c.send(head * 3)
         for _ in range(3):
             assert c.read_response().status == 200
+
+
+def test_receive_buffer_exhaustion_waits_instead_of_failing(server):
+    # Two 4 KiB receive buffers for 32 clients that each send 16 pipelined requests
+    # at once: the kernel runs out of buffers (-ENOBUFS), the server re-arms reading
+    # once buffers come back, and every request is still answered, in order.
+    s = server("--recv-buffers", "2", shards=1)
+    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    conns = [s.connect() for _ in range(32)]
+    try:
+        for c in conns:
+            c.send(request * 16)
+        for c in conns:
+            for _ in range(16):
+                r = c.read_response()
+                assert r.status == 200, r
+                assert r.body == b'{"status":"ok"}'
+    finally:
+        for c in conns:
+            c.close()
+    m = s.metrics()
+    assert m["rollcall_io_recv_buffers_exhausted_total"] >= 1, m
+    assert m['rollcall_http_requests_total{code="2xx"}'] >= 32 * 16

@@ -22,6 +22,7 @@ struct ServeConfig {
   std::uint32_t head_bytes_max = 16 * 1024;
   std::uint64_t body_bytes_max = 1024 * 1024;
   std::uint32_t shutdown_timeout_ms = 10000;
+  std::uint32_t recv_buffers = 2048;   ///< provided receive buffers per shard (power of two)
   std::string log_level = "info";
 };
 
