@@ -1,0 +1,194 @@
+#pragma once
+/// Attendance rules for one class: sessions, check-ins, overrides, bulk marking,
+/// closing, counts and the audit trail. Pure and synchronous: every operation takes
+/// the state and a command whose inputs are all given (times, codes, ids), and
+/// returns an outcome plus the events it produced. The same functions run live, in
+/// tests and (later) when the log is replayed.
+///
+/// The owner shard of a class holds its `ClassAttendance`; nothing else mutates it.
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "rollcall/domain/roster.hpp"
+#include "rollcall/domain/types.hpp"
+
+namespace rollcall::domain {
+
+/// One student's attendance in one session (API.md §3 AttendanceRecord, minus the
+/// names, which come from the roster when serialising).
+struct Record {
+  UserId student;
+  Status status = Status::Unmarked;
+  Method method = Method::None;
+  std::optional<std::int64_t> check_in_time_ms;
+  bool is_late = false;
+  std::uint32_t late_minutes = 0;
+  bool is_manual_override = false;
+  std::optional<std::string> override_reason;
+  std::int64_t timestamp_ms = 0;  ///< when this version was committed
+};
+
+struct AuditEntry {
+  std::int64_t at_ms = 0;
+  UserId actor;
+  UserId student;
+  Status from = Status::Unmarked;
+  Status to = Status::Unmarked;
+  Method method = Method::None;
+  std::optional<std::string> reason;
+};
+
+struct Counts {
+  std::uint32_t present = 0, late = 0, absent = 0, excused = 0, unmarked = 0, total = 0;
+  bool operator==(const Counts&) const = default;
+};
+
+struct Session {
+  SessionId id;
+  ClassId class_id;
+  bool open = true;
+  std::int64_t starts_at_ms = 0;
+  std::int64_t closed_at_ms = 0;  ///< 0 while open
+  std::uint32_t late_after_minutes = 0;
+  std::string verification_code;
+  std::unordered_map<UserId, Record> records;  ///< only students with a record
+  std::vector<AuditEntry> audit;                ///< oldest first
+
+  /// The student's record, or an unmarked one stamped with the session start.
+  Record record_of(UserId student) const;
+};
+
+/// Why an operation was refused. The API maps each to a status and code.
+enum class Error : std::uint8_t {
+  None,
+  SessionAlreadyOpen,    ///< 409 session_already_open
+  NoOpenSession,         ///< 404 no_open_session
+  SessionNotFound,       ///< 404 session_not_found
+  SessionClosed,         ///< 410 session_closed (a check-in into a closed session)
+  SessionAlreadyClosed,  ///< 409 session_already_closed
+  NotEnrolled,           ///< 403 not_enrolled
+  UnknownStudent,        ///< 422 (bulk/override: not enrolled in the class)
+  InvalidStatus,         ///< 422 (unmarked is not a status one can set)
+  DuplicateStudent,      ///< 422 (the same student twice in one bulk)
+  TooManySessions,       ///< 409 (the class used all 2^20-1 session numbers)
+};
+
+/// What an operation changed, for live updates and the log.
+struct Event {
+  enum class Kind : std::uint8_t { SessionOpened, SessionClosed, CheckedIn, RecordChanged, BulkChanged };
+  Kind kind;
+  SessionId session;
+  std::vector<Record> records;     ///< the records after the change
+  bool created = false;            ///< RecordChanged: the student had no record before
+  std::uint32_t marked_absent = 0; ///< SessionClosed
+};
+
+// Commands. Every input is explicit so applying a command is deterministic.
+struct OpenSession {
+  UserId actor;
+  std::uint32_t late_after_minutes = 5;
+  std::string verification_code;
+  std::int64_t now_ms = 0;
+};
+struct CheckIn {
+  UserId student;
+  Method method = Method::VerificationCode;
+  std::int64_t at_ms = 0;   ///< when the check-in counts (late is judged from it)
+  std::int64_t now_ms = 0;  ///< commit time
+};
+struct Override {
+  UserId actor;
+  UserId student;
+  Status status = Status::Present;
+  std::optional<std::string> reason;
+  std::int64_t now_ms = 0;
+};
+struct BulkItem {
+  UserId student;
+  Status status = Status::Absent;
+  std::optional<std::string> reason;
+};
+struct Bulk {
+  UserId actor;
+  std::vector<BulkItem> updates;
+  std::optional<Status> mark_remaining;
+  std::int64_t now_ms = 0;
+};
+struct CloseSession {
+  UserId actor;
+  std::int64_t now_ms = 0;
+};
+
+struct OpenResult {
+  Error error = Error::None;
+  const Session* session = nullptr;
+  std::vector<Event> events;
+};
+struct CheckInResult {
+  Error error = Error::None;
+  bool created = false;  ///< false: the existing record is returned (idempotent repeat)
+  Record record;
+  std::vector<Event> events;
+};
+struct RecordResult {
+  Error error = Error::None;
+  bool created = false;
+  Record record;
+  std::vector<Event> events;
+};
+struct BulkResult {
+  Error error = Error::None;
+  UserId offending_student;  ///< for UnknownStudent / DuplicateStudent
+  std::vector<Record> changed;
+  std::vector<Event> events;
+};
+struct CloseResult {
+  Error error = Error::None;
+  std::uint32_t marked_absent = 0;
+  std::vector<Event> events;
+};
+
+/// Late if more than `late_after_minutes` have passed since `starts_at_ms`;
+/// late_minutes is the whole minutes since the start.
+struct Lateness {
+  bool is_late = false;
+  std::uint32_t late_minutes = 0;
+};
+Lateness lateness(std::int64_t starts_at_ms, std::uint32_t late_after_minutes, std::int64_t at_ms);
+
+/// Counts over every enrolled student of `cls` for `session`.
+Counts count(const ClassInfo& cls, const Session& session);
+
+class ClassAttendance {
+ public:
+  explicit ClassAttendance(ClassId id) : id_(id) {}
+  ClassId id() const { return id_; }
+
+  const Session* open_session() const { return open_ == nullptr ? nullptr : open_; }
+  const Session* session(SessionId id) const;
+  /// Every session, oldest first.
+  const std::deque<Session>& sessions() const { return sessions_; }
+
+  OpenResult open(const OpenSession& cmd);
+  /// A student checks in to session `sid` (REST: the open session).
+  CheckInResult check_in(const ClassInfo& cls, SessionId sid, const CheckIn& cmd);
+  RecordResult override_record(const ClassInfo& cls, SessionId sid, const Override& cmd);
+  /// All of it applies or none: any unknown student or status refuses the whole call.
+  BulkResult bulk(const ClassInfo& cls, SessionId sid, const Bulk& cmd);
+  CloseResult close(const ClassInfo& cls, SessionId sid, const CloseSession& cmd);
+
+ private:
+  Session* find(SessionId id);
+  void write(Session& s, Record next, UserId actor, std::int64_t now_ms);
+
+  ClassId id_;
+  std::deque<Session> sessions_;  // deque: pointers stay valid as sessions are added
+  Session* open_ = nullptr;
+};
+
+}  // namespace rollcall::domain

@@ -1,0 +1,254 @@
+#include "rollcall/domain/attendance.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "rollcall/common/assert.hpp"
+
+namespace rollcall::domain {
+
+namespace {
+constexpr std::int64_t kMinuteMs = 60'000;
+
+bool settable(Status s) { return s != Status::Unmarked; }
+
+bool is_enrolled(const ClassInfo& cls, UserId student) {
+  return std::binary_search(cls.students.begin(), cls.students.end(), student);
+}
+}  // namespace
+
+Record Session::record_of(UserId student) const {
+  const auto it = records.find(student);
+  if (it != records.end()) return it->second;
+  Record r;
+  r.student = student;
+  r.timestamp_ms = starts_at_ms;
+  return r;
+}
+
+Lateness lateness(std::int64_t starts_at_ms, std::uint32_t late_after_minutes, std::int64_t at_ms) {
+  const std::int64_t elapsed_ms = at_ms - starts_at_ms;
+  if (elapsed_ms <= static_cast<std::int64_t>(late_after_minutes) * kMinuteMs) return {};
+  return {true, static_cast<std::uint32_t>(elapsed_ms / kMinuteMs)};
+}
+
+Counts count(const ClassInfo& cls, const Session& session) {
+  Counts c;
+  for (const UserId student : cls.students) {
+    const auto it = session.records.find(student);
+    const Status s = it == session.records.end() ? Status::Unmarked : it->second.status;
+    switch (s) {
+      case Status::Present: ++c.present; break;
+      case Status::Late: ++c.late; break;
+      case Status::Absent: ++c.absent; break;
+      case Status::Excused: ++c.excused; break;
+      case Status::Unmarked: ++c.unmarked; break;
+    }
+    ++c.total;
+  }
+  return c;
+}
+
+Session* ClassAttendance::find(SessionId id) {
+  if (class_of(id) != id_) return nullptr;
+  const std::uint64_t seq = id.value & kSessionSeqMax;
+  if (seq == 0 || seq > sessions_.size()) return nullptr;
+  Session& s = sessions_[seq - 1];
+  RC_ASSERT(s.id == id);
+  return &s;
+}
+
+const Session* ClassAttendance::session(SessionId id) const {
+  return const_cast<ClassAttendance*>(this)->find(id);
+}
+
+void ClassAttendance::write(Session& s, Record next, UserId actor, std::int64_t now_ms) {
+  const Record before = s.record_of(next.student);
+  next.timestamp_ms = now_ms;
+  AuditEntry entry;
+  entry.at_ms = now_ms;
+  entry.actor = actor;
+  entry.student = next.student;
+  entry.from = before.status;
+  entry.to = next.status;
+  entry.method = next.method;
+  entry.reason = next.override_reason;
+  s.audit.push_back(std::move(entry));
+  s.records[next.student] = std::move(next);
+}
+
+OpenResult ClassAttendance::open(const OpenSession& cmd) {
+  OpenResult out;
+  if (open_ != nullptr) {
+    out.error = Error::SessionAlreadyOpen;
+    out.session = open_;
+    return out;
+  }
+  if (sessions_.size() >= kSessionSeqMax) {
+    out.error = Error::TooManySessions;
+    return out;
+  }
+  Session& s = sessions_.emplace_back();
+  s.id = make_session_id(id_, sessions_.size());
+  s.class_id = id_;
+  s.open = true;
+  s.starts_at_ms = cmd.now_ms;
+  s.late_after_minutes = cmd.late_after_minutes;
+  s.verification_code = cmd.verification_code;
+  open_ = &s;
+  out.session = &s;
+  out.events.push_back(Event{Event::Kind::SessionOpened, s.id, {}, false, 0});
+  return out;
+}
+
+CheckInResult ClassAttendance::check_in(const ClassInfo& cls, SessionId sid, const CheckIn& cmd) {
+  CheckInResult out;
+  Session* s = find(sid);
+  if (s == nullptr) {
+    out.error = Error::NoOpenSession;
+    return out;
+  }
+  if (!is_enrolled(cls, cmd.student)) {
+    out.error = Error::NotEnrolled;
+    return out;
+  }
+  const Record current = s->record_of(cmd.student);
+  // A teacher's decision and an earlier check-in both stand: answer with them.
+  if (current.is_manual_override || current.status == Status::Present || current.status == Status::Late) {
+    out.record = current;
+    return out;
+  }
+  if (!s->open) {
+    out.error = Error::SessionClosed;
+    return out;
+  }
+  Record next = current;
+  const Lateness late = lateness(s->starts_at_ms, s->late_after_minutes, cmd.at_ms);
+  next.status = late.is_late ? Status::Late : Status::Present;
+  next.method = cmd.method;
+  next.check_in_time_ms = cmd.at_ms;
+  next.is_late = late.is_late;
+  next.late_minutes = late.late_minutes;
+  next.is_manual_override = false;
+  next.override_reason.reset();
+  write(*s, next, cmd.student, cmd.now_ms);
+  out.created = true;
+  out.record = s->records[cmd.student];
+  out.events.push_back(Event{Event::Kind::CheckedIn, sid, {out.record}, true, 0});
+  return out;
+}
+
+RecordResult ClassAttendance::override_record(const ClassInfo& cls, SessionId sid, const Override& cmd) {
+  RecordResult out;
+  Session* s = find(sid);
+  if (s == nullptr) {
+    out.error = Error::SessionNotFound;
+    return out;
+  }
+  if (!is_enrolled(cls, cmd.student)) {
+    out.error = Error::UnknownStudent;
+    return out;
+  }
+  if (!settable(cmd.status)) {
+    out.error = Error::InvalidStatus;
+    return out;
+  }
+  const bool had_record = s->records.count(cmd.student) != 0;
+  const Record current = s->record_of(cmd.student);
+  Record next = current;
+  next.status = cmd.status;
+  next.method = Method::TeacherOverride;
+  next.is_manual_override = true;
+  next.override_reason = cmd.reason;
+  next.is_late = cmd.status == Status::Late;
+  // Late minutes come from a real check-in time when there is one.
+  next.late_minutes = next.is_late && current.check_in_time_ms
+                          ? lateness(s->starts_at_ms, 0, *current.check_in_time_ms).late_minutes
+                          : 0;
+  write(*s, next, cmd.actor, cmd.now_ms);
+  out.created = !had_record;
+  out.record = s->records[cmd.student];
+  out.events.push_back(Event{Event::Kind::RecordChanged, sid, {out.record}, out.created, 0});
+  return out;
+}
+
+BulkResult ClassAttendance::bulk(const ClassInfo& cls, SessionId sid, const Bulk& cmd) {
+  BulkResult out;
+  Session* s = find(sid);
+  if (s == nullptr) {
+    out.error = Error::SessionNotFound;
+    return out;
+  }
+  // Validate everything before touching anything.
+  std::unordered_set<UserId> seen;
+  for (const BulkItem& item : cmd.updates) {
+    if (!is_enrolled(cls, item.student)) {
+      out.error = Error::UnknownStudent;
+      out.offending_student = item.student;
+      return out;
+    }
+    if (!settable(item.status)) {
+      out.error = Error::InvalidStatus;
+      out.offending_student = item.student;
+      return out;
+    }
+    if (!seen.insert(item.student).second) {
+      out.error = Error::DuplicateStudent;
+      out.offending_student = item.student;
+      return out;
+    }
+  }
+  if (cmd.mark_remaining && !settable(*cmd.mark_remaining)) {
+    out.error = Error::InvalidStatus;
+    return out;
+  }
+  auto apply = [&](UserId student, Status status, const std::optional<std::string>& reason) {
+    Record next = s->record_of(student);
+    next.status = status;
+    next.method = Method::Bulk;
+    next.is_manual_override = true;
+    next.override_reason = reason;
+    next.is_late = status == Status::Late;
+    if (!next.is_late) next.late_minutes = 0;
+    write(*s, next, cmd.actor, cmd.now_ms);
+    out.changed.push_back(s->records[student]);
+  };
+  for (const BulkItem& item : cmd.updates) apply(item.student, item.status, item.reason);
+  if (cmd.mark_remaining) {
+    for (const UserId student : cls.students) {
+      if (s->record_of(student).status == Status::Unmarked) apply(student, *cmd.mark_remaining, std::nullopt);
+    }
+  }
+  if (!out.changed.empty()) out.events.push_back(Event{Event::Kind::BulkChanged, sid, out.changed, false, 0});
+  return out;
+}
+
+CloseResult ClassAttendance::close(const ClassInfo& cls, SessionId sid, const CloseSession& cmd) {
+  CloseResult out;
+  Session* s = find(sid);
+  if (s == nullptr) {
+    out.error = Error::SessionNotFound;
+    return out;
+  }
+  if (!s->open) {
+    out.error = Error::SessionAlreadyClosed;
+    return out;
+  }
+  std::vector<Record> marked;
+  for (const UserId student : cls.students) {
+    Record next = s->record_of(student);
+    if (next.status != Status::Unmarked) continue;
+    next.status = Status::Absent;
+    next.method = Method::SessionClose;
+    write(*s, next, cmd.actor, cmd.now_ms);
+    marked.push_back(s->records[student]);
+  }
+  s->open = false;
+  s->closed_at_ms = cmd.now_ms;
+  if (open_ == s) open_ = nullptr;
+  out.marked_absent = static_cast<std::uint32_t>(marked.size());
+  out.events.push_back(Event{Event::Kind::SessionClosed, sid, std::move(marked), false, out.marked_absent});
+  return out;
+}
+
+}  // namespace rollcall::domain
