@@ -17,6 +17,7 @@ namespace {
 // decoded body; raw bytes beyond body_bytes_max plus this are refused with 413.
 constexpr std::size_t kChunkedOverheadBytesMax = 64 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::uint32_t kDeferredTimeoutMs = 30'000;
 
 // RFC 9112 §3.2 / RFC 3986 §3.2.2: Host = uri-host [ ":" port ], possibly empty.
 // uri-host is an IP literal in brackets, or a reg-name / IPv4 address made of
@@ -63,24 +64,17 @@ bool valid_host(std::string_view v) {
 
 void Exchange::respond(int status, std::string_view content_type, std::string_view body_bytes,
                        std::initializer_list<HeaderField> extra) {
-  RC_ASSERT(!responded_);
-  RC_ASSERT(status >= 200 && status <= 599);
+  RC_ASSERT(!responded_ && !deferred_);
   responded_ = true;
   status_ = status;
-  const Server::Session& s = server_.sessions_[connection_.index];
-  const bool keep_alive = request.keep_alive && !server_.draining_ && !s.close_when_idle;
-  server_.dispatch_keep_alive_ = keep_alive;
-  const bool bodyless = request.method == Method::Head || status == 204 || status == 304;
-  ResponseHead head;
-  head.status = status;
-  head.content_type = content_type;
-  head.content_length = body_bytes.size();
-  head.keep_alive = keep_alive;
-  head.announce_keep_alive = keep_alive && request.version_minor == 0;
-  head.date = server_.date();
-  std::string& out = connection_.out.pending();
-  append_response_head(out, head, extra);
-  if (!bodyless) out.append(body_bytes.data(), body_bytes.size());
+  const Server::RequestMeta meta = Server::meta_of(request);
+  server_.dispatch_keep_alive_ = server_.write_response(connection_, meta, status, content_type, body_bytes, extra);
+}
+
+Deferred Exchange::defer() {
+  RC_ASSERT(!responded_ && !deferred_);
+  deferred_ = true;
+  return server_.begin_deferred(connection_, request);
 }
 
 void Exchange::respond_error(int status, std::string_view code, std::string_view message,
@@ -117,6 +111,62 @@ std::string_view Server::date() {
   return std::string_view(date_, 29);
 }
 
+Server::RequestMeta Server::meta_of(const RequestHead& head) {
+  return RequestMeta{head.keep_alive, head.method == Method::Head, head.version_minor == 0};
+}
+
+bool Server::write_response(Connection& c, const RequestMeta& meta, int status, std::string_view content_type,
+                            std::string_view body, std::initializer_list<HeaderField> extra) {
+  RC_ASSERT(status >= 200 && status <= 599);
+  const Session& s = sessions_[c.index];
+  const bool keep_alive = meta.keep_alive && !draining_ && !s.close_when_idle;
+  const bool bodyless = meta.head || status == 204 || status == 304;
+  ResponseHead head;
+  head.status = status;
+  head.content_type = content_type;
+  head.content_length = body.size();
+  head.keep_alive = keep_alive;
+  head.announce_keep_alive = keep_alive && meta.http10;
+  head.date = date();
+  std::string& out = c.out.pending();
+  append_response_head(out, head, extra);
+  if (!bodyless) out.append(body.data(), body.size());
+  return keep_alive;
+}
+
+Deferred Server::begin_deferred(Connection& c, const RequestHead& head) {
+  Session& s = sessions_[c.index];
+  s.deferred_meta = meta_of(head);
+  s.deferred_seq += 1;
+  return Deferred{c.handle(), s.deferred_seq};
+}
+
+bool Server::complete(Reactor& r, Connection& c, const Deferred& d, int status, std::string_view content_type,
+                      std::string_view body, std::initializer_list<HeaderField> extra) {
+  Session& s = sessions_[c.index];
+  if (!c.open() || c.generation != d.connection.generation || s.phase != Phase::Waiting ||
+      s.deferred_seq != d.sequence) {
+    return false;  // the client went away (or timed out) meanwhile
+  }
+  const bool keep_alive = write_response(c, s.deferred_meta, status, content_type, body, extra);
+  metrics_.http_requests_by_class[status / 100].inc();
+  metrics_.http_request_duration.observe_ns(monotonic_ns() - s.deferred_started_ns);
+  finish_request(r, c, s, keep_alive);
+  if (c.open() && s.phase == Phase::Idle && !s.paused) {
+    if (!c.recv_wanted && !c.peer_closed) r.set_receiving(c, true);
+    // Pipelined requests that arrived while we waited.
+    if (!c.in.empty()) process(r, c, c.in.data(), c.in.size(), true);
+  }
+  return true;
+}
+
+bool Server::complete_error(Reactor& r, Connection& c, const Deferred& d, int status, std::string_view code,
+                            std::string_view message) {
+  error_body_.clear();
+  append_error_body(error_body_, code, message);
+  return complete(r, c, d, status, "application/json", error_body_);
+}
+
 void Server::on_open(Reactor& r, Connection& c) {
   Session& s = sessions_[c.index];
   s = Session{};
@@ -128,6 +178,13 @@ void Server::on_open(Reactor& r, Connection& c) {
 void Server::on_data(Reactor& r, Connection& c, char* data, std::size_t len) {
   Session& s = sessions_[c.index];
   if (s.phase == Phase::Closing) return;
+  if (s.phase == Phase::Waiting) {
+    // An answer is still being computed elsewhere: keep pipelined bytes for later,
+    // and stop reading once a full request's worth is waiting.
+    c.in.append(data, len);
+    if (c.in.size() > config_.limits.head_bytes_max + config_.limits.body_bytes_max) r.set_receiving(c, false);
+    return;
+  }
   if (c.in.empty()) {
     process(r, c, data, len, false);
   } else {
@@ -139,7 +196,7 @@ void Server::on_data(Reactor& r, Connection& c, char* data, std::size_t len) {
 void Server::process(Reactor& r, Connection& c, char* buf, std::size_t len, bool owned) {
   Session& s = sessions_[c.index];
   std::size_t pos = 0;
-  while (pos < len && c.open() && !s.paused && s.phase != Phase::Closing) {
+  while (pos < len && c.open() && !s.paused && s.phase != Phase::Closing && s.phase != Phase::Waiting) {
     const std::size_t used = handle_one(r, c, s, buf + pos, len - pos);
     if (used == 0) break;
     pos += used;
@@ -251,8 +308,15 @@ std::size_t Server::handle_one(Reactor& r, Connection& c, Session& s, char* p, s
       break;
     }
   }
-  dispatch(c, head_, body);
+  const bool deferred = dispatch(c, head_, body);
   if (!c.open()) return 0;
+  if (deferred) {
+    s.phase = Phase::Waiting;
+    s.deferred_started_ns = dispatch_started_ns_;
+    // Safety net: an owner that never answers must not hold the client forever.
+    r.set_deadline(c, r.now_ms() + kDeferredTimeoutMs);
+    return consumed;
+  }
   finish_request(r, c, s, dispatch_keep_alive_);
   return consumed;
 }
@@ -268,8 +332,9 @@ void Server::await_body(Reactor& r, Connection& c, Session& s) {
   r.set_deadline(c, r.now_ms() + config_.header_timeout_ms);
 }
 
-void Server::dispatch(Connection& c, const RequestHead& head, std::string_view body) {
+bool Server::dispatch(Connection& c, const RequestHead& head, std::string_view body) {
   const std::uint64_t started_ns = monotonic_ns();
+  dispatch_started_ns_ = started_ns;
   const Router::Match m = router_.match(head.method_name, head.path);
   Exchange ex(*this, c, head, body, m.params);
   dispatch_keep_alive_ = true;
@@ -278,15 +343,17 @@ void Server::dispatch(Connection& c, const RequestHead& head, std::string_view b
     ex.respond(204, {}, {}, {{"Allow", "GET, HEAD, POST, PUT, OPTIONS"}});
   } else if (m.kind == Router::Match::Kind::Found) {
     m.handler.fn(m.handler.context, ex);
-    if (!ex.responded()) ex.respond_error(500, "internal_error", "the handler gave no answer");
+    if (!ex.responded() && !ex.deferred()) ex.respond_error(500, "internal_error", "the handler gave no answer");
   } else if (m.kind == Router::Match::Kind::MethodNotAllowed) {
     ex.respond_error(405, "method_not_allowed", "this method is not allowed on this resource",
                      {{"Allow", m.allow}});
   } else {
     ex.respond_error(404, "not_found", "no such resource");
   }
+  if (ex.deferred()) return true;
   metrics_.http_requests_by_class[ex.status() / 100].inc();
   metrics_.http_request_duration.observe_ns(monotonic_ns() - started_ns);
+  return false;
 }
 
 void Server::finish_request(Reactor& r, Connection& c, Session& s, bool keep_alive) {
@@ -370,6 +437,9 @@ void Server::on_deadline(Reactor& r, Connection& c) {
     case Phase::Body:
       metrics_.http_timeouts_header.inc();
       fail(r, c, 408, "request_timeout", "the request did not arrive in time");
+      break;
+    case Phase::Waiting:
+      fail(r, c, 503, "owner_timeout", "the answer was not ready in time; retry");
       break;
     case Phase::Closing:
       r.close(c, net::CloseMode::Abort);

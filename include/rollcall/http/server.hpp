@@ -27,8 +27,18 @@ struct ServerConfig {
 
 class Server;
 
-/// One request and the means to answer it. Handlers must answer exactly once
-/// before returning (deferred answers arrive with the attendance core).
+/// A promise to answer a request later (e.g. once another shard computed the
+/// answer). Complete it with `Server::complete` on the shard that accepted it.
+struct Deferred {
+  net::ConnectionHandle connection;
+  std::uint32_t sequence = 0;
+};
+
+/// One request and the means to answer it. A handler either answers before
+/// returning or calls `defer()` and answers later through `Server::complete`;
+/// the connection reads no further request until then (answers stay in order).
+/// Anything a deferred handler needs from the request it must copy: the views die
+/// when the handler returns.
 class Exchange {
  public:
   const RequestHead& request;
@@ -46,8 +56,11 @@ class Exchange {
                      std::initializer_list<HeaderField> extra = {});
   /// A reusable per-shard buffer for building response bodies (cleared here).
   std::string& scratch();
+  /// Promises a later answer (see `Deferred`).
+  Deferred defer();
 
   bool responded() const { return responded_; }
+  bool deferred() const { return deferred_; }
   int status() const { return status_; }
 
  private:
@@ -59,6 +72,7 @@ class Exchange {
   Server& server_;
   net::Connection& connection_;
   bool responded_ = false;
+  bool deferred_ = false;
   int status_ = 0;
 };
 
@@ -66,6 +80,16 @@ class Server final : public net::ConnectionHandler {
  public:
   Server(const ServerConfig& config, const Router& router, metrics::ShardMetrics& metrics,
          std::uint32_t slots);
+
+  /// Answers a deferred request on `c` (found from `d.connection` by the caller).
+  /// Returns false, writing nothing, if that request is gone (client closed, timed
+  /// out): the caller simply drops the answer.
+  bool complete(net::Reactor& r, net::Connection& c, const Deferred& d, int status,
+                std::string_view content_type, std::string_view body,
+                std::initializer_list<HeaderField> extra = {});
+  /// The API's JSON error as a deferred answer.
+  bool complete_error(net::Reactor& r, net::Connection& c, const Deferred& d, int status,
+                      std::string_view code, std::string_view message);
 
   // net::ConnectionHandler
   void on_open(net::Reactor& r, net::Connection& c) override;
@@ -83,7 +107,15 @@ class Server final : public net::ConnectionHandler {
     Idle,     ///< between requests (or before the first); idle timeout applies
     Head,     ///< some bytes of a request head arrived; header timeout applies
     Body,     ///< head complete, body incomplete; silence timeout applies
+    Waiting,  ///< request handed on (deferred); input is buffered, not parsed
     Closing,  ///< a final answer is queued; input is ignored
+  };
+
+  /// What writing an answer needs to know about its request.
+  struct RequestMeta {
+    bool keep_alive = true;
+    bool head = false;    ///< HEAD: headers only
+    bool http10 = false;  ///< HTTP/1.0: keep-alive must be announced
   };
 
   struct Session {
@@ -92,8 +124,18 @@ class Server final : public net::ConnectionHandler {
     bool close_when_idle = false;   ///< shutdown asked us to close after this request
     bool continue_sent = false;     ///< `100 Continue` already written for this request
     std::uint32_t scanned = 0;      ///< head bytes already searched for a line end
+    std::uint32_t deferred_seq = 0; ///< numbers deferred requests on this connection
+    RequestMeta deferred_meta;
+    std::uint64_t deferred_started_ns = 0;
     ChunkedDecoder decoder{Limits{}.body_bytes_max};
   };
+
+  static RequestMeta meta_of(const RequestHead& head);
+  /// Writes status line, headers and body into `c.out`; returns whether the
+  /// connection stays open afterwards.
+  bool write_response(net::Connection& c, const RequestMeta& meta, int status, std::string_view content_type,
+                      std::string_view body, std::initializer_list<HeaderField> extra);
+  Deferred begin_deferred(net::Connection& c, const RequestHead& head);
 
   /// Parses and answers as many complete requests as `buf` holds. `owned` says
   /// whether `buf` is `c.in` (else a receive buffer whose leftover must be copied).
@@ -102,7 +144,8 @@ class Server final : public net::ConnectionHandler {
   std::size_t handle_one(net::Reactor& r, net::Connection& c, Session& s, char* p, std::size_t n);
   /// The head is complete but not the body: 100-continue if asked, silence timer.
   void await_body(net::Reactor& r, net::Connection& c, Session& s);
-  void dispatch(net::Connection& c, const RequestHead& head, std::string_view body);
+  /// Routes and runs the handler; true if the handler deferred its answer.
+  bool dispatch(net::Connection& c, const RequestHead& head, std::string_view body);
   /// Answers an error with `Connection: close` and closes gracefully. `head_request`:
   /// the request was HEAD, so the answer carries no body.
   void fail(net::Reactor& r, net::Connection& c, int status, std::string_view code, std::string_view message,
@@ -125,6 +168,7 @@ class Server final : public net::ConnectionHandler {
   // Set by Exchange::respond: whether the request being dispatched may keep the
   // connection open (request said so, status allows it, not draining).
   bool dispatch_keep_alive_ = true;
+  std::uint64_t dispatch_started_ns_ = 0;
 };
 
 }  // namespace rollcall::http
