@@ -65,7 +65,8 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
     if (arg == "--listen" || arg == "--data-dir" || arg == "--web-dir" || arg == "--shards" ||
         arg == "--max-connections" || arg == "--header-timeout-ms" || arg == "--idle-timeout-ms" ||
         arg == "--max-header-bytes" || arg == "--max-body-bytes" || arg == "--shutdown-timeout-ms" ||
-        arg == "--log-level" || arg == "--recv-buffers") {
+        arg == "--log-level" || arg == "--recv-buffers" || arg == "--demo-classes" ||
+        arg == "--demo-class-size" || arg == "--qr-rotation-s" || arg == "--public-url") {
       v = take_value(arg);
       if (!v) return Error{v.error()};
     } else {
@@ -110,6 +111,24 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
       auto n = parse_number<std::uint32_t>(arg, text, 0, 3'600'000);
       if (!n) return Error{n.error()};
       c.shutdown_timeout_ms = *n;
+    } else if (arg == "--demo-classes") {
+      auto n = parse_number<std::uint32_t>(arg, text, 1, 100'000);
+      if (!n) return Error{n.error()};
+      c.demo_classes = *n;
+    } else if (arg == "--demo-class-size") {
+      auto n = parse_number<std::uint32_t>(arg, text, 1, 10'000);
+      if (!n) return Error{n.error()};
+      c.demo_class_size = *n;
+    } else if (arg == "--qr-rotation-s") {
+      auto n = parse_number<std::uint32_t>(arg, text, 1, 3600);
+      if (!n) return Error{n.error()};
+      c.qr_rotation_s = *n;
+    } else if (arg == "--public-url") {
+      if (text.rfind("http://", 0) != 0 && text.rfind("https://", 0) != 0) {
+        return Error{"invalid value '" + text + "' for --public-url: expected http://... or https://..."};
+      }
+      c.public_url = text;
+      while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
     } else if (arg == "--recv-buffers") {
       auto n = parse_number<std::uint32_t>(arg, text, 2, 32768);
       if (!n) return Error{n.error()};
@@ -131,6 +150,49 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
   return cmd;
 }
 
+Result<Command> parse_token(const std::vector<std::string>& args, std::size_t start) {
+  Command cmd;
+  cmd.kind = Command::Kind::Token;
+  TokenConfig& t = cmd.token;
+  bool has_user = false;
+  for (std::size_t i = start; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    std::string value;
+    const auto eq = arg.find('=');
+    const bool inline_value = arg.rfind("--", 0) == 0 && eq != std::string_view::npos;
+    if (inline_value) {
+      value = std::string(arg.substr(eq + 1));
+      arg = arg.substr(0, eq);
+    }
+    if (arg == "--help" || arg == "-h") {
+      cmd.kind = Command::Kind::Help;
+      cmd.help_topic = "token";
+      return cmd;
+    }
+    if (arg != "--data-dir" && arg != "--user" && arg != "--ttl-s") {
+      return Error{"unknown option '" + args[i] + "' for 'rollcall token' (see rollcall token --help)"};
+    }
+    if (!inline_value) {
+      if (i + 1 >= args.size()) return Error{"missing value for " + std::string(arg)};
+      value = args[++i];
+    }
+    if (arg == "--data-dir") {
+      if (value.empty()) return Error{"--data-dir must not be empty"};
+      t.data_dir = value;
+    } else if (arg == "--user") {
+      if (value.empty()) return Error{"--user must not be empty"};
+      t.username = value;
+      has_user = true;
+    } else {
+      auto n = parse_number<std::int64_t>(arg, value, 1, 366LL * 24 * 3600);
+      if (!n) return Error{n.error()};
+      t.ttl_s = *n;
+    }
+  }
+  if (!has_user) return Error{"rollcall token needs --user USERNAME (see rollcall token --help)"};
+  return cmd;
+}
+
 }  // namespace
 
 Result<Command> parse_command_line(const std::vector<std::string>& args) {
@@ -139,7 +201,7 @@ Result<Command> parse_command_line(const std::vector<std::string>& args) {
   const std::string& first = args[0];
   if (first == "--help" || first == "-h" || first == "help") {
     cmd.kind = Command::Kind::Help;
-    if (args.size() > 1 && args[1] == "serve") cmd.help_topic = "serve";
+    if (args.size() > 1 && (args[1] == "serve" || args[1] == "token")) cmd.help_topic = args[1];
     return cmd;
   }
   if (first == "--version" || first == "-V" || first == "version") {
@@ -147,6 +209,7 @@ Result<Command> parse_command_line(const std::vector<std::string>& args) {
     return cmd;
   }
   if (first == "serve") return parse_serve(args, 1);
+  if (first == "token") return parse_token(args, 1);
   return Error{"unknown command '" + first + "' (see rollcall --help)"};
 }
 
@@ -155,6 +218,8 @@ std::string general_help() {
          "\n"
          "Usage:\n"
          "  rollcall serve [options]     run the server (rollcall serve --help for options)\n"
+         "  rollcall token --data-dir DIR --user NAME [--ttl-s 3600]\n"
+         "                               print a JWT for a user (operations, load tests)\n"
          "  rollcall --help              show this help\n"
          "  rollcall --version           print the version\n";
 }
@@ -175,8 +240,14 @@ std::string serve_help() {
          "  --shards N                shard threads, 1..256 (default: number of cores)\n"
          "  --web-dir DIR             web app files served outside /api, /ws, /metrics\n"
          "                            (default: the installed web app); loaded at start\n"
-         "  --demo                    seed the demo district into an empty data directory.\n"
-         "                            Not yet implemented: accepted, and logged as such\n"
+         "  --demo                    seed the demo district (API.md §2) when the data\n"
+         "                            directory has no roster yet; existing data is kept\n"
+         "  --demo-classes N          demo size: N classes, ceil(N/3) teachers (default 12)\n"
+         "  --demo-class-size M       demo size: M students per class (default 30)\n"
+         "  --qr-rotation-s N         QR check-in tokens rotate every N s; each is accepted\n"
+         "                            for its window and the next (default 15)\n"
+         "  --public-url URL          base of QR check-in URLs (default: http:// + the Host\n"
+         "                            the teacher's browser used)\n"
          "  --max-connections N       open connections per process, split over shards;\n"
          "                            more are closed at once and counted (default 20000)\n"
          "  --header-timeout-ms N     request line and headers must arrive within this;\n"
@@ -192,6 +263,14 @@ std::string serve_help() {
          "                            reading waits for one to come back\n"
          "  --log-level LEVEL         debug, info, warn or error (default info)\n"
          "  -h, --help                show this help\n";
+}
+
+std::string token_help() {
+  return "Usage: rollcall token --data-dir DIR --user USERNAME [--ttl-s SECONDS]\n"
+         "\n"
+         "Prints a JWT for USERNAME signed with the data directory's secret, valid for\n"
+         "SECONDS (default 3600, at most a year). Works while the server runs. For\n"
+         "operations and load tests; treat the output like a password.\n";
 }
 
 unsigned usable_cores() {

@@ -6,6 +6,7 @@
 
 #include "rollcall/app/config.hpp"
 #include "rollcall/app/serve.hpp"
+#include "rollcall/app/token.hpp"
 #include "rollcall_build_config.h"
 
 int main(int argc, char** argv) {
@@ -18,8 +19,9 @@ int main(int argc, char** argv) {
   }
   switch (cmd->kind) {
     case Command::Kind::Help: {
-      const std::string text = cmd->help_topic == "serve" ? rollcall::app::serve_help()
-                                                          : rollcall::app::general_help();
+      const std::string text = cmd->help_topic == "serve"   ? rollcall::app::serve_help()
+                               : cmd->help_topic == "token" ? rollcall::app::token_help()
+                                                            : rollcall::app::general_help();
       std::fputs(text.c_str(), stdout);
       return 0;
     }
@@ -28,6 +30,8 @@ int main(int argc, char** argv) {
       return 0;
     case Command::Kind::Serve:
       return rollcall::app::run_serve(cmd->serve);
+    case Command::Kind::Token:
+      return rollcall::app::run_token(cmd->token);
   }
   return 2;
 }

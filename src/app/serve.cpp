@@ -10,7 +10,12 @@
 #include <memory>
 #include <vector>
 
+#include "rollcall/api/context.hpp"
+#include "rollcall/api/roster_store.hpp"
+#include "rollcall/api/routes.hpp"
 #include "rollcall/app/data_dir.hpp"
+#include "rollcall/app/demo.hpp"
+#include "rollcall/auth/secret.hpp"
 #include "rollcall/app/ops_routes.hpp"
 #include "rollcall/common/log.hpp"
 #include "rollcall/http/server.hpp"
@@ -45,6 +50,26 @@ rlim_t raise_open_files_limit() {
     getrlimit(RLIMIT_NOFILE, &lim);
   }
   return lim.rlim_cur;
+}
+
+// The roster from the data directory; on first start with --demo, the demo district
+// (saved, so `rollcall token` and restarts see it); otherwise an empty roster.
+Result<std::shared_ptr<const domain::Roster>> load_roster(const ServeConfig& config, const api::RosterStore& store) {
+  if (store.exists()) return store.load();
+  if (!config.demo) {
+    log::warn("no_roster", {{"path", store.path()}, {"hint", "start with --demo, or import a roster"}});
+    return domain::RosterBuilder().build();
+  }
+  std::shared_ptr<const domain::Roster> demo = build_demo_roster({config.demo_classes, config.demo_class_size});
+  if (Status saved = store.save(*demo); !saved) return Error{saved.error()};
+  const std::uint32_t teachers = (config.demo_classes + 2) / 3;
+  const std::uint64_t students = static_cast<std::uint64_t>(config.demo_classes) * config.demo_class_size;
+  std::printf("demo district seeded: %u classes, 1 admin, %u teachers, %llu students; password %s\n",
+              config.demo_classes, teachers, static_cast<unsigned long long>(students), kDemoPassword);
+  std::printf("  admin:    admin\n  teachers: teacher1 .. teacher%u\n  students: student001 .. %s\n", teachers,
+              demo->user(domain::UserId{1 + teachers + students})->username.c_str());
+  log::info("demo_seeded", {{"classes", config.demo_classes}, {"students", static_cast<unsigned long long>(students)}});
+  return demo;
 }
 
 }  // namespace
@@ -82,14 +107,28 @@ int run_serve(const ServeConfig& config) {
   Result<std::vector<int>> listeners = net::open_listeners(*address, config.shards, 4096);
   if (!listeners) return refuse(listeners.error());
 
+  Result<auth::Key> secret = auth::load_or_create_secret(data_dir->path() + "/jwt.secret");
+  if (!secret) return refuse(secret.error());
+  api::RosterStore roster_store(data_dir->path());
+  Result<std::shared_ptr<const domain::Roster>> roster = load_roster(config, roster_store);
+  if (!roster) return refuse(roster.error());
+
   shard::Runtime::Options options;
   options.shard_count = config.shards;
+  options.aux_shard_count = 1;  // the auth shard: Argon2id off the connection shards
   options.listen_fds = *listeners;
   options.signal_fd = signal_fd;
   options.shard.max_connections = (config.max_connections + config.shards - 1) / config.shards;
   options.shard.shutdown_timeout_ms = config.shutdown_timeout_ms;
   options.shard.recv_buffers = config.recv_buffers;
   shard::Runtime runtime(std::move(options));
+
+  api::Services services(auth::derive_key(*secret, "jwt"), auth::derive_key(*secret, "qr"));
+  services.qr_rotation_s = config.qr_rotation_s;
+  services.public_url = config.public_url;
+  services.data_shards = config.shards;
+  services.auth_shard = config.shards;
+  services.roster_store = &roster_store;
 
   http::ServerConfig http_config;
   http_config.header_timeout_ms = config.header_timeout_ms;
@@ -99,16 +138,32 @@ int run_serve(const ServeConfig& config) {
 
   const metrics::Exposition exposition(runtime.all_metrics());
   OpsContext ops{&runtime, &exposition, &files.value()};
-  http::Router router;
-  add_ops_routes(router, ops);
 
+  // Per shard: its state, its router (handlers get that shard's state), its HTTP server.
+  const unsigned all_shards = runtime.shard_count();
+  std::vector<std::unique_ptr<api::ShardState>> states;
+  std::vector<std::unique_ptr<http::Router>> routers;
   std::vector<std::unique_ptr<http::Server>> servers;
-  for (unsigned i = 0; i < config.shards; ++i) {
+  for (unsigned i = 0; i < all_shards; ++i) {
     shard::Shard& s = runtime.shard(i);
-    servers.push_back(std::make_unique<http::Server>(http_config, router, s.metrics(),
-                                                     s.connections().capacity()));
+    auto st = std::make_unique<api::ShardState>();
+    st->shard = &s;
+    st->services = &services;
+    st->roster = *roster;
+    s.set_context(st.get());
+    if (i < config.shards) {
+      auto router = std::make_unique<http::Router>();
+      api::add_api_routes(*router, *st);
+      add_ops_routes(*router, ops);
+      servers.push_back(std::make_unique<http::Server>(http_config, *router, s.metrics(), s.connections().capacity()));
+      st->http = servers.back().get();
+      routers.push_back(std::move(router));
+    }
+    states.push_back(std::move(st));
   }
-  Status started = runtime.start([&servers](shard::Shard& s) { return servers[s.id()].get(); });
+  Status started = runtime.start([&servers](shard::Shard& s) -> net::ConnectionHandler* {
+    return s.id() < servers.size() ? servers[s.id()].get() : nullptr;
+  });
   if (!started) return refuse(started.error());
 
   const std::string where = net::format_host_port(*address);
@@ -116,10 +171,9 @@ int run_serve(const ServeConfig& config) {
                         {"ring_mode", runtime.shard(0).ring_mode()},
                         {"max_connections", config.max_connections},
                         {"data_dir", data_dir->path()}, {"web_dir", config.web_dir},
-                        {"web_files", static_cast<unsigned long>(files->file_count())}});
-  if (config.demo) {
-    log::warn("demo_not_available", {{"reason", "the demo district arrives with the attendance core"}});
-  }
+                        {"web_files", static_cast<unsigned long>(files->file_count())},
+                        {"users", static_cast<unsigned long>((*roster)->user_count())},
+                        {"classes", static_cast<unsigned long>((*roster)->class_count())}});
   std::printf("rollcall listening on http://%s\n", where.c_str());
   std::fflush(stdout);
   log::info("listening", {{"address", where}});

@@ -10,7 +10,7 @@ namespace rollcall::domain {
 namespace {
 constexpr std::int64_t kMinuteMs = 60'000;
 
-bool settable(Status s) { return s != Status::Unmarked; }
+bool settable(AttendanceStatus s) { return s != AttendanceStatus::Unmarked; }
 
 bool is_enrolled(const ClassInfo& cls, UserId student) {
   return std::binary_search(cls.students.begin(), cls.students.end(), student);
@@ -36,13 +36,13 @@ Counts count(const ClassInfo& cls, const Session& session) {
   Counts c;
   for (const UserId student : cls.students) {
     const auto it = session.records.find(student);
-    const Status s = it == session.records.end() ? Status::Unmarked : it->second.status;
+    const AttendanceStatus s = it == session.records.end() ? AttendanceStatus::Unmarked : it->second.status;
     switch (s) {
-      case Status::Present: ++c.present; break;
-      case Status::Late: ++c.late; break;
-      case Status::Absent: ++c.absent; break;
-      case Status::Excused: ++c.excused; break;
-      case Status::Unmarked: ++c.unmarked; break;
+      case AttendanceStatus::Present: ++c.present; break;
+      case AttendanceStatus::Late: ++c.late; break;
+      case AttendanceStatus::Absent: ++c.absent; break;
+      case AttendanceStatus::Excused: ++c.excused; break;
+      case AttendanceStatus::Unmarked: ++c.unmarked; break;
     }
     ++c.total;
   }
@@ -80,12 +80,12 @@ void ClassAttendance::write(Session& s, Record next, UserId actor, std::int64_t 
 OpenResult ClassAttendance::open(const OpenSession& cmd) {
   OpenResult out;
   if (open_ != nullptr) {
-    out.error = Error::SessionAlreadyOpen;
+    out.error = Refusal::SessionAlreadyOpen;
     out.session = open_;
     return out;
   }
   if (sessions_.size() >= kSessionSeqMax) {
-    out.error = Error::TooManySessions;
+    out.error = Refusal::TooManySessions;
     return out;
   }
   Session& s = sessions_.emplace_back();
@@ -105,26 +105,26 @@ CheckInResult ClassAttendance::check_in(const ClassInfo& cls, SessionId sid, con
   CheckInResult out;
   Session* s = find(sid);
   if (s == nullptr) {
-    out.error = Error::NoOpenSession;
+    out.error = Refusal::NoOpenSession;
     return out;
   }
   if (!is_enrolled(cls, cmd.student)) {
-    out.error = Error::NotEnrolled;
+    out.error = Refusal::NotEnrolled;
     return out;
   }
   const Record current = s->record_of(cmd.student);
   // A teacher's decision and an earlier check-in both stand: answer with them.
-  if (current.is_manual_override || current.status == Status::Present || current.status == Status::Late) {
+  if (current.is_manual_override || current.status == AttendanceStatus::Present || current.status == AttendanceStatus::Late) {
     out.record = current;
     return out;
   }
   if (!s->open) {
-    out.error = Error::SessionClosed;
+    out.error = Refusal::SessionClosed;
     return out;
   }
   Record next = current;
   const Lateness late = lateness(s->starts_at_ms, s->late_after_minutes, cmd.at_ms);
-  next.status = late.is_late ? Status::Late : Status::Present;
+  next.status = late.is_late ? AttendanceStatus::Late : AttendanceStatus::Present;
   next.method = cmd.method;
   next.check_in_time_ms = cmd.at_ms;
   next.is_late = late.is_late;
@@ -142,15 +142,15 @@ RecordResult ClassAttendance::override_record(const ClassInfo& cls, SessionId si
   RecordResult out;
   Session* s = find(sid);
   if (s == nullptr) {
-    out.error = Error::SessionNotFound;
+    out.error = Refusal::SessionNotFound;
     return out;
   }
   if (!is_enrolled(cls, cmd.student)) {
-    out.error = Error::UnknownStudent;
+    out.error = Refusal::UnknownStudent;
     return out;
   }
   if (!settable(cmd.status)) {
-    out.error = Error::InvalidStatus;
+    out.error = Refusal::InvalidStatus;
     return out;
   }
   const bool had_record = s->records.count(cmd.student) != 0;
@@ -160,7 +160,7 @@ RecordResult ClassAttendance::override_record(const ClassInfo& cls, SessionId si
   next.method = Method::TeacherOverride;
   next.is_manual_override = true;
   next.override_reason = cmd.reason;
-  next.is_late = cmd.status == Status::Late;
+  next.is_late = cmd.status == AttendanceStatus::Late;
   // Late minutes come from a real check-in time when there is one.
   next.late_minutes = next.is_late && current.check_in_time_ms
                           ? lateness(s->starts_at_ms, 0, *current.check_in_time_ms).late_minutes
@@ -176,39 +176,39 @@ BulkResult ClassAttendance::bulk(const ClassInfo& cls, SessionId sid, const Bulk
   BulkResult out;
   Session* s = find(sid);
   if (s == nullptr) {
-    out.error = Error::SessionNotFound;
+    out.error = Refusal::SessionNotFound;
     return out;
   }
   // Validate everything before touching anything.
   std::unordered_set<UserId> seen;
   for (const BulkItem& item : cmd.updates) {
     if (!is_enrolled(cls, item.student)) {
-      out.error = Error::UnknownStudent;
+      out.error = Refusal::UnknownStudent;
       out.offending_student = item.student;
       return out;
     }
     if (!settable(item.status)) {
-      out.error = Error::InvalidStatus;
+      out.error = Refusal::InvalidStatus;
       out.offending_student = item.student;
       return out;
     }
     if (!seen.insert(item.student).second) {
-      out.error = Error::DuplicateStudent;
+      out.error = Refusal::DuplicateStudent;
       out.offending_student = item.student;
       return out;
     }
   }
   if (cmd.mark_remaining && !settable(*cmd.mark_remaining)) {
-    out.error = Error::InvalidStatus;
+    out.error = Refusal::InvalidStatus;
     return out;
   }
-  auto apply = [&](UserId student, Status status, const std::optional<std::string>& reason) {
+  auto apply = [&](UserId student, AttendanceStatus status, const std::optional<std::string>& reason) {
     Record next = s->record_of(student);
     next.status = status;
     next.method = Method::Bulk;
     next.is_manual_override = true;
     next.override_reason = reason;
-    next.is_late = status == Status::Late;
+    next.is_late = status == AttendanceStatus::Late;
     if (!next.is_late) next.late_minutes = 0;
     write(*s, next, cmd.actor, cmd.now_ms);
     out.changed.push_back(s->records[student]);
@@ -216,7 +216,7 @@ BulkResult ClassAttendance::bulk(const ClassInfo& cls, SessionId sid, const Bulk
   for (const BulkItem& item : cmd.updates) apply(item.student, item.status, item.reason);
   if (cmd.mark_remaining) {
     for (const UserId student : cls.students) {
-      if (s->record_of(student).status == Status::Unmarked) apply(student, *cmd.mark_remaining, std::nullopt);
+      if (s->record_of(student).status == AttendanceStatus::Unmarked) apply(student, *cmd.mark_remaining, std::nullopt);
     }
   }
   if (!out.changed.empty()) out.events.push_back(Event{Event::Kind::BulkChanged, sid, out.changed, false, 0});
@@ -227,18 +227,18 @@ CloseResult ClassAttendance::close(const ClassInfo& cls, SessionId sid, const Cl
   CloseResult out;
   Session* s = find(sid);
   if (s == nullptr) {
-    out.error = Error::SessionNotFound;
+    out.error = Refusal::SessionNotFound;
     return out;
   }
   if (!s->open) {
-    out.error = Error::SessionAlreadyClosed;
+    out.error = Refusal::SessionAlreadyClosed;
     return out;
   }
   std::vector<Record> marked;
   for (const UserId student : cls.students) {
     Record next = s->record_of(student);
-    if (next.status != Status::Unmarked) continue;
-    next.status = Status::Absent;
+    if (next.status != AttendanceStatus::Unmarked) continue;
+    next.status = AttendanceStatus::Absent;
     next.method = Method::SessionClose;
     write(*s, next, cmd.actor, cmd.now_ms);
     marked.push_back(s->records[student]);

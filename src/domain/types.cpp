@@ -11,13 +11,13 @@ std::string_view to_string(Role r) {
   return "student";
 }
 
-std::string_view to_string(Status s) {
+std::string_view to_string(AttendanceStatus s) {
   switch (s) {
-    case Status::Unmarked: return "unmarked";
-    case Status::Present: return "present";
-    case Status::Late: return "late";
-    case Status::Absent: return "absent";
-    case Status::Excused: return "excused";
+    case AttendanceStatus::Unmarked: return "unmarked";
+    case AttendanceStatus::Present: return "present";
+    case AttendanceStatus::Late: return "late";
+    case AttendanceStatus::Absent: return "absent";
+    case AttendanceStatus::Excused: return "excused";
   }
   return "unmarked";
 }
@@ -41,12 +41,12 @@ std::optional<Role> role_from_string(std::string_view s) {
   return std::nullopt;
 }
 
-std::optional<Status> status_from_string(std::string_view s) {
-  if (s == "unmarked") return Status::Unmarked;
-  if (s == "present") return Status::Present;
-  if (s == "late") return Status::Late;
-  if (s == "absent") return Status::Absent;
-  if (s == "excused") return Status::Excused;
+std::optional<AttendanceStatus> status_from_string(std::string_view s) {
+  if (s == "unmarked") return AttendanceStatus::Unmarked;
+  if (s == "present") return AttendanceStatus::Present;
+  if (s == "late") return AttendanceStatus::Late;
+  if (s == "absent") return AttendanceStatus::Absent;
+  if (s == "excused") return AttendanceStatus::Excused;
   return std::nullopt;
 }
 

@@ -91,6 +91,7 @@ Router::Match Router::match(std::string_view method_name, std::string_view path)
     pos = slash + 1;
   }
   if (splittable) {
+    const Route* method_mismatch = nullptr;
     for (const Route& route : routes_) {
       if (route.segments.size() != seg_count) continue;
       RouteParams params;
@@ -121,8 +122,13 @@ Router::Match Router::match(std::string_view method_name, std::string_view path)
         m.params = params;
         return m;
       }
+      // A later pattern may match the path with this method (a literal segment
+      // registered after a parameter, e.g. POST /classes/join after GET /classes/{id}).
+      if (method_mismatch == nullptr) method_mismatch = &route;
+    }
+    if (method_mismatch != nullptr) {
       m.kind = Match::Kind::MethodNotAllowed;
-      m.allow = route.allow;
+      m.allow = method_mismatch->allow;
       return m;
     }
   }

@@ -8,9 +8,9 @@
 namespace rollcall::shard {
 
 Runtime::Runtime(Options options) : options_(std::move(options)) {
-  const unsigned n = options_.shard_count;
-  RC_ASSERT(n >= 1);
-  RC_ASSERT(options_.listen_fds.empty() || options_.listen_fds.size() == n);
+  const unsigned n = shard_count();
+  RC_ASSERT(options_.shard_count >= 1);
+  RC_ASSERT(options_.listen_fds.empty() || options_.listen_fds.size() == options_.shard_count);
   queues_.reserve(static_cast<std::size_t>(n) * n);
   for (unsigned i = 0; i < n * n; ++i) {
     queues_.push_back(std::make_unique<SpscQueue<Message>>(options_.mailbox_capacity));
@@ -20,8 +20,15 @@ Runtime::Runtime(Options options) : options_(std::move(options)) {
   for (unsigned i = 0; i < n; ++i) ring_fds_[i].store(-1, std::memory_order_relaxed);
   for (unsigned i = 0; i < n; ++i) {
     ShardConfig config = options_.shard;
-    config.listen_fd = options_.listen_fds.empty() ? -1 : options_.listen_fds[i];
+    const bool aux = i >= options_.shard_count;
+    config.listen_fd = options_.listen_fds.empty() || aux ? -1 : options_.listen_fds[i];
     config.signal_fd = i == 0 ? options_.signal_fd : -1;
+    if (aux) {
+      // Slow work without connections: a few slots, no pinning (the OS places it).
+      config.max_connections = 1;
+      config.recv_buffers = 2;
+      config.pin_to_core = false;
+    }
     shards_.push_back(std::make_unique<Shard>(*this, i, config, nullptr));
   }
 }

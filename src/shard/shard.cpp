@@ -512,7 +512,7 @@ void Shard::check_drained() {
 // ---------------------------------------------------------------------------
 // Mailboxes
 
-bool Shard::post(unsigned to, Message message) {
+bool Shard::post(unsigned to, Message message, PostMode mode) {
   RC_ASSERT(to < runtime_.shard_count());
   message.from = id_;
   metrics_.messages_sent.inc();
@@ -523,7 +523,7 @@ bool Shard::post(unsigned to, Message message) {
   }
   // Keep FIFO order: once anything waits in overflow, everything queues behind it.
   metrics_.mailbox_full.inc();
-  if (overflow.size() >= config_.overflow_messages_max) return false;
+  if (mode == PostMode::Bounded && overflow.size() >= config_.overflow_messages_max) return false;
   overflow.push_back(message);
   return true;
 }

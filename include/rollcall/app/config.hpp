@@ -23,15 +23,26 @@ struct ServeConfig {
   std::uint64_t body_bytes_max = 1024 * 1024;
   std::uint32_t shutdown_timeout_ms = 10000;
   std::uint32_t recv_buffers = 2048;   ///< provided receive buffers per shard (power of two)
+  std::uint32_t demo_classes = 12;
+  std::uint32_t demo_class_size = 30;
+  std::uint32_t qr_rotation_s = 15;
+  std::string public_url;              ///< base of QR check-in URLs; empty: the request's Host
   std::string log_level = "info";
+};
+
+struct TokenConfig {
+  std::string data_dir = "./rollcall-data";
+  std::string username;
+  std::int64_t ttl_s = 3600;
 };
 
 /// What the command line asked for.
 struct Command {
-  enum class Kind { Serve, Help, Version };
+  enum class Kind { Serve, Token, Help, Version };
   Kind kind = Kind::Help;
-  std::string help_topic;  ///< "" for general help, "serve" for serve's
+  std::string help_topic;  ///< "" for general help, "serve"/"token" for theirs
   ServeConfig serve;
+  TokenConfig token;
 };
 
 /// Parses argv (without the program name). Errors name the flag and what is wrong.
@@ -40,6 +51,7 @@ Result<Command> parse_command_line(const std::vector<std::string>& args);
 /// Help texts printed by --help.
 std::string general_help();
 std::string serve_help();
+std::string token_help();
 
 /// Number of cores this process may run on.
 unsigned usable_cores();

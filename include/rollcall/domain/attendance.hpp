@@ -23,7 +23,7 @@ namespace rollcall::domain {
 /// names, which come from the roster when serialising).
 struct Record {
   UserId student;
-  Status status = Status::Unmarked;
+  AttendanceStatus status = AttendanceStatus::Unmarked;
   Method method = Method::None;
   std::optional<std::int64_t> check_in_time_ms;
   bool is_late = false;
@@ -37,8 +37,8 @@ struct AuditEntry {
   std::int64_t at_ms = 0;
   UserId actor;
   UserId student;
-  Status from = Status::Unmarked;
-  Status to = Status::Unmarked;
+  AttendanceStatus from = AttendanceStatus::Unmarked;
+  AttendanceStatus to = AttendanceStatus::Unmarked;
   Method method = Method::None;
   std::optional<std::string> reason;
 };
@@ -64,7 +64,7 @@ struct Session {
 };
 
 /// Why an operation was refused. The API maps each to a status and code.
-enum class Error : std::uint8_t {
+enum class Refusal : std::uint8_t {
   None,
   SessionAlreadyOpen,    ///< 409 session_already_open
   NoOpenSession,         ///< 404 no_open_session
@@ -104,19 +104,19 @@ struct CheckIn {
 struct Override {
   UserId actor;
   UserId student;
-  Status status = Status::Present;
+  AttendanceStatus status = AttendanceStatus::Present;
   std::optional<std::string> reason;
   std::int64_t now_ms = 0;
 };
 struct BulkItem {
   UserId student;
-  Status status = Status::Absent;
+  AttendanceStatus status = AttendanceStatus::Absent;
   std::optional<std::string> reason;
 };
 struct Bulk {
   UserId actor;
   std::vector<BulkItem> updates;
-  std::optional<Status> mark_remaining;
+  std::optional<AttendanceStatus> mark_remaining;
   std::int64_t now_ms = 0;
 };
 struct CloseSession {
@@ -125,30 +125,30 @@ struct CloseSession {
 };
 
 struct OpenResult {
-  Error error = Error::None;
+  Refusal error = Refusal::None;
   const Session* session = nullptr;
   std::vector<Event> events;
 };
 struct CheckInResult {
-  Error error = Error::None;
+  Refusal error = Refusal::None;
   bool created = false;  ///< false: the existing record is returned (idempotent repeat)
   Record record;
   std::vector<Event> events;
 };
 struct RecordResult {
-  Error error = Error::None;
+  Refusal error = Refusal::None;
   bool created = false;
   Record record;
   std::vector<Event> events;
 };
 struct BulkResult {
-  Error error = Error::None;
+  Refusal error = Refusal::None;
   UserId offending_student;  ///< for UnknownStudent / DuplicateStudent
   std::vector<Record> changed;
   std::vector<Event> events;
 };
 struct CloseResult {
-  Error error = Error::None;
+  Refusal error = Refusal::None;
   std::uint32_t marked_absent = 0;
   std::vector<Event> events;
 };

@@ -40,16 +40,16 @@ constexpr ClassId class_of(SessionId s) { return ClassId{s.value >> kSessionSeqB
 
 enum class Role : std::uint8_t { Admin, Teacher, Student };
 
-enum class Status : std::uint8_t { Unmarked, Present, Late, Absent, Excused };
+enum class AttendanceStatus : std::uint8_t { Unmarked, Present, Late, Absent, Excused };
 
 enum class Method : std::uint8_t { None, QrCode, VerificationCode, TeacherOverride, Bulk, SessionClose };
 
 std::string_view to_string(Role r);
-std::string_view to_string(Status s);
+std::string_view to_string(AttendanceStatus s);
 /// "null" is not a method name: callers write JSON null for Method::None.
 std::string_view to_string(Method m);
 std::optional<Role> role_from_string(std::string_view s);
-std::optional<Status> status_from_string(std::string_view s);
+std::optional<AttendanceStatus> status_from_string(std::string_view s);
 
 }  // namespace rollcall::domain
 

@@ -28,7 +28,9 @@ namespace rollcall::shard {
 class Runtime {
  public:
   struct Options {
-    unsigned shard_count = 1;
+    unsigned shard_count = 1;             ///< shards that accept connections and own classes
+    unsigned aux_shard_count = 0;         ///< extra shards for slow work (password hashing):
+                                          ///< no listener, not pinned, ids after the others
     std::size_t mailbox_capacity = 4096;  ///< messages per (from, to) queue, power of two
     ShardConfig shard;                    ///< template for every shard
     std::vector<int> listen_fds;          ///< one per shard, or empty
@@ -57,7 +59,10 @@ class Runtime {
   /// True once every shard runs its loop, until shutdown begins.
   bool ready() const { return ready_.load(std::memory_order_acquire) && !shutting_down(); }
 
-  unsigned shard_count() const { return options_.shard_count; }
+  /// All shards, auxiliary ones included (what mailboxes are sized for).
+  unsigned shard_count() const { return options_.shard_count + options_.aux_shard_count; }
+  /// Shards that accept connections and own classes: ids 0..data_shard_count()-1.
+  unsigned data_shard_count() const { return options_.shard_count; }
   Shard& shard(unsigned i) { return *shards_[i]; }
   std::vector<const metrics::ShardMetrics*> all_metrics() const;
 

@@ -69,13 +69,26 @@ class Shard final : public net::Reactor {
   int ring_fd() const { return ring_.fd(); }
   net::ConnectionTable& connections() { return connections_; }
 
+  enum class PostMode : std::uint8_t {
+    Bounded,  ///< refuse when the queue and the bounded overflow are full
+    Always,   ///< control messages that must not be lost (rare: roster installs and
+              ///< their acknowledgements, replies); may exceed the overflow bound
+  };
+
   /// Posts `message` to shard `to` (this shard included). FIFO per (from, to) pair.
-  /// Returns false only if the queue and this shard's bounded overflow are full.
-  /// Must be called on this shard's thread.
-  bool post(unsigned to, Message message);
+  /// Returns false only in Bounded mode, if the queue and this shard's overflow are
+  /// full. Must be called on this shard's thread.
+  bool post(unsigned to, Message message, PostMode mode = PostMode::Bounded);
+
+  /// Application state of this shard (opaque here; the app layer owns it).
+  void set_context(void* context) { context_ = context; }
+  void* context() const { return context_; }
 
   /// Sets the protocol handler (before `run`).
   void set_handler(net::ConnectionHandler* handler) { handler_ = handler; }
+  /// True if a `post` to `to` will succeed now (its queue or our overflow has room).
+  bool can_post(unsigned to) const { return overflow_[to].size() < config_.overflow_messages_max; }
+
   /// Adds a poller (before `run`).
   void add_poller(Poller poller) { pollers_.push_back(std::move(poller)); }
 
@@ -116,6 +129,7 @@ class Shard final : public net::Reactor {
   const unsigned id_;
   ShardConfig config_;
   net::ConnectionHandler* handler_;
+  void* context_ = nullptr;
   io::Ring ring_;
   io::BufRing buffers_;
   net::ConnectionTable connections_;

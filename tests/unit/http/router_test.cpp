@@ -91,3 +91,23 @@ TEST(RouteParams, IdsArePositiveDecimalWithoutLeadingZeros) {
 
 }  // namespace
 }  // namespace rollcall::http
+
+namespace rollcall::http {
+namespace {
+
+TEST(RouterOverlap, ALiteralSegmentWithAnotherMethodIsFoundAfterAParameter) {
+  Router r;
+  r.add("GET", "/api/v1/classes/{class_id}", {h1, nullptr});
+  r.add("POST", "/api/v1/classes/join", {h2, nullptr});
+  const auto join = r.match("POST", "/api/v1/classes/join");
+  ASSERT_EQ(join.kind, Router::Match::Kind::Found);
+  EXPECT_EQ(join.handler.fn, &h2);
+  const auto get = r.match("GET", "/api/v1/classes/7");
+  ASSERT_EQ(get.kind, Router::Match::Kind::Found);
+  EXPECT_EQ(get.handler.fn, &h1);
+  const auto del = r.match("DELETE", "/api/v1/classes/7");
+  EXPECT_EQ(del.kind, Router::Match::Kind::MethodNotAllowed);
+}
+
+}  // namespace
+}  // namespace rollcall::http

@@ -1,0 +1,88 @@
+#pragma once
+/// Request-side helpers shared by the REST handlers: errors, authentication, and
+/// reading JSON bodies with simdjson's on-demand API.
+
+#include <simdjson.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "rollcall/api/context.hpp"
+#include "rollcall/domain/types.hpp"
+#include "rollcall/http/server.hpp"
+
+namespace rollcall::api {
+
+/// An API error answer: status, snake_case code, human message.
+struct ApiError {
+  int status = 400;
+  std::string code;
+  std::string message;
+};
+
+ApiError invalid_field(std::string_view field, std::string_view why);
+void respond(http::Exchange& ex, const ApiError& e);
+
+struct Principal {
+  domain::UserId id;
+  domain::Role role = domain::Role::Student;
+  const domain::User* user = nullptr;  ///< in the shard's current roster
+};
+
+/// The caller behind `Authorization: Bearer <JWT>`. On failure answers
+/// `401 unauthorized` and returns nullopt.
+std::optional<Principal> authenticate(ShardState& st, http::Exchange& ex);
+
+/// Answers `403 forbidden` unless the principal has `role` (admins pass every check).
+bool require_role(http::Exchange& ex, const Principal& p, domain::Role role);
+
+/// Parses `body` as one JSON object and calls `on_field(key, value)` for every
+/// member in order; `on_field` returns an error to stop. Unknown keys must be
+/// skipped by the callback (return nullopt without reading the value). Unparseable
+/// JSON or a non-object is `400 invalid_json`.
+template <typename OnField>
+std::optional<ApiError> parse_object(ShardState& st, std::string_view body, OnField&& on_field);
+
+// Typed readers: `422 invalid_field` naming the field when the type is wrong.
+std::optional<ApiError> read_id(simdjson::ondemand::value v, std::string_view field, std::uint64_t& out);
+std::optional<ApiError> read_uint(simdjson::ondemand::value v, std::string_view field, std::uint64_t max,
+                                  std::uint64_t& out);
+std::optional<ApiError> read_string(simdjson::ondemand::value v, std::string_view field, std::size_t max_bytes,
+                                    std::string& out);
+/// A string or null (null leaves `out` empty).
+std::optional<ApiError> read_optional_string(simdjson::ondemand::value v, std::string_view field,
+                                             std::size_t max_bytes, std::optional<std::string>& out);
+/// One of present/late/absent/excused.
+std::optional<ApiError> read_status(simdjson::ondemand::value v, std::string_view field, domain::AttendanceStatus& out);
+
+ApiError invalid_json();
+
+template <typename OnField>
+std::optional<ApiError> parse_object(ShardState& st, std::string_view body, OnField&& on_field) {
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end: copy into a padded buffer.
+  std::string& buf = st.json_buffer;
+  buf.assign(body.data(), body.size());
+  buf.resize(body.size() + simdjson::SIMDJSON_PADDING, '\0');
+  simdjson::ondemand::document doc;
+  if (st.json.iterate(buf.data(), body.size(), buf.size()).get(doc) != simdjson::SUCCESS) return invalid_json();
+  simdjson::ondemand::object obj;
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) return invalid_json();
+  for (auto member : obj) {
+    simdjson::ondemand::field f;
+    if (std::move(member).get(f) != simdjson::SUCCESS) return invalid_json();
+    std::string_view key;
+    if (f.unescaped_key().get(key) != simdjson::SUCCESS) return invalid_json();
+    simdjson::ondemand::value v = f.value();
+    if (auto err = on_field(key, v)) return err;
+    // Whatever the callback did not read is skipped by the iterator; a syntax error
+    // anywhere surfaces when iteration reaches it.
+  }
+  // Anything after the object (`{...} x`) is not one JSON value.
+  const char* trailing = nullptr;
+  if (doc.current_location().get(trailing) == simdjson::SUCCESS) return invalid_json();
+  return std::nullopt;
+}
+
+}  // namespace rollcall::api

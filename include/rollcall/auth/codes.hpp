@@ -1,0 +1,24 @@
+#pragma once
+/// Short random codes people type, and the comparison to check them.
+/// Requires `sodium_init()` to have succeeded (the app calls it at start).
+
+#include <string>
+#include <string_view>
+
+namespace rollcall::auth {
+
+/// A session's verification code: 6 decimal digits, uniform over 000000..999999.
+std::string new_verification_code();
+
+/// The alphabet of join codes: no 0/O or 1/I, which read alike.
+inline constexpr std::string_view kJoinCodeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+inline constexpr std::size_t kJoinCodeLength = 8;
+
+/// A class join code: 8 characters, each uniform over `kJoinCodeAlphabet` (40 bits).
+std::string new_join_code();
+
+/// True when `a` and `b` are equal, in time that depends only on their lengths
+/// (false at once when the lengths differ: code lengths are public).
+bool equal_constant_time(std::string_view a, std::string_view b);
+
+}  // namespace rollcall::auth

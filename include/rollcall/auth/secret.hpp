@@ -1,0 +1,31 @@
+#pragma once
+/// The server's master secret: 32 random bytes in a file of the data directory,
+/// created on first start, from which every signing key is derived.
+///
+/// Requires `sodium_init()` to have succeeded (the app calls it at start).
+
+#include <array>
+#include <string>
+#include <string_view>
+
+#include "rollcall/common/result.hpp"
+
+namespace rollcall::auth {
+
+/// A 32-byte symmetric key (HMAC-SHA256 key size).
+using Key = std::array<unsigned char, 32>;
+
+/// Reads the secret at `path`, or creates it with 32 random bytes if it does not
+/// exist. Creation is atomic and durable: the bytes go to `path + ".tmp"` (mode
+/// 0600, whatever the umask), are fsynced, renamed over `path`, and the directory
+/// is fsynced. An existing file must be a regular file of exactly 32 bytes that
+/// group and others cannot access (`mode & 077 == 0`); otherwise the Error names
+/// the file and what is wrong. The caller must hold the data directory's lock
+/// (two processes creating the secret at once would each rename their own).
+Result<Key> load_or_create_secret(const std::string& path);
+
+/// HMAC-SHA256(master, purpose): independent keys per use ("jwt", "qr", ...), so a
+/// value signed for one purpose never verifies for another.
+Key derive_key(const Key& master, std::string_view purpose);
+
+}  // namespace rollcall::auth

@@ -1,0 +1,36 @@
+#include "rollcall/app/token.hpp"
+
+#include <sodium.h>
+
+#include <cstdio>
+
+#include "rollcall/api/roster_store.hpp"
+#include "rollcall/auth/jwt.hpp"
+#include "rollcall/auth/secret.hpp"
+#include "rollcall/common/clock.hpp"
+
+namespace rollcall::app {
+
+int run_token(const TokenConfig& config) {
+  auto fail = [](const std::string& why) {
+    std::fprintf(stderr, "rollcall: %s\n", why.c_str());
+    return 1;
+  };
+  if (sodium_init() < 0) return fail("libsodium failed to initialise");
+  const api::RosterStore store(config.data_dir);
+  if (!store.exists()) return fail("no roster in " + config.data_dir + " (has a server run there with --demo, or a roster been imported?)");
+  auto roster = store.load();
+  if (!roster) return fail(roster.error());
+  const domain::User* user = (*roster)->user_by_username(config.username);
+  if (user == nullptr) return fail("no user '" + config.username + "' in " + store.path());
+  // The secret exists wherever a server has run; reading it takes no lock, so this
+  // works while the server runs.
+  Result<auth::Key> secret = auth::load_or_create_secret(config.data_dir + "/jwt.secret");
+  if (!secret) return fail(secret.error());
+  const auth::JwtCodec jwt(auth::derive_key(*secret, "jwt"));
+  const std::string token = jwt.issue(user->id.value, user->role, wall_ms() / 1000, config.ttl_s);
+  std::printf("%s\n", token.c_str());
+  return 0;
+}
+
+}  // namespace rollcall::app

@@ -1,0 +1,29 @@
+#include "rollcall/auth/codes.hpp"
+
+#include <sodium.h>
+
+#include <cstdint>
+
+namespace rollcall::auth {
+
+std::string new_verification_code() {
+  std::uint32_t n = randombytes_uniform(1000000);
+  std::string code(6, '0');
+  for (std::size_t i = code.size(); i-- > 0; n /= 10) code[i] = static_cast<char>('0' + n % 10);
+  return code;
+}
+
+std::string new_join_code() {
+  static_assert(kJoinCodeAlphabet.size() == 32);
+  std::string code(kJoinCodeLength, '\0');
+  for (char& c : code) c = kJoinCodeAlphabet[randombytes_uniform(kJoinCodeAlphabet.size())];
+  return code;
+}
+
+bool equal_constant_time(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace rollcall::auth
