@@ -1,5 +1,6 @@
 #include "rollcall/api/request.hpp"
 
+#include "rollcall/api/context.hpp"
 #include "rollcall/common/clock.hpp"
 
 namespace rollcall::api {

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include "rollcall/api/bodies.hpp"
 #include "rollcall/api/class_call.hpp"
 #include "rollcall/api/json_writer.hpp"
 #include "rollcall/api/request.hpp"
@@ -16,10 +17,6 @@ namespace rollcall::api {
 using namespace domain;
 
 namespace {
-
-constexpr std::size_t kUsernameBytesMax = 256;
-constexpr std::size_t kPasswordBytesMax = 1024;
-constexpr std::size_t kJoinCodeBytesMax = 64;
 
 ShardState& state(void* ctx) { return *static_cast<ShardState*>(ctx); }
 
@@ -98,17 +95,12 @@ void verify_login(shard::Shard& self, const shard::Message& m) {
 
 void login(void* ctx, http::Exchange& ex) {
   ShardState& st = state(ctx);
+  LoginBody body;
+  if (auto err = parse_login(st.json, ex.body, body)) return respond(ex, *err);
   auto job = std::make_unique<LoginJob>();
-  bool has_username = false, has_password = false;
-  const auto err = parse_object(st, ex.body, [&](std::string_view key, simdjson::ondemand::value v)
-                                                 -> std::optional<ApiError> {
-    if (key == "username") return has_username = true, read_string(v, key, kUsernameBytesMax, job->username);
-    if (key == "password") return has_password = true, read_string(v, key, kPasswordBytesMax, job->password);
-    return std::nullopt;
-  });
-  if (err) return respond(ex, *err);
-  if (!has_username) return respond(ex, invalid_field("username", "required"));
-  if (!has_password) return respond(ex, invalid_field("password", "required"));
+  job->username = std::move(body.username);
+  job->password = std::move(body.password);
+  sodium_memzero(body.password.data(), body.password.size());
   if (const User* u = st.roster->user_by_username(job->username)) {
     job->found = true;
     job->user = *u;
@@ -203,15 +195,10 @@ void join_class(void* ctx, http::Exchange& ex) {
   const std::optional<Principal> p = authenticate(st, ex);
   if (!p) return;
   if (p->role != Role::Student) return ex.respond_error(403, "forbidden", "only students join classes");
+  JoinBody body;
+  if (auto err = parse_join(st.json, ex.body, body)) return respond(ex, *err);
   auto job = std::make_unique<JoinJob>();
-  bool has_code = false;
-  const auto err = parse_object(st, ex.body, [&](std::string_view key, simdjson::ondemand::value v)
-                                                 -> std::optional<ApiError> {
-    if (key == "join_code") return has_code = true, read_string(v, key, kJoinCodeBytesMax, job->join_code);
-    return std::nullopt;
-  });
-  if (err) return respond(ex, *err);
-  if (!has_code) return respond(ex, invalid_field("join_code", "required"));
+  job->join_code = std::move(body.join_code);
   if (!st.shard->can_post(kRosterOwner)) {
     return ex.respond_error(503, "overloaded", "the server is busy; retry shortly", {{"Retry-After", "1"}});
   }

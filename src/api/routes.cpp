@@ -3,6 +3,7 @@
 
 #include "rollcall/api/routes.hpp"
 
+#include "rollcall/api/bodies.hpp"
 #include "rollcall/api/class_call.hpp"
 #include "rollcall/api/csv_export.hpp"
 #include "rollcall/api/json_writer.hpp"
@@ -17,10 +18,6 @@ using namespace domain;
 using Kind = ClassCall::Kind;
 
 namespace {
-
-constexpr std::size_t kReasonBytesMax = 500;
-constexpr std::size_t kBulkItemsMax = 10'000;
-constexpr std::uint64_t kLateAfterMinutesMax = 24 * 60;
 
 ShardState& state(void* ctx) { return *static_cast<ShardState*>(ctx); }
 
@@ -145,16 +142,9 @@ void open_session(void* ctx, http::Exchange& ex) {
   ShardState& st = state(ctx);
   std::optional<ClassCall> call = class_call(st, ex, Kind::OpenSession, true);
   if (!call) return;
-  if (!ex.body.empty()) {
-    std::uint64_t late = call->late_after_minutes;
-    const auto err = parse_object(st, ex.body, [&](std::string_view key, simdjson::ondemand::value v)
-                                                   -> std::optional<ApiError> {
-      if (key == "late_after_minutes") return read_uint(v, key, kLateAfterMinutesMax, late);
-      return std::nullopt;
-    });
-    if (err) return respond(ex, *err);
-    call->late_after_minutes = static_cast<std::uint32_t>(late);
-  }
+  OpenSessionBody body;
+  if (auto err = parse_open_session(st.json, ex.body, body)) return respond(ex, *err);
+  call->late_after_minutes = body.late_after_minutes;
   dispatch_class_call(st, ex, std::move(*call));
 }
 
@@ -196,35 +186,21 @@ void check_in(void* ctx, http::Exchange& ex) {
   const std::optional<Principal> p = authenticate(st, ex);
   if (!p) return;
   if (p->role != Role::Student) return ex.respond_error(403, "forbidden", "only students check in");
-  std::string method, code, qr_token;
-  std::uint64_t class_id = 0;
-  bool has_method = false, has_class = false, has_code = false, has_token = false;
-  const auto err = parse_object(st, ex.body, [&](std::string_view key, simdjson::ondemand::value v)
-                                                 -> std::optional<ApiError> {
-    if (key == "method") return has_method = true, read_string(v, key, 32, method);
-    if (key == "class_id") return has_class = true, read_id(v, key, class_id);
-    if (key == "code") return has_code = true, read_string(v, key, 32, code);
-    if (key == "qr_token") return has_token = true, read_string(v, key, 256, qr_token);
-    return std::nullopt;
-  });
-  if (err) return respond(ex, *err);
-  if (!has_method) return respond(ex, invalid_field("method", "required"));
+  CheckInBody body;
+  if (auto err = parse_check_in(st.json, ex.body, body)) return respond(ex, *err);
   ClassCall call;
   call.who = *p;
-  if (method == "verification_code") {
-    if (!has_class) return respond(ex, invalid_field("class_id", "required"));
-    if (!has_code) return respond(ex, invalid_field("code", "required"));
-    const ClassInfo* cls = st.roster->class_info(ClassId{class_id});
+  if (body.method == CheckInBody::Method::VerificationCode) {
+    const ClassInfo* cls = st.roster->class_info(ClassId{body.class_id});
     if (cls == nullptr) return ex.respond_error(404, "class_not_found", "no such class");
     if (!st.roster->enrolled(p->id, cls->id)) {
       return ex.respond_error(403, "not_enrolled", "you are not enrolled in this class");
     }
     call.kind = Kind::CheckInCode;
     call.class_id = cls->id;
-    call.code = std::move(code);
-  } else if (method == "qr_code") {
-    if (!has_token) return respond(ex, invalid_field("qr_token", "required"));
-    const std::optional<auth::QrToken> t = st.services->qr.verify(qr_token);
+    call.code = std::move(body.code);
+  } else {
+    const std::optional<auth::QrToken> t = st.services->qr.verify(body.qr_token);
     if (!t) return ex.respond_error(422, "invalid_code", "this QR code is not valid");
     const SessionId sid{t->session_id};
     const ClassInfo* cls = st.roster->class_info(class_of(sid));
@@ -236,8 +212,6 @@ void check_in(void* ctx, http::Exchange& ex) {
     call.class_id = cls->id;
     call.session_id = sid;
     call.qr_window = t->window;
-  } else {
-    return respond(ex, invalid_field("method", "expected qr_code or verification_code"));
   }
   dispatch_class_call(st, ex, std::move(call));
 }
@@ -249,80 +223,21 @@ void override_record(void* ctx, http::Exchange& ex) {
   const std::optional<std::uint64_t> student = ex.params.id(1);
   if (!student) return ex.respond_error(404, "student_not_found", "no such student in this class");
   call->student = UserId{*student};
-  bool has_status = false;
-  const auto err = parse_object(st, ex.body, [&](std::string_view key, simdjson::ondemand::value v)
-                                                 -> std::optional<ApiError> {
-    if (key == "status") return has_status = true, read_status(v, key, call->status);
-    if (key == "reason") return read_optional_string(v, key, kReasonBytesMax, call->reason);
-    return std::nullopt;
-  });
-  if (err) return respond(ex, *err);
-  if (!has_status) return respond(ex, invalid_field("status", "required"));
+  OverrideBody body;
+  if (auto err = parse_override(st.json, ex.body, body)) return respond(ex, *err);
+  call->status = body.status;
+  call->reason = std::move(body.reason);
   dispatch_class_call(st, ex, std::move(*call));
-}
-
-std::optional<ApiError> read_bulk_item(simdjson::ondemand::value v, std::size_t index, BulkItem& item) {
-  const std::string where = "updates[" + std::to_string(index) + "]";
-  simdjson::ondemand::object obj;
-  if (v.get_object().get(obj) != simdjson::SUCCESS) return invalid_field(where, "expected an object");
-  bool has_student = false, has_status = false;
-  for (auto member : obj) {
-    simdjson::ondemand::field f;
-    std::string_view key;
-    if (std::move(member).get(f) != simdjson::SUCCESS || f.unescaped_key().get(key) != simdjson::SUCCESS) {
-      return invalid_json();
-    }
-    std::optional<ApiError> e;
-    if (key == "student_id") {
-      std::uint64_t id = 0;
-      e = read_id(f.value(), where + ".student_id", id);
-      item.student = UserId{id};
-      has_student = true;
-    } else if (key == "status") {
-      e = read_status(f.value(), where + ".status", item.status);
-      has_status = true;
-    } else if (key == "reason") {
-      e = read_optional_string(f.value(), where + ".reason", kReasonBytesMax, item.reason);
-    }
-    if (e) return e;
-  }
-  if (!has_student) return invalid_field(where + ".student_id", "required");
-  if (!has_status) return invalid_field(where + ".status", "required");
-  return std::nullopt;
 }
 
 void bulk(void* ctx, http::Exchange& ex) {
   ShardState& st = state(ctx);
   std::optional<ClassCall> call = session_call(st, ex, Kind::Bulk, true);
   if (!call) return;
-  const auto err = parse_object(st, ex.body, [&](std::string_view key, simdjson::ondemand::value v)
-                                                 -> std::optional<ApiError> {
-    if (key == "updates") {
-      simdjson::ondemand::array arr;
-      if (v.get_array().get(arr) != simdjson::SUCCESS) return invalid_field(key, "expected an array");
-      for (auto element : arr) {
-        simdjson::ondemand::value item_value;
-        if (std::move(element).get(item_value) != simdjson::SUCCESS) return invalid_json();
-        if (call->bulk.size() >= kBulkItemsMax) return invalid_field(key, "more than 10000 updates");
-        BulkItem item;
-        if (auto e = read_bulk_item(item_value, call->bulk.size(), item)) return e;
-        call->bulk.push_back(std::move(item));
-      }
-      return std::nullopt;
-    }
-    if (key == "mark_remaining") {
-      bool is_null = false;
-      if (v.is_null().get(is_null) == simdjson::SUCCESS && is_null) return std::nullopt;
-      AttendanceStatus s;
-      if (auto e = read_status(v, key, s)) return e;
-      call->mark_remaining = s;
-    }
-    return std::nullopt;
-  });
-  if (err) return respond(ex, *err);
-  if (call->bulk.empty() && !call->mark_remaining) {
-    return respond(ex, invalid_field("updates", "give updates and/or mark_remaining"));
-  }
+  BulkBody body;
+  if (auto err = parse_bulk(st.json, ex.body, body)) return respond(ex, *err);
+  call->bulk = std::move(body.updates);
+  call->mark_remaining = body.mark_remaining;
   dispatch_class_call(st, ex, std::move(*call));
 }
 

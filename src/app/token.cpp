@@ -24,8 +24,8 @@ int run_token(const TokenConfig& config) {
   const domain::User* user = (*roster)->user_by_username(config.username);
   if (user == nullptr) return fail("no user '" + config.username + "' in " + store.path());
   // The secret exists wherever a server has run; reading it takes no lock, so this
-  // works while the server runs.
-  Result<auth::Key> secret = auth::load_or_create_secret(config.data_dir + "/jwt.secret");
+  // works while the server runs (and never creates one behind the server's back).
+  Result<auth::Key> secret = auth::load_secret(config.data_dir + "/jwt.secret");
   if (!secret) return fail(secret.error());
   const auth::JwtCodec jwt(auth::derive_key(*secret, "jwt"));
   const std::string token = jwt.issue(user->id.value, user->role, wall_ms() / 1000, config.ttl_s);

@@ -84,7 +84,7 @@ void BasicAttemptLimiter<Traits>::record_failure(lookup_type key, std::int64_t n
   drop_expired(now_ms);
   auto it = entries_.find(key);
   if (it == entries_.end()) {
-    if (entries_.size() >= max_keys_) erase(newest_);
+    if (entries_.size() >= max_keys_) erase(oldest_);
     it = entries_.try_emplace(key_type(key)).first;
     it->second.key = &it->first;
   } else {

@@ -102,6 +102,17 @@ Result<Key> read_secret(int fd, const std::string& path) {
 
 }  // namespace
 
+Result<Key> load_secret(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    if (errno == ELOOP) return Error{"secret file " + path + " is a symbolic link"};
+    return io_error("cannot open secret file", path, errno);
+  }
+  Result<Key> key = read_secret(fd, path);
+  ::close(fd);
+  return key;
+}
+
 Result<Key> load_or_create_secret(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {

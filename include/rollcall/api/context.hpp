@@ -14,6 +14,7 @@
 #include "rollcall/auth/attempt_limiter.hpp"
 #include "rollcall/auth/jwt.hpp"
 #include "rollcall/auth/qr_token.hpp"
+#include "rollcall/api/request.hpp"
 #include "rollcall/domain/attendance.hpp"
 #include "rollcall/domain/roster.hpp"
 #include "rollcall/http/server.hpp"
@@ -52,8 +53,7 @@ struct ShardState {
   auth::IdPairAttemptLimiter wrong_codes{5, 10 * 60 * 1000, 100000};
   /// Failed logins per username (auth shard only): 5 per 10 minutes.
   auth::AttemptLimiter failed_logins{5, 10 * 60 * 1000, 100'000};
-  simdjson::ondemand::parser json;
-  std::string json_buffer;  ///< request bodies copied here with simdjson's padding
+  JsonScratch json;
 
   /// The class's attendance state; the class must be owned by this shard.
   domain::ClassAttendance& attendance(domain::ClassId c);

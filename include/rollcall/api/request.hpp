@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "rollcall/api/context.hpp"
+#include "rollcall/domain/roster.hpp"
 #include "rollcall/domain/types.hpp"
 #include "rollcall/http/server.hpp"
 
@@ -25,6 +25,8 @@ struct ApiError {
 ApiError invalid_field(std::string_view field, std::string_view why);
 void respond(http::Exchange& ex, const ApiError& e);
 
+struct ShardState;
+
 struct Principal {
   domain::UserId id;
   domain::Role role = domain::Role::Student;
@@ -38,12 +40,19 @@ std::optional<Principal> authenticate(ShardState& st, http::Exchange& ex);
 /// Answers `403 forbidden` unless the principal has `role` (admins pass every check).
 bool require_role(http::Exchange& ex, const Principal& p, domain::Role role);
 
+/// A reusable simdjson parser and a buffer for copying bodies with the padding
+/// simdjson reads past the end. One per thread (each shard has its own).
+struct JsonScratch {
+  simdjson::ondemand::parser parser;
+  std::string buffer;
+};
+
 /// Parses `body` as one JSON object and calls `on_field(key, value)` for every
 /// member in order; `on_field` returns an error to stop. Unknown keys must be
 /// skipped by the callback (return nullopt without reading the value). Unparseable
 /// JSON or a non-object is `400 invalid_json`.
 template <typename OnField>
-std::optional<ApiError> parse_object(ShardState& st, std::string_view body, OnField&& on_field);
+std::optional<ApiError> parse_object(JsonScratch& json, std::string_view body, OnField&& on_field);
 
 // Typed readers: `422 invalid_field` naming the field when the type is wrong.
 std::optional<ApiError> read_id(simdjson::ondemand::value v, std::string_view field, std::uint64_t& out);
@@ -60,13 +69,13 @@ std::optional<ApiError> read_status(simdjson::ondemand::value v, std::string_vie
 ApiError invalid_json();
 
 template <typename OnField>
-std::optional<ApiError> parse_object(ShardState& st, std::string_view body, OnField&& on_field) {
+std::optional<ApiError> parse_object(JsonScratch& json, std::string_view body, OnField&& on_field) {
   // simdjson reads up to SIMDJSON_PADDING bytes past the end: copy into a padded buffer.
-  std::string& buf = st.json_buffer;
+  std::string& buf = json.buffer;
   buf.assign(body.data(), body.size());
   buf.resize(body.size() + simdjson::SIMDJSON_PADDING, '\0');
   simdjson::ondemand::document doc;
-  if (st.json.iterate(buf.data(), body.size(), buf.size()).get(doc) != simdjson::SUCCESS) return invalid_json();
+  if (json.parser.iterate(buf.data(), body.size(), buf.size()).get(doc) != simdjson::SUCCESS) return invalid_json();
   simdjson::ondemand::object obj;
   if (doc.get_object().get(obj) != simdjson::SUCCESS) return invalid_json();
   for (auto member : obj) {

@@ -24,6 +24,10 @@ using Key = std::array<unsigned char, 32>;
 /// (two processes creating the secret at once would each rename their own).
 Result<Key> load_or_create_secret(const std::string& path);
 
+/// Reads an existing secret (same checks as above) and never creates one: for
+/// tools that run beside a server without holding the data directory's lock.
+Result<Key> load_secret(const std::string& path);
+
 /// HMAC-SHA256(master, purpose): independent keys per use ("jwt", "qr", ...), so a
 /// value signed for one purpose never verifies for another.
 Key derive_key(const Key& master, std::string_view purpose);
