@@ -122,15 +122,15 @@ CheckInResult ClassAttendance::check_in(const ClassInfo& cls, SessionId sid, con
     out.error = Refusal::SessionClosed;
     return out;
   }
-  Record next = current;
+  // A fresh record: nothing of an automatic absence carries over to a check-in.
+  Record next;
+  next.student = cmd.student;
   const Lateness late = lateness(s->starts_at_ms, s->late_after_minutes, cmd.at_ms);
   next.status = late.is_late ? AttendanceStatus::Late : AttendanceStatus::Present;
   next.method = cmd.method;
   next.check_in_time_ms = cmd.at_ms;
   next.is_late = late.is_late;
   next.late_minutes = late.late_minutes;
-  next.is_manual_override = false;
-  next.override_reason.reset();
   write(*s, next, cmd.student, cmd.now_ms);
   out.created = true;
   out.record = s->records[cmd.student];
