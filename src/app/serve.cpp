@@ -136,7 +136,7 @@ int run_serve(const ServeConfig& config) {
   http_config.limits.head_bytes_max = config.head_bytes_max;
   http_config.limits.body_bytes_max = config.body_bytes_max;
 
-  const metrics::Exposition exposition(runtime.all_metrics());
+  const metrics::Exposition exposition(runtime.all_metrics(), runtime.data_shard_count());
   OpsContext ops{&runtime, &exposition, &files.value()};
 
   // Per shard: its state, its router (handlers get that shard's state), its HTTP server.

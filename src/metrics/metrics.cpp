@@ -61,9 +61,13 @@ void Exposition::render(std::string& out) const {
   const auto& s = shards_;
   header(out, "rollcall_build_info", "gauge", "Build information; always 1.");
   out.append("rollcall_build_info{version=\"" ROLLCALL_VERSION "\"} 1\n");
-  header(out, "rollcall_shards", "gauge", "Number of shard threads.");
+  header(out, "rollcall_shards", "gauge", "Shards accepting connections (--shards).");
   out.append("rollcall_shards ");
-  append_u64(out, s.size());
+  append_u64(out, connection_shards_);
+  out.append("\n");
+  header(out, "rollcall_aux_shards", "gauge", "Auxiliary shards (password hashing), without connections.");
+  out.append("rollcall_aux_shards ");
+  append_u64(out, s.size() - connection_shards_);
   out.append("\n");
 
   header(out, "rollcall_connections_open", "gauge", "Connections currently open.");

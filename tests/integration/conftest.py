@@ -64,8 +64,11 @@ class ServerProcess:
         sel = selectors.DefaultSelector()
         sel.register(self.proc.stdout, selectors.EVENT_READ)
         data = b""
+        prefix = b"rollcall listening on http://"
         try:
-            while b"\n" not in data:
+            # Lines before it (the demo district's logins) are allowed: wait for the
+            # listening line itself.
+            while not any(l.startswith(prefix) for l in data.split(b"\n")[:-1]):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     self.kill()
@@ -82,7 +85,7 @@ class ServerProcess:
                 data += chunk
         finally:
             sel.close()
-        line = data.split(b"\n", 1)[0].decode()
+        line = next(l for l in data.split(b"\n") if l.startswith(prefix)).decode()
         self.stdout_line = line
         prefix = "rollcall listening on http://127.0.0.1:"
         assert line.startswith(prefix), f"unexpected listening line {line!r}"

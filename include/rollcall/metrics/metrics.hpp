@@ -82,12 +82,18 @@ struct alignas(64) ShardMetrics {
 /// Renders Prometheus text format 0.0.4 for all shards plus process figures.
 class Exposition {
  public:
-  explicit Exposition(std::vector<const ShardMetrics*> shards) : shards_(std::move(shards)) {}
+  /// `shards`: every shard's metrics, connection shards first; `connection_shards`:
+  /// how many of them accept connections (the rest are auxiliary).
+  Exposition(std::vector<const ShardMetrics*> shards, std::size_t connection_shards)
+      : shards_(std::move(shards)), connection_shards_(connection_shards) {}
+  explicit Exposition(std::vector<const ShardMetrics*> shards)
+      : shards_(std::move(shards)), connection_shards_(shards_.size()) {}
   /// Appends the full exposition to `out`. Safe to call from any shard's thread.
   void render(std::string& out) const;
 
  private:
   std::vector<const ShardMetrics*> shards_;
+  std::size_t connection_shards_;
 };
 
 }  // namespace rollcall::metrics
