@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "rollcall/api/roster_store.hpp"
+#include "rollcall/wal/roster_file.hpp"
 #include "rollcall/auth/jwt.hpp"
 #include "rollcall/auth/secret.hpp"
 #include "rollcall/common/clock.hpp"
@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
     }
   }
   if (sodium_init() < 0) die("libsodium");
-  auto roster = api::RosterStore(o.data_dir).load();
+  auto roster = wal::read_roster_file(wal::active_roster_path(o.data_dir));
   if (!roster) die(roster.error());
   auto secret = auth::load_secret(o.data_dir + "/jwt.secret");
   if (!secret) die(secret.error());

@@ -4,11 +4,12 @@
 #include <memory>
 
 #include "rollcall/api/csv_export.hpp"
-#include "rollcall/api/json_writer.hpp"
+#include "rollcall/common/json_writer.hpp"
 #include "rollcall/api/serialize.hpp"
 #include "rollcall/auth/codes.hpp"
 #include "rollcall/auth/qr_svg.hpp"
 #include "rollcall/common/clock.hpp"
+#include "rollcall/wal/records.hpp"
 
 namespace rollcall::api {
 
@@ -25,6 +26,10 @@ void error(Reply& r, int status, std::string_view code, std::string_view message
 }
 
 void session_not_found(Reply& r) { error(r, 404, "session_not_found", "no such session in this class"); }
+
+void storage_unavailable(Reply& r) {
+  error(r, 503, "storage_unavailable", "attendance cannot be saved right now; nothing changed");
+}
 
 // Runs `fn(writer)` to build a JSON body.
 template <typename Fn>
@@ -47,14 +52,34 @@ struct Ctx {
   const ClassInfo& cls;
   ClassAttendance& att;
   std::int64_t now_ms;
+
+  /// Appends the change to the log; the answer waits until it is durable.
+  void log(const wal::Record& record) {
+    st.log->append(record);
+    call.durable = true;
+  }
 };
 
+bool mutates(Kind k) {
+  switch (k) {
+    case Kind::OpenSession:
+    case Kind::CloseSession:
+    case Kind::CheckInCode:
+    case Kind::CheckInQr:
+    case Kind::Override:
+    case Kind::Bulk: return true;
+    default: return false;
+  }
+}
+
 void open_session(Ctx& c) {
-  const OpenResult r = c.att.open({c.call.who.id, c.call.late_after_minutes, auth::new_verification_code(), c.now_ms});
+  const std::string code = auth::new_verification_code();
+  const OpenResult r = c.att.open({c.call.who.id, c.call.late_after_minutes, code, c.now_ms});
   if (r.error == Refusal::SessionAlreadyOpen) {
     return error(c.call.reply, 409, "session_already_open", "this class already has an open session");
   }
   if (r.error != Refusal::None) return error(c.call.reply, 409, "too_many_sessions", "this class has no session numbers left");
+  c.log(wal::SessionOpenedRecord{c.cls.id, c.call.who.id, c.call.late_after_minutes, code, c.now_ms});
   json(c.call.reply, 201, [&](JsonWriter& w) { write_session(w, c.cls, *r.session, true); });
 }
 
@@ -70,6 +95,11 @@ void close_session(Ctx& c) {
   if (r.error == Refusal::SessionAlreadyClosed) {
     return error(c.call.reply, 409, "session_already_closed", "this session is already closed");
   }
+  std::vector<UserId> marked;
+  for (const Event& e : r.events) {
+    for (const Record& rec : e.records) marked.push_back(rec.student);
+  }
+  c.log(wal::SessionClosedRecord{c.cls.id, c.call.session_id, c.call.who.id, std::move(marked), c.now_ms});
   const Session& s = *c.att.session(c.call.session_id);
   json(c.call.reply, 200, [&](JsonWriter& w) {
     w.begin_object().key("session");
@@ -149,6 +179,10 @@ void qr(Ctx& c) {
 }
 
 void answer_check_in(Ctx& c, const CheckInResult& r) {
+  if (r.created) {
+    c.log(wal::CheckedInRecord{c.cls.id, c.call.session_id, c.call.who.id, r.record.method,
+                               *r.record.check_in_time_ms, r.record.timestamp_ms});
+  }
   json(c.call.reply, r.created ? 201 : 200, [&](JsonWriter& w) {
     write_record(w, c.roster, c.cls, *c.att.session(c.call.session_id), r.record);
   });
@@ -201,6 +235,8 @@ void override_record(Ctx& c) {
   if (r.error == Refusal::UnknownStudent) {
     return error(c.call.reply, 404, "student_not_found", "no such student in this class");
   }
+  c.log(wal::OverriddenRecord{c.cls.id, c.call.session_id, c.call.who.id, c.call.student, c.call.status,
+                              c.call.reason, c.now_ms});
   json(c.call.reply, 200, [&](JsonWriter& w) {
     write_record(w, c.roster, c.cls, *c.att.session(c.call.session_id), r.record);
   });
@@ -219,6 +255,11 @@ void bulk(Ctx& c) {
                  "student " + std::to_string(r.offending_student.value) + " appears twice; nothing changed");
   }
   if (r.error != Refusal::None) return error(c.call.reply, 422, "invalid_status", "unknown status; nothing changed");
+  // The changed records are the updates (in order) followed by the remaining ones.
+  std::vector<UserId> remaining;
+  for (std::size_t i = c.call.bulk.size(); i < r.changed.size(); ++i) remaining.push_back(r.changed[i].student);
+  c.log(wal::BulkAppliedRecord{c.cls.id, c.call.session_id, c.call.who.id, c.call.bulk, c.call.mark_remaining,
+                               std::move(remaining), c.now_ms});
   const Session& s = *c.att.session(c.call.session_id);
   json(c.call.reply, 200, [&](JsonWriter& w) {
     w.begin_object();
@@ -246,6 +287,10 @@ void run_class_call(ShardState& st, ClassCall& call) {
   const Roster& roster = *st.roster;
   const ClassInfo* cls = roster.class_info(call.class_id);
   if (cls == nullptr) return error(call.reply, 404, "class_not_found", "no such class");
+  // A class whose last change could not be made durable answers nothing until a
+  // restart has recovered what is durable; a failed log takes no more writes.
+  if (st.tainted.count(call.class_id) != 0) return storage_unavailable(call.reply);
+  if (mutates(call.kind) && !st.log->healthy()) return storage_unavailable(call.reply);
   Ctx c{st, call, roster, *cls, st.attendance(call.class_id), wall_ms()};
   switch (call.kind) {
     case Kind::OpenSession: return open_session(c);
@@ -275,14 +320,55 @@ void answer(http::Exchange& ex, const Reply& r) {
   }
 }
 
-void on_class_call(shard::Shard& owner, const shard::Message& m) {
-  auto* call = reinterpret_cast<ClassCall*>(m.words[0]);
-  run_class_call(ShardState::of(owner), *call);
+// Sends the finished call back to the shard that accepted it, or answers it here.
+void deliver(ShardState& owner, ClassCall* call) {
+  shard::Shard& self = *owner.shard;
+  if (call->origin_shard == self.id()) {
+    std::unique_ptr<ClassCall> owned(call);
+    net::Connection* c = self.connections().find(owned->deferred.connection);
+    if (c == nullptr) return;  // the client left; the change stands
+    const Reply& r = owned->reply;
+    if (!r.content_disposition.empty()) {
+      owner.http->complete(self, *c, owned->deferred, r.status, r.content_type, r.body,
+                           {{"Content-Disposition", r.content_disposition}});
+    } else {
+      owner.http->complete(self, *c, owned->deferred, r.status, r.content_type, r.body);
+    }
+    return;
+  }
   shard::Message back;
   back.fn = on_class_reply;
-  back.words[0] = m.words[0];
+  back.words[0] = reinterpret_cast<std::uintptr_t>(call);
   // A reply must not be lost: the change it reports has been made.
-  owner.post(call->origin_shard, back, shard::Shard::PostMode::Always);
+  self.post(call->origin_shard, back, shard::Shard::PostMode::Always);
+}
+
+// Runs on the owner once the call's log record is durable, or can never be.
+void on_durable(void* arg, bool ok) {
+  auto* call = static_cast<ClassCall*>(arg);
+  if (!ok) {
+    // The change is in memory but not on disk: never let anyone see it.
+    call->owner->tainted.insert(call->class_id);
+    storage_unavailable(call->reply);
+  }
+  deliver(*call->owner, call);
+}
+
+// Finishes a call that ran on its owner: now, or once its record is durable.
+void finish_on_owner(ShardState& owner, ClassCall* call) {
+  if (call->durable) {
+    call->owner = &owner;
+    owner.log->when_durable(wal::Waiter{on_durable, call});
+    return;
+  }
+  deliver(owner, call);
+}
+
+void on_class_call(shard::Shard& owner, const shard::Message& m) {
+  auto* call = reinterpret_cast<ClassCall*>(m.words[0]);
+  ShardState& st = ShardState::of(owner);
+  run_class_call(st, *call);
+  finish_on_owner(st, call);
 }
 
 void on_class_reply(shard::Shard& origin, const shard::Message& m) {
@@ -306,7 +392,15 @@ void dispatch_class_call(ShardState& st, http::Exchange& ex, ClassCall call) {
   const unsigned owner = owner_of(call.class_id, st.services->data_shards);
   if (owner == self.id()) {
     run_class_call(st, call);  // shard-local: no detour
-    answer(ex, call.reply);
+    if (!call.durable) {
+      answer(ex, call.reply);
+      return;
+    }
+    // The answer waits for the log: hold the request until the group commit.
+    auto heap = std::make_unique<ClassCall>(std::move(call));
+    heap->origin_shard = self.id();
+    heap->deferred = ex.defer();
+    finish_on_owner(st, heap.release());
     return;
   }
   if (!self.can_post(owner)) {

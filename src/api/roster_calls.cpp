@@ -4,9 +4,9 @@
 
 #include "rollcall/api/bodies.hpp"
 #include "rollcall/api/class_call.hpp"
-#include "rollcall/api/json_writer.hpp"
+#include "rollcall/common/json_writer.hpp"
 #include "rollcall/api/request.hpp"
-#include "rollcall/api/roster_store.hpp"
+#include "rollcall/wal/records.hpp"
 #include "rollcall/api/serialize.hpp"
 #include "rollcall/auth/password.hpp"
 #include "rollcall/common/clock.hpp"
@@ -125,6 +125,8 @@ namespace {
 struct JoinJob {
   UserId student;
   std::string join_code;
+  std::shared_ptr<const Roster> next;  // the roster this join produced (null: no change)
+  ShardState* owner = nullptr;
   unsigned acks_pending = 0;
   unsigned origin_shard = 0;
   http::Deferred deferred;
@@ -152,29 +154,20 @@ void install_roster(shard::Shard& self, const shard::Message& m) {
   self.post(kRosterOwner, ack, shard::Shard::PostMode::Always);
 }
 
-// Runs on the roster owner.
-void apply_join(shard::Shard& self, const shard::Message& m) {
-  auto* job = reinterpret_cast<JoinJob*>(m.words[0]);
-  ShardState& st = ShardState::of(self);
-  const ClassInfo* cls = st.roster->class_by_join_code(job->join_code);
-  if (cls == nullptr) {
-    error(job->reply, 422, "invalid_join_code", "no class has this join code");
-    return send_back(self, job);
-  }
-  job->reply.status = 201;
-  JsonWriter w(job->reply.body);
-  w.begin_object().field("class_id", cls->id.value).field("class_name", cls->name).end_object();
-  if (st.roster->enrolled(job->student, cls->id)) {
-    job->reply.status = 200;
-    return send_back(self, job);
-  }
-  RosterPtr next = st.roster->with_enrollment(job->student, cls->id);
-  if (rollcall::Status saved = st.services->roster_store->save(*next); !saved) {
-    log::error("roster_save_failed", {{"error", saved.error()}});
+// Runs on the roster owner once the join's log record is durable (or failed):
+// install the new roster here, then on every other shard, then answer.
+void on_join_durable(void* arg, bool ok) {
+  auto* job = static_cast<JoinJob*>(arg);
+  ShardState& st = *job->owner;
+  shard::Shard& self = *st.shard;
+  if (!ok) {
+    st.roster_head = st.roster;  // later joins in the lost batch fail too
     error(job->reply, 503, "storage_unavailable", "the enrollment could not be saved; nothing changed");
     return send_back(self, job);
   }
-  st.roster = next;
+  if (!job->next) return send_back(self, job);  // a repeat join, now durable
+  // Waiters run in log order, so rosters are installed in version order.
+  st.roster = job->next;
   const unsigned shards = st.services->data_shards;
   job->acks_pending = shards - 1;
   if (job->acks_pending == 0) return send_back(self, job);
@@ -182,10 +175,41 @@ void apply_join(shard::Shard& self, const shard::Message& m) {
     if (s == self.id()) continue;
     shard::Message install;
     install.fn = install_roster;
-    install.words[0] = reinterpret_cast<std::uintptr_t>(new RosterPtr(next));
+    install.words[0] = reinterpret_cast<std::uintptr_t>(new RosterPtr(job->next));
     install.words[1] = reinterpret_cast<std::uintptr_t>(job);
     self.post(s, install, shard::Shard::PostMode::Always);
   }
+}
+
+// Runs on the roster owner.
+void apply_join(shard::Shard& self, const shard::Message& m) {
+  auto* job = reinterpret_cast<JoinJob*>(m.words[0]);
+  ShardState& st = ShardState::of(self);
+  const Roster& head = *st.roster_head;
+  const ClassInfo* cls = head.class_by_join_code(job->join_code);
+  if (cls == nullptr) {
+    error(job->reply, 422, "invalid_join_code", "no class has this join code");
+    return send_back(self, job);
+  }
+  job->reply.status = 201;
+  JsonWriter w(job->reply.body);
+  w.begin_object().field("class_id", cls->id.value).field("class_name", cls->name).end_object();
+  job->owner = &st;
+  if (head.enrolled(job->student, cls->id)) {
+    job->reply.status = 200;
+    // Enrolled already, but perhaps by a join still on its way to disk: answer
+    // only once everything logged so far is durable.
+    st.log->when_durable(wal::Waiter{on_join_durable, job});
+    return;
+  }
+  if (!st.log->healthy()) {
+    error(job->reply, 503, "storage_unavailable", "the enrollment could not be saved; nothing changed");
+    return send_back(self, job);
+  }
+  job->next = head.with_enrollment(job->student, cls->id);
+  st.log->append(wal::EnrolledRecord{job->student, cls->id, job->next->version()});
+  st.roster_head = job->next;
+  st.log->when_durable(wal::Waiter{on_join_durable, job});
 }
 
 }  // namespace

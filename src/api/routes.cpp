@@ -6,7 +6,7 @@
 #include "rollcall/api/bodies.hpp"
 #include "rollcall/api/class_call.hpp"
 #include "rollcall/api/csv_export.hpp"
-#include "rollcall/api/json_writer.hpp"
+#include "rollcall/common/json_writer.hpp"
 #include "rollcall/api/request.hpp"
 #include "rollcall/api/roster_calls.hpp"
 #include "rollcall/api/serialize.hpp"

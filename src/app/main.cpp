@@ -7,6 +7,7 @@
 #include "rollcall/app/config.hpp"
 #include "rollcall/app/serve.hpp"
 #include "rollcall/app/token.hpp"
+#include "rollcall/app/wal_cmd.hpp"
 #include "rollcall_build_config.h"
 
 int main(int argc, char** argv) {
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
     case Command::Kind::Help: {
       const std::string text = cmd->help_topic == "serve"   ? rollcall::app::serve_help()
                                : cmd->help_topic == "token" ? rollcall::app::token_help()
+                               : cmd->help_topic == "wal"   ? rollcall::app::wal_help()
                                                             : rollcall::app::general_help();
       std::fputs(text.c_str(), stdout);
       return 0;
@@ -32,6 +34,10 @@ int main(int argc, char** argv) {
       return rollcall::app::run_serve(cmd->serve);
     case Command::Kind::Token:
       return rollcall::app::run_token(cmd->token);
+    case Command::Kind::WalVerify:
+      return rollcall::app::run_wal_verify(cmd->data_dir);
+    case Command::Kind::WalDump:
+      return rollcall::app::run_wal_dump(cmd->data_dir);
   }
   return 2;
 }

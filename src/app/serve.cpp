@@ -8,14 +8,18 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "rollcall/api/context.hpp"
-#include "rollcall/api/roster_store.hpp"
+#include "rollcall/api/durability.hpp"
 #include "rollcall/api/routes.hpp"
 #include "rollcall/app/data_dir.hpp"
 #include "rollcall/app/demo.hpp"
 #include "rollcall/auth/secret.hpp"
+#include "rollcall/wal/recovery.hpp"
+#include "rollcall/wal/roster_file.hpp"
+#include "rollcall/wal/store.hpp"
 #include "rollcall/app/ops_routes.hpp"
 #include "rollcall/common/log.hpp"
 #include "rollcall/http/server.hpp"
@@ -52,16 +56,20 @@ rlim_t raise_open_files_limit() {
   return lim.rlim_cur;
 }
 
-// The roster from the data directory; on first start with --demo, the demo district
-// (saved, so `rollcall token` and restarts see it); otherwise an empty roster.
-Result<std::shared_ptr<const domain::Roster>> load_roster(const ServeConfig& config, const api::RosterStore& store) {
-  if (store.exists()) return store.load();
+// The roster a fresh data directory starts from: the seed file (import or an
+// earlier --demo) if present; else with --demo the demo district, saved as the seed
+// so `rollcall token` and restarts see it; else an empty roster. Once the log has a
+// generation, recovery reads the roster from the log instead.
+Result<std::shared_ptr<const domain::Roster>> seed_roster(const ServeConfig& config, const std::string& data_dir) {
+  const std::string path = wal::seed_roster_path(data_dir);
+  if (::access(path.c_str(), F_OK) == 0) return wal::read_roster_file(path);
+  if (!wal::active_roster_path(data_dir).empty()) return domain::RosterBuilder().build();  // the log has it
   if (!config.demo) {
-    log::warn("no_roster", {{"path", store.path()}, {"hint", "start with --demo, or import a roster"}});
+    log::warn("no_roster", {{"path", path}, {"hint", "start with --demo, or import a roster"}});
     return domain::RosterBuilder().build();
   }
   std::shared_ptr<const domain::Roster> demo = build_demo_roster({config.demo_classes, config.demo_class_size});
-  if (Status saved = store.save(*demo); !saved) return Error{saved.error()};
+  if (Status saved = wal::write_roster_file(path, *demo); !saved) return Error{saved.error()};
   const std::uint32_t teachers = (config.demo_classes + 2) / 3;
   const std::uint64_t students = static_cast<std::uint64_t>(config.demo_classes) * config.demo_class_size;
   std::printf("demo district seeded: %u classes, 1 admin, %u teachers, %llu students; password %s\n",
@@ -70,6 +78,40 @@ Result<std::shared_ptr<const domain::Roster>> load_roster(const ServeConfig& con
               demo->user(domain::UserId{1 + teachers + students})->username.c_str());
   log::info("demo_seeded", {{"classes", config.demo_classes}, {"students", static_cast<unsigned long long>(students)}});
   return demo;
+}
+
+// Recovers the data directory and starts the next log generation, with the classes
+// distributed over this run's shards. Returns the recovered state (classes moved
+// out into `owned`, one map per shard).
+Result<wal::RecoveredState> recover_and_checkpoint(
+    const ServeConfig& config, const std::string& data_dir, std::shared_ptr<const domain::Roster> seed,
+    std::vector<std::unordered_map<domain::ClassId, domain::ClassAttendance>>& owned) {
+  Result<wal::RecoveredState> state = wal::recover(data_dir, std::move(seed));
+  if (!state) return Error{"cannot recover " + data_dir + ": " + state.error()};
+  for (const wal::ShardLogSummary& s : state->shards) {
+    if (s.torn_tail) {
+      log::warn("wal_torn_tail_truncated", {{"file", s.torn_tail->file},
+                                            {"offset", static_cast<unsigned long>(s.torn_tail->offset)},
+                                            {"reason", s.torn_tail->reason}});
+    }
+  }
+  log::info("recovered", {{"generation", static_cast<unsigned long long>(state->generation)},
+                          {"records_replayed", static_cast<unsigned long long>(state->records_replayed)},
+                          {"classes", static_cast<unsigned long>(state->classes.size())},
+                          {"seconds", std::to_string(state->seconds)}});
+  owned.assign(config.shards, {});
+  for (auto& [id, att] : state->classes) owned[api::owner_of(id, config.shards)].emplace(id, std::move(att));
+  state->classes.clear();
+  std::vector<std::vector<const domain::ClassAttendance*>> by_shard(config.shards);
+  for (unsigned k = 0; k < config.shards; ++k) {
+    for (const auto& [id, att] : owned[k]) by_shard[k].push_back(&att);
+  }
+  const wal::LogStore store(data_dir);
+  if (Status started = store.start_generation(state->generation + 1, *state->roster, by_shard); !started) {
+    return Error{"cannot start a new log generation: " + started.error()};
+  }
+  state->generation += 1;
+  return state;
 }
 
 }  // namespace
@@ -109,9 +151,13 @@ int run_serve(const ServeConfig& config) {
 
   Result<auth::Key> secret = auth::load_or_create_secret(data_dir->path() + "/jwt.secret");
   if (!secret) return refuse(secret.error());
-  api::RosterStore roster_store(data_dir->path());
-  Result<std::shared_ptr<const domain::Roster>> roster = load_roster(config, roster_store);
-  if (!roster) return refuse(roster.error());
+  Result<std::shared_ptr<const domain::Roster>> seed = seed_roster(config, data_dir->path());
+  if (!seed) return refuse(seed.error());
+  std::vector<std::unordered_map<domain::ClassId, domain::ClassAttendance>> owned;
+  Result<wal::RecoveredState> recovered = recover_and_checkpoint(config, data_dir->path(), *seed, owned);
+  if (!recovered) return refuse(recovered.error());
+  const std::shared_ptr<const domain::Roster> roster = recovered->roster;
+  const wal::LogStore log_store(data_dir->path());
 
   shard::Runtime::Options options;
   options.shard_count = config.shards;
@@ -128,7 +174,6 @@ int run_serve(const ServeConfig& config) {
   services.public_url = config.public_url;
   services.data_shards = config.shards;
   services.auth_shard = config.shards;
-  services.roster_store = &roster_store;
 
   http::ServerConfig http_config;
   http_config.header_timeout_ms = config.header_timeout_ms;
@@ -136,7 +181,8 @@ int run_serve(const ServeConfig& config) {
   http_config.limits.head_bytes_max = config.head_bytes_max;
   http_config.limits.body_bytes_max = config.body_bytes_max;
 
-  const metrics::Exposition exposition(runtime.all_metrics(), runtime.data_shard_count());
+  metrics::Exposition exposition(runtime.all_metrics(), runtime.data_shard_count());
+  exposition.set_recovery(recovered->seconds, recovered->records_replayed);
   OpsContext ops{&runtime, &exposition, &files.value()};
 
   // Per shard: its state, its router (handlers get that shard's state), its HTTP server.
@@ -149,9 +195,16 @@ int run_serve(const ServeConfig& config) {
     auto st = std::make_unique<api::ShardState>();
     st->shard = &s;
     st->services = &services;
-    st->roster = *roster;
+    st->roster = roster;
+    st->roster_head = roster;
     s.set_context(st.get());
     if (i < config.shards) {
+      st->classes = std::move(owned[i]);
+      st->generation = recovered->generation;
+      st->log_dir = log_store.shard_dir(recovered->generation, i);
+      st->log = std::make_unique<wal::LogWriter>(wal::LogWriterConfig{st->log_dir, i, recovered->generation, 1});
+      st->log_io = std::make_unique<api::ShardLog>(s, *st->log);
+      s.set_log_completions(st->log_io.get());
       auto router = std::make_unique<http::Router>();
       api::add_api_routes(*router, *st);
       add_ops_routes(*router, ops);
@@ -161,9 +214,14 @@ int run_serve(const ServeConfig& config) {
     }
     states.push_back(std::move(st));
   }
-  Status started = runtime.start([&servers](shard::Shard& s) -> net::ConnectionHandler* {
-    return s.id() < servers.size() ? servers[s.id()].get() : nullptr;
-  });
+  Status started = runtime.start(
+      [&servers](shard::Shard& s) -> net::ConnectionHandler* {
+        return s.id() < servers.size() ? servers[s.id()].get() : nullptr;
+      },
+      [&config](shard::Shard& s) {
+        // Group commit: the turn's log batch goes to the ring with the turn's sends.
+        if (s.id() < config.shards) s.add_poller([](shard::Shard& self) { return api::log_turn(api::ShardState::of(self)); });
+      });
   if (!started) return refuse(started.error());
 
   const std::string where = net::format_host_port(*address);
@@ -172,8 +230,9 @@ int run_serve(const ServeConfig& config) {
                         {"max_connections", config.max_connections},
                         {"data_dir", data_dir->path()}, {"web_dir", config.web_dir},
                         {"web_files", static_cast<unsigned long>(files->file_count())},
-                        {"users", static_cast<unsigned long>((*roster)->user_count())},
-                        {"classes", static_cast<unsigned long>((*roster)->class_count())}});
+                        {"users", static_cast<unsigned long>(roster->user_count())},
+                        {"classes", static_cast<unsigned long>(roster->class_count())},
+                        {"log_generation", static_cast<unsigned long long>(recovered->generation)}});
   std::printf("rollcall listening on http://%s\n", where.c_str());
   std::fflush(stdout);
   log::info("listening", {{"address", where}});

@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "rollcall/api/roster_store.hpp"
+#include "rollcall/wal/roster_file.hpp"
 #include "rollcall/auth/jwt.hpp"
 #include "rollcall/auth/secret.hpp"
 #include "rollcall/common/clock.hpp"
@@ -17,12 +17,12 @@ int run_token(const TokenConfig& config) {
     return 1;
   };
   if (sodium_init() < 0) return fail("libsodium failed to initialise");
-  const api::RosterStore store(config.data_dir);
-  if (!store.exists()) return fail("no roster in " + config.data_dir + " (has a server run there with --demo, or a roster been imported?)");
-  auto roster = store.load();
+  const std::string path = wal::active_roster_path(config.data_dir);
+  if (path.empty()) return fail("no roster in " + config.data_dir + " (has a server run there with --demo, or a roster been imported?)");
+  auto roster = wal::read_roster_file(path);
   if (!roster) return fail(roster.error());
   const domain::User* user = (*roster)->user_by_username(config.username);
-  if (user == nullptr) return fail("no user '" + config.username + "' in " + store.path());
+  if (user == nullptr) return fail("no user '" + config.username + "' in " + path);
   // The secret exists wherever a server has run; reading it takes no lock, so this
   // works while the server runs (and never creates one behind the server's back).
   Result<auth::Key> secret = auth::load_secret(config.data_dir + "/jwt.secret");

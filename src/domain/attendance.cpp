@@ -77,11 +77,24 @@ void ClassAttendance::write(Session& s, Record next, UserId actor, std::int64_t 
   s.records[next.student] = std::move(next);
 }
 
+void ClassAttendance::restore(std::deque<Session> sessions) {
+  sessions_ = std::move(sessions);
+  open_index_ = -1;
+  for (std::size_t i = 0; i < sessions_.size(); ++i) {
+    const Session& s = sessions_[i];
+    RC_ASSERT(s.id == make_session_id(id_, i + 1));
+    if (s.open) {
+      RC_ASSERT(open_index_ < 0);
+      open_index_ = static_cast<std::int64_t>(i);
+    }
+  }
+}
+
 OpenResult ClassAttendance::open(const OpenSession& cmd) {
   OpenResult out;
-  if (open_ != nullptr) {
+  if (open_index_ >= 0) {
     out.error = Refusal::SessionAlreadyOpen;
-    out.session = open_;
+    out.session = open_session();
     return out;
   }
   if (sessions_.size() >= kSessionSeqMax) {
@@ -95,7 +108,7 @@ OpenResult ClassAttendance::open(const OpenSession& cmd) {
   s.starts_at_ms = cmd.now_ms;
   s.late_after_minutes = cmd.late_after_minutes;
   s.verification_code = cmd.verification_code;
-  open_ = &s;
+  open_index_ = static_cast<std::int64_t>(sessions_.size() - 1);
   out.session = &s;
   out.events.push_back(Event{Event::Kind::SessionOpened, s.id, {}, false, 0});
   return out;
@@ -245,7 +258,7 @@ CloseResult ClassAttendance::close(const ClassInfo& cls, SessionId sid, const Cl
   }
   s->open = false;
   s->closed_at_ms = cmd.now_ms;
-  if (open_ == s) open_ = nullptr;
+  if (open_session() == s) open_index_ = -1;
   out.marked_absent = static_cast<std::uint32_t>(marked.size());
   out.events.push_back(Event{Event::Kind::SessionClosed, sid, std::move(marked), false, out.marked_absent});
   return out;

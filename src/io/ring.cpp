@@ -58,6 +58,14 @@ io_uring_sqe* Ring::sqe() {
   return sqe;
 }
 
+void Ring::reserve(unsigned n) {
+  RC_ASSERT(n <= ring_.sq.ring_entries);
+  while (io_uring_sq_space_left(&ring_) < n) {
+    const int submitted = io_uring_submit(&ring_);
+    if (submitted > 0) sqes_submitted_ += static_cast<std::uint64_t>(submitted);
+  }
+}
+
 int Ring::submit_and_wait(unsigned wait_nr) {
   const int submitted = io_uring_submit_and_wait(&ring_, wait_nr);
   if (submitted >= 0) {

@@ -55,6 +55,34 @@ std::uint64_t resident_bytes() {
   return resident_pages * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
+template <typename Get>
+void latency_histogram(std::string& out, const std::vector<const ShardMetrics*>& s, const char* name,
+                       const char* help, Get&& get) {
+  header(out, name, "histogram", help);
+  std::uint64_t cumulative = 0;
+  for (std::size_t b = 0; b <= LatencyHistogram::kBoundsNs.size(); ++b) {
+    cumulative += sum(s, [&](const ShardMetrics& m) { return get(m).bucket(b); });
+    out.append(name).append("_bucket{le=\"");
+    if (b < LatencyHistogram::kBoundsNs.size()) {
+      char le[32];
+      std::snprintf(le, sizeof le, "%g", static_cast<double>(LatencyHistogram::kBoundsNs[b]) / 1e9);
+      out.append(le);
+    } else {
+      out.append("+Inf");
+    }
+    out.append("\"} ");
+    append_u64(out, cumulative);
+    out.append("\n");
+  }
+  char sum_text[48];
+  std::snprintf(sum_text, sizeof sum_text, "%.9f",
+                static_cast<double>(sum(s, [&](const ShardMetrics& m) { return get(m).sum_ns(); })) / 1e9);
+  out.append(name).append("_sum ").append(sum_text).append("\n");
+  out.append(name).append("_count ");
+  append_u64(out, cumulative);
+  out.append("\n");
+}
+
 }  // namespace
 
 void Exposition::render(std::string& out) const {
@@ -106,30 +134,9 @@ void Exposition::render(std::string& out) const {
     out.append("\n");
   }
 
-  header(out, "rollcall_http_request_duration_seconds", "histogram",
-          "Time from a request's head being parsed to its response being queued.");
-  std::uint64_t cumulative = 0;
-  for (std::size_t b = 0; b <= LatencyHistogram::kBoundsNs.size(); ++b) {
-    cumulative += sum(s, [b](const ShardMetrics& m) { return m.http_request_duration.bucket(b); });
-    out.append("rollcall_http_request_duration_seconds_bucket{le=\"");
-    if (b < LatencyHistogram::kBoundsNs.size()) {
-      char le[32];
-      std::snprintf(le, sizeof le, "%g", static_cast<double>(LatencyHistogram::kBoundsNs[b]) / 1e9);
-      out.append(le);
-    } else {
-      out.append("+Inf");
-    }
-    out.append("\"} ");
-    append_u64(out, cumulative);
-    out.append("\n");
-  }
-  char sum_text[48];
-  std::snprintf(sum_text, sizeof sum_text, "%.9f",
-                static_cast<double>(sum(s, [](const ShardMetrics& m) { return m.http_request_duration.sum_ns(); })) / 1e9);
-  out.append("rollcall_http_request_duration_seconds_sum ").append(sum_text).append("\n");
-  out.append("rollcall_http_request_duration_seconds_count ");
-  append_u64(out, cumulative);
-  out.append("\n");
+  latency_histogram(out, s, "rollcall_http_request_duration_seconds",
+                    "Time from a request's head being parsed to its response being queued.",
+                    [](const ShardMetrics& m) -> const LatencyHistogram& { return m.http_request_duration; });
 
   header(out, "rollcall_http_timeouts_total", "counter",
          "Connections timed out: header (408, request too slow) or idle (keep-alive).");
@@ -165,6 +172,50 @@ void Exposition::render(std::string& out) const {
   counter(out, s, "rollcall_shard_mailbox_full_total",
           "Posts that found a cross-shard queue full and waited in the sender's overflow.",
           [](const ShardMetrics& m) { return m.mailbox_full.get(); });
+
+  counter(out, s, "rollcall_wal_records_total", "Log records made durable.",
+          [](const ShardMetrics& m) { return m.wal_records.get(); });
+  counter(out, s, "rollcall_wal_written_bytes_total", "Log bytes written.",
+          [](const ShardMetrics& m) { return m.wal_bytes.get(); });
+  counter(out, s, "rollcall_wal_fsyncs_total", "Group commits (one fdatasync each).",
+          [](const ShardMetrics& m) { return m.wal_syncs.get(); });
+  counter(out, s, "rollcall_wal_failures_total", "Log write or sync failures (the shard then refuses writes).",
+          [](const ShardMetrics& m) { return m.wal_failures.get(); });
+  counter(out, s, "rollcall_wal_snapshots_total", "Snapshots written.",
+          [](const ShardMetrics& m) { return m.wal_snapshots.get(); });
+  latency_histogram(out, s, "rollcall_wal_fsync_duration_seconds", "Group commit: batch handed to the ring -> durable.",
+                    [](const ShardMetrics& m) -> const LatencyHistogram& { return m.wal_sync_duration; });
+  latency_histogram(out, s, "rollcall_wal_snapshot_duration_seconds", "Time to write a snapshot.",
+                    [](const ShardMetrics& m) -> const LatencyHistogram& { return m.wal_snapshot_duration; });
+  header(out, "rollcall_wal_batch_records", "histogram", "Records per group commit.");
+  {
+    std::uint64_t cumulative = 0;
+    for (std::size_t b = 0; b <= CountHistogram::kBuckets; ++b) {
+      cumulative += sum(s, [b](const ShardMetrics& m) { return m.wal_batch_records.bucket(b); });
+      out.append("rollcall_wal_batch_records_bucket{le=\"");
+      if (b < CountHistogram::kBuckets) {
+        append_u64(out, 1ull << b);
+      } else {
+        out.append("+Inf");
+      }
+      out.append("\"} ");
+      append_u64(out, cumulative);
+      out.append("\n");
+    }
+    out.append("rollcall_wal_batch_records_sum ");
+    append_u64(out, sum(s, [](const ShardMetrics& m) { return m.wal_batch_records.sum(); }));
+    out.append("\nrollcall_wal_batch_records_count ");
+    append_u64(out, cumulative);
+    out.append("\n");
+  }
+  header(out, "rollcall_recovery_seconds", "gauge", "Time start-up recovery took.");
+  char rec[48];
+  std::snprintf(rec, sizeof rec, "%.6f", recovery_seconds_);
+  out.append("rollcall_recovery_seconds ").append(rec).append("\n");
+  header(out, "rollcall_recovery_records", "gauge", "Log records replayed at start-up.");
+  out.append("rollcall_recovery_records ");
+  append_u64(out, recovery_records_);
+  out.append("\n");
 
   header(out, "rollcall_process_resident_memory_bytes", "gauge", "Resident set size of the process.");
   out.append("rollcall_process_resident_memory_bytes ");

@@ -115,6 +115,14 @@ void Shard::dispatch(const io_uring_cqe& cqe) {
     case Op::Tick: on_tick(); break;
     case Op::Signal: on_signal(cqe); break;
     case Op::Wake: break;  // mailboxes are drained at the top of every turn
+    case Op::LogWrite:
+      RC_ASSERT(log_completions_ != nullptr);
+      log_completions_->on_log_write(cqe.res);
+      break;
+    case Op::LogSync:
+      RC_ASSERT(log_completions_ != nullptr);
+      log_completions_->on_log_sync(cqe.res);
+      break;
     case Op::Close:
     case Op::Cancel:
     case Op::Shutdown:
@@ -445,6 +453,20 @@ void Shard::on_deadline(std::uint32_t index) {
     return;
   }
   handler_->on_deadline(*this, c);
+}
+
+// ---------------------------------------------------------------------------
+// Write-ahead log I/O
+
+void Shard::submit_log_write(int fd, std::uint64_t offset, std::string_view data) {
+  ring_.reserve(2);  // the write and its sync must go to the kernel in one submission
+  io_uring_sqe* write = ring_.sqe();
+  io_uring_prep_write(write, fd, data.data(), static_cast<unsigned>(data.size()), offset);
+  io_uring_sqe_set_data64(write, io::make_user_data(Op::LogWrite, 0, 0));
+  write->flags |= IOSQE_IO_LINK;
+  io_uring_sqe* sync = ring_.sqe();
+  io_uring_prep_fsync(sync, fd, IORING_FSYNC_DATASYNC);
+  io_uring_sqe_set_data64(sync, io::make_user_data(Op::LogSync, 0, 0));
 }
 
 // ---------------------------------------------------------------------------

@@ -60,6 +60,10 @@ struct ClassCall {
   unsigned origin_shard = 0;
   http::Deferred deferred;
   Reply reply;
+  /// The call changed state and appended a log record: the answer goes out only
+  /// once that record is durable (or as 503 if it cannot be made durable).
+  bool durable = false;
+  ShardState* owner = nullptr;  ///< set while waiting for durability
 };
 
 /// Runs `call` on the owner (whose state `st` is) and fills `call.reply`.

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "rollcall/auth/attempt_limiter.hpp"
@@ -19,10 +20,9 @@
 #include "rollcall/domain/roster.hpp"
 #include "rollcall/http/server.hpp"
 #include "rollcall/shard/shard.hpp"
+#include "rollcall/wal/log_writer.hpp"
 
 namespace rollcall::api {
-
-class RosterStore;
 
 /// Shared by every shard, read-only once the runtime starts.
 struct Services {
@@ -34,7 +34,26 @@ struct Services {
   std::string public_url;        ///< base of check_in_url; empty: from the Host header
   unsigned data_shards = 1;      ///< shards owning classes (0..data_shards-1)
   unsigned auth_shard = 0;       ///< the shard that verifies passwords (auxiliary)
-  RosterStore* roster_store = nullptr;  ///< used by shard 0 (the roster owner) only
+  std::uint64_t snapshot_after_bytes = 64ull << 20;  ///< log growth that triggers a snapshot
+};
+
+struct ShardState;
+
+/// Connects a shard's LogWriter to its ring: batches become linked write+fdatasync
+/// SQEs, their completions come back here.
+class ShardLog final : public wal::LogIo, public shard::LogCompletions {
+ public:
+  ShardLog(shard::Shard& shard, wal::LogWriter& writer) : shard_(shard), writer_(writer) {}
+  void write_and_sync(int fd, std::uint64_t offset, std::string_view data) override;
+  void on_log_write(int result) override { writer_.on_write(result); }
+  void on_log_sync(int result) override;
+
+ private:
+  shard::Shard& shard_;
+  wal::LogWriter& writer_;
+  std::uint64_t batch_started_ns_ = 0;
+  bool batch_open_ = false;
+  wal::LogWriterStats seen_;  ///< writer stats already turned into metrics
 };
 
 /// The shard that owns class `c`: a mixed hash of its id modulo the shard count.
@@ -47,8 +66,18 @@ struct ShardState {
   shard::Shard* shard = nullptr;
   http::Server* http = nullptr;
   const Services* services = nullptr;
-  std::shared_ptr<const domain::Roster> roster;
+  std::shared_ptr<const domain::Roster> roster;  ///< durable roster, as this shard sees it
+  /// Roster owner only: the roster with every join appended so far (some perhaps not
+  /// yet durable); new joins build on it.
+  std::shared_ptr<const domain::Roster> roster_head;
   std::unordered_map<domain::ClassId, domain::ClassAttendance> classes;  ///< owned, made on first use
+  /// This shard's log (connection shards only) and its ring adapter.
+  std::unique_ptr<wal::LogWriter> log;
+  std::unique_ptr<ShardLog> log_io;
+  std::string log_dir;  ///< where snapshots go
+  std::uint64_t generation = 0;
+  /// Classes whose last change could not be made durable: answered 503 until restart.
+  std::unordered_set<domain::ClassId> tainted;
   /// Wrong verification codes: 5 per (session, student) per 10 minutes.
   auth::IdPairAttemptLimiter wrong_codes{5, 10 * 60 * 1000, 100000};
   /// Failed logins per username (auth shard only): 5 per 10 minutes.

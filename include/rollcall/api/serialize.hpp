@@ -1,7 +1,7 @@
 #pragma once
 /// JSON for the API's records (API.md §3), written straight into a buffer.
 
-#include "rollcall/api/json_writer.hpp"
+#include "rollcall/common/json_writer.hpp"
 #include "rollcall/domain/attendance.hpp"
 #include "rollcall/domain/roster.hpp"
 

@@ -38,11 +38,12 @@ struct TokenConfig {
 
 /// What the command line asked for.
 struct Command {
-  enum class Kind { Serve, Token, Help, Version };
+  enum class Kind { Serve, Token, WalVerify, WalDump, Help, Version };
   Kind kind = Kind::Help;
   std::string help_topic;  ///< "" for general help, "serve"/"token" for theirs
   ServeConfig serve;
   TokenConfig token;
+  std::string data_dir = "./rollcall-data";  ///< wal verify / wal dump
 };
 
 /// Parses argv (without the program name). Errors name the flag and what is wrong.
@@ -52,6 +53,7 @@ Result<Command> parse_command_line(const std::vector<std::string>& args);
 std::string general_help();
 std::string serve_help();
 std::string token_help();
+std::string wal_help();
 
 /// Number of cores this process may run on.
 unsigned usable_cores();

@@ -169,10 +169,14 @@ class ClassAttendance {
   explicit ClassAttendance(ClassId id) : id_(id) {}
   ClassId id() const { return id_; }
 
-  const Session* open_session() const { return open_ == nullptr ? nullptr : open_; }
+  const Session* open_session() const { return open_index_ < 0 ? nullptr : &sessions_[static_cast<std::size_t>(open_index_)]; }
   const Session* session(SessionId id) const;
   /// Every session, oldest first.
   const std::deque<Session>& sessions() const { return sessions_; }
+
+  /// Replaces the whole state (snapshot restore). Session ids must be this class's
+  /// 1..n in order; at most one may be open.
+  void restore(std::deque<Session> sessions);
 
   OpenResult open(const OpenSession& cmd);
   /// A student checks in to session `sid` (REST: the open session).
@@ -188,7 +192,8 @@ class ClassAttendance {
 
   ClassId id_;
   std::deque<Session> sessions_;  // deque: pointers stay valid as sessions are added
-  Session* open_ = nullptr;
+  // An index, not a pointer, so copies and moves of the whole object stay correct.
+  std::int64_t open_index_ = -1;
 };
 
 }  // namespace rollcall::domain

@@ -30,6 +30,10 @@ class Ring {
   /// so this never returns null.
   io_uring_sqe* sqe();
 
+  /// Makes room for `n` consecutive SQEs (submitting what is queued if needed), so a
+  /// linked chain is never split across two submissions.
+  void reserve(unsigned n);
+
   /// Submits queued SQEs and waits for at least `wait_nr` completions (0: no wait).
   /// Interrupted waits (EINTR) and a busy CQ (EBUSY) are not errors. Returns the
   /// number submitted or a negative errno.

@@ -38,6 +38,8 @@ enum class Op : std::uint8_t {
   Signal = 8,     ///< read of the signalfd (shard 0 only)
   Shutdown = 9,   ///< shutdown(2) of a connection (completion ignored)
   Internal = 10,  ///< completions the loop ignores (e.g. MSG_RING sender side)
+  LogWrite = 11,  ///< write of a write-ahead-log batch
+  LogSync = 12,   ///< fdatasync linked to a LogWrite
 };
 
 inline constexpr std::uint32_t kGenerationBits = 24;

@@ -55,6 +55,24 @@ class LatencyHistogram {
   Counter sum_ns_;
 };
 
+/// Histogram of counts (batch sizes) with power-of-two bounds 1..4096.
+class CountHistogram {
+ public:
+  static constexpr std::size_t kBuckets = 13;  // le = 1, 2, 4, ..., 4096, then +Inf
+  void observe(std::uint64_t n) {
+    std::size_t i = 0;
+    while (i < kBuckets && n > (1ull << i)) ++i;
+    buckets_[i].inc();
+    sum_.inc(n);
+  }
+  std::uint64_t bucket(std::size_t i) const { return buckets_[i].get(); }
+  std::uint64_t sum() const { return sum_.get(); }
+
+ private:
+  std::array<Counter, kBuckets + 1> buckets_{};
+  Counter sum_;
+};
+
 /// Everything one shard counts. Field names match the exported names.
 struct alignas(64) ShardMetrics {
   Gauge connections_open;
@@ -77,6 +95,14 @@ struct alignas(64) ShardMetrics {
   Counter messages_sent;                  ///< cross-shard messages posted
   Counter messages_received;              ///< cross-shard messages handled
   Counter mailbox_full;                   ///< posts that found the SPSC queue full
+  Counter wal_records;                    ///< log records made durable (Commit excluded)
+  Counter wal_bytes;                      ///< log bytes written
+  Counter wal_syncs;                      ///< fdatasyncs completed (= group commits)
+  Counter wal_failures;                   ///< log failures (the shard then refuses writes)
+  Counter wal_snapshots;
+  LatencyHistogram wal_sync_duration;     ///< batch handed to the ring -> durable
+  LatencyHistogram wal_snapshot_duration;
+  CountHistogram wal_batch_records;       ///< records per group commit
 };
 
 /// Renders Prometheus text format 0.0.4 for all shards plus process figures.
@@ -90,10 +116,17 @@ class Exposition {
       : shards_(std::move(shards)), connection_shards_(shards_.size()) {}
   /// Appends the full exposition to `out`. Safe to call from any shard's thread.
   void render(std::string& out) const;
+  /// Start-up recovery figures (set once before the shards start).
+  void set_recovery(double seconds, std::uint64_t records) {
+    recovery_seconds_ = seconds;
+    recovery_records_ = records;
+  }
 
  private:
   std::vector<const ShardMetrics*> shards_;
   std::size_t connection_shards_;
+  double recovery_seconds_ = 0;
+  std::uint64_t recovery_records_ = 0;
 };
 
 }  // namespace rollcall::metrics

@@ -29,6 +29,16 @@ namespace rollcall::shard {
 
 class Runtime;
 
+/// Receives the completions of `Shard::submit_log_write`.
+class LogCompletions {
+ public:
+  virtual void on_log_write(int result) = 0;
+  virtual void on_log_sync(int result) = 0;
+
+ protected:
+  ~LogCompletions() = default;
+};
+
 struct ShardConfig {
   std::uint32_t max_connections = 10000;    ///< connection slots of this shard
   unsigned sq_entries = 4096;
@@ -86,6 +96,12 @@ class Shard final : public net::Reactor {
 
   /// Sets the protocol handler (before `run`).
   void set_handler(net::ConnectionHandler* handler) { handler_ = handler; }
+  /// Queues a write of `data` at `offset` of `fd`, linked to an fdatasync of `fd`
+  /// (IOSQE_IO_LINK: the sync runs only if the write completed in full). `data` must
+  /// stay valid until the write completes. Results go to the LogCompletions.
+  void submit_log_write(int fd, std::uint64_t offset, std::string_view data);
+  void set_log_completions(LogCompletions* c) { log_completions_ = c; }
+
   /// True if a `post` to `to` will succeed now (its queue or our overflow has room).
   bool can_post(unsigned to) const { return overflow_[to].size() < config_.overflow_messages_max; }
 
@@ -130,6 +146,7 @@ class Shard final : public net::Reactor {
   ShardConfig config_;
   net::ConnectionHandler* handler_;
   void* context_ = nullptr;
+  LogCompletions* log_completions_ = nullptr;
   io::Ring ring_;
   io::BufRing buffers_;
   net::ConnectionTable connections_;

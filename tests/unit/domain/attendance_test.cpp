@@ -249,3 +249,23 @@ TEST(SessionIds, EncodeTheirClassAndStayBelowTwoToThe53) {
 
 }  // namespace
 }  // namespace rollcall::domain
+
+namespace rollcall::domain {
+namespace {
+
+TEST(AttendanceCopy, ACopyHasItsOwnOpenSession) {
+  ClassAttendance a(ClassId{4});
+  ASSERT_EQ(a.open({UserId{2}, 5, "123456", 1000}).error, Refusal::None);
+  ClassAttendance b = a;
+  ASSERT_NE(b.open_session(), nullptr);
+  EXPECT_EQ(b.open_session(), &b.sessions().front());  // not a pointer into `a`
+  ClassInfo info;
+  info.id = ClassId{4};
+  ASSERT_EQ(a.close(info, a.open_session()->id, {UserId{2}, 2000}).error, Refusal::None);
+  EXPECT_EQ(a.open_session(), nullptr);
+  ASSERT_NE(b.open_session(), nullptr);  // closing the original leaves the copy open
+  EXPECT_TRUE(b.open_session()->open);
+}
+
+}  // namespace
+}  // namespace rollcall::domain

@@ -1,4 +1,4 @@
-#include "rollcall/api/roster_store.hpp"
+#include "rollcall/wal/roster_file.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-namespace rollcall::api {
+namespace rollcall::wal {
 namespace {
 
 using namespace domain;
@@ -24,9 +24,9 @@ std::shared_ptr<const Roster> sample() {
   return b.build();
 }
 
-TEST(RosterStore, JsonRoundTripKeepsEverything) {
+TEST(RosterFile, JsonRoundTripKeepsEverything) {
   auto original = sample();
-  auto back = RosterStore::from_json(RosterStore::to_json(*original));
+  auto back = decode_roster(encode_roster(*original));
   ASSERT_TRUE(back.ok()) << back.error();
   const Roster& r = **back;
   EXPECT_EQ(r.version(), 7u);
@@ -40,34 +40,34 @@ TEST(RosterStore, JsonRoundTripKeepsEverything) {
   EXPECT_TRUE(r.enrolled(UserId{3}, ClassId{9}));
 }
 
-TEST(RosterStore, SaveIsPrivateAndLoadable) {
+TEST(RosterFile, WrittenPrivateAtomicallyAndReadable) {
   const std::string dir = std::filesystem::temp_directory_path() / ("rollcall-roster-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  RosterStore store(dir);
-  EXPECT_FALSE(store.exists());
-  ASSERT_TRUE(store.save(*sample()).ok());
-  EXPECT_TRUE(store.exists());
+  const std::string path = seed_roster_path(dir);
+  EXPECT_EQ(active_roster_path(dir), "");
+  ASSERT_TRUE(write_roster_file(path, *sample()).ok());
+  EXPECT_EQ(active_roster_path(dir), path);
   struct stat st {};
-  ASSERT_EQ(::stat(store.path().c_str(), &st), 0);
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);  // password hashes inside
-  EXPECT_FALSE(std::filesystem::exists(store.path() + ".tmp"));
-  auto loaded = store.load();
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  auto loaded = read_roster_file(path);
   ASSERT_TRUE(loaded.ok()) << loaded.error();
   EXPECT_EQ((*loaded)->user_count(), 3u);
   std::filesystem::remove_all(dir);
 }
 
-TEST(RosterStore, CorruptFilesAreRefusedWithTheReason) {
-  EXPECT_FALSE(RosterStore::from_json("{").ok());
-  EXPECT_NE(RosterStore::from_json(R"({"format":"other"})").error().find("format"), std::string::npos);
+TEST(RosterFile, CorruptFilesAreRefusedWithTheReason) {
+  EXPECT_FALSE(decode_roster("{").ok());
+  EXPECT_NE(decode_roster(R"({"format":"other"})").error().find("format"), std::string::npos);
   const std::string dup = R"({"format":"rollcall-roster","format_version":1,"roster_version":1,"users":[
     {"id":1,"username":"a","name":"A","role":"student","password_hash":"","sourced_id":""},
     {"id":2,"username":"a","name":"B","role":"student","password_hash":"","sourced_id":""}],"classes":[]})";
-  EXPECT_NE(RosterStore::from_json(dup).error().find("duplicate"), std::string::npos);
+  EXPECT_NE(decode_roster(dup).error().find("duplicate"), std::string::npos);
   const std::string bad_enroll = R"({"format":"rollcall-roster","format_version":1,"roster_version":1,"users":[],
     "classes":[{"id":1,"name":"C","join_code":"","sourced_id":"","teachers":[],"students":[42]}]})";
-  EXPECT_NE(RosterStore::from_json(bad_enroll).error().find("unknown student"), std::string::npos);
+  EXPECT_NE(decode_roster(bad_enroll).error().find("unknown student"), std::string::npos);
 }
 
 }  // namespace
-}  // namespace rollcall::api
+}  // namespace rollcall::wal

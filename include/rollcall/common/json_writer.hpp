@@ -12,7 +12,7 @@
 #include "rollcall/common/clock.hpp"
 #include "rollcall/common/json_escape.hpp"
 
-namespace rollcall::api {
+namespace rollcall {
 
 class JsonWriter {
  public:
@@ -113,4 +113,4 @@ class JsonWriter {
   int depth_ = 0;
 };
 
-}  // namespace rollcall::api
+}  // namespace rollcall

@@ -1,9 +1,9 @@
-#include "rollcall/api/json_writer.hpp"
+#include "rollcall/common/json_writer.hpp"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
-namespace rollcall::api {
+namespace rollcall {
 namespace {
 
 TEST(JsonWriter, NestedObjectsAndArraysGetCommasRight) {
@@ -35,4 +35,4 @@ TEST(JsonWriter, TimesAreRfc3339Milliseconds) {
 }
 
 }  // namespace
-}  // namespace rollcall::api
+}  // namespace rollcall

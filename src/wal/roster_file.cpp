@@ -1,8 +1,6 @@
-#include "rollcall/api/roster_store.hpp"
+#include "rollcall/wal/roster_file.hpp"
 
-#include <fcntl.h>
 #include <simdjson.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,48 +8,23 @@
 #include <fstream>
 #include <iterator>
 
-#include "rollcall/api/json_writer.hpp"
+#include "rollcall/common/json_writer.hpp"
+#include "rollcall/wal/store.hpp"
 
-namespace rollcall::api {
+namespace rollcall::wal {
 
 using namespace domain;
 
 namespace {
-
-constexpr std::string_view kFormat = "rollcall-roster";
-constexpr std::uint64_t kFormatVersion = 1;
-
-rollcall::Status write_all(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Error{"cannot write " + path + ": " + std::strerror(errno)};
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return Ok{};
-}
-
-rollcall::Status fsync_path(const std::string& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return Error{"cannot open " + path + ": " + std::strerror(errno)};
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) return Error{"cannot fsync " + path + ": " + std::strerror(err)};
-  return Ok{};
-}
-
+constexpr std::string_view kRosterFormat = "rollcall-roster";
+constexpr std::uint64_t kRosterFormatVersion = 1;
 }  // namespace
 
-RosterStore::RosterStore(std::string data_dir) : dir_(std::move(data_dir)), path_(dir_ + "/roster.json") {}
-
-bool RosterStore::exists() const { return ::access(path_.c_str(), F_OK) == 0; }
-
-std::string RosterStore::to_json(const Roster& roster) {
+std::string encode_roster(const Roster& roster) {
   std::string out;
   JsonWriter w(out);
   w.begin_object();
-  w.field("format", kFormat).field("format_version", kFormatVersion).field("roster_version", roster.version());
+  w.field("format", kRosterFormat).field("format_version", kRosterFormatVersion).field("roster_version", roster.version());
   w.key("users").begin_array();
   for (const User* u : roster.users()) {
     w.begin_object();
@@ -75,14 +48,14 @@ std::string RosterStore::to_json(const Roster& roster) {
   return out;
 }
 
-Result<std::shared_ptr<const Roster>> RosterStore::from_json(std::string_view json) {
+Result<std::shared_ptr<const Roster>> decode_roster(std::string_view json) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (parser.parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS) return Error{"not valid JSON"};
   std::string_view format;
   std::uint64_t format_version = 0, roster_version = 0;
-  if (doc["format"].get(format) || format != kFormat) return Error{"not a rollcall roster (format)"};
-  if (doc["format_version"].get(format_version) || format_version != kFormatVersion) {
+  if (doc["format"].get(format) || format != kRosterFormat) return Error{"not a rollcall roster (format)"};
+  if (doc["format_version"].get(format_version) || format_version != kRosterFormatVersion) {
     return Error{"unsupported roster format_version"};
   }
   if (doc["roster_version"].get(roster_version)) return Error{"missing roster_version"};
@@ -138,28 +111,27 @@ Result<std::shared_ptr<const Roster>> RosterStore::from_json(std::string_view js
   return b.build();
 }
 
-Result<std::shared_ptr<const Roster>> RosterStore::load() const {
-  std::ifstream in(path_, std::ios::binary);
-  if (!in) return Error{"cannot read " + path_ + ": " + std::strerror(errno)};
+Result<std::shared_ptr<const Roster>> read_roster_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{"cannot read " + path + ": " + std::strerror(errno)};
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  Result<std::shared_ptr<const Roster>> r = from_json(text);
-  if (!r) return Error{path_ + ": " + r.error()};
+  Result<std::shared_ptr<const Roster>> r = decode_roster(text);
+  if (!r) return Error{path + ": " + r.error()};
   return r;
 }
 
-rollcall::Status RosterStore::save(const Roster& roster) const {
-  const std::string text = to_json(roster);
-  const std::string tmp = path_ + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Error{"cannot create " + tmp + ": " + std::strerror(errno)};
-  rollcall::Status written = write_all(fd, text, tmp);
-  if (written && ::fsync(fd) != 0) written = Error{"cannot fsync " + tmp + ": " + std::strerror(errno)};
-  ::close(fd);
-  if (!written) return written;
-  if (::rename(tmp.c_str(), path_.c_str()) != 0) {
-    return Error{"cannot rename " + tmp + " to " + path_ + ": " + std::strerror(errno)};
-  }
-  return fsync_path(dir_, O_RDONLY | O_DIRECTORY);
+rollcall::Status write_roster_file(const std::string& path, const Roster& roster) {
+  return write_file_atomically(path, encode_roster(roster));
 }
 
-}  // namespace rollcall::api
+std::string seed_roster_path(const std::string& data_dir) { return data_dir + "/roster.json"; }
+
+std::string active_roster_path(const std::string& data_dir) {
+  const LogStore store(data_dir);
+  Result<std::uint64_t> gen = store.current_generation();
+  if (gen.ok() && *gen > 0) return store.roster_path(*gen);
+  const std::string seed = seed_roster_path(data_dir);
+  return ::access(seed.c_str(), F_OK) == 0 ? seed : std::string();
+}
+
+}  // namespace rollcall::wal

@@ -1,0 +1,48 @@
+#pragma once
+/// Snapshots: the full attendance state of a set of classes at a log position, so
+/// recovery is "latest valid snapshot + the log after it".
+///
+/// File (`snap-<lsn:020>.snap`), little-endian, encoded like records.hpp:
+///   magic "RCALSNAP" (8), format version (u8 = 1), reserved (3, zero),
+///   shard (u32), generation (u64), covered LSN (u64: every record up to and
+///   including it is in the snapshot), class count (u32), then per class:
+///     class id (u64), session count (u32), per session:
+///       id (u64), open (u8), starts_at_ms (i64), closed_at_ms (i64),
+///       late_after_minutes (u32), verification code (string),
+///       record count (u32), per record (ascending by student id):
+///         student (u64), status (u8), method (u8), check_in_time_ms (optional i64),
+///         is_late (u8), late_minutes (u32), is_manual_override (u8),
+///         override_reason (optional string), timestamp_ms (i64)
+///       audit count (u32), per entry: at_ms (i64), actor (u64), student (u64),
+///         from (u8), to (u8), method (u8), reason (optional string)
+///   then CRC32C (u32) of every preceding byte of the file.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rollcall/common/result.hpp"
+#include "rollcall/domain/attendance.hpp"
+
+namespace rollcall::wal {
+
+struct SnapshotHeader {
+  std::uint32_t shard = 0;
+  std::uint64_t generation = 0;
+  std::uint64_t covered_lsn = 0;
+};
+
+/// Serialises `classes` (in the given order) into a complete snapshot file image.
+std::string encode_snapshot(const SnapshotHeader& header, const std::vector<const domain::ClassAttendance*>& classes);
+
+struct DecodedSnapshot {
+  SnapshotHeader header;
+  std::vector<domain::ClassAttendance> classes;
+};
+
+/// Parses and verifies (magic, version, CRC, structure) a snapshot file image.
+/// The Error says what is wrong (callers add the file name).
+Result<DecodedSnapshot> decode_snapshot(std::string_view bytes);
+
+}  // namespace rollcall::wal

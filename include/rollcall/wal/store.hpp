@@ -1,0 +1,68 @@
+#pragma once
+/// The log's files in the data directory, and how a new generation takes over.
+///
+///   <data-dir>/wal/CURRENT                      the generation in use ("42\n")
+///   <data-dir>/wal/<gen:08>/roster.json         the roster at the generation's start
+///   <data-dir>/wal/<gen:08>/shard-<k>/snap-<lsn:020>.snap   snapshots (oldest kept
+///                                                until a newer one is durable)
+///   <data-dir>/wal/<gen:08>/shard-<k>/<first_lsn:020>.wal   log segments
+///   <data-dir>/wal/<gen:08>/shard-0/roster-<lsn:020>.json   the roster as of shard 0's
+///                                                snapshot at that LSN (enrollments of
+///                                                the generation up to it)
+///
+/// Every start recovers the current generation (snapshots + logs of every shard that
+/// wrote it), then writes generation + 1: the roster with every enrollment, and for
+/// each shard of *this* run a snapshot of the classes it now owns (so a changed
+/// `--shards` simply re-distributes classes). Only when all of it is durable does
+/// CURRENT switch (write CURRENT.tmp, fsync, rename, fsync the directory); then the
+/// old generation is deleted. A crash anywhere in between leaves CURRENT on the old,
+/// complete generation. Within a generation the shard count is fixed, so each class
+/// is written by exactly one shard's log, in LSN order.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rollcall/common/result.hpp"
+#include "rollcall/domain/attendance.hpp"
+#include "rollcall/domain/roster.hpp"
+#include "rollcall/wal/records.hpp"
+
+namespace rollcall::wal {
+
+class LogStore {
+ public:
+  explicit LogStore(std::string data_dir);
+
+  const std::string& wal_dir() const { return wal_dir_; }
+  std::string generation_dir(std::uint64_t gen) const;
+  std::string shard_dir(std::uint64_t gen, unsigned shard) const;
+  std::string roster_path(std::uint64_t gen) const;
+
+  /// The generation CURRENT names; 0 when there is no log yet.
+  Result<std::uint64_t> current_generation() const;
+
+  /// Writes generation `gen`: its roster, one snapshot per shard (`classes_by_shard`)
+  /// covering LSN 0, empty shard directories; then switches CURRENT to it and deletes
+  /// every other generation. All durable before CURRENT changes.
+  Status start_generation(std::uint64_t gen, const domain::Roster& roster,
+                          const std::vector<std::vector<const domain::ClassAttendance*>>& classes_by_shard) const;
+
+ private:
+  std::string data_dir_;
+  std::string wal_dir_;
+};
+
+/// `snap-<lsn:020>.snap`
+std::string snapshot_file_name(std::uint64_t covered_lsn);
+/// `roster-<lsn:020>.json`: the roster owner's roster as of a snapshot of shard 0.
+std::string roster_snapshot_file_name(std::uint64_t covered_lsn);
+
+/// Writes `bytes` to `path` atomically and durably: `path.tmp` (0600), fsync, rename,
+/// fsync of the directory.
+Status write_file_atomically(const std::string& path, std::string_view bytes);
+/// fsync of a directory (after creating or renaming entries in it).
+Status fsync_directory(const std::string& dir);
+
+}  // namespace rollcall::wal

@@ -1,0 +1,334 @@
+#include "rollcall/wal/snapshot.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "rollcall/wal/crc32c.hpp"
+
+namespace rollcall::wal {
+namespace {
+
+using namespace rollcall::domain;
+
+constexpr std::int64_t kStart = 1'795'334'400'000;  // 2026-11-22T08:00:00Z
+constexpr std::int64_t kMinute = 60'000;
+const UserId kTeacher{2};
+const UserId kAlice{10}, kBob{11}, kCarol{12}, kDan{13};
+
+ClassInfo class_info(ClassId id) {
+  ClassInfo c;
+  c.id = id;
+  c.name = "class " + std::to_string(id.value);
+  c.teachers = {kTeacher};
+  c.students = {kAlice, kBob, kCarol, kDan};
+  return c;
+}
+
+// A class with history, built only through the domain operations: a closed session
+// with check-ins, an override, a bulk and the close's absences; then an open one.
+ClassAttendance busy_class(ClassId id) {
+  const ClassInfo info = class_info(id);
+  ClassAttendance c(id);
+  const SessionId s1 = c.open({kTeacher, 5, "123456", kStart}).session->id;
+  EXPECT_EQ(c.check_in(info, s1, {kAlice, Method::VerificationCode, kStart + kMinute, kStart + kMinute}).error,
+            Refusal::None);
+  EXPECT_EQ(c.check_in(info, s1, {kBob, Method::QrCode, kStart + 9 * kMinute, kStart + 9 * kMinute + 3}).error,
+            Refusal::None);
+  EXPECT_EQ(c.override_record(info, s1,
+                              {kTeacher, kBob, AttendanceStatus::Excused, std::string("Arzt – 医者 🩺"), kStart + 20 * kMinute})
+                .error,
+            Refusal::None);
+  EXPECT_EQ(c.bulk(info, s1,
+                   {kTeacher, {{kCarol, AttendanceStatus::Late, std::nullopt}, {kAlice, AttendanceStatus::Present, std::string()}},
+                    std::nullopt, kStart + 30 * kMinute})
+                .error,
+            Refusal::None);
+  EXPECT_EQ(c.close(info, s1, {kTeacher, kStart + 60 * kMinute}).error, Refusal::None);  // Dan: absent
+
+  const SessionId s2 = c.open({kTeacher, 10, "", kStart + 24 * 60 * kMinute}).session->id;
+  EXPECT_EQ(c.check_in(info, s2, {kDan, Method::QrCode, kStart + 24 * 60 * kMinute + 11 * kMinute,
+                                  kStart + 24 * 60 * kMinute + 11 * kMinute})
+                .error,
+            Refusal::None);
+  EXPECT_EQ(c.override_record(info, s2, {kTeacher, kAlice, AttendanceStatus::Absent, std::nullopt, kStart + 25 * 60 * kMinute})
+                .error,
+            Refusal::None);
+  return c;
+}
+
+// Closed sessions only.
+ClassAttendance quiet_class(ClassId id) {
+  const ClassInfo info = class_info(id);
+  ClassAttendance c(id);
+  for (int i = 0; i < 3; ++i) {
+    const SessionId s = c.open({kTeacher, 0, "000000", kStart + i * kMinute}).session->id;
+    EXPECT_EQ(c.bulk(info, s, {kTeacher, {}, AttendanceStatus::Present, kStart + i * kMinute + 1}).error, Refusal::None);
+    EXPECT_EQ(c.close(info, s, {kTeacher, kStart + i * kMinute + 2}).error, Refusal::None);
+  }
+  return c;
+}
+
+void expect_same(const domain::Record& a, const domain::Record& b) {
+  EXPECT_EQ(a.student, b.student);
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(a.method, b.method);
+  EXPECT_EQ(a.check_in_time_ms, b.check_in_time_ms);
+  EXPECT_EQ(a.is_late, b.is_late);
+  EXPECT_EQ(a.late_minutes, b.late_minutes);
+  EXPECT_EQ(a.is_manual_override, b.is_manual_override);
+  EXPECT_EQ(a.override_reason, b.override_reason);
+  EXPECT_EQ(a.timestamp_ms, b.timestamp_ms);
+}
+
+void expect_same(const ClassAttendance& want, const ClassAttendance& got) {
+  EXPECT_EQ(want.id(), got.id());
+  ASSERT_EQ(want.sessions().size(), got.sessions().size());
+  for (std::size_t i = 0; i < want.sessions().size(); ++i) {
+    const Session& a = want.sessions()[i];
+    const Session& b = got.sessions()[i];
+    EXPECT_EQ(a.id, b.id);
+    EXPECT_EQ(a.class_id, b.class_id);
+    EXPECT_EQ(a.open, b.open);
+    EXPECT_EQ(a.starts_at_ms, b.starts_at_ms);
+    EXPECT_EQ(a.closed_at_ms, b.closed_at_ms);
+    EXPECT_EQ(a.late_after_minutes, b.late_after_minutes);
+    EXPECT_EQ(a.verification_code, b.verification_code);
+    ASSERT_EQ(a.records.size(), b.records.size());
+    for (const auto& [student, rec] : a.records) {
+      const auto it = b.records.find(student);
+      ASSERT_NE(it, b.records.end());
+      EXPECT_EQ(it->first, it->second.student);
+      expect_same(rec, it->second);
+    }
+    ASSERT_EQ(a.audit.size(), b.audit.size());
+    for (std::size_t k = 0; k < a.audit.size(); ++k) {
+      EXPECT_EQ(a.audit[k].at_ms, b.audit[k].at_ms);
+      EXPECT_EQ(a.audit[k].actor, b.audit[k].actor);
+      EXPECT_EQ(a.audit[k].student, b.audit[k].student);
+      EXPECT_EQ(a.audit[k].from, b.audit[k].from);
+      EXPECT_EQ(a.audit[k].to, b.audit[k].to);
+      EXPECT_EQ(a.audit[k].method, b.audit[k].method);
+      EXPECT_EQ(a.audit[k].reason, b.audit[k].reason);
+    }
+  }
+  // The restored object is live: its open session is one of its own sessions.
+  if (want.open_session() == nullptr) {
+    EXPECT_EQ(got.open_session(), nullptr);
+  } else {
+    ASSERT_NE(got.open_session(), nullptr);
+    EXPECT_EQ(got.open_session()->id, want.open_session()->id);
+    EXPECT_EQ(got.open_session(), got.session(want.open_session()->id));
+  }
+}
+
+void fix_crc(std::string& bytes) {
+  const std::uint32_t crc = crc32c(bytes.data(), bytes.size() - 4);
+  std::memcpy(bytes.data() + bytes.size() - 4, &crc, 4);
+}
+
+class SnapshotTest : public ::testing::Test {
+ protected:
+  SnapshotTest() : busy_(busy_class(ClassId{4})), empty_(ClassId{77}), quiet_(quiet_class(ClassId{kClassIdMax})) {}
+  std::string encoded() const { return encode_snapshot(header_, {&busy_, &empty_, &quiet_}); }
+
+  SnapshotHeader header_{5, 0xABCDEF0123ull, 123456};
+  ClassAttendance busy_, empty_, quiet_;
+};
+
+// Offsets in encoded(): header 36 bytes, then class 4's id (8) and session count (4),
+// then its first session.
+constexpr std::size_t kClassCountAt = 32;
+constexpr std::size_t kFirstSessionAt = 36 + 8 + 4;
+constexpr std::size_t kFirstOpenFlagAt = kFirstSessionAt + 8;
+constexpr std::size_t kFirstClosedAtAt = kFirstOpenFlagAt + 1 + 8;
+
+TEST_F(SnapshotTest, RoundTripsEveryField) {
+  ASSERT_NE(busy_.open_session(), nullptr);
+  const std::string bytes = encoded();
+  EXPECT_EQ(bytes.substr(0, 8), "RCALSNAP");
+  Result<DecodedSnapshot> got = decode_snapshot(bytes);
+  ASSERT_TRUE(got.ok()) << got.error();
+  EXPECT_EQ(got->header.shard, 5u);
+  EXPECT_EQ(got->header.generation, 0xABCDEF0123ull);
+  EXPECT_EQ(got->header.covered_lsn, 123456u);
+  ASSERT_EQ(got->classes.size(), 3u);
+  expect_same(busy_, got->classes[0]);
+  expect_same(empty_, got->classes[1]);
+  expect_same(quiet_, got->classes[2]);
+
+  // Encoding is deterministic (records sorted by student), so re-encoding matches.
+  const DecodedSnapshot& snap = got.value();
+  EXPECT_EQ(encode_snapshot(header_, {&snap.classes[0], &snap.classes[1], &snap.classes[2]}), bytes);
+}
+
+TEST_F(SnapshotTest, RestoredClassesKeepWorking) {
+  Result<DecodedSnapshot> got = decode_snapshot(encoded());
+  ASSERT_TRUE(got.ok()) << got.error();
+  ClassAttendance& c = got->classes[0];
+  const ClassInfo info = class_info(ClassId{4});
+  const SessionId open = c.open_session()->id;
+  EXPECT_EQ(c.open({kTeacher, 5, "999999", kStart}).error, Refusal::SessionAlreadyOpen);
+  const CheckInResult r = c.check_in(info, open, {kBob, Method::VerificationCode, kStart + 24 * 60 * kMinute + 1,
+                                                  kStart + 24 * 60 * kMinute + 1});
+  EXPECT_EQ(r.error, Refusal::None);
+  EXPECT_TRUE(r.created);
+  EXPECT_EQ(c.close(info, open, {kTeacher, kStart + 26 * 60 * kMinute}).error, Refusal::None);
+  const OpenResult next = c.open({kTeacher, 5, "111111", kStart + 48 * 60 * kMinute});
+  ASSERT_EQ(next.error, Refusal::None);
+  EXPECT_EQ(next.session->id, make_session_id(ClassId{4}, 3));
+}
+
+TEST_F(SnapshotTest, EmptySnapshot) {
+  const std::string bytes = encode_snapshot({}, {});
+  EXPECT_EQ(bytes.size(), 40u);
+  Result<DecodedSnapshot> got = decode_snapshot(bytes);
+  ASSERT_TRUE(got.ok()) << got.error();
+  EXPECT_TRUE(got->classes.empty());
+}
+
+TEST_F(SnapshotTest, AnyFlippedByteIsACrcError) {
+  const std::string bytes = encoded();
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    std::string bad = bytes;
+    bad[i] ^= static_cast<char>(1u << (i % 8));
+    const Result<DecodedSnapshot> got = decode_snapshot(bad);
+    ASSERT_FALSE(got.ok()) << i;
+    EXPECT_NE(got.error().find("CRC"), std::string::npos) << got.error();
+  }
+}
+
+TEST_F(SnapshotTest, TruncationsAndExtensionsAreErrors) {
+  const std::string bytes = encoded();
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_FALSE(decode_snapshot(std::string_view(bytes).substr(0, n)).ok()) << n;
+  }
+  // Trailing bytes with a CRC that covers them.
+  std::string longer = bytes;
+  longer.insert(longer.size() - 4, "\0", 1);
+  fix_crc(longer);
+  const Result<DecodedSnapshot> got = decode_snapshot(longer);
+  ASSERT_FALSE(got.ok());
+  EXPECT_NE(got.error().find("trailing"), std::string::npos) << got.error();
+}
+
+// Structural damage behind a valid CRC: an Error naming the problem, never a crash.
+TEST_F(SnapshotTest, BadStructureWithAValidCrcIsAnError) {
+  const std::string good = encoded();
+  struct Case {
+    const char* name;
+    std::function<void(std::string&)> edit;
+    const char* expect;
+  };
+  const std::vector<Case> cases = {
+      {"magic", [](std::string& b) { b[0] = 'X'; }, "magic"},
+      {"version", [](std::string& b) { b[8] = 2; }, "version"},
+      {"reserved", [](std::string& b) { b[10] = 1; }, "reserved"},
+      {"huge class count", [](std::string& b) { std::memset(b.data() + kClassCountAt, 0xFF, 4); }, "class count"},
+      {"class id zero", [](std::string& b) { std::memset(b.data() + 36, 0, 8); }, "out of range"},
+      {"wrong session id", [](std::string& b) { b[kFirstSessionAt] ^= 1; }, "should have id"},
+      {"huge session count", [](std::string& b) { std::memset(b.data() + 44, 0xFF, 4); }, "session count"},
+      {"open flag 2", [](std::string& b) { b[kFirstOpenFlagAt] = 2; }, "not 0 or 1"},
+      {"open with close time", [](std::string& b) { b[kFirstOpenFlagAt] = 1; }, "close time"},
+      {"two open sessions",
+       [](std::string& b) {
+         b[kFirstOpenFlagAt] = 1;
+         std::memset(b.data() + kFirstClosedAtAt, 0, 8);
+       },
+       "two open sessions"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string bad = good;
+    c.edit(bad);
+    fix_crc(bad);
+    const Result<DecodedSnapshot> got = decode_snapshot(bad);
+    ASSERT_FALSE(got.ok());
+    EXPECT_NE(got.error().find(c.expect), std::string::npos) << got.error();
+  }
+}
+
+TEST_F(SnapshotTest, BadRecordAndAuditFieldsAreErrors) {
+  // A class with one session and one record, so every offset is known.
+  ClassAttendance c(ClassId{9});
+  const ClassInfo info = class_info(ClassId{9});
+  const SessionId sid = c.open({kTeacher, 5, "12", kStart}).session->id;
+  ASSERT_EQ(c.check_in(info, sid, {kAlice, Method::QrCode, kStart, kStart}).error, Refusal::None);
+  const std::string good = encode_snapshot({}, {&c});
+  ASSERT_TRUE(decode_snapshot(good).ok());
+  const std::size_t code_at = kFirstSessionAt + 8 + 1 + 8 + 8 + 4;
+  const std::size_t record_count_at = code_at + 4 + 2;
+  const std::size_t record_at = record_count_at + 4;
+  const std::size_t status_at = record_at + 8;
+  const std::size_t audit_count_at = record_at + 8 + 1 + 1 + 9 + 1 + 4 + 1 + 1 + 8;
+  const std::size_t audit_at = audit_count_at + 4;
+  ASSERT_EQ(good.size(), audit_at + 8 + 8 + 8 + 3 + 1 + 4);
+
+  struct Case {
+    const char* name;
+    std::size_t at;
+    std::vector<unsigned char> bytes;
+    const char* expect;
+  };
+  const std::vector<Case> cases = {
+      {"code length", code_at, {0xFF, 0xFF, 0xFF, 0x7F}, "exceeds"},
+      {"huge record count", record_count_at, {0xFF, 0xFF, 0xFF, 0xFF}, "record count"},
+      {"record count too big by one", record_count_at, {2, 0, 0, 0}, ""},
+      {"student zero", record_at, {0}, "ascending"},
+      {"status 9", status_at, {9}, "status 9"},
+      {"method 6", status_at + 1, {6}, "method 6"},
+      {"optional flag 3", status_at + 2, {3}, "not 0 or 1"},
+      {"huge audit count", audit_count_at, {0xFF, 0xFF, 0xFF, 0x0F}, "audit count"},
+      {"audit from 5", audit_at + 24, {5}, "status 5"},
+      {"audit method 200", audit_at + 26, {200}, "method 200"},
+  };
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.name);
+    std::string bad = good;
+    std::memcpy(bad.data() + k.at, k.bytes.data(), k.bytes.size());
+    fix_crc(bad);
+    const Result<DecodedSnapshot> got = decode_snapshot(bad);
+    ASSERT_FALSE(got.ok());
+    EXPECT_NE(got.error().find(k.expect), std::string::npos) << got.error();
+  }
+
+  // The same class twice.
+  const std::string twice = encode_snapshot({}, {&c, &c});
+  const Result<DecodedSnapshot> got = decode_snapshot(twice);
+  ASSERT_FALSE(got.ok());
+  EXPECT_NE(got.error().find("twice"), std::string::npos) << got.error();
+}
+
+// Random damage behind a valid CRC: decode either succeeds (and the result is usable)
+// or says why not; it never asserts, crashes or allocates absurdly.
+TEST_F(SnapshotTest, RandomDamageNeverCrashes) {
+  const std::string good = encoded();
+  std::mt19937_64 rng(99);
+  int rejected = 0;
+  for (int round = 0; round < 5000; ++round) {
+    std::string bad = good;
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const std::size_t at = rng() % (bad.size() - 4);
+      switch (rng() % 3) {
+        case 0: bad[at] = static_cast<char>(rng()); break;
+        case 1: bad[at] = static_cast<char>(rng() % 3); break;
+        default: bad[at] = '\xFF'; break;
+      }
+    }
+    fix_crc(bad);
+    const Result<DecodedSnapshot> got = decode_snapshot(bad);
+    if (!got.ok()) {
+      ++rejected;
+      EXPECT_FALSE(got.error().empty());
+    }
+  }
+  EXPECT_GT(rejected, 0);
+}
+
+}  // namespace
+}  // namespace rollcall::wal
