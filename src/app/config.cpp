@@ -66,7 +66,8 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
         arg == "--max-connections" || arg == "--header-timeout-ms" || arg == "--idle-timeout-ms" ||
         arg == "--max-header-bytes" || arg == "--max-body-bytes" || arg == "--shutdown-timeout-ms" ||
         arg == "--log-level" || arg == "--recv-buffers" || arg == "--demo-classes" ||
-        arg == "--demo-class-size" || arg == "--qr-rotation-s" || arg == "--public-url") {
+        arg == "--demo-class-size" || arg == "--qr-rotation-s" || arg == "--public-url" ||
+        arg == "--wal-segment-bytes" || arg == "--wal-snapshot-bytes") {
       v = take_value(arg);
       if (!v) return Error{v.error()};
     } else {
@@ -129,6 +130,14 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
       }
       c.public_url = text;
       while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+    } else if (arg == "--wal-segment-bytes") {
+      auto n = parse_number<std::uint64_t>(arg, text, 64 * 1024, 1ull << 32);
+      if (!n) return Error{n.error()};
+      c.wal_segment_bytes = *n;
+    } else if (arg == "--wal-snapshot-bytes") {
+      auto n = parse_number<std::uint64_t>(arg, text, 1, 1ull << 40);
+      if (!n) return Error{n.error()};
+      c.wal_snapshot_bytes = *n;
     } else if (arg == "--recv-buffers") {
       auto n = parse_number<std::uint32_t>(arg, text, 2, 32768);
       if (!n) return Error{n.error()};
@@ -293,6 +302,9 @@ std::string serve_help() {
          "  --max-body-bytes N        request body limit, 413 above (default 1048576)\n"
          "  --shutdown-timeout-ms N   on SIGTERM, force-close connections still open after\n"
          "                            this (default 10000)\n"
+         "  --wal-segment-bytes N     log segment size, preallocated (default 67108864)\n"
+         "  --wal-snapshot-bytes N    a shard snapshots its classes and drops its old log\n"
+         "                            segments once its log grew this much (default 67108864)\n"
          "  --recv-buffers N          4 KiB receive buffers per shard, a power of two from\n"
          "                            2 to 32768 (default 2048); when all are in use,\n"
          "                            reading waits for one to come back\n"

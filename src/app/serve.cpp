@@ -174,6 +174,7 @@ int run_serve(const ServeConfig& config) {
   services.public_url = config.public_url;
   services.data_shards = config.shards;
   services.auth_shard = config.shards;
+  services.snapshot_after_bytes = config.wal_snapshot_bytes;
 
   http::ServerConfig http_config;
   http_config.header_timeout_ms = config.header_timeout_ms;
@@ -202,7 +203,8 @@ int run_serve(const ServeConfig& config) {
       st->classes = std::move(owned[i]);
       st->generation = recovered->generation;
       st->log_dir = log_store.shard_dir(recovered->generation, i);
-      st->log = std::make_unique<wal::LogWriter>(wal::LogWriterConfig{st->log_dir, i, recovered->generation, 1});
+      st->log = std::make_unique<wal::LogWriter>(
+          wal::LogWriterConfig{st->log_dir, i, recovered->generation, 1, config.wal_segment_bytes});
       st->log_io = std::make_unique<api::ShardLog>(s, *st->log);
       s.set_log_completions(st->log_io.get());
       auto router = std::make_unique<http::Router>();

@@ -27,6 +27,8 @@ struct ServeConfig {
   std::uint32_t demo_class_size = 30;
   std::uint32_t qr_rotation_s = 15;
   std::string public_url;              ///< base of QR check-in URLs; empty: the request's Host
+  std::uint64_t wal_segment_bytes = 64ull << 20;
+  std::uint64_t wal_snapshot_bytes = 64ull << 20;
   std::string log_level = "info";
 };
 

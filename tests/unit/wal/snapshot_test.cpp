@@ -209,7 +209,7 @@ TEST_F(SnapshotTest, TruncationsAndExtensionsAreErrors) {
   }
   // Trailing bytes with a CRC that covers them.
   std::string longer = bytes;
-  longer.insert(longer.size() - 4, "\0", 1);
+  longer.insert(longer.end() - 4, char{0});
   fix_crc(longer);
   const Result<DecodedSnapshot> got = decode_snapshot(longer);
   ASSERT_FALSE(got.ok());
