@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "rollcall/api/csv_export.hpp"
+#include "rollcall/api/live.hpp"
 #include "rollcall/common/json_writer.hpp"
 #include "rollcall/api/serialize.hpp"
 #include "rollcall/auth/codes.hpp"
@@ -58,6 +59,11 @@ struct Ctx {
     st.log->append(record);
     call.durable = true;
   }
+  /// Prepares the live events of what the domain did (published when durable).
+  void announce(const std::vector<Event>& events) {
+    std::vector<FeedEvent> more = feed_events(roster, cls, att, events, now_ms);
+    for (FeedEvent& e : more) call.events.push_back(std::move(e));
+  }
 };
 
 bool mutates(Kind k) {
@@ -80,6 +86,7 @@ void open_session(Ctx& c) {
   }
   if (r.error != Refusal::None) return error(c.call.reply, 409, "too_many_sessions", "this class has no session numbers left");
   c.log(wal::SessionOpenedRecord{c.cls.id, c.call.who.id, c.call.late_after_minutes, code, c.now_ms});
+  c.announce(r.events);
   json(c.call.reply, 201, [&](JsonWriter& w) { write_session(w, c.cls, *r.session, true); });
 }
 
@@ -100,6 +107,7 @@ void close_session(Ctx& c) {
     for (const Record& rec : e.records) marked.push_back(rec.student);
   }
   c.log(wal::SessionClosedRecord{c.cls.id, c.call.session_id, c.call.who.id, std::move(marked), c.now_ms});
+  c.announce(r.events);
   const Session& s = *c.att.session(c.call.session_id);
   json(c.call.reply, 200, [&](JsonWriter& w) {
     w.begin_object().key("session");
@@ -182,6 +190,7 @@ void answer_check_in(Ctx& c, const CheckInResult& r) {
   if (r.created) {
     c.log(wal::CheckedInRecord{c.cls.id, c.call.session_id, c.call.who.id, r.record.method,
                                *r.record.check_in_time_ms, r.record.timestamp_ms});
+    c.announce(r.events);
   }
   json(c.call.reply, r.created ? 201 : 200, [&](JsonWriter& w) {
     write_record(w, c.roster, c.cls, *c.att.session(c.call.session_id), r.record);
@@ -237,6 +246,7 @@ void override_record(Ctx& c) {
   }
   c.log(wal::OverriddenRecord{c.cls.id, c.call.session_id, c.call.who.id, c.call.student, c.call.status,
                               c.call.reason, c.now_ms});
+  c.announce(r.events);
   json(c.call.reply, 200, [&](JsonWriter& w) {
     write_record(w, c.roster, c.cls, *c.att.session(c.call.session_id), r.record);
   });
@@ -260,6 +270,7 @@ void bulk(Ctx& c) {
   for (std::size_t i = c.call.bulk.size(); i < r.changed.size(); ++i) remaining.push_back(r.changed[i].student);
   c.log(wal::BulkAppliedRecord{c.cls.id, c.call.session_id, c.call.who.id, c.call.bulk, c.call.mark_remaining,
                                std::move(remaining), c.now_ms});
+  c.announce(r.events);
   const Session& s = *c.att.session(c.call.session_id);
   json(c.call.reply, 200, [&](JsonWriter& w) {
     w.begin_object();
@@ -350,6 +361,9 @@ void on_durable(void* arg, bool ok) {
     // The change is in memory but not on disk: never let anyone see it.
     call->owner->tainted.insert(call->class_id);
     storage_unavailable(call->reply);
+  } else {
+    // Durable: now the world may hear of it (a broadcast never fails the call).
+    publish_events(*call->owner, call->class_id, call->events);
   }
   deliver(*call->owner, call);
 }

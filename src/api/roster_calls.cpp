@@ -4,6 +4,7 @@
 
 #include "rollcall/api/bodies.hpp"
 #include "rollcall/api/class_call.hpp"
+#include "rollcall/api/live.hpp"
 #include "rollcall/common/json_writer.hpp"
 #include "rollcall/api/request.hpp"
 #include "rollcall/wal/records.hpp"
@@ -124,6 +125,7 @@ namespace {
 
 struct JoinJob {
   UserId student;
+  ClassId cls;
   std::string join_code;
   std::shared_ptr<const Roster> next;  // the roster this join produced (null: no change)
   ShardState* owner = nullptr;
@@ -141,6 +143,15 @@ void on_install_ack(shard::Shard& self, const shard::Message& m) {
   if (--job->acks_pending == 0) send_back(self, job);
 }
 
+// The class's owner tells its teachers a student joined (live update).
+void announce_join(ShardState& st, UserId student, ClassId cls) {
+  if (owner_of(cls, st.services->data_shards) != st.shard->id()) return;
+  const User* u = st.roster->user(student);
+  if (u == nullptr) return;
+  std::vector<FeedEvent> events{student_joined_class_event(*u, wall_ms())};
+  publish_events(st, cls, events);
+}
+
 // Runs on every other data shard: take the new roster, then tell the owner.
 void install_roster(shard::Shard& self, const shard::Message& m) {
   std::unique_ptr<RosterPtr> next(reinterpret_cast<RosterPtr*>(m.words[0]));
@@ -148,6 +159,7 @@ void install_roster(shard::Shard& self, const shard::Message& m) {
   // Messages from the roster owner arrive in order, so versions only go up.
   RC_ASSERT((*next)->version() > st.roster->version());
   st.roster = std::move(*next);
+  announce_join(st, UserId{m.words[2]}, ClassId{m.words[3]});
   shard::Message ack;
   ack.fn = on_install_ack;
   ack.words[0] = m.words[1];
@@ -168,6 +180,7 @@ void on_join_durable(void* arg, bool ok) {
   if (!job->next) return send_back(self, job);  // a repeat join, now durable
   // Waiters run in log order, so rosters are installed in version order.
   st.roster = job->next;
+  announce_join(st, job->student, job->cls);
   const unsigned shards = st.services->data_shards;
   job->acks_pending = shards - 1;
   if (job->acks_pending == 0) return send_back(self, job);
@@ -177,6 +190,8 @@ void on_join_durable(void* arg, bool ok) {
     install.fn = install_roster;
     install.words[0] = reinterpret_cast<std::uintptr_t>(new RosterPtr(job->next));
     install.words[1] = reinterpret_cast<std::uintptr_t>(job);
+    install.words[2] = job->student.value;
+    install.words[3] = job->cls.value;
     self.post(s, install, shard::Shard::PostMode::Always);
   }
 }
@@ -206,6 +221,7 @@ void apply_join(shard::Shard& self, const shard::Message& m) {
     error(job->reply, 503, "storage_unavailable", "the enrollment could not be saved; nothing changed");
     return send_back(self, job);
   }
+  job->cls = cls->id;
   job->next = head.with_enrollment(job->student, cls->id);
   st.log->append(wal::EnrolledRecord{job->student, cls->id, job->next->version()});
   st.roster_head = job->next;

@@ -6,6 +6,7 @@
 #include "rollcall/api/bodies.hpp"
 #include "rollcall/api/class_call.hpp"
 #include "rollcall/api/csv_export.hpp"
+#include "rollcall/api/live.hpp"
 #include "rollcall/common/json_writer.hpp"
 #include "rollcall/api/request.hpp"
 #include "rollcall/api/roster_calls.hpp"
@@ -272,7 +273,15 @@ void export_csv(void* ctx, http::Exchange& ex) {
   dispatch_class_call(st, ex, std::move(*call));
 }
 
+void ws_attendance(void* ctx, http::Exchange& ex) { state(ctx).live->upgrade_attendance(ex); }
+void ws_echo(void* ctx, http::Exchange& ex) { state(ctx).live->upgrade_echo(ex); }
+
 }  // namespace
+
+void add_live_routes(http::Router& router, ShardState& st, bool echo) {
+  router.add("GET", "/ws/attendance/{class_id}", {ws_attendance, &st});
+  if (echo) router.add("GET", "/ws/echo", {ws_echo, &st});
+}
 
 void add_api_routes(http::Router& router, ShardState& st) {
   void* ctx = &st;

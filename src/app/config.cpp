@@ -56,9 +56,9 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
       cmd.help_topic = "serve";
       return cmd;
     }
-    if (arg == "--demo") {
+    if (arg == "--demo" || arg == "--ws-echo") {
       if (Status s = no_value(arg); !s) return Error{s.error()};
-      c.demo = true;
+      (arg == "--demo" ? c.demo : c.ws_echo) = true;
       continue;
     }
     Result<std::string> v = Error{""};
@@ -67,7 +67,8 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
         arg == "--max-header-bytes" || arg == "--max-body-bytes" || arg == "--shutdown-timeout-ms" ||
         arg == "--log-level" || arg == "--recv-buffers" || arg == "--demo-classes" ||
         arg == "--demo-class-size" || arg == "--qr-rotation-s" || arg == "--public-url" ||
-        arg == "--wal-segment-bytes" || arg == "--wal-snapshot-bytes") {
+        arg == "--wal-segment-bytes" || arg == "--wal-snapshot-bytes" || arg == "--ring-events" ||
+        arg == "--ring-bytes" || arg == "--ws-backlog-bytes-max") {
       v = take_value(arg);
       if (!v) return Error{v.error()};
     } else {
@@ -130,6 +131,19 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
       }
       c.public_url = text;
       while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+    } else if (arg == "--ring-events") {
+      auto n = parse_number<std::uint32_t>(arg, text, 2, 1u << 20);
+      if (!n) return Error{n.error()};
+      if ((*n & (*n - 1)) != 0) return Error{"invalid value '" + text + "' for --ring-events: expected a power of two"};
+      c.ring_events = *n;
+    } else if (arg == "--ring-bytes") {
+      auto n = parse_number<std::uint64_t>(arg, text, 4096, 1ull << 30);
+      if (!n) return Error{n.error()};
+      c.ring_bytes = *n;
+    } else if (arg == "--ws-backlog-bytes-max") {
+      auto n = parse_number<std::uint64_t>(arg, text, 1024, 1ull << 30);
+      if (!n) return Error{n.error()};
+      c.ws_backlog_bytes_max = *n;
     } else if (arg == "--wal-segment-bytes") {
       auto n = parse_number<std::uint64_t>(arg, text, 64 * 1024, 1ull << 32);
       if (!n) return Error{n.error()};
@@ -302,6 +316,13 @@ std::string serve_help() {
          "  --max-body-bytes N        request body limit, 413 above (default 1048576)\n"
          "  --shutdown-timeout-ms N   on SIGTERM, force-close connections still open after\n"
          "                            this (default 10000)\n"
+         "  --ws-echo                 also serve /ws/echo: an unauthenticated WebSocket that\n"
+         "                            echoes every message (for protocol conformance suites)\n"
+         "  --ring-events N           live events kept per class for resuming, a power of\n"
+         "                            two (default 4096)\n"
+         "  --ring-bytes N            bytes of encoded events kept per class (default 1048576)\n"
+         "  --ws-backlog-bytes-max N  unsent bytes after which a WebSocket subscriber is\n"
+         "                            closed with 1013 (default 1048576)\n"
          "  --wal-segment-bytes N     log segment size, preallocated (default 67108864)\n"
          "  --wal-snapshot-bytes N    a shard snapshots its classes and drops its old log\n"
          "                            segments once its log grew this much (default 67108864)\n"

@@ -13,6 +13,7 @@
 
 #include "rollcall/api/context.hpp"
 #include "rollcall/api/durability.hpp"
+#include "rollcall/api/live.hpp"
 #include "rollcall/api/routes.hpp"
 #include "rollcall/app/data_dir.hpp"
 #include "rollcall/app/demo.hpp"
@@ -143,6 +144,9 @@ int run_serve(const ServeConfig& config) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // A file-size limit (ulimit -f) must make log writes fail with EFBIG (answered
+  // 503, counted, logged) rather than kill the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   const int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC);
   if (signal_fd < 0) return refuse("cannot create signalfd");
 
@@ -175,6 +179,11 @@ int run_serve(const ServeConfig& config) {
   services.data_shards = config.shards;
   services.auth_shard = config.shards;
   services.snapshot_after_bytes = config.wal_snapshot_bytes;
+  api::LiveConfig live_config;
+  live_config.ring_events = config.ring_events;
+  live_config.ring_bytes = config.ring_bytes;
+  live_config.backlog_bytes_max = config.ws_backlog_bytes_max;
+  services.live = &live_config;
 
   http::ServerConfig http_config;
   http_config.header_timeout_ms = config.header_timeout_ms;
@@ -191,6 +200,7 @@ int run_serve(const ServeConfig& config) {
   std::vector<std::unique_ptr<api::ShardState>> states;
   std::vector<std::unique_ptr<http::Router>> routers;
   std::vector<std::unique_ptr<http::Server>> servers;
+  std::vector<std::unique_ptr<api::LiveEndpoint>> endpoints;
   for (unsigned i = 0; i < all_shards; ++i) {
     shard::Shard& s = runtime.shard(i);
     auto st = std::make_unique<api::ShardState>();
@@ -207,8 +217,11 @@ int run_serve(const ServeConfig& config) {
           wal::LogWriterConfig{st->log_dir, i, recovered->generation, 1, config.wal_segment_bytes});
       st->log_io = std::make_unique<api::ShardLog>(s, *st->log);
       s.set_log_completions(st->log_io.get());
+      endpoints.push_back(std::make_unique<api::LiveEndpoint>(*st, live_config));
+      st->live = endpoints.back().get();
       auto router = std::make_unique<http::Router>();
       api::add_api_routes(*router, *st);
+      api::add_live_routes(*router, *st, config.ws_echo);
       add_ops_routes(*router, ops);
       servers.push_back(std::make_unique<http::Server>(http_config, *router, s.metrics(), s.connections().capacity()));
       st->http = servers.back().get();

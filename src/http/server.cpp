@@ -71,6 +71,14 @@ void Exchange::respond(int status, std::string_view content_type, std::string_vi
   server_.dispatch_keep_alive_ = server_.write_response(connection_, meta, status, content_type, body_bytes, extra);
 }
 
+void Exchange::upgrade(std::string_view response, UpgradedHandler* handler) {
+  RC_ASSERT(!responded_ && !deferred_ && handler != nullptr);
+  responded_ = true;
+  status_ = 101;
+  upgraded_ = handler;
+  connection_.out.append(response);
+}
+
 Deferred Exchange::defer() {
   RC_ASSERT(!responded_ && !deferred_);
   deferred_ = true;
@@ -177,6 +185,7 @@ void Server::on_open(Reactor& r, Connection& c) {
 
 void Server::on_data(Reactor& r, Connection& c, char* data, std::size_t len) {
   Session& s = sessions_[c.index];
+  if (s.phase == Phase::Upgraded) return s.upgraded->on_data(r, c, data, len);
   if (s.phase == Phase::Closing) return;
   if (s.phase == Phase::Waiting) {
     // An answer is still being computed elsewhere: keep pipelined bytes for later,
@@ -200,6 +209,13 @@ void Server::process(Reactor& r, Connection& c, char* buf, std::size_t len, bool
     const std::size_t used = handle_one(r, c, s, buf + pos, len - pos);
     if (used == 0) break;
     pos += used;
+    if (s.phase == Phase::Upgraded) {
+      // Whatever followed the upgrade request belongs to the new protocol.
+      std::string rest(buf + pos, len - pos);
+      if (owned) c.in.clear();
+      s.upgraded->on_upgraded(r, c, rest.data(), rest.size());
+      return;
+    }
   }
   if (!c.open()) return;  // closed by a handler or an error; `buf` may be gone
   if (s.phase == Phase::Closing) {
@@ -308,9 +324,17 @@ std::size_t Server::handle_one(Reactor& r, Connection& c, Session& s, char* p, s
       break;
     }
   }
-  const bool deferred = dispatch(c, head_, body);
+  const Dispatched d = dispatch(c, head_, body);
   if (!c.open()) return 0;
-  if (deferred) {
+  if (d.upgraded != nullptr) {
+    metrics_.http_requests_by_class[1].inc();
+    r.clear_deadline(c);
+    r.flush(c);
+    s.phase = Phase::Upgraded;
+    s.upgraded = d.upgraded;
+    return consumed;
+  }
+  if (d.deferred) {
     s.phase = Phase::Waiting;
     s.deferred_started_ns = dispatch_started_ns_;
     // Safety net: an owner that never answers must not hold the client forever.
@@ -332,7 +356,7 @@ void Server::await_body(Reactor& r, Connection& c, Session& s) {
   r.set_deadline(c, r.now_ms() + config_.header_timeout_ms);
 }
 
-bool Server::dispatch(Connection& c, const RequestHead& head, std::string_view body) {
+Server::Dispatched Server::dispatch(Connection& c, const RequestHead& head, std::string_view body) {
   const std::uint64_t started_ns = monotonic_ns();
   dispatch_started_ns_ = started_ns;
   const Router::Match m = router_.match(head.method_name, head.path);
@@ -350,10 +374,11 @@ bool Server::dispatch(Connection& c, const RequestHead& head, std::string_view b
   } else {
     ex.respond_error(404, "not_found", "no such resource");
   }
-  if (ex.deferred()) return true;
+  if (ex.deferred()) return {true, nullptr};
+  if (ex.upgraded() != nullptr) return {false, ex.upgraded()};
   metrics_.http_requests_by_class[ex.status() / 100].inc();
   metrics_.http_request_duration.observe_ns(monotonic_ns() - started_ns);
-  return false;
+  return {false, nullptr};
 }
 
 void Server::finish_request(Reactor& r, Connection& c, Session& s, bool keep_alive) {
@@ -407,6 +432,7 @@ void Server::fail_parse(Reactor& r, Connection& c, ParseError error) {
 
 void Server::on_peer_closed(Reactor& r, Connection& c) {
   Session& s = sessions_[c.index];
+  if (s.phase == Phase::Upgraded) return s.upgraded->on_peer_closed(r, c);
   if (s.paused) return;  // on_drained answers what is buffered, then closes
   s.phase = Phase::Closing;
   r.close(c, net::CloseMode::Graceful);
@@ -414,6 +440,7 @@ void Server::on_peer_closed(Reactor& r, Connection& c) {
 
 void Server::on_drained(Reactor& r, Connection& c) {
   Session& s = sessions_[c.index];
+  if (s.phase == Phase::Upgraded) return s.upgraded->on_drained(r, c);
   if (!s.paused) return;
   s.paused = false;
   if (!c.peer_closed) r.set_receiving(c, true);
@@ -428,6 +455,9 @@ void Server::on_drained(Reactor& r, Connection& c) {
 void Server::on_deadline(Reactor& r, Connection& c) {
   Session& s = sessions_[c.index];
   switch (s.phase) {
+    case Phase::Upgraded:
+      s.upgraded->on_deadline(r, c);
+      break;
     case Phase::Idle:
       metrics_.http_timeouts_idle.inc();
       s.phase = Phase::Closing;
@@ -447,11 +477,16 @@ void Server::on_deadline(Reactor& r, Connection& c) {
   }
 }
 
-void Server::on_closed(Connection& c) { sessions_[c.index] = Session{}; }
+void Server::on_closed(Connection& c) {
+  Session& s = sessions_[c.index];
+  if (s.phase == Phase::Upgraded) s.upgraded->on_closed(c);
+  s = Session{};
+}
 
 void Server::on_shutdown(Reactor& r, Connection& c) {
   draining_ = true;  // every answer from now on asks the client to close
   Session& s = sessions_[c.index];
+  if (s.phase == Phase::Upgraded) return s.upgraded->on_shutdown(r, c);
   s.close_when_idle = true;
   if (s.phase == Phase::Idle && !s.paused) {
     s.phase = Phase::Closing;

@@ -208,6 +208,38 @@ void Exposition::render(std::string& out) const {
     append_u64(out, cumulative);
     out.append("\n");
   }
+  header(out, "rollcall_ws_subscribers_open", "gauge", "WebSocket subscribers of attendance feeds.");
+  {
+    std::int64_t subs = 0;
+    for (const ShardMetrics* m : s) subs += m->ws_subscribers_open.get();
+    out.append("rollcall_ws_subscribers_open ");
+    append_i64(out, subs);
+    out.append("\n");
+  }
+  counter(out, s, "rollcall_ws_events_published_total", "Live events published.",
+          [](const ShardMetrics& m) { return m.ws_events_published.get(); });
+  counter(out, s, "rollcall_ws_frames_sent_total", "Event frames fanned out to subscribers.",
+          [](const ShardMetrics& m) { return m.ws_frames_sent.get(); });
+  counter(out, s, "rollcall_ws_sent_bytes_total", "Bytes of event frames fanned out.",
+          [](const ShardMetrics& m) { return m.ws_bytes_sent.get(); });
+  counter(out, s, "rollcall_ws_ring_overruns_total", "Times a shard found events already overwritten in a ring.",
+          [](const ShardMetrics& m) { return m.ws_ring_overruns.get(); });
+  counter(out, s, "rollcall_ws_slow_consumer_closes_total", "Subscribers closed with 1013 (too slow).",
+          [](const ShardMetrics& m) { return m.ws_slow_closes.get(); });
+  header(out, "rollcall_ws_subscriptions_total", "counter", "Subscriptions, by whether they resumed.");
+  {
+    const std::uint64_t all = sum(s, [](const ShardMetrics& m) { return m.ws_resumes.get(); });
+    const std::uint64_t rec = sum(s, [](const ShardMetrics& m) { return m.ws_resumes_recovered.get(); });
+    out.append("rollcall_ws_subscriptions_total{recovered=\"true\"} ");
+    append_u64(out, rec);
+    out.append("\nrollcall_ws_subscriptions_total{recovered=\"false\"} ");
+    append_u64(out, all - rec);
+    out.append("\n");
+  }
+  latency_histogram(out, s, "rollcall_ws_publish_to_send_seconds",
+                    "Event published by the owner -> its frames queued for sending on a shard.",
+                    [](const ShardMetrics& m) -> const LatencyHistogram& { return m.ws_publish_to_send; });
+
   header(out, "rollcall_recovery_seconds", "gauge", "Time start-up recovery took.");
   char rec[48];
   std::snprintf(rec, sizeof rec, "%.6f", recovery_seconds_);

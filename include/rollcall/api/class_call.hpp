@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "rollcall/api/context.hpp"
+#include "rollcall/api/live_events.hpp"
 #include "rollcall/api/request.hpp"
 #include "rollcall/domain/attendance.hpp"
 #include "rollcall/http/server.hpp"
@@ -64,6 +65,8 @@ struct ClassCall {
   /// once that record is durable (or as 503 if it cannot be made durable).
   bool durable = false;
   ShardState* owner = nullptr;  ///< set while waiting for durability
+  /// Live events of the change, published once it is durable.
+  std::vector<FeedEvent> events;
 };
 
 /// Runs `call` on the owner (whose state `st` is) and fills `call.reply`.

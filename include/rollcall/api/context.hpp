@@ -15,6 +15,7 @@
 #include "rollcall/auth/attempt_limiter.hpp"
 #include "rollcall/auth/jwt.hpp"
 #include "rollcall/auth/qr_token.hpp"
+#include "rollcall/api/feed.hpp"
 #include "rollcall/api/request.hpp"
 #include "rollcall/domain/attendance.hpp"
 #include "rollcall/domain/roster.hpp"
@@ -35,9 +36,11 @@ struct Services {
   unsigned data_shards = 1;      ///< shards owning classes (0..data_shards-1)
   unsigned auth_shard = 0;       ///< the shard that verifies passwords (auxiliary)
   std::uint64_t snapshot_after_bytes = 64ull << 20;  ///< log growth that triggers a snapshot
+  const LiveConfig* live = nullptr;
 };
 
 struct ShardState;
+class LiveEndpoint;
 
 /// Connects a shard's LogWriter to its ring: batches become linked write+fdatasync
 /// SQEs, their completions come back here.
@@ -78,6 +81,9 @@ struct ShardState {
   std::uint64_t generation = 0;
   /// Classes whose last change could not be made durable: answered 503 until restart.
   std::unordered_set<domain::ClassId> tainted;
+  /// Live updates: this shard's subscribers, and the feeds of the classes it owns.
+  LiveEndpoint* live = nullptr;
+  std::unordered_map<domain::ClassId, ClassFeed> feeds;
   /// Wrong verification codes: 5 per (session, student) per 10 minutes.
   auth::IdPairAttemptLimiter wrong_codes{5, 10 * 60 * 1000, 100000};
   /// Failed logins per username (auth shard only): 5 per 10 minutes.

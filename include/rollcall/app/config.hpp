@@ -27,6 +27,10 @@ struct ServeConfig {
   std::uint32_t demo_class_size = 30;
   std::uint32_t qr_rotation_s = 15;
   std::string public_url;              ///< base of QR check-in URLs; empty: the request's Host
+  bool ws_echo = false;
+  std::uint32_t ring_events = 4096;
+  std::uint64_t ring_bytes = 1 << 20;
+  std::uint64_t ws_backlog_bytes_max = 1 << 20;
   std::uint64_t wal_segment_bytes = 64ull << 20;
   std::uint64_t wal_snapshot_bytes = 64ull << 20;
   std::string log_level = "info";

@@ -27,6 +27,24 @@ struct ServerConfig {
 
 class Server;
 
+/// A protocol that takes a connection over after an HTTP upgrade (WebSocket). The
+/// HTTP server forwards every connection callback to it from then on.
+class UpgradedHandler {
+ public:
+  /// The connection switched; `data` holds bytes the client sent after the upgrade
+  /// request (may be empty). Valid only during the call.
+  virtual void on_upgraded(net::Reactor& r, net::Connection& c, char* data, std::size_t len) = 0;
+  virtual void on_data(net::Reactor& r, net::Connection& c, char* data, std::size_t len) = 0;
+  virtual void on_peer_closed(net::Reactor& r, net::Connection& c) = 0;
+  virtual void on_drained(net::Reactor& r, net::Connection& c) = 0;
+  virtual void on_deadline(net::Reactor& r, net::Connection& c) = 0;
+  virtual void on_closed(net::Connection& c) = 0;
+  virtual void on_shutdown(net::Reactor& r, net::Connection& c) = 0;
+
+ protected:
+  ~UpgradedHandler() = default;
+};
+
 /// A promise to answer a request later (e.g. once another shard computed the
 /// answer). Complete it with `Server::complete` on the shard that accepted it.
 struct Deferred {
@@ -58,9 +76,13 @@ class Exchange {
   std::string& scratch();
   /// Promises a later answer (see `Deferred`).
   Deferred defer();
+  /// Answers with `response` (a complete `101 Switching Protocols`) and hands the
+  /// connection to `handler` from the next byte on.
+  void upgrade(std::string_view response, UpgradedHandler* handler);
 
   bool responded() const { return responded_; }
   bool deferred() const { return deferred_; }
+  UpgradedHandler* upgraded() const { return upgraded_; }
   int status() const { return status_; }
 
  private:
@@ -74,6 +96,7 @@ class Exchange {
   bool responded_ = false;
   bool deferred_ = false;
   int status_ = 0;
+  UpgradedHandler* upgraded_ = nullptr;
 };
 
 class Server final : public net::ConnectionHandler {
@@ -109,6 +132,7 @@ class Server final : public net::ConnectionHandler {
     Body,     ///< head complete, body incomplete; silence timeout applies
     Waiting,  ///< request handed on (deferred); input is buffered, not parsed
     Closing,  ///< a final answer is queued; input is ignored
+    Upgraded, ///< another protocol owns the connection (`Session::upgraded`)
   };
 
   /// What writing an answer needs to know about its request.
@@ -127,6 +151,7 @@ class Server final : public net::ConnectionHandler {
     std::uint32_t deferred_seq = 0; ///< numbers deferred requests on this connection
     RequestMeta deferred_meta;
     std::uint64_t deferred_started_ns = 0;
+    UpgradedHandler* upgraded = nullptr;
     ChunkedDecoder decoder{Limits{}.body_bytes_max};
   };
 
@@ -144,8 +169,13 @@ class Server final : public net::ConnectionHandler {
   std::size_t handle_one(net::Reactor& r, net::Connection& c, Session& s, char* p, std::size_t n);
   /// The head is complete but not the body: 100-continue if asked, silence timer.
   void await_body(net::Reactor& r, net::Connection& c, Session& s);
-  /// Routes and runs the handler; true if the handler deferred its answer.
-  bool dispatch(net::Connection& c, const RequestHead& head, std::string_view body);
+  /// Routes and runs the handler. Returns the handler's choice: answered (null,
+  /// false), deferred (null, true) or upgraded (the new protocol).
+  struct Dispatched {
+    bool deferred = false;
+    UpgradedHandler* upgraded = nullptr;
+  };
+  Dispatched dispatch(net::Connection& c, const RequestHead& head, std::string_view body);
   /// Answers an error with `Connection: close` and closes gracefully. `head_request`:
   /// the request was HEAD, so the answer carries no body.
   void fail(net::Reactor& r, net::Connection& c, int status, std::string_view code, std::string_view message,

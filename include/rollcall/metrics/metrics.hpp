@@ -103,6 +103,15 @@ struct alignas(64) ShardMetrics {
   LatencyHistogram wal_sync_duration;     ///< batch handed to the ring -> durable
   LatencyHistogram wal_snapshot_duration;
   CountHistogram wal_batch_records;       ///< records per group commit
+  Gauge ws_subscribers_open;              ///< WebSocket subscribers (attendance feeds)
+  Counter ws_events_published;            ///< events published (owner shards)
+  Counter ws_frames_sent;                 ///< event frames fanned out to subscribers
+  Counter ws_bytes_sent;                  ///< bytes of those frames
+  Counter ws_ring_overruns;               ///< a shard found events already overwritten
+  Counter ws_slow_closes;                 ///< subscribers closed with 1013 (too slow or lapped)
+  Counter ws_resumes;                     ///< subscriptions (connection_established sent)
+  Counter ws_resumes_recovered;           ///< of those, resumed with recovered:true
+  LatencyHistogram ws_publish_to_send;    ///< event published -> frames queued on this shard
 };
 
 /// Renders Prometheus text format 0.0.4 for all shards plus process figures.

@@ -1,0 +1,116 @@
+#include "rollcall/api/live_events.hpp"
+
+#include <algorithm>
+
+#include "rollcall/api/serialize.hpp"
+#include "rollcall/common/json_writer.hpp"
+#include "rollcall/ws/codec.hpp"
+
+namespace rollcall::api {
+
+using namespace domain;
+
+namespace {
+
+std::string session_data(const ClassInfo& cls, const Session& s, bool with_code) {
+  std::string out;
+  JsonWriter w(out);
+  write_session(w, cls, s, with_code);
+  return out;
+}
+
+std::string record_data(const Roster& roster, const ClassInfo& cls, const Session& s, const Record& r,
+                        std::string_view change) {
+  std::string out;
+  JsonWriter w(out);
+  write_record(w, roster, cls, s, r, change);
+  return out;
+}
+
+std::string bulk_data(const Roster& roster, const ClassInfo& cls, const Session& s,
+                      const std::vector<Record>& records) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("operation", "bulk").key("records").begin_array();
+  for (const Record& r : records) write_record(w, roster, cls, s, r);
+  w.end_array().field("updated", static_cast<std::uint64_t>(records.size())).end_object();
+  return out;
+}
+
+FeedEvent state_changed(const ClassInfo& cls, const Session& s, std::int64_t now_ms) {
+  FeedEvent e;
+  e.type = "attendance_state_changed";
+  e.timestamp_ms = now_ms;
+  JsonWriter w(e.staff);
+  w.begin_object().field("class_session_id", s.id.value).key("counts");
+  write_counts(w, count(cls, s));
+  w.end_object();
+  e.student = e.staff;  // counts only: everyone may see them
+  return e;
+}
+
+}  // namespace
+
+std::vector<FeedEvent> feed_events(const Roster& roster, const ClassInfo& cls, const ClassAttendance& att,
+                                   const std::vector<Event>& events, std::int64_t now_ms) {
+  std::vector<FeedEvent> out;
+  for (const Event& ev : events) {
+    const Session* s = att.session(ev.session);
+    if (s == nullptr) continue;
+    FeedEvent e;
+    e.timestamp_ms = now_ms;
+    switch (ev.kind) {
+      case Event::Kind::SessionOpened:
+      case Event::Kind::SessionClosed:
+        e.type = ev.kind == Event::Kind::SessionOpened ? "session_opened" : "session_closed";
+        e.staff = session_data(cls, *s, true);
+        e.student = session_data(cls, *s, false);
+        out.push_back(std::move(e));
+        if (ev.kind == Event::Kind::SessionClosed) out.push_back(state_changed(cls, *s, now_ms));
+        break;
+      case Event::Kind::CheckedIn:
+      case Event::Kind::RecordChanged: {
+        const Record& r = ev.records.front();
+        const bool check_in = ev.kind == Event::Kind::CheckedIn;
+        e.type = check_in ? "student_joined" : "attendance_update";
+        e.staff = record_data(roster, cls, *s, r, check_in || ev.created ? "created" : "updated");
+        e.personal.emplace_back(r.student.value, e.staff);  // their own record only
+        out.push_back(std::move(e));
+        out.push_back(state_changed(cls, *s, now_ms));
+        break;
+      }
+      case Event::Kind::BulkChanged: {
+        e.type = "attendance_update";
+        e.staff = bulk_data(roster, cls, *s, ev.records);
+        std::vector<Record> sorted = ev.records;
+        std::sort(sorted.begin(), sorted.end(), [](const Record& a, const Record& b) { return a.student < b.student; });
+        for (const Record& r : sorted) e.personal.emplace_back(r.student.value, bulk_data(roster, cls, *s, {r}));
+        out.push_back(std::move(e));
+        out.push_back(state_changed(cls, *s, now_ms));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+FeedEvent student_joined_class_event(const User& student, std::int64_t now_ms) {
+  FeedEvent e;
+  e.type = "student_joined_class";
+  e.timestamp_ms = now_ms;
+  JsonWriter w(e.staff);
+  w.begin_object().field("student_id", student.id.value).field("student_name", student.name).end_object();
+  return e;  // teachers only: another student's name never reaches a student
+}
+
+void append_event_frame(std::string& out, std::string_view type, std::uint64_t class_id, std::uint64_t seq,
+                        std::string_view epoch, std::int64_t timestamp_ms, std::string_view data) {
+  std::string json;
+  json.reserve(data.size() + 160);
+  JsonWriter w(json);
+  w.begin_object().field("type", type).field("class_id", class_id).field("seq", seq).field("epoch", epoch);
+  w.key("timestamp").time_ms(timestamp_ms).key("data").raw(data).end_object();
+  ws::append_frame(out, ws::Opcode::Text, json);
+}
+
+}  // namespace rollcall::api

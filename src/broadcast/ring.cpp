@@ -1,0 +1,163 @@
+#include "rollcall/broadcast/ring.hpp"
+
+#include <cstring>
+
+#include "rollcall/common/assert.hpp"
+
+namespace rollcall::broadcast {
+
+namespace {
+
+constexpr std::size_t kHeaderWords = 3;  // staff, student, personal_count, reserved (u32 each); published_ns
+constexpr std::size_t kPersonalWords = 2;  // student id, bytes + reserved
+
+std::size_t words_for(std::size_t bytes) { return (bytes + 7) / 8; }
+
+std::uint32_t u32_at(std::string_view blob, std::size_t offset) {
+  std::uint32_t v;
+  std::memcpy(&v, blob.data() + offset, 4);
+  return v;
+}
+
+}  // namespace
+
+EventView::EventView(std::string_view blob) : blob_(blob) {
+  RC_ASSERT(blob.size() >= kHeaderWords * 8);
+  const std::uint32_t staff = u32_at(blob, 0);
+  const std::uint32_t student = u32_at(blob, 4);
+  personal_count_ = u32_at(blob, 8);
+  std::memcpy(&published_ns_, blob.data() + 16, 8);
+  const std::size_t frames_at = (kHeaderWords + kPersonalWords * personal_count_) * 8;
+  RC_ASSERT(frames_at + staff + student <= blob.size());
+  staff_ = blob.substr(frames_at, staff);
+  student_ = blob.substr(frames_at + staff, student);
+}
+
+std::string_view EventView::personal(std::uint64_t student) const {
+  std::size_t offset = (kHeaderWords + kPersonalWords * personal_count_) * 8 + staff_.size() + student_.size();
+  for (std::uint32_t i = 0; i < personal_count_; ++i) {
+    const std::size_t entry = (kHeaderWords + kPersonalWords * i) * 8;
+    std::uint64_t id;
+    std::memcpy(&id, blob_.data() + entry, 8);
+    const std::uint32_t bytes = u32_at(blob_, entry + 8);
+    if (id == student) return blob_.substr(offset, bytes);
+    offset += bytes;
+  }
+  return {};
+}
+
+ClassRing::ClassRing(std::uint32_t slots, std::size_t arena_bytes)
+    : slot_count_(slots),
+      arena_words_(arena_bytes / 8),
+      slots_(std::make_unique<Slot[]>(slots)),
+      arena_(std::make_unique<std::atomic<std::uint64_t>[]>(arena_bytes / 8)) {
+  RC_ASSERT(slots >= 2 && (slots & (slots - 1)) == 0);
+  RC_ASSERT(arena_words_ >= 64);
+  for (std::size_t i = 0; i < arena_words_; ++i) arena_[i].store(0, std::memory_order_relaxed);
+}
+
+void ClassRing::store_words(std::uint64_t position, const std::uint64_t* words, std::size_t count) {
+  std::size_t index = static_cast<std::size_t>((position / 8) % arena_words_);
+  for (std::size_t i = 0; i < count; ++i) {
+    arena_[index].store(words[i], std::memory_order_relaxed);
+    if (++index == arena_words_) index = 0;
+  }
+}
+
+bool ClassRing::publish(std::uint64_t seq, const EventFrames& frames) {
+  const std::uint64_t last = last_seq_.load(std::memory_order_relaxed);
+  RC_ASSERT(last == 0 || seq == last + 1);
+  RC_ASSERT(seq > 0);
+
+  // Build the blob.
+  std::size_t payload = frames.staff.size() + frames.student.size();
+  for (const PersonalFrame& p : frames.personal) payload += p.frame.size();
+  const std::size_t header_words = kHeaderWords + kPersonalWords * frames.personal.size();
+  const std::size_t total_words = header_words + words_for(payload);
+  if (total_words > arena_words_) return false;
+  staging_.assign(total_words, 0);
+  auto* bytes = reinterpret_cast<unsigned char*>(staging_.data());
+  const std::uint32_t head[4] = {static_cast<std::uint32_t>(frames.staff.size()),
+                                 static_cast<std::uint32_t>(frames.student.size()),
+                                 static_cast<std::uint32_t>(frames.personal.size()), 0};
+  std::memcpy(bytes, head, sizeof head);
+  std::memcpy(bytes + 16, &frames.published_ns, 8);
+  std::size_t at = kHeaderWords * 8;
+  for (const PersonalFrame& p : frames.personal) {
+    std::memcpy(bytes + at, &p.student, 8);
+    const std::uint32_t len = static_cast<std::uint32_t>(p.frame.size());
+    std::memcpy(bytes + at + 8, &len, 4);
+    at += kPersonalWords * 8;
+  }
+  auto put = [&](std::string_view s) {
+    std::memcpy(bytes + at, s.data(), s.size());
+    at += s.size();
+  };
+  put(frames.staff);
+  put(frames.student);
+  for (const PersonalFrame& p : frames.personal) put(p.frame);
+
+  // Place it: contiguous in the arena (skip to the start if it does not fit before
+  // the end), so a reader copies one run of words.
+  const std::uint64_t arena_bytes = arena_words_ * 8;
+  const std::uint64_t size = total_words * 8;
+  std::uint64_t position = write_position_;
+  if (position % arena_bytes + size > arena_bytes) position += arena_bytes - position % arena_bytes;
+  const std::uint64_t end = position + size;
+
+  // Evict what this write (or this slot's reuse) destroys, then announce the bytes
+  // about to be overwritten before touching them (the seqlock's "write begins").
+  std::uint64_t first = first_seq_.load(std::memory_order_relaxed);
+  if (first == 0) first = seq;
+  while (first < seq) {
+    const Slot& s = slots_[first & (slot_count_ - 1)];
+    const bool slot_reused = seq - first >= slot_count_;
+    const bool bytes_overwritten = s.position.load(std::memory_order_relaxed) + arena_bytes < end;
+    if (!slot_reused && !bytes_overwritten) break;
+    ++first;
+    evictions_.fetch_add(1, std::memory_order_relaxed);
+  }
+  first_seq_.store(first, std::memory_order_release);
+  reserved_.store(end, std::memory_order_relaxed);
+  Slot& slot = slots_[seq & (slot_count_ - 1)];
+  slot.seq.store(0, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+
+  store_words(position, staging_.data(), total_words);
+  slot.position.store(position, std::memory_order_relaxed);
+  slot.bytes.store(size, std::memory_order_relaxed);
+  slot.seq.store(seq, std::memory_order_release);
+  write_position_ = end;
+  last_seq_.store(seq, std::memory_order_release);
+  return true;
+}
+
+ClassRing::Read ClassRing::read(std::uint64_t seq, std::string& blob) const {
+  if (seq == 0 || seq > last_seq_.load(std::memory_order_acquire)) return Read::NotYet;
+  if (seq < first_seq_.load(std::memory_order_acquire)) return Read::Gone;
+  const Slot& slot = slots_[seq & (slot_count_ - 1)];
+  if (slot.seq.load(std::memory_order_acquire) != seq) return Read::Gone;
+  const std::uint64_t position = slot.position.load(std::memory_order_relaxed);
+  const std::uint64_t size = slot.bytes.load(std::memory_order_relaxed);
+  const std::uint64_t arena_bytes = arena_words_ * 8;
+  if (size < kHeaderWords * 8 || size > arena_bytes || size % 8 != 0) return Read::Gone;  // torn slot read
+  blob.resize(static_cast<std::size_t>(size));
+  auto* out = reinterpret_cast<unsigned char*>(blob.data());
+  std::size_t index = static_cast<std::size_t>((position / 8) % arena_words_);
+  for (std::size_t i = 0; i < size / 8; ++i) {
+    const std::uint64_t w = arena_[index].load(std::memory_order_relaxed);
+    std::memcpy(out + i * 8, &w, 8);
+    if (++index == arena_words_) index = 0;
+  }
+  // The seqlock's "read ends": was anything copied announced for overwriting?
+  std::atomic_thread_fence(std::memory_order_acquire);
+  if (slot.seq.load(std::memory_order_relaxed) != seq) return Read::Gone;
+  if (reserved_.load(std::memory_order_relaxed) > position + arena_bytes) return Read::Gone;
+  // A consistent copy: its header must describe it.
+  const std::uint32_t staff = u32_at(blob, 0), student = u32_at(blob, 4), personal = u32_at(blob, 8);
+  const std::size_t frames_at = (kHeaderWords + kPersonalWords * static_cast<std::size_t>(personal)) * 8;
+  RC_ASSERT(frames_at <= blob.size() && frames_at + staff + student <= blob.size());
+  return Read::Ok;
+}
+
+}  // namespace rollcall::broadcast
