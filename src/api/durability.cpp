@@ -22,8 +22,22 @@ void ShardLog::write_and_sync(int fd, std::uint64_t offset, std::string_view dat
   shard_.submit_log_write(fd, offset, data);
 }
 
+void ShardLog::note_health() {
+  // The log fails at most once (it stays failed): count that once, wherever it came
+  // from (a write, a sync, or creating a segment).
+  if (!writer_.healthy() && !failure_counted_) {
+    failure_counted_ = true;
+    batch_open_ = false;
+    shard_.metrics().wal_failures.inc();
+  }
+}
+
+void ShardLog::flush() {
+  writer_.flush(*this);
+  note_health();
+}
+
 void ShardLog::on_log_sync(int result) {
-  const bool was_healthy = writer_.healthy();
   writer_.on_sync(result, *this);
   metrics::ShardMetrics& m = shard_.metrics();
   const wal::LogWriterStats& now = writer_.stats();
@@ -36,10 +50,7 @@ void ShardLog::on_log_sync(int result) {
     m.wal_records.inc(now.durable_records - seen_.durable_records);
     seen_ = now;
   }
-  if (was_healthy && !writer_.healthy()) {
-    batch_open_ = false;
-    m.wal_failures.inc();
-  }
+  note_health();
 }
 
 namespace {
@@ -94,7 +105,7 @@ void snapshot(ShardState& st) {
 bool log_turn(ShardState& st) {
   wal::LogWriter& log = *st.log;
   if (log.idle() && log.healthy() && log.growth_bytes() >= st.services->snapshot_after_bytes) snapshot(st);
-  log.flush(*st.log_io);
+  st.log_io->flush();
   return false;  // submitting is not work that keeps the loop from sleeping
 }
 

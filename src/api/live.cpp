@@ -296,8 +296,9 @@ void LiveEndpoint::on_upgraded(net::Reactor& r, net::Connection& c, char* data, 
     pending_subscribe_ = nullptr;
     s.mode = Mode::Pending;
     s.cls = req->cls;
-    s.user = req->user;
-    s.staff = req->staff;
+    s.sub.user = req->user.value;
+    s.sub.staff = req->staff;
+    s.sub.out = &c.out;
     req->index = c.index;
     req->generation = c.generation;
     shard::Message m;
@@ -330,7 +331,7 @@ void LiveEndpoint::on_subscribed(std::uint32_t index, std::uint32_t generation, 
   }
   Conn& s = conns_[index];
   s.mode = Mode::Live;
-  s.cursor = cursor;
+  s.sub.cursor = cursor;
   s.epoch = epoch;
   f.conns.push_back(index);
   c->out.append(frame);
@@ -342,47 +343,29 @@ void LiveEndpoint::deliver(ClassId cls) {
   auto it = followed_.find(cls);
   if (it == followed_.end() || it->second.ring == nullptr) return;
   Followed& f = it->second;
-  const std::uint64_t last = f.ring->last_seq();
-  std::uint64_t from = last;
-  for (const std::uint32_t i : f.conns) from = std::min(from, conns_[i].cursor);
+  batch_.clear();
+  for (const std::uint32_t i : f.conns) batch_.push_back(&conns_[i].sub);
   metrics::ShardMetrics& metrics = st_.shard->metrics();
-  std::vector<std::uint32_t> lapped;
-  for (std::uint64_t seq = from + 1; seq <= last; ++seq) {
-    const broadcast::ClassRing::Read read = f.ring->read(seq, blob_);
-    if (read != broadcast::ClassRing::Read::Ok) {
-      // Overwritten before this shard read it: its subscribers missed events.
-      for (const std::uint32_t i : f.conns) {
-        if (conns_[i].cursor < seq) lapped.push_back(i);
-      }
-      metrics.ws_ring_overruns.inc();
-      break;
-    }
-    const broadcast::EventView event(blob_);
-    metrics.ws_publish_to_send.observe_ns(monotonic_ns() - event.published_ns());
-    for (const std::uint32_t i : f.conns) {
-      Conn& s = conns_[i];
-      if (s.cursor >= seq) continue;
-      s.cursor = seq;
-      const std::string_view frame =
-          s.staff ? event.staff() : (event.personal(s.user.value).empty() ? event.student() : event.personal(s.user.value));
-      if (frame.empty()) continue;  // not for this student
-      net::Connection& c = st_.shard->connections().at(i);
-      c.out.append(frame);
-      metrics.ws_frames_sent.inc();
-      metrics.ws_bytes_sent.inc(frame.size());
+  const broadcast::FanoutResult r = broadcast::fan_out(*f.ring, batch_, blob_, &metrics.ws_publish_to_send);
+  metrics.ws_frames_sent.inc(r.frames);
+  metrics.ws_bytes_sent.inc(r.bytes);
+  if (r.lapped_at != 0) metrics.ws_ring_overruns.inc();
+  std::vector<std::uint32_t> closing;
+  for (const std::uint32_t i : f.conns) {
+    Conn& s = conns_[i];
+    net::Connection& c = st_.shard->connections().at(i);
+    if (s.sub.touched) {
+      s.sub.touched = false;
       st_.shard->flush(c);
     }
+    // Missed events (the ring moved on without us), or too far behind: resume later.
+    const bool lapped = r.lapped_at != 0 && s.sub.cursor < r.lapped_at;
+    if (lapped || c.out.backlog_bytes() > config_.backlog_bytes_max) closing.push_back(i);
   }
-  // Slow or lapped subscribers are told to resume later (1013).
-  for (const std::uint32_t i : f.conns) {
-    net::Connection& c = st_.shard->connections().at(i);
-    if (c.out.backlog_bytes() > config_.backlog_bytes_max) lapped.push_back(i);
-  }
-  for (const std::uint32_t i : lapped) {
-    net::Connection& c = st_.shard->connections().at(i);
+  for (const std::uint32_t i : closing) {
     if (conns_[i].mode != Mode::Live) continue;
     metrics.ws_slow_closes.inc();
-    close_with(*st_.shard, c, ws::CloseCode::TryAgainLater, "too slow; resume with since");
+    close_with(*st_.shard, st_.shard->connections().at(i), ws::CloseCode::TryAgainLater, "too slow; resume with since");
   }
 }
 
@@ -427,7 +410,7 @@ void LiveEndpoint::handle_frames(net::Reactor& r, net::Connection& c, Conn& s) {
 }
 
 void LiveEndpoint::send_pong_message(net::Connection& c, const Conn& s) {
-  append_event_frame(c.out.pending(), "pong", s.cls.value, s.cursor, epoch_text(s.epoch), wall_ms(), "{}");
+  append_event_frame(c.out.pending(), "pong", s.cls.value, s.sub.cursor, epoch_text(s.epoch), wall_ms(), "{}");
 }
 
 void LiveEndpoint::close_with(net::Reactor& r, net::Connection& c, ws::CloseCode code, std::string_view reason) {

@@ -78,9 +78,10 @@ std::optional<ApiError> read_optional_string(simdjson::ondemand::value v, std::s
     out.reset();
     return std::nullopt;
   }
-  std::string s;
-  if (auto err = read_string(v, field, max_bytes, s)) return invalid_field(field, "expected a string or null");
-  out = std::move(s);
+  std::string_view text;
+  if (v.get_string().get(text) != simdjson::SUCCESS) return invalid_field(field, "expected a string or null");
+  if (text.size() > max_bytes) return invalid_field(field, "longer than " + std::to_string(max_bytes) + " bytes");
+  out = std::string(text);
   return std::nullopt;
 }
 

@@ -12,9 +12,13 @@ namespace {
 constexpr std::size_t kControlPayloadMax = 125;
 constexpr std::size_t kCloseReasonMax = kControlPayloadMax - 2;
 
-bool is_control(Opcode op) { return (static_cast<std::uint8_t>(op) & 0x8) != 0; }
+bool is_control(Opcode op) {
+  return (static_cast<std::uint8_t>(op) & 0x8) != 0;
+}
 
-bool known_opcode(std::uint8_t op) { return op <= 0x2 || (op >= 0x8 && op <= 0xA); }
+bool known_opcode(std::uint8_t op) {
+  return op <= 0x2 || (op >= 0x8 && op <= 0xA);
+}
 
 /// Unmasks `n` bytes in place; `offset` is their position in the payload (for the key phase).
 void unmask(char* p, std::size_t n, const std::uint8_t (&mask)[4], std::size_t offset) {
@@ -82,7 +86,8 @@ bool valid_close_code(std::uint16_t code) {
   // §7.4.1 defines 1000-1003 and 1007-1011 for use on the wire (1004 is reserved and
   // 1005, 1006, 1015 must never be sent); 1012-2999 are reserved for the standard
   // and its extensions; 3000-3999 are registered with IANA; 4000-4999 are private.
-  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999);
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
+         (code >= 3000 && code <= 4999);
 }
 
 // ---------------------------------------------------------------------------
@@ -181,10 +186,12 @@ Event Decoder::next() {
     // Unmask (and validate, for text) whatever part of the payload has arrived, so
     // that invalid text fails as soon as its bytes are here.
     char* payload = buffer_.data() + consumed_ + frame_.header_bytes;
-    const std::size_t arrived = std::min(buffer_.size() - consumed_ - frame_.header_bytes, frame_.payload_bytes);
+    const std::size_t arrived =
+        std::min(buffer_.size() - consumed_ - frame_.header_bytes, frame_.payload_bytes);
     if (arrived > frame_.unmasked) {
       unmask(payload + frame_.unmasked, arrived - frame_.unmasked, frame_.mask, frame_.unmasked);
-      if (frame_.text && !utf8_.feed(std::string_view(payload + frame_.unmasked, arrived - frame_.unmasked))) {
+      if (frame_.text &&
+          !utf8_.feed(std::string_view(payload + frame_.unmasked, arrived - frame_.unmasked))) {
         return fail(1007, "invalid UTF-8 in text message");
       }
       frame_.unmasked = arrived;
@@ -198,7 +205,8 @@ Event Decoder::next() {
 }
 
 Event Decoder::finish_frame() {
-  const std::string_view payload(buffer_.data() + consumed_ + frame_.header_bytes, frame_.payload_bytes);
+  const std::string_view payload(buffer_.data() + consumed_ + frame_.header_bytes,
+                                 frame_.payload_bytes);
   consumed_ += frame_.header_bytes + frame_.payload_bytes;
   frame_.active = false;
 
@@ -213,10 +221,8 @@ Event Decoder::finish_frame() {
       e.kind = Event::Kind::Pong;
       e.payload = payload;
       return e;
-    case Opcode::Close:
-      return close_event(payload);
-    default:
-      break;
+    case Opcode::Close: return close_event(payload);
+    default: break;
   }
 
   // Data. An unfragmented message is handed out where it lies; fragments are gathered.
@@ -247,7 +253,8 @@ Event Decoder::close_event(std::string_view payload) {
   std::uint16_t code = 1005;  // no status code present
   std::string_view reason;
   if (payload.size() >= 2) {
-    code = static_cast<std::uint16_t>(static_cast<std::uint8_t>(payload[0]) << 8 | static_cast<std::uint8_t>(payload[1]));
+    code = static_cast<std::uint16_t>(static_cast<std::uint8_t>(payload[0]) << 8 |
+                                      static_cast<std::uint8_t>(payload[1]));
     if (!valid_close_code(code)) return fail(1002, "invalid close code");
     reason = payload.substr(2);
     Utf8Validator utf8;

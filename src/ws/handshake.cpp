@@ -11,7 +11,9 @@ namespace {
 
 constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
+bool is_ows(char c) {
+  return c == ' ' || c == '\t';
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
@@ -56,10 +58,12 @@ bool valid_key(std::string_view key) {
 
 }  // namespace
 
-HandshakeError check_handshake(std::string_view method, std::string_view upgrade, std::string_view connection,
-                               std::string_view version, std::string_view key) {
+HandshakeError check_handshake(std::string_view method, std::string_view upgrade,
+                               std::string_view connection, std::string_view version,
+                               std::string_view key) {
   if (method != "GET") return HandshakeError::NotGet;
-  if (!has_token(upgrade, "websocket") || !has_token(connection, "upgrade")) return HandshakeError::NotUpgrade;
+  if (!has_token(upgrade, "websocket") || !has_token(connection, "upgrade"))
+    return HandshakeError::NotUpgrade;
   if (trim(version) != "13") return HandshakeError::BadVersion;
   if (!valid_key(key)) return HandshakeError::BadKey;
   return HandshakeError::None;
@@ -72,8 +76,10 @@ std::string accept_key(std::string_view key) {
   input.append(key).append(kGuid);
   std::array<unsigned char, SHA_DIGEST_LENGTH> digest;
   SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest.data());
-  std::array<char, sodium_base64_ENCODED_LEN(SHA_DIGEST_LENGTH, sodium_base64_VARIANT_ORIGINAL)> b64;
-  sodium_bin2base64(b64.data(), b64.size(), digest.data(), digest.size(), sodium_base64_VARIANT_ORIGINAL);
+  std::array<char, sodium_base64_ENCODED_LEN(SHA_DIGEST_LENGTH, sodium_base64_VARIANT_ORIGINAL)>
+      b64;
+  sodium_bin2base64(b64.data(), b64.size(), digest.data(), digest.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
   return std::string(b64.data());  // 28 characters
 }
 

@@ -12,16 +12,17 @@ namespace rollcall::ws {
 namespace {
 
 // States, as bit offsets into a row. kAccept must be 0: `complete()` tests state_ == 0.
-constexpr unsigned kAccept = 0;   // at a character boundary
-constexpr unsigned kReject = 6;   // absorbing
-constexpr unsigned kCont1 = 12;   // one more 80..BF
-constexpr unsigned kCont2 = 18;   // two more 80..BF
-constexpr unsigned kCont3 = 24;   // three more 80..BF
-constexpr unsigned kAfterE0 = 30; // A0..BF, then one more (no overlong 3-byte forms)
-constexpr unsigned kAfterED = 36; // 80..9F, then one more (no surrogates D800..DFFF)
-constexpr unsigned kAfterF0 = 42; // 90..BF, then two more (no overlong 4-byte forms)
-constexpr unsigned kAfterF4 = 48; // 80..8F, then two more (nothing above U+10FFFF)
-constexpr unsigned kStates[] = {kAccept, kReject, kCont1, kCont2, kCont3, kAfterE0, kAfterED, kAfterF0, kAfterF4};
+constexpr unsigned kAccept = 0;    // at a character boundary
+constexpr unsigned kReject = 6;    // absorbing
+constexpr unsigned kCont1 = 12;    // one more 80..BF
+constexpr unsigned kCont2 = 18;    // two more 80..BF
+constexpr unsigned kCont3 = 24;    // three more 80..BF
+constexpr unsigned kAfterE0 = 30;  // A0..BF, then one more (no overlong 3-byte forms)
+constexpr unsigned kAfterED = 36;  // 80..9F, then one more (no surrogates D800..DFFF)
+constexpr unsigned kAfterF0 = 42;  // 90..BF, then two more (no overlong 4-byte forms)
+constexpr unsigned kAfterF4 = 48;  // 80..8F, then two more (nothing above U+10FFFF)
+constexpr unsigned kStates[] = {kAccept,  kReject,  kCont1,   kCont2,  kCont3,
+                                kAfterE0, kAfterED, kAfterF0, kAfterF4};
 
 constexpr unsigned next_state(unsigned state, unsigned byte) {
   if (state == kAccept) {

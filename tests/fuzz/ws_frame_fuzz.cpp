@@ -82,9 +82,7 @@ void check_event(const Event& e, std::size_t max) {
       if (e.opcode == Opcode::Text) FUZZ_CHECK(reference_utf8(e.payload));
       break;
     case Event::Kind::Ping:
-    case Event::Kind::Pong:
-      FUZZ_CHECK(e.payload.size() <= 125);
-      break;
+    case Event::Kind::Pong: FUZZ_CHECK(e.payload.size() <= 125); break;
     case Event::Kind::Close:
       FUZZ_CHECK(e.close_code == 1005 ? e.payload.empty() : valid_close_code(e.close_code));
       FUZZ_CHECK(e.payload.size() <= 123);
@@ -94,8 +92,7 @@ void check_event(const Event& e, std::size_t max) {
       FUZZ_CHECK(e.close_code == 1002 || e.close_code == 1007 || e.close_code == 1009);
       FUZZ_CHECK(!e.error.empty());
       break;
-    case Event::Kind::NeedMore:
-      break;
+    case Event::Kind::NeedMore: break;
   }
 }
 
@@ -114,7 +111,9 @@ void record(std::string& log, const Event& e) {
   log += '\n';
 }
 
-bool is_final(const Event& e) { return e.kind == Event::Kind::Close || e.kind == Event::Kind::Error; }
+bool is_final(const Event& e) {
+  return e.kind == Event::Kind::Close || e.kind == Event::Kind::Error;
+}
 
 // Drains events until NeedMore or a final one; true when final.
 bool drain(Decoder& d, std::string& log, std::size_t max) {
@@ -126,7 +125,8 @@ bool drain(Decoder& d, std::string& log, std::size_t max) {
     if (is_final(e)) {
       // It stays final.
       const Event again = d.next();
-      FUZZ_CHECK(again.kind == e.kind && again.close_code == e.close_code && again.payload == e.payload);
+      FUZZ_CHECK(again.kind == e.kind && again.close_code == e.close_code &&
+                 again.payload == e.payload);
       return true;
     }
   }

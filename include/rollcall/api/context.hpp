@@ -50,6 +50,8 @@ class ShardLog final : public wal::LogIo, public shard::LogCompletions {
   void write_and_sync(int fd, std::uint64_t offset, std::string_view data) override;
   void on_log_write(int result) override { writer_.on_write(result); }
   void on_log_sync(int result) override;
+  /// Hands the turn's batch to the ring (and counts a failure if that failed).
+  void flush();
 
  private:
   shard::Shard& shard_;
@@ -57,6 +59,8 @@ class ShardLog final : public wal::LogIo, public shard::LogCompletions {
   std::uint64_t batch_started_ns_ = 0;
   bool batch_open_ = false;
   wal::LogWriterStats seen_;  ///< writer stats already turned into metrics
+  bool failure_counted_ = false;
+  void note_health();
 };
 
 /// The shard that owns class `c`: a mixed hash of its id modulo the shard count.

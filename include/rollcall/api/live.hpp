@@ -23,6 +23,7 @@
 #include "rollcall/api/context.hpp"
 #include "rollcall/api/feed.hpp"
 #include "rollcall/api/live_events.hpp"
+#include "rollcall/broadcast/fanout.hpp"
 #include "rollcall/broadcast/ring.hpp"
 #include "rollcall/http/server.hpp"
 #include "rollcall/ws/codec.hpp"
@@ -64,10 +65,8 @@ class LiveEndpoint final : public http::UpgradedHandler {
   enum class Mode : std::uint8_t { None, Echo, Pending, Live, Closing };
   struct Conn {
     Mode mode = Mode::None;
-    bool staff = false;
     domain::ClassId cls;
-    domain::UserId user;
-    std::uint64_t cursor = 0;  ///< last seq delivered
+    broadcast::Subscriber sub;  ///< user, audience, cursor, output queue
     std::uint32_t epoch = 0;
     std::int64_t last_heard_ms = 0;
     std::unique_ptr<ws::Decoder> decoder;  ///< made on first data: idle subscribers stay small
@@ -88,6 +87,7 @@ class LiveEndpoint final : public http::UpgradedHandler {
   std::vector<Conn> conns_;  ///< per connection slot
   std::unordered_map<domain::ClassId, Followed> followed_;
   std::string blob_;         ///< scratch for events copied out of a ring
+  std::vector<broadcast::Subscriber*> batch_;  ///< scratch: one class's live subscribers
   std::size_t subscriber_count_ = 0;
   // Between a route handler's upgrade and the server's on_upgraded (same call stack).
   struct SubscribeRequest* pending_subscribe_ = nullptr;

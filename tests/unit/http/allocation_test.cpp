@@ -44,6 +44,18 @@ void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
 void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
+namespace rollcall::testing {
+// Shared with other tests of the binary (e.g. the broadcast fan-out).
+void start_counting_allocations() {
+  g_allocations = 0;
+  g_counting = true;
+}
+std::size_t stop_counting_allocations() {
+  g_counting = false;
+  return g_allocations;
+}
+}  // namespace rollcall::testing
+
 namespace rollcall::http {
 namespace {
 

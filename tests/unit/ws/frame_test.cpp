@@ -51,7 +51,8 @@ std::string frame(int opcode, std::string_view payload, FrameSpec spec = {}) {
   }
   if (spec.masked) {
     for (auto k : spec.key) out.push_back(static_cast<char>(k));
-    for (std::size_t i = 0; i < payload.size(); ++i) out.push_back(static_cast<char>(payload[i] ^ spec.key[i % 4]));
+    for (std::size_t i = 0; i < payload.size(); ++i)
+      out.push_back(static_cast<char>(payload[i] ^ spec.key[i % 4]));
   } else {
     out.append(payload);
   }
@@ -79,8 +80,8 @@ struct Seen {
 
 std::ostream& operator<<(std::ostream& os, const Seen& s) {
   static constexpr const char* kKinds[] = {"NeedMore", "Message", "Ping", "Pong", "Close", "Error"};
-  os << kKinds[static_cast<int>(s.kind)] << " op=" << static_cast<int>(s.opcode) << " code=" << s.code
-     << " payload(" << s.payload.size() << ")";
+  os << kKinds[static_cast<int>(s.kind)] << " op=" << static_cast<int>(s.opcode)
+     << " code=" << s.code << " payload(" << s.payload.size() << ")";
   if (s.payload.size() <= 40) os << "=\"" << s.payload << "\"";
   if (!s.error.empty()) os << " error=" << s.error;
   return os;
@@ -92,9 +93,15 @@ Seen seen(const Event& e) {
   return s;
 }
 
-Seen message(std::string_view payload, Opcode op = Opcode::Text) { return {Kind::Message, op, std::string(payload), 0, {}}; }
-Seen ping(std::string_view payload) { return {Kind::Ping, Opcode::Ping, std::string(payload), 0, {}}; }
-Seen pong(std::string_view payload) { return {Kind::Pong, Opcode::Pong, std::string(payload), 0, {}}; }
+Seen message(std::string_view payload, Opcode op = Opcode::Text) {
+  return {Kind::Message, op, std::string(payload), 0, {}};
+}
+Seen ping(std::string_view payload) {
+  return {Kind::Ping, Opcode::Ping, std::string(payload), 0, {}};
+}
+Seen pong(std::string_view payload) {
+  return {Kind::Pong, Opcode::Pong, std::string(payload), 0, {}};
+}
 Seen closed(std::uint16_t code, std::string_view reason = {}) {
   return {Kind::Close, Opcode::Close, std::string(reason), code, {}};
 }
@@ -127,7 +134,8 @@ std::vector<Seen> decode_in_pieces(std::string_view stream, const std::vector<st
     const std::size_t n = std::min(sizes[i++ % sizes.size()], stream.size() - pos);
     d.feed(stream.substr(pos, n));
     pos += n;
-    if (!out.empty() && (out.back().kind == Kind::Close || out.back().kind == Kind::Error)) continue;
+    if (!out.empty() && (out.back().kind == Kind::Close || out.back().kind == Kind::Error))
+      continue;
     drain(d, out);
   }
   return out;
@@ -137,12 +145,15 @@ std::vector<Seen> decode_bytewise(std::string_view stream, std::size_t max = k64
   return decode_in_pieces(stream, {1}, max);
 }
 
-Seen error(std::uint16_t code) { return {Kind::Error, Opcode::Text, {}, code, {}}; }
+Seen error(std::uint16_t code) {
+  return {Kind::Error, Opcode::Text, {}, code, {}};
+}
 
 /// The single event of `stream`, with the error text dropped (compared by code).
 Seen only(std::string_view stream, std::size_t max = k64K) {
   auto events = decode(stream, max);
-  if (events.size() != 1) return {Kind::NeedMore, Opcode::Text, "events: " + std::to_string(events.size()), 0, {}};
+  if (events.size() != 1)
+    return {Kind::NeedMore, Opcode::Text, "events: " + std::to_string(events.size()), 0, {}};
   events[0].error.clear();
   return events[0];
 }
@@ -215,7 +226,9 @@ TEST(WsFrameTest, CloseReasonIsTruncatedAtACharacterBoundary) {
   // 61 two-byte characters = 122 bytes, then a 3-byte one that would end at 125.
   std::string reason;
   for (int i = 0; i < 61; ++i) reason += "\xC3\xA9";
-  reason += "\xE2\x82\xAC" "tail";
+  reason +=
+      "\xE2\x82\xAC"
+      "tail";
   std::string out;
   append_close(out, CloseCode::GoingAway, reason);
   ASSERT_EQ(out.size(), 2u + 2u + 122u);
@@ -266,9 +279,10 @@ TEST(WsFrameTest, DecodesTheRfcMaskedHello) {
 
 TEST(WsFrameTest, DecodesTextBinaryAndEmptyMessages) {
   const std::string bin = bytes({0x00, 0xFF, 0x80, 0xC0, 0x41});
-  const auto events = decode(frame(0x1, "") + frame(0x2, bin) + frame(0x2, "") + frame(0x1, "κόσμε"));
-  EXPECT_EQ(events, (std::vector<Seen>{message(""), message(bin, Opcode::Binary), message("", Opcode::Binary),
-                                       message("κόσμε")}));
+  const auto events =
+      decode(frame(0x1, "") + frame(0x2, bin) + frame(0x2, "") + frame(0x1, "κόσμε"));
+  EXPECT_EQ(events, (std::vector<Seen>{message(""), message(bin, Opcode::Binary),
+                                       message("", Opcode::Binary), message("κόσμε")}));
 }
 
 TEST(WsFrameTest, AcceptsNonMinimalLengthEncodings) {
@@ -290,20 +304,25 @@ TEST(WsFrameTest, UnmasksWithEveryKeyPhaseAndLength) {
   spec.key = {0x01, 0x80, 0xFF, 0x5A};
   for (std::size_t n = 0; n < 40; ++n) {
     const std::string payload = text_of(n);
-    EXPECT_EQ(decode(frame(0x2, payload, spec)), std::vector<Seen>{message(payload, Opcode::Binary)}) << n;
+    EXPECT_EQ(decode(frame(0x2, payload, spec)),
+              std::vector<Seen>{message(payload, Opcode::Binary)})
+        << n;
     // fed in pieces of 3, so that unmasking resumes at every key phase
-    EXPECT_EQ(decode_in_pieces(frame(0x2, payload, spec), {3}), std::vector<Seen>{message(payload, Opcode::Binary)});
+    EXPECT_EQ(decode_in_pieces(frame(0x2, payload, spec), {3}),
+              std::vector<Seen>{message(payload, Opcode::Binary)});
   }
 }
 
 TEST(WsFrameTest, AssemblesFragmentedMessages) {
-  EXPECT_EQ(decode(frag(0x1, "Hel", false) + frag(0x0, "lo", true)), std::vector<Seen>{message("Hello")});
-  EXPECT_EQ(decode(frag(0x2, "a", false) + frag(0x0, "", false) + frag(0x0, "b", false) + frag(0x0, "c", true)),
+  EXPECT_EQ(decode(frag(0x1, "Hel", false) + frag(0x0, "lo", true)),
+            std::vector<Seen>{message("Hello")});
+  EXPECT_EQ(decode(frag(0x2, "a", false) + frag(0x0, "", false) + frag(0x0, "b", false) +
+                   frag(0x0, "c", true)),
             std::vector<Seen>{message("abc", Opcode::Binary)});
   EXPECT_EQ(decode(frag(0x1, "", false) + frag(0x0, "", true)), std::vector<Seen>{message("")});
   // one message after another, fragmented and not
-  EXPECT_EQ(decode(frag(0x1, "x", false) + frag(0x0, "y", true) + frame(0x2, "z") + frag(0x1, "1", false) +
-                   frag(0x0, "2", true)),
+  EXPECT_EQ(decode(frag(0x1, "x", false) + frag(0x0, "y", true) + frame(0x2, "z") +
+                   frag(0x1, "1", false) + frag(0x0, "2", true)),
             (std::vector<Seen>{message("xy"), message("z", Opcode::Binary), message("12")}));
 }
 
@@ -335,7 +354,8 @@ TEST(WsFrameTest, ControlFramesBetweenFragmentsAreReportedAtOnce) {
 }
 
 TEST(WsFrameTest, CloseBetweenFragmentsEndsTheConnection) {
-  EXPECT_EQ(decode(frag(0x1, "Hel", false) + frame(0x8, close_payload(1000, "bye")) + frag(0x0, "lo", true)),
+  EXPECT_EQ(decode(frag(0x1, "Hel", false) + frame(0x8, close_payload(1000, "bye")) +
+                   frag(0x0, "lo", true)),
             std::vector<Seen>{closed(1000, "bye")});
 }
 
@@ -378,7 +398,8 @@ TEST(WsFrameTest, EveryReservedBitIs1002) {
     EXPECT_EQ(only(frame(0x2, "", spec)), error(1002)) << rsv;
     EXPECT_EQ(only(frame(0x9, "p", spec)), error(1002)) << rsv;
     EXPECT_EQ(decode(frame(0x1, "ok") + frame(0x1, "bad", spec)),
-              (std::vector<Seen>{message("ok"), {Kind::Error, Opcode::Text, {}, 1002, "reserved bits set"}}));
+              (std::vector<Seen>{message("ok"),
+                                 {Kind::Error, Opcode::Text, {}, 1002, "reserved bits set"}}));
   }
 }
 
@@ -419,10 +440,13 @@ TEST(WsFrameTest, FragmentedControlFramesAre1002) {
 TEST(WsFrameTest, ContinuationWithoutAMessageIs1002) {
   EXPECT_EQ(only(frag(0x0, "x", true)), error(1002));
   EXPECT_EQ(only(frag(0x0, "x", false)), error(1002));
-  EXPECT_EQ(decode(frame(0x1, "done") + frag(0x0, "x", true)),
-            (std::vector<Seen>{message("done"), {Kind::Error, Opcode::Text, {}, 1002, "continuation without a message"}}));
+  EXPECT_EQ(
+      decode(frame(0x1, "done") + frag(0x0, "x", true)),
+      (std::vector<Seen>{message("done"),
+                         {Kind::Error, Opcode::Text, {}, 1002, "continuation without a message"}}));
   // after a fragmented message has ended
-  EXPECT_EQ(decode(frag(0x1, "a", false) + frag(0x0, "b", true) + frag(0x0, "c", true)).back().code, 1002);
+  EXPECT_EQ(decode(frag(0x1, "a", false) + frag(0x0, "b", true) + frag(0x0, "c", true)).back().code,
+            1002);
 }
 
 TEST(WsFrameTest, NewDataFrameInsideAFragmentedMessageIs1002) {
@@ -430,7 +454,9 @@ TEST(WsFrameTest, NewDataFrameInsideAFragmentedMessageIs1002) {
     for (bool fin : {true, false}) {
       EXPECT_EQ(only(frag(0x1, "a", false) + frag(op, "b", fin)), error(1002)) << op << fin;
       EXPECT_EQ(decode(frag(0x2, "a", false) + frame(0x9, "") + frag(op, "b", fin)),
-                (std::vector<Seen>{ping(""), {Kind::Error, Opcode::Text, {}, 1002, "new message inside a fragmented one"}}));
+                (std::vector<Seen>{
+                    ping(""),
+                    {Kind::Error, Opcode::Text, {}, 1002, "new message inside a fragmented one"}}));
     }
   }
 }
@@ -451,7 +477,8 @@ TEST(WsFrameTest, LengthWithTheMostSignificantBitSetIs1002) {
 // Decoder: message size (1009)
 
 TEST(WsFrameTest, MessageOf64KiBIsFineAndOneMoreByteIs1009) {
-  EXPECT_EQ(decode(frame(0x2, text_of(k64K))), std::vector<Seen>{message(text_of(k64K), Opcode::Binary)});
+  EXPECT_EQ(decode(frame(0x2, text_of(k64K))),
+            std::vector<Seen>{message(text_of(k64K), Opcode::Binary)});
   EXPECT_EQ(only(frame(0x2, text_of(k64K + 1))), error(1009));
   EXPECT_EQ(only(frame(0x1, text_of(k64K + 1))), error(1009));
   EXPECT_EQ(decode(frame(0x1, text_of(k64K))), std::vector<Seen>{message(text_of(k64K))});
@@ -508,8 +535,9 @@ TEST(WsFrameTest, InvalidTextIs1007) {
   // binary is not validated
   EXPECT_EQ(only(frame(0x2, bytes({0xC0, 0x80}))), message(bytes({0xC0, 0x80}), Opcode::Binary));
   // a truncated binary message does not leak into the next text message
-  EXPECT_EQ(decode(frame(0x1, "ok") + frame(0x2, bytes({0xCE})) + frame(0x1, "κ")),
-            (std::vector<Seen>{message("ok"), message(bytes({0xCE}), Opcode::Binary), message("κ")}));
+  EXPECT_EQ(
+      decode(frame(0x1, "ok") + frame(0x2, bytes({0xCE})) + frame(0x1, "κ")),
+      (std::vector<Seen>{message("ok"), message(bytes({0xCE}), Opcode::Binary), message("κ")}));
 }
 
 TEST(WsFrameTest, TextEndingInsideACharacterIs1007) {
@@ -522,7 +550,8 @@ TEST(WsFrameTest, TextEndingInsideACharacterIs1007) {
 
 TEST(WsFrameTest, InvalidUtf8InTheMiddleFragmentFailsFast) {
   // Autobahn 6.4.1: the 2nd fragment makes the text invalid; the 3rd is never needed.
-  const std::string first = bytes({0xCE, 0xBA, 0xE1, 0xBD, 0xB9, 0xCF, 0x83, 0xCE, 0xBC, 0xCE, 0xB5});
+  const std::string first =
+      bytes({0xCE, 0xBA, 0xE1, 0xBD, 0xB9, 0xCF, 0x83, 0xCE, 0xBC, 0xCE, 0xB5});
   const std::string second = bytes({0xF4, 0x90, 0x80, 0x80});
   Decoder d;
   std::vector<Seen> out;
@@ -558,9 +587,12 @@ TEST(WsFrameTest, CloseWithoutPayloadIs1005) {
 
 TEST(WsFrameTest, CloseWithCodeAndReason) {
   EXPECT_EQ(decode(frame(0x8, close_payload(1000))), std::vector<Seen>{closed(1000)});
-  EXPECT_EQ(decode(frame(0x8, close_payload(1001, "going away"))), std::vector<Seen>{closed(1001, "going away")});
-  EXPECT_EQ(decode(frame(0x8, close_payload(4999, "κόσμε"))), std::vector<Seen>{closed(4999, "κόσμε")});
-  EXPECT_EQ(decode(frame(0x8, close_payload(3000, text_of(123)))), std::vector<Seen>{closed(3000, text_of(123))});
+  EXPECT_EQ(decode(frame(0x8, close_payload(1001, "going away"))),
+            std::vector<Seen>{closed(1001, "going away")});
+  EXPECT_EQ(decode(frame(0x8, close_payload(4999, "κόσμε"))),
+            std::vector<Seen>{closed(4999, "κόσμε")});
+  EXPECT_EQ(decode(frame(0x8, close_payload(3000, text_of(123)))),
+            std::vector<Seen>{closed(3000, text_of(123))});
 }
 
 TEST(WsFrameTest, CloseWithOneByteIs1002) {
@@ -568,18 +600,20 @@ TEST(WsFrameTest, CloseWithOneByteIs1002) {
 }
 
 TEST(WsFrameTest, CloseWithAnInvalidCodeIs1002) {
-  for (int code : {0, 1, 999, 1004, 1005, 1006, 1012, 1013, 1014, 1015, 1016, 1100, 2000, 2999, 5000, 65535}) {
+  for (int code :
+       {0, 1, 999, 1004, 1005, 1006, 1012, 1013, 1014, 1015, 1016, 1100, 2000, 2999, 5000, 65535}) {
     EXPECT_EQ(only(frame(0x8, close_payload(code))), error(1002)) << code;
   }
   for (int code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999}) {
-    EXPECT_EQ(only(frame(0x8, close_payload(code))), closed(static_cast<std::uint16_t>(code))) << code;
+    EXPECT_EQ(only(frame(0x8, close_payload(code))), closed(static_cast<std::uint16_t>(code)))
+        << code;
   }
 }
 
 TEST(WsFrameTest, ValidCloseCodesFollowRfc6455AndIana) {
   for (int code = 0; code <= 65535; ++code) {
-    const bool expected =
-        (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999);
+    const bool expected = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
+                          (code >= 3000 && code <= 4999);
     ASSERT_EQ(valid_close_code(static_cast<std::uint16_t>(code)), expected) << code;
   }
 }
@@ -622,7 +656,10 @@ std::string mixed_stream() {
   s += frame(0x9, "ping in the middle");
   s += frag(0x0, "σ" + std::string("\xCE"), false);
   s += frame(0xA, "");
-  s += frag(0x0, "\xBC" "ε", true);
+  s += frag(0x0,
+            "\xBC"
+            "ε",
+            true);
   s += frame(0x2, bytes({0, 1, 2, 0xFF}));
   FrameSpec s16;
   s16.len = Len::Bits16;
@@ -706,7 +743,8 @@ TEST(WsFrameTest, PartialFrameStaysBufferedAfterTheMessagesBeforeIt) {
 
 TEST(WsFrameTest, PayloadsStayValidUntilTheNextCall) {
   Decoder d;
-  d.feed(frame(0x1, "one") + frame(0x9, "ping") + frag(0x1, "fr", false) + frag(0x0, "ag", true) + frame(0x2, "two"));
+  d.feed(frame(0x1, "one") + frame(0x9, "ping") + frag(0x1, "fr", false) + frag(0x0, "ag", true) +
+         frame(0x2, "two"));
   std::vector<std::string> copies;
   for (Event e = d.next(); e.kind != Kind::NeedMore; e = d.next()) {
     copies.emplace_back(e.payload);  // read right away, as a caller does

@@ -17,7 +17,8 @@ HandshakeError check(std::string_view method = "GET", std::string_view upgrade =
 
 TEST(WsHandshakeTest, AcceptKeyOfTheRfcExample) {
   EXPECT_EQ(accept_key(kKey), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
-  EXPECT_EQ(accept_key(" dGhlIHNhbXBsZSBub25jZQ== "), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");  // OWS trimmed
+  EXPECT_EQ(accept_key(" dGhlIHNhbXBsZSBub25jZQ== "),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");  // OWS trimmed
   // A second known pair (Wikipedia's example).
   EXPECT_EQ(accept_key("x3JJHMbDL1EzLkh9GBhXDw=="), "HSmrc0sMlYUkAGmm5OPpG2HaGWk=");
 }
@@ -34,8 +35,9 @@ TEST(WsHandshakeTest, ResponseIsExactly101WithTheAcceptKey) {
 
 TEST(WsHandshakeTest, AValidRequestPasses) {
   EXPECT_EQ(check(), HandshakeError::None);
-  EXPECT_EQ(check("GET", "WebSocket", "keep-alive, Upgrade", " 13 ", " " + std::string(kKey) + "\t"),
-            HandshakeError::None);
+  EXPECT_EQ(
+      check("GET", "WebSocket", "keep-alive, Upgrade", " 13 ", " " + std::string(kKey) + "\t"),
+      HandshakeError::None);
   EXPECT_EQ(check("GET", "h2c, websocket", "UPGRADE,keep-alive"), HandshakeError::None);
   EXPECT_EQ(check("GET", "  WEBSOCKET  ", "keep-alive ,\tupgrade "), HandshakeError::None);
 }
@@ -63,7 +65,8 @@ TEST(WsHandshakeTest, ConnectionMustHoldTheUpgradeToken) {
   EXPECT_EQ(check("GET", "websocket", "close"), HandshakeError::NotUpgrade);
   EXPECT_EQ(check("GET", "websocket", "upgrades"), HandshakeError::NotUpgrade);
   EXPECT_EQ(check("GET", "websocket", "keep-alive upgrade"), HandshakeError::NotUpgrade);
-  EXPECT_EQ(check("GET", "websocket", "Upgrade", "", ""), HandshakeError::BadVersion);  // passes to the next check
+  EXPECT_EQ(check("GET", "websocket", "Upgrade", "", ""),
+            HandshakeError::BadVersion);  // passes to the next check
 }
 
 TEST(WsHandshakeTest, VersionMustBe13) {
@@ -78,17 +81,17 @@ TEST(WsHandshakeTest, VersionMustBe13) {
 TEST(WsHandshakeTest, KeyMustBeBase64Of16Bytes) {
   const auto key = [](std::string_view k) { return check("GET", "websocket", "Upgrade", "13", k); };
   EXPECT_EQ(key(""), HandshakeError::BadKey);
-  EXPECT_EQ(key("dGhlIHNhbXBsZSBub25jZQ"), HandshakeError::BadKey);      // padding missing
-  EXPECT_EQ(key("dGhlIHNhbXBsZSBub25jZQ="), HandshakeError::BadKey);     // half the padding
-  EXPECT_EQ(key("dGhlIHNhbXBsZSBub25j"), HandshakeError::BadKey);        // 15 bytes
+  EXPECT_EQ(key("dGhlIHNhbXBsZSBub25jZQ"), HandshakeError::BadKey);   // padding missing
+  EXPECT_EQ(key("dGhlIHNhbXBsZSBub25jZQ="), HandshakeError::BadKey);  // half the padding
+  EXPECT_EQ(key("dGhlIHNhbXBsZSBub25j"), HandshakeError::BadKey);     // 15 bytes
   EXPECT_EQ(key("dGhlIHNhbXBsZSBub25jZQ=="), HandshakeError::None);
-  EXPECT_EQ(key("dGhlIHNhbXBsZSBub25jZTEy"), HandshakeError::BadKey);    // 18 bytes
-  EXPECT_EQ(key("dGhlIHNhbXBsZSBub25jZTE="), HandshakeError::BadKey);    // 17 bytes
+  EXPECT_EQ(key("dGhlIHNhbXBsZSBub25jZTEy"), HandshakeError::BadKey);  // 18 bytes
+  EXPECT_EQ(key("dGhlIHNhbXBsZSBub25jZTE="), HandshakeError::BadKey);  // 17 bytes
   EXPECT_EQ(key("dGhlIHNhbXBsZSBub25jZQ==AAAA"), HandshakeError::BadKey);
-  EXPECT_EQ(key("dGhlIHNhbXBsZSBub25jZ*=="), HandshakeError::BadKey);    // not base64
-  EXPECT_EQ(key("dGhl IHNhbXBsZSBub25jZQ="), HandshakeError::BadKey);    // inner space
-  EXPECT_EQ(key("-_-_-_-_-_-_-_-_-_-_-w=="), HandshakeError::BadKey);    // URL-safe alphabet
-  EXPECT_EQ(key("+/+/+/+/+/+/+/+/+/+/+w=="), HandshakeError::None);      // original alphabet
+  EXPECT_EQ(key("dGhlIHNhbXBsZSBub25jZ*=="), HandshakeError::BadKey);  // not base64
+  EXPECT_EQ(key("dGhl IHNhbXBsZSBub25jZQ="), HandshakeError::BadKey);  // inner space
+  EXPECT_EQ(key("-_-_-_-_-_-_-_-_-_-_-w=="), HandshakeError::BadKey);  // URL-safe alphabet
+  EXPECT_EQ(key("+/+/+/+/+/+/+/+/+/+/+w=="), HandshakeError::None);    // original alphabet
   EXPECT_EQ(key("AAAAAAAAAAAAAAAAAAAAAA=="), HandshakeError::None);
 }
 

@@ -85,9 +85,11 @@ std::vector<Case> corpus() {
       {"U+10FFFF", bytes({0xF4, 0x8F, 0xBF, 0xBF}), true},
       {"U+FEFF BOM", bytes({0xEF, 0xBB, 0xBF}), true},
       {"noncharacter U+FFFE", bytes({0xEF, 0xBF, 0xBE}), true},
-      {"mixed", "a" + bytes({0xC2, 0xA9}) + "b" + bytes({0xE2, 0x82, 0xAC}) + "c" + bytes({0xF0, 0x9F, 0x98, 0x80}), true},
+      {"mixed", std::string("a\xC2\xA9" "b\xE2\x82\xAC" "c\xF0\x9F\x98\x80"), true},
       // kosme with the last byte replaced (Autobahn 6.3.1), and its invalid tail
-      {"kosme broken", bytes({0xCE, 0xBA, 0xE1, 0xBD, 0xB9, 0xCF, 0x83, 0xCE, 0xBC, 0xCE, 0xB5, 0xED, 0xA0, 0x80, 0x65, 0x64, 0x69, 0x74, 0x65, 0x64}), false},
+      {"kosme broken", bytes({0xCE, 0xBA, 0xE1, 0xBD, 0xB9, 0xCF, 0x83, 0xCE, 0xBC, 0xCE,
+                              0xB5, 0xED, 0xA0, 0x80, 0x65, 0x64, 0x69, 0x74, 0x65, 0x64}),
+       false},
       // overlongs
       {"overlong / C0 AF", bytes({0xC0, 0xAF}), false},
       {"overlong C0 80", bytes({0xC0, 0x80}), false},
@@ -122,7 +124,8 @@ std::vector<Case> corpus() {
       {"truncated F4 8F", bytes({0xF4, 0x8F}), false},
       {"truncated then ascii", bytes({0xE2, 0x82, 0x41}), false},
       {"lead then lead", bytes({0xC2, 0xC2, 0x80}), false},
-      {"kosme truncated", bytes({0xCE, 0xBA, 0xE1, 0xBD, 0xB9, 0xCF, 0x83, 0xCE, 0xBC, 0xCE}), false},
+      {"kosme truncated", bytes({0xCE, 0xBA, 0xE1, 0xBD, 0xB9, 0xCF, 0x83, 0xCE, 0xBC, 0xCE}),
+       false},
   };
   // every byte F5..FF and C0, C1 alone and followed by continuations
   for (int b : {0xC0, 0xC1, 0xF5, 0xF6, 0xF7, 0xF8, 0xF9, 0xFA, 0xFB, 0xFC, 0xFD, 0xFE, 0xFF}) {
@@ -163,8 +166,8 @@ TEST(Utf8Test, FailsFastOnTheFirstImpossibleByte) {
   EXPECT_TRUE(v.feed("Hello "));
   EXPECT_TRUE(v.feed(bytes({0xCE, 0xBA, 0xE1})));  // could still be valid
   EXPECT_FALSE(v.complete());
-  EXPECT_FALSE(v.feed(bytes({0xBD, 0x41})));      // E1 BD then 'A': impossible
-  EXPECT_FALSE(v.feed("more ascii"));             // stays failed
+  EXPECT_FALSE(v.feed(bytes({0xBD, 0x41})));  // E1 BD then 'A': impossible
+  EXPECT_FALSE(v.feed("more ascii"));         // stays failed
   EXPECT_FALSE(v.feed(""));
   EXPECT_FALSE(v.complete());
   v.reset();
@@ -174,7 +177,8 @@ TEST(Utf8Test, FailsFastOnTheFirstImpossibleByte) {
 }
 
 TEST(Utf8Test, TruncatedSequencesAreOnlyIncomplete) {
-  for (const std::string& s : {bytes({0xC2}), bytes({0xE0, 0xA0}), bytes({0xF0, 0x90, 0x80}), bytes({0xF4})}) {
+  for (const std::string& s :
+       {bytes({0xC2}), bytes({0xE0, 0xA0}), bytes({0xF0, 0x90, 0x80}), bytes({0xF4})}) {
     Utf8Validator v;
     EXPECT_TRUE(v.feed(s)) << hex(s);
     EXPECT_FALSE(v.complete()) << hex(s);
