@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "rollcall/api/feed_store.hpp"
+#include "rollcall/api/live.hpp"
 #include "rollcall/common/clock.hpp"
 #include "rollcall/common/log.hpp"
 #include "rollcall/wal/roster_file.hpp"
@@ -77,6 +79,19 @@ void snapshot(ShardState& st) {
       return;
     }
   }
+  // The live-update history first. Without it the snapshot is still taken: that
+  // only costs resumability (the next run gives these classes new epochs, clients
+  // get a fresh snapshot), never data.
+  StoredFeeds feeds;
+  for (const auto& [cls, feed] : st.feeds) feeds.emplace(cls, stored_from(feed));
+  const std::string feeds_path = st.log_dir + "/" + wal::feeds_file_name(covered);
+  if (rollcall::Status s = wal::write_file_atomically(feeds_path, encode_feeds(feeds)); !s) {
+    log::warn("feeds_snapshot_failed", {{"shard", st.shard->id()},
+                                        {"error", s.error()},
+                                        {"effect", "clients resuming after a restart get a fresh snapshot"}});
+    std::error_code ignored;
+    std::filesystem::remove(feeds_path, ignored);
+  }
   if (rollcall::Status s = wal::write_file_atomically(path, image); !s) {
     log::error("snapshot_failed", {{"shard", st.shard->id()}, {"error", s.error()}});
     st.log->reset_growth();
@@ -88,7 +103,8 @@ void snapshot(ShardState& st) {
     const std::string name = entry.path().filename().string();
     const bool snap = name.rfind("snap-", 0) == 0 && name != wal::snapshot_file_name(covered);
     const bool roster = name.rfind("roster-", 0) == 0 && name != wal::roster_snapshot_file_name(covered);
-    if (snap || roster) std::filesystem::remove(entry.path(), ec);
+    const bool feeds_file = name.rfind("feeds-", 0) == 0 && name != wal::feeds_file_name(covered);
+    if (snap || roster || feeds_file) std::filesystem::remove(entry.path(), ec);
   }
   st.log->drop_segments_through(covered);
   st.log->reset_growth();

@@ -18,12 +18,6 @@ using namespace domain;
 
 namespace {
 
-std::string epoch_text(std::uint32_t epoch) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%08x", epoch);
-  return buf;
-}
-
 bool parse_epoch(std::string_view text, std::uint32_t& out) {
   if (text.size() != 8) return false;
   std::uint32_t v = 0;
@@ -71,7 +65,7 @@ ClassFeed& feed_of(ShardState& owner, ClassId cls) {
   ClassFeed& f = owner.feeds[cls];
   const LiveConfig& lc = *owner.services->live;
   f.ring = std::make_unique<broadcast::ClassRing>(lc.ring_events, lc.ring_bytes);
-  f.epoch = randombytes_random();  // a new history: earlier seqs mean nothing here
+  f.epoch = history_epoch(lc.epoch_key, lc.generation, cls.value);  // a new history
   f.followers.assign(owner.services->data_shards, false);
   return f;
 }
@@ -147,7 +141,7 @@ void on_subscribe(shard::Shard& owner, const shard::Message& m) {
     write_counts(w, count(*cls, *s));
   }
   w.end_object().end_object();
-  append_event_frame(req->frame, "connection_established", req->cls.value, feed.seq, epoch_text(feed.epoch),
+  append_event_frame(req->frame, "connection_established", req->cls.value, feed.seq, epoch_hex(feed.epoch),
                      wall_ms(), data);
   owner.metrics().ws_resumes.inc();
   if (recovered) owner.metrics().ws_resumes_recovered.inc();
@@ -176,24 +170,12 @@ void on_unfollow(shard::Shard& owner, const shard::Message& m) {
 void publish_events(ShardState& owner, ClassId cls, std::vector<FeedEvent>& events) {
   if (events.empty()) return;
   ClassFeed& feed = feed_of(owner, cls);
-  const std::string epoch = epoch_text(feed.epoch);
+  const std::string epoch = epoch_hex(feed.epoch);
   metrics::ShardMetrics& metrics = owner.shard->metrics();
-  std::string staff, student;
-  std::vector<std::string> personal_frames;
+  EventFrameBuffers buffers;
   for (FeedEvent& e : events) {
     const std::uint64_t seq = ++feed.seq;
-    staff.clear();
-    student.clear();
-    append_event_frame(staff, e.type, cls.value, seq, epoch, e.timestamp_ms, e.staff);
-    if (!e.student.empty()) append_event_frame(student, e.type, cls.value, seq, epoch, e.timestamp_ms, e.student);
-    personal_frames.resize(e.personal.size());
-    broadcast::EventFrames frames{monotonic_ns(), staff, student, {}};
-    for (std::size_t i = 0; i < e.personal.size(); ++i) {
-      personal_frames[i].clear();
-      append_event_frame(personal_frames[i], e.type, cls.value, seq, epoch, e.timestamp_ms, e.personal[i].second);
-      frames.personal.push_back({e.personal[i].first, personal_frames[i]});
-    }
-    if (!feed.ring->publish(seq, frames)) {
+    if (!feed.ring->publish(seq, build_event_frames(e, cls.value, seq, epoch, buffers))) {
       // Larger than the whole ring: subscribers find it gone and are resynchronised.
       log::warn("event_too_large_for_ring", {{"class", static_cast<unsigned long long>(cls.value)},
                                               {"seq", static_cast<unsigned long long>(seq)}});
@@ -410,7 +392,7 @@ void LiveEndpoint::handle_frames(net::Reactor& r, net::Connection& c, Conn& s) {
 }
 
 void LiveEndpoint::send_pong_message(net::Connection& c, const Conn& s) {
-  append_event_frame(c.out.pending(), "pong", s.cls.value, s.sub.cursor, epoch_text(s.epoch), wall_ms(), "{}");
+  append_event_frame(c.out.pending(), "pong", s.cls.value, s.sub.cursor, epoch_hex(s.epoch), wall_ms(), "{}");
 }
 
 void LiveEndpoint::close_with(net::Reactor& r, net::Connection& c, ws::CloseCode code, std::string_view reason) {

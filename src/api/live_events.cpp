@@ -1,8 +1,10 @@
 #include "rollcall/api/live_events.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "rollcall/api/serialize.hpp"
+#include "rollcall/common/clock.hpp"
 #include "rollcall/common/json_writer.hpp"
 #include "rollcall/ws/codec.hpp"
 
@@ -111,6 +113,32 @@ void append_event_frame(std::string& out, std::string_view type, std::uint64_t c
   w.begin_object().field("type", type).field("class_id", class_id).field("seq", seq).field("epoch", epoch);
   w.key("timestamp").time_ms(timestamp_ms).key("data").raw(data).end_object();
   ws::append_frame(out, ws::Opcode::Text, json);
+}
+
+}  // namespace rollcall::api
+
+namespace rollcall::api {
+
+std::string epoch_hex(std::uint32_t epoch) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08x", epoch);
+  return buf;
+}
+
+broadcast::EventFrames build_event_frames(const FeedEvent& e, std::uint64_t class_id, std::uint64_t seq,
+                                          std::string_view epoch, EventFrameBuffers& b) {
+  b.staff.clear();
+  b.student.clear();
+  append_event_frame(b.staff, e.type, class_id, seq, epoch, e.timestamp_ms, e.staff);
+  if (!e.student.empty()) append_event_frame(b.student, e.type, class_id, seq, epoch, e.timestamp_ms, e.student);
+  b.personal.resize(e.personal.size());
+  broadcast::EventFrames frames{monotonic_ns(), b.staff, b.student, {}};
+  for (std::size_t i = 0; i < e.personal.size(); ++i) {
+    b.personal[i].clear();
+    append_event_frame(b.personal[i], e.type, class_id, seq, epoch, e.timestamp_ms, e.personal[i].second);
+    frames.personal.push_back({e.personal[i].first, b.personal[i]});
+  }
+  return frames;
 }
 
 }  // namespace rollcall::api

@@ -143,13 +143,28 @@ void on_install_ack(shard::Shard& self, const shard::Message& m) {
   if (--job->acks_pending == 0) send_back(self, job);
 }
 
-// The class's owner tells its teachers a student joined (live update).
+struct JoinAnnouncement {
+  ShardState* st;
+  ClassId cls;
+  std::vector<FeedEvent> events;
+};
+
+void on_announcement_durable(void* arg, bool ok) {
+  std::unique_ptr<JoinAnnouncement> a(static_cast<JoinAnnouncement*>(arg));
+  if (ok) publish_events(*a->st, a->cls, a->events);
+}
+
+// The class's owner tells its teachers a student joined (live update). It logs the
+// announcement, so replay gives later events the same seqs, and publishes it once
+// durable like every other event.
 void announce_join(ShardState& st, UserId student, ClassId cls) {
   if (owner_of(cls, st.services->data_shards) != st.shard->id()) return;
   const User* u = st.roster->user(student);
-  if (u == nullptr) return;
-  std::vector<FeedEvent> events{student_joined_class_event(*u, wall_ms())};
-  publish_events(st, cls, events);
+  if (u == nullptr || !st.log->healthy()) return;
+  const std::int64_t now_ms = wall_ms();
+  st.log->append(wal::ClassJoinedRecord{cls, student, now_ms});
+  auto* a = new JoinAnnouncement{&st, cls, {student_joined_class_event(*u, now_ms)}};
+  st.log->when_durable(wal::Waiter{on_announcement_durable, a});
 }
 
 // Runs on every other data shard: take the new roster, then tell the owner.

@@ -68,7 +68,8 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
         arg == "--log-level" || arg == "--recv-buffers" || arg == "--demo-classes" ||
         arg == "--demo-class-size" || arg == "--qr-rotation-s" || arg == "--public-url" ||
         arg == "--wal-segment-bytes" || arg == "--wal-snapshot-bytes" || arg == "--ring-events" ||
-        arg == "--ring-bytes" || arg == "--ws-backlog-bytes-max") {
+        arg == "--ring-bytes" || arg == "--ws-backlog-bytes-max" || arg == "--ws-ping-interval-ms" ||
+        arg == "--ws-silence-timeout-ms") {
       v = take_value(arg);
       if (!v) return Error{v.error()};
     } else {
@@ -144,6 +145,14 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
       auto n = parse_number<std::uint64_t>(arg, text, 1024, 1ull << 30);
       if (!n) return Error{n.error()};
       c.ws_backlog_bytes_max = *n;
+    } else if (arg == "--ws-ping-interval-ms") {
+      auto n = parse_number<std::uint32_t>(arg, text, 100, 3'600'000);
+      if (!n) return Error{n.error()};
+      c.ws_ping_interval_ms = *n;
+    } else if (arg == "--ws-silence-timeout-ms") {
+      auto n = parse_number<std::uint32_t>(arg, text, 200, 7'200'000);
+      if (!n) return Error{n.error()};
+      c.ws_silence_timeout_ms = *n;
     } else if (arg == "--wal-segment-bytes") {
       auto n = parse_number<std::uint64_t>(arg, text, 64 * 1024, 1ull << 32);
       if (!n) return Error{n.error()};
@@ -169,6 +178,10 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
   if (c.max_connections < c.shards) {
     return Error{"--max-connections (" + std::to_string(c.max_connections) + ") must be at least --shards (" +
                  std::to_string(c.shards) + ")"};
+  }
+  if (c.ws_silence_timeout_ms <= c.ws_ping_interval_ms) {
+    return Error{"--ws-silence-timeout-ms (" + std::to_string(c.ws_silence_timeout_ms) +
+                 ") must be more than --ws-ping-interval-ms (" + std::to_string(c.ws_ping_interval_ms) + ")"};
   }
   return cmd;
 }
@@ -323,6 +336,10 @@ std::string serve_help() {
          "  --ring-bytes N            bytes of encoded events kept per class (default 1048576)\n"
          "  --ws-backlog-bytes-max N  unsent bytes after which a WebSocket subscriber is\n"
          "                            closed with 1013 (default 1048576)\n"
+         "  --ws-ping-interval-ms N   WebSocket ping to each subscriber this often\n"
+         "                            (default 30000)\n"
+         "  --ws-silence-timeout-ms N close a WebSocket silent this long (no frame, no\n"
+         "                            pong), more than the ping interval (default 75000)\n"
          "  --wal-segment-bytes N     log segment size, preallocated (default 67108864)\n"
          "  --wal-snapshot-bytes N    a shard snapshots its classes and drops its old log\n"
          "                            segments once its log grew this much (default 67108864)\n"

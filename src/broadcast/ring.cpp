@@ -19,7 +19,41 @@ std::uint32_t u32_at(std::string_view blob, std::size_t offset) {
   return v;
 }
 
+// Lays out the blob of `frames` (see the header) in `words`.
+void fill_blob(const EventFrames& frames, std::vector<std::uint64_t>& words) {
+  std::size_t payload = frames.staff.size() + frames.student.size();
+  for (const PersonalFrame& p : frames.personal) payload += p.frame.size();
+  const std::size_t header_words = kHeaderWords + kPersonalWords * frames.personal.size();
+  words.assign(header_words + words_for(payload), 0);
+  auto* bytes = reinterpret_cast<unsigned char*>(words.data());
+  const std::uint32_t head[4] = {static_cast<std::uint32_t>(frames.staff.size()),
+                                 static_cast<std::uint32_t>(frames.student.size()),
+                                 static_cast<std::uint32_t>(frames.personal.size()), 0};
+  std::memcpy(bytes, head, sizeof head);
+  std::memcpy(bytes + 16, &frames.published_ns, 8);
+  std::size_t at = kHeaderWords * 8;
+  for (const PersonalFrame& p : frames.personal) {
+    std::memcpy(bytes + at, &p.student, 8);
+    const std::uint32_t len = static_cast<std::uint32_t>(p.frame.size());
+    std::memcpy(bytes + at + 8, &len, 4);
+    at += kPersonalWords * 8;
+  }
+  auto put = [&](std::string_view s) {
+    std::memcpy(bytes + at, s.data(), s.size());
+    at += s.size();
+  };
+  put(frames.staff);
+  put(frames.student);
+  for (const PersonalFrame& p : frames.personal) put(p.frame);
+}
+
 }  // namespace
+
+std::string ClassRing::encode_blob(const EventFrames& frames) {
+  std::vector<std::uint64_t> words;
+  fill_blob(frames, words);
+  return std::string(reinterpret_cast<const char*>(words.data()), words.size() * 8);
+}
 
 EventView::EventView(std::string_view blob) : blob_(blob) {
   RC_ASSERT(blob.size() >= kHeaderWords * 8);
@@ -46,6 +80,20 @@ std::string_view EventView::personal(std::uint64_t student) const {
   return {};
 }
 
+std::vector<PersonalFrame> EventView::personal_frames() const {
+  std::vector<PersonalFrame> out;
+  std::size_t offset = (kHeaderWords + kPersonalWords * personal_count_) * 8 + staff_.size() + student_.size();
+  for (std::uint32_t i = 0; i < personal_count_; ++i) {
+    const std::size_t entry = (kHeaderWords + kPersonalWords * i) * 8;
+    std::uint64_t id;
+    std::memcpy(&id, blob_.data() + entry, 8);
+    const std::uint32_t bytes = u32_at(blob_, entry + 8);
+    out.push_back({id, blob_.substr(offset, bytes)});
+    offset += bytes;
+  }
+  return out;
+}
+
 ClassRing::ClassRing(std::uint32_t slots, std::size_t arena_bytes)
     : slot_count_(slots),
       arena_words_(arena_bytes / 8),
@@ -70,32 +118,9 @@ bool ClassRing::publish(std::uint64_t seq, const EventFrames& frames) {
   RC_ASSERT(seq > 0);
 
   // Build the blob.
-  std::size_t payload = frames.staff.size() + frames.student.size();
-  for (const PersonalFrame& p : frames.personal) payload += p.frame.size();
-  const std::size_t header_words = kHeaderWords + kPersonalWords * frames.personal.size();
-  const std::size_t total_words = header_words + words_for(payload);
+  fill_blob(frames, staging_);
+  const std::size_t total_words = staging_.size();
   if (total_words > arena_words_) return false;
-  staging_.assign(total_words, 0);
-  auto* bytes = reinterpret_cast<unsigned char*>(staging_.data());
-  const std::uint32_t head[4] = {static_cast<std::uint32_t>(frames.staff.size()),
-                                 static_cast<std::uint32_t>(frames.student.size()),
-                                 static_cast<std::uint32_t>(frames.personal.size()), 0};
-  std::memcpy(bytes, head, sizeof head);
-  std::memcpy(bytes + 16, &frames.published_ns, 8);
-  std::size_t at = kHeaderWords * 8;
-  for (const PersonalFrame& p : frames.personal) {
-    std::memcpy(bytes + at, &p.student, 8);
-    const std::uint32_t len = static_cast<std::uint32_t>(p.frame.size());
-    std::memcpy(bytes + at + 8, &len, 4);
-    at += kPersonalWords * 8;
-  }
-  auto put = [&](std::string_view s) {
-    std::memcpy(bytes + at, s.data(), s.size());
-    at += s.size();
-  };
-  put(frames.staff);
-  put(frames.student);
-  for (const PersonalFrame& p : frames.personal) put(p.frame);
 
   // Place it: contiguous in the arena (skip to the start if it does not fit before
   // the end), so a reader copies one run of words.

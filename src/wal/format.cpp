@@ -99,7 +99,7 @@ bool later_batch_exists(std::string_view bytes, std::size_t from, std::uint64_t 
 }  // namespace
 
 bool is_known(std::uint8_t type) {
-  return type >= static_cast<std::uint8_t>(RecordType::Commit) && type <= static_cast<std::uint8_t>(RecordType::Enrolled);
+  return type >= static_cast<std::uint8_t>(RecordType::Commit) && type <= static_cast<std::uint8_t>(RecordType::ClassJoined);
 }
 
 const char* to_string(RecordType type) {
@@ -111,6 +111,7 @@ const char* to_string(RecordType type) {
     case RecordType::BulkApplied: return "bulk_applied";
     case RecordType::SessionClosed: return "session_closed";
     case RecordType::Enrolled: return "enrolled";
+    case RecordType::ClassJoined: return "class_joined";
   }
   return "unknown";
 }

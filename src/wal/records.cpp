@@ -223,6 +223,7 @@ RecordType type_of(const Record& r) {
         else if constexpr (std::is_same_v<T, BulkAppliedRecord>) return RecordType::BulkApplied;
         else if constexpr (std::is_same_v<T, SessionClosedRecord>) return RecordType::SessionClosed;
         else if constexpr (std::is_same_v<T, EnrolledRecord>) return RecordType::Enrolled;
+        else if constexpr (std::is_same_v<T, ClassJoinedRecord>) return RecordType::ClassJoined;
         else static_assert(kAlwaysFalse<T>);
       },
       r);
@@ -278,6 +279,10 @@ void encode(std::string& out, const Record& r) {
           w.u64(rec.student.value);
           w.u64(rec.cls.value);
           w.u64(rec.roster_version);
+        } else if constexpr (std::is_same_v<T, ClassJoinedRecord>) {
+          w.u64(rec.cls.value);
+          w.u64(rec.student.value);
+          w.i64(rec.now_ms);
         } else {
           static_assert(kAlwaysFalse<T>);
         }
@@ -335,6 +340,12 @@ std::optional<Record> decode(RecordType type, std::string_view payload) {
     case RecordType::Enrolled: {
       EnrolledRecord r;
       ok = in.id(r.student) && in.id(r.cls) && in.u64(r.roster_version);
+      if (ok) out = std::move(r);
+      break;
+    }
+    case RecordType::ClassJoined: {
+      ClassJoinedRecord r;
+      ok = in.id(r.cls) && in.id(r.student) && in.i64(r.now_ms);
       if (ok) out = std::move(r);
       break;
     }
@@ -405,6 +416,10 @@ std::string to_json(const Record& r) {
           j.num("student", rec.student.value);
           j.num("cls", rec.cls.value);
           j.num("roster_version", rec.roster_version);
+        } else if constexpr (std::is_same_v<T, ClassJoinedRecord>) {
+          j.num("cls", rec.cls.value);
+          j.num("student", rec.student.value);
+          j.snum("now_ms", rec.now_ms);
         } else {
           static_assert(kAlwaysFalse<T>);
         }

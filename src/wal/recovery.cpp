@@ -101,6 +101,8 @@ void read_shard(const std::string& dir, unsigned shard, ShardFiles& out) {
     for (const auto& [rlsn, rpath] : rosters) {
       if (rlsn == out.summary.snapshot_lsn) out.roster_snapshot = rpath;
     }
+    const std::string feeds = dir + "/" + feeds_file_name(out.summary.snapshot_lsn);
+    if (fs::exists(feeds)) out.summary.feeds_file = feeds;
     break;
   }
   if (!have_snapshot) {
@@ -164,14 +166,20 @@ ClassInfo with_students(const ClassInfo& cls, std::vector<UserId> students) {
 
 }  // namespace
 
-bool replay(ClassAttendance& att, const ClassInfo& cls, const Record& record, std::string& why) {
+bool replay(ClassAttendance& att, const ClassInfo& cls, const Record& record, std::string& why,
+            std::vector<Event>* events) {
+  auto emit = [&](const std::vector<Event>& produced) {
+    if (events != nullptr) events->insert(events->end(), produced.begin(), produced.end());
+  };
   auto refused = [&](Refusal r) {
     why = "the domain refused it (code " + std::to_string(static_cast<int>(r)) + ")";
     return false;
   };
   if (const auto* r = std::get_if<SessionOpenedRecord>(&record)) {
     const OpenResult out = att.open({r->actor, r->late_after_minutes, r->verification_code, r->now_ms});
-    return out.error == Refusal::None ? true : refused(out.error);
+    if (out.error != Refusal::None) return refused(out.error);
+    emit(out.events);
+    return true;
   }
   if (const auto* r = std::get_if<CheckedInRecord>(&record)) {
     const CheckInResult out = att.check_in(cls, r->session, {r->student, r->method, r->at_ms, r->now_ms});
@@ -180,11 +188,14 @@ bool replay(ClassAttendance& att, const ClassInfo& cls, const Record& record, st
       why = "the check-in did not create a record, as it did live";
       return false;
     }
+    emit(out.events);
     return true;
   }
   if (const auto* r = std::get_if<OverriddenRecord>(&record)) {
     const RecordResult out = att.override_record(cls, r->session, {r->actor, r->student, r->status, r->reason, r->now_ms});
-    return out.error == Refusal::None ? true : refused(out.error);
+    if (out.error != Refusal::None) return refused(out.error);
+    emit(out.events);
+    return true;
   }
   if (const auto* r = std::get_if<BulkAppliedRecord>(&record)) {
     std::vector<UserId> seen = r->remaining;
@@ -197,6 +208,7 @@ bool replay(ClassAttendance& att, const ClassInfo& cls, const Record& record, st
             std::to_string(r->items.size() + r->remaining.size());
       return false;
     }
+    emit(out.events);
     return true;
   }
   if (const auto* r = std::get_if<SessionClosedRecord>(&record)) {
@@ -207,14 +219,16 @@ bool replay(ClassAttendance& att, const ClassInfo& cls, const Record& record, st
             std::to_string(r->marked_absent.size());
       return false;
     }
+    emit(out.events);
     return true;
   }
+  if (std::holds_alternative<ClassJoinedRecord>(record)) return true;  // an announcement only
   why = "not a class record";
   return false;
 }
 
 Result<RecoveredState> recover(const std::string& data_dir, std::shared_ptr<const Roster> seed_roster,
-                               const RecordVisitor& visit) {
+                               const RecordVisitor& visit, const ReplayHook& on_replayed) {
   const auto started = std::chrono::steady_clock::now();
   RecoveredState state;
   const LogStore store(data_dir);
@@ -275,6 +289,7 @@ Result<RecoveredState> recover(const std::string& data_dir, std::shared_ptr<cons
     for (std::size_t i = 0; i < files.size(); ++i) {
       replayers.emplace_back([&, i] {
         auto& classes = per_shard[i];
+        std::vector<Event> events;
         for (ClassAttendance& c : files[i].snapshot_classes) classes.emplace(c.id(), std::move(c));
         for (const LoggedRecord& r : files[i].records) {
           if (std::holds_alternative<EnrolledRecord>(r.record)) continue;
@@ -292,7 +307,11 @@ Result<RecoveredState> recover(const std::string& data_dir, std::shared_ptr<cons
           } else {
             auto it = classes.find(cls);
             if (it == classes.end()) it = classes.emplace(cls, ClassAttendance(cls)).first;
-            if (replay(it->second, *info, r.record, why)) continue;
+            events.clear();
+            if (replay(it->second, *info, r.record, why, &events)) {
+              if (on_replayed) on_replayed(static_cast<unsigned>(i), *state.roster, *info, it->second, r.record, events);
+              continue;
+            }
           }
           errors[i] = "shard " + std::to_string(i) + " LSN " + std::to_string(r.lsn) + " (" +
                       to_string(type_of(r.record)) + ", class " + std::to_string(cls.value) + "): " + why;

@@ -38,6 +38,7 @@ Status make_dir(const std::string& path) {
 
 std::string snapshot_file_name(std::uint64_t covered_lsn) { return "snap-" + padded(covered_lsn, 20) + ".snap"; }
 std::string roster_snapshot_file_name(std::uint64_t covered_lsn) { return "roster-" + padded(covered_lsn, 20) + ".json"; }
+std::string feeds_file_name(std::uint64_t covered_lsn) { return "feeds-" + padded(covered_lsn, 20) + ".bin"; }
 
 Status fsync_directory(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -105,7 +106,8 @@ Result<std::uint64_t> LogStore::current_generation() const {
 }
 
 Status LogStore::start_generation(std::uint64_t gen, const domain::Roster& roster,
-                                  const std::vector<std::vector<const domain::ClassAttendance*>>& classes_by_shard) const {
+                                  const std::vector<std::vector<const domain::ClassAttendance*>>& classes_by_shard,
+                                  const std::vector<std::string>& feeds_by_shard) const {
   if (Status s = make_dir(wal_dir_); !s) return s;
   const std::string dir = generation_dir(gen);
   std::error_code ec;
@@ -115,6 +117,9 @@ Status LogStore::start_generation(std::uint64_t gen, const domain::Roster& roste
   for (unsigned shard = 0; shard < classes_by_shard.size(); ++shard) {
     const std::string sdir = shard_dir(gen, shard);
     if (Status s = make_dir(sdir); !s) return s;
+    if (shard < feeds_by_shard.size()) {
+      if (Status s = write_file_atomically(sdir + "/" + feeds_file_name(0), feeds_by_shard[shard]); !s) return s;
+    }
     const std::string image = encode_snapshot(SnapshotHeader{shard, gen, 0}, classes_by_shard[shard]);
     if (Status s = write_file_atomically(sdir + "/" + snapshot_file_name(0), image); !s) return s;
   }

@@ -95,10 +95,13 @@ def test_wal_verify_and_dump_on_a_healthy_log(logged_dir):
         lsns = [r["lsn"] for r in records if r["shard"] == shard]
         assert lsns == sorted(set(lsns)) and lsns, (shard, lsns)
     types = {r["type"] for r in records}
-    assert types == {"session_opened", "checked_in", "overridden", "bulk_applied", "session_closed", "enrolled"}, types
+    assert types == {"session_opened", "checked_in", "overridden", "bulk_applied", "session_closed", "enrolled",
+                     "class_joined"}, types
     for r in records:
         if r["type"] == "enrolled":
             assert r["shard"] == 0 and r["student"] == student_id(1) and r["cls"] == 3, r
+        elif r["type"] == "class_joined":  # the announcement, on the class's owner
+            assert r["shard"] == owner_of(3, 2) and r["student"] == student_id(1) and r["cls"] == 3, r
         else:
             assert r["shard"] == owner_of(r["cls"], 2), r
     by = lambda t, cls: [r for r in records if r["type"] == t and r["cls"] == cls]  # noqa: E731

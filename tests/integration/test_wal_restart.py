@@ -145,11 +145,16 @@ def test_sigterm_restart_then_kill9_restart(server, tmp_path):
     before = full_state(srv, tokens)
     srv.kill()
     logged = wal_dump(data_dir)
-    assert sorted(r["type"] for r in logged) == ["checked_in", "enrolled", "enrolled", "overridden"], logged
+    assert sorted(r["type"] for r in logged) == ["checked_in", "class_joined", "class_joined", "enrolled", "enrolled",
+                                                 "overridden"], logged
+    # The join announcement (the live feed's student_joined_class) is on class 5's owner.
+    joined = [r for r in logged if r["type"] == "class_joined"]
+    assert sorted(r["student"] for r in joined) == [student_id(1), student_id(2)], joined
+    assert all(r["cls"] == 5 and r["shard"] == owner_of(5, 2) for r in joined), joined
     srv = start(server, data_dir, *DEMO_12x30)
     after = full_state(srv, tokens)
     assert_same_state(before, after, "after kill -9")
-    assert recovery_records(srv) == 4
+    assert recovery_records(srv) == 6
 
     # The students who joined still see the class and can check in there.
     assert {"id": 5, "name": "Class 5", "role": "student"} in after["student001"]["classes"]["classes"]

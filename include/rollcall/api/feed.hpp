@@ -2,6 +2,7 @@
 /// A class's live-update feed as its owner shard keeps it, and the live-update
 /// settings. (See live.hpp for how events travel.)
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -18,7 +19,18 @@ struct LiveConfig {
   std::uint32_t ping_interval_ms = 30'000;
   std::uint32_t silence_timeout_ms = 75'000;
   std::size_t message_bytes_max = 64 * 1024;    ///< client messages; above: close 1009
+  /// A class history's epoch is derived from this key, the log generation the
+  /// history started in and the class (see history_epoch), so that recovery gives a
+  /// history the epoch its clients saw even if it was never snapshotted.
+  std::array<unsigned char, 32> epoch_key{};
+  std::uint64_t generation = 0;                 ///< this run's log generation
 };
+
+/// The epoch of a class history that starts in log generation `generation`: a keyed
+/// hash (the data directory's secret), never 0, different after the data directory
+/// is wiped (new secret) or in a later generation.
+std::uint32_t history_epoch(const std::array<unsigned char, 32>& key, std::uint64_t generation,
+                            std::uint64_t class_id);
 
 /// The owner's side of one class's live updates.
 struct ClassFeed {

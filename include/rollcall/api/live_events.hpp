@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "rollcall/broadcast/ring.hpp"
 #include "rollcall/domain/attendance.hpp"
 #include "rollcall/domain/roster.hpp"
 
@@ -42,5 +43,20 @@ FeedEvent student_joined_class_event(const domain::User& student, std::int64_t n
 /// {"type","class_id","seq","epoch","timestamp","data":<data>}.
 void append_event_frame(std::string& out, std::string_view type, std::uint64_t class_id, std::uint64_t seq,
                         std::string_view epoch, std::int64_t timestamp_ms, std::string_view data);
+
+/// Reusable buffers for the frames of one event.
+struct EventFrameBuffers {
+  std::string staff;
+  std::string student;
+  std::vector<std::string> personal;
+};
+
+/// The frames of event `e` (seq `seq` of class `class_id`, epoch as 8 hex digits),
+/// encoded into `buffers`, as the ring publishes them.
+broadcast::EventFrames build_event_frames(const FeedEvent& e, std::uint64_t class_id, std::uint64_t seq,
+                                          std::string_view epoch_hex, EventFrameBuffers& buffers);
+
+/// `epoch` as the 8 hex digits clients see.
+std::string epoch_hex(std::uint32_t epoch);
 
 }  // namespace rollcall::api

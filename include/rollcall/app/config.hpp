@@ -31,6 +31,8 @@ struct ServeConfig {
   std::uint32_t ring_events = 4096;
   std::uint64_t ring_bytes = 1 << 20;
   std::uint64_t ws_backlog_bytes_max = 1 << 20;
+  std::uint32_t ws_ping_interval_ms = 30'000;
+  std::uint32_t ws_silence_timeout_ms = 75'000;
   std::uint64_t wal_segment_bytes = 64ull << 20;
   std::uint64_t wal_snapshot_bytes = 64ull << 20;
   std::string log_level = "info";

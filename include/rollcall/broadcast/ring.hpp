@@ -49,6 +49,8 @@ class EventView {
   std::string_view student() const { return student_; }
   /// The personal frame for `student`, or empty.
   std::string_view personal(std::uint64_t student) const;
+  /// Every personal frame (to republish the event elsewhere).
+  std::vector<PersonalFrame> personal_frames() const;
 
  private:
   std::string_view blob_;
@@ -63,6 +65,9 @@ class ClassRing {
   ClassRing(std::uint32_t slots, std::size_t arena_bytes);
   ClassRing(const ClassRing&) = delete;
   ClassRing& operator=(const ClassRing&) = delete;
+
+  /// The event blob for `frames` (the bytes a ring stores and `read` returns).
+  static std::string encode_blob(const EventFrames& frames);
 
   // Producer (the owner shard's thread only).
 

@@ -44,6 +44,7 @@ enum class RecordType : std::uint8_t {
   BulkApplied = 5,
   SessionClosed = 6,
   Enrolled = 7,
+  ClassJoined = 8,  ///< a class's owner announced a join (keeps live-update seqs replayable)
 };
 bool is_known(std::uint8_t type);
 const char* to_string(RecordType type);

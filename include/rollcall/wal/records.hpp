@@ -72,8 +72,17 @@ struct EnrolledRecord {  // RecordType::Enrolled (roster owner's log)
   std::uint64_t roster_version = 0;  ///< the roster version this enrollment produced
 };
 
+/// The class's owner tells its teachers a student joined (`student_joined_class`).
+/// Changes no attendance state; it is logged so replay gives the live events the
+/// same seqs as before.
+struct ClassJoinedRecord {  // RecordType::ClassJoined
+  domain::ClassId cls;
+  domain::UserId student;
+  std::int64_t now_ms = 0;
+};
+
 using Record = std::variant<SessionOpenedRecord, CheckedInRecord, OverriddenRecord, BulkAppliedRecord,
-                            SessionClosedRecord, EnrolledRecord>;
+                            SessionClosedRecord, EnrolledRecord, ClassJoinedRecord>;
 
 RecordType type_of(const Record& r);
 /// Appends the payload of `r` to `out`.

@@ -40,6 +40,8 @@ struct ShardLogSummary {
   std::size_t segments = 0;
   std::size_t classes = 0;
   std::optional<TornTail> torn_tail;
+  /// The live-update history saved with the snapshot used (`feeds-<lsn>.bin`), or "".
+  std::string feeds_file;
 };
 
 struct RecoveredState {
@@ -54,13 +56,22 @@ struct RecoveredState {
 /// Every log record seen, in LSN order per shard (for `rollcall wal dump`).
 using RecordVisitor = std::function<void(unsigned shard, std::uint64_t lsn, const Record& record)>;
 
+/// Called for every class record replayed, in log order, with the domain events it
+/// produced (what the live call announced). Runs on the shard's recovery thread:
+/// calls for different shards may run concurrently (their classes are disjoint).
+using ReplayHook = std::function<void(unsigned shard, const domain::Roster& roster, const domain::ClassInfo& cls,
+                                      const domain::ClassAttendance& att, const Record& record,
+                                      const std::vector<domain::Event>& events)>;
+
 /// Recovers the data directory. `seed_roster` is used when there is no generation
 /// yet (fresh directory: the demo district or an imported roster).
 Result<RecoveredState> recover(const std::string& data_dir, std::shared_ptr<const domain::Roster> seed_roster,
-                               const RecordVisitor& visit = {});
+                               const RecordVisitor& visit = {}, const ReplayHook& on_replayed = {});
 
-/// Applies one class record to `att` as the live call did. False (with `why`) if it
-/// does not apply the same way (corruption or a bug: recovery refuses to go on).
-bool replay(domain::ClassAttendance& att, const domain::ClassInfo& cls, const Record& record, std::string& why);
+/// Applies one class record to `att` as the live call did, appending the domain
+/// events to `events` (if given). False (with `why`) if it does not apply the same
+/// way (corruption or a bug: recovery refuses to go on).
+bool replay(domain::ClassAttendance& att, const domain::ClassInfo& cls, const Record& record, std::string& why,
+            std::vector<domain::Event>* events = nullptr);
 
 }  // namespace rollcall::wal

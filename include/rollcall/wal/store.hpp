@@ -6,6 +6,8 @@
 ///   <data-dir>/wal/<gen:08>/shard-<k>/snap-<lsn:020>.snap   snapshots (oldest kept
 ///                                                until a newer one is durable)
 ///   <data-dir>/wal/<gen:08>/shard-<k>/<first_lsn:020>.wal   log segments
+///   <data-dir>/wal/<gen:08>/shard-<k>/feeds-<lsn:020>.bin    live-update history as of
+///                                                the snapshot at that LSN
 ///   <data-dir>/wal/<gen:08>/shard-0/roster-<lsn:020>.json   the roster as of shard 0's
 ///                                                snapshot at that LSN (enrollments of
 ///                                                the generation up to it)
@@ -46,8 +48,10 @@ class LogStore {
   /// Writes generation `gen`: its roster, one snapshot per shard (`classes_by_shard`)
   /// covering LSN 0, empty shard directories; then switches CURRENT to it and deletes
   /// every other generation. All durable before CURRENT changes.
+  /// `feeds_by_shard` (optional, same size): each shard's `feeds-0.bin` image.
   Status start_generation(std::uint64_t gen, const domain::Roster& roster,
-                          const std::vector<std::vector<const domain::ClassAttendance*>>& classes_by_shard) const;
+                          const std::vector<std::vector<const domain::ClassAttendance*>>& classes_by_shard,
+                          const std::vector<std::string>& feeds_by_shard = {}) const;
 
  private:
   std::string data_dir_;
@@ -58,6 +62,9 @@ class LogStore {
 std::string snapshot_file_name(std::uint64_t covered_lsn);
 /// `roster-<lsn:020>.json`: the roster owner's roster as of a snapshot of shard 0.
 std::string roster_snapshot_file_name(std::uint64_t covered_lsn);
+/// `feeds-<lsn:020>.bin`: the live-update history (seq, epoch, recent events) of the
+/// shard's classes as of its snapshot at that LSN (format: api/feed_store.hpp).
+std::string feeds_file_name(std::uint64_t covered_lsn);
 
 /// Writes `bytes` to `path` atomically and durably: `path.tmp` (0600), fsync, rename,
 /// fsync of the directory.

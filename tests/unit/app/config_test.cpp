@@ -19,6 +19,9 @@ TEST(Config, ServeDefaultsMatchTheContract) {
   EXPECT_EQ(cmd->serve.body_bytes_max, 1048576u);
   EXPECT_EQ(cmd->serve.header_timeout_ms, 10000u);
   EXPECT_EQ(cmd->serve.idle_timeout_ms, 60000u);
+  EXPECT_EQ(cmd->serve.ws_ping_interval_ms, 30000u);     // API.md §5: a ping every 30 s
+  EXPECT_EQ(cmd->serve.ws_silence_timeout_ms, 75000u);   // dropped after 75 s of silence
+  EXPECT_EQ(cmd->serve.ws_backlog_bytes_max, 1048576u);  // 1 MiB, then close 1013
   EXPECT_FALSE(cmd->serve.web_dir.empty());
 }
 
@@ -48,6 +51,9 @@ TEST(Config, BadInputIsNamedInTheError) {
       {{"serve", "--demo=yes"}, "--demo takes no value"},
       {{"serve", "--log-level", "loud"}, "invalid value 'loud' for --log-level"},
       {{"serve", "--shards", "4", "--max-connections", "2"}, "must be at least --shards"},
+      {{"serve", "--ws-ping-interval-ms", "5000", "--ws-silence-timeout-ms", "5000"},
+       "--ws-silence-timeout-ms (5000) must be more than --ws-ping-interval-ms (5000)"},
+      {{"serve", "--ws-ping-interval-ms", "50"}, "invalid value '50' for --ws-ping-interval-ms"},
       {{"frobnicate"}, "unknown command 'frobnicate'"},
       {{}, "no command given"},
   };
@@ -65,7 +71,8 @@ TEST(Config, HelpAndVersion) {
   ASSERT_TRUE(help_cmd.ok());
   EXPECT_EQ(help_cmd->help_topic, "serve");
   for (const char* flag : {"--listen", "--data-dir", "--shards", "--web-dir", "--max-connections",
-                           "--demo", "--header-timeout-ms", "--idle-timeout-ms"}) {
+                           "--demo", "--header-timeout-ms", "--idle-timeout-ms", "--ws-ping-interval-ms",
+                           "--ws-silence-timeout-ms", "--ws-backlog-bytes-max", "--ring-events"}) {
     EXPECT_NE(serve_help().find(flag), std::string::npos) << flag;
   }
 }

@@ -174,10 +174,12 @@ TEST(WalFormatTest, RecordFramingLayout) {
 TEST(WalFormatTest, RecordTypeNames) {
   EXPECT_TRUE(is_known(1));
   EXPECT_TRUE(is_known(7));
+  EXPECT_TRUE(is_known(8));
   EXPECT_FALSE(is_known(0));
-  EXPECT_FALSE(is_known(8));
+  EXPECT_FALSE(is_known(9));
   EXPECT_STREQ(to_string(RecordType::CheckedIn), "checked_in");
   EXPECT_STREQ(to_string(RecordType::Commit), "commit");
+  EXPECT_STREQ(to_string(RecordType::ClassJoined), "class_joined");
 }
 
 TEST(WalScanTest, CleanSegmentDeliversEveryBatch) {
