@@ -291,6 +291,14 @@ Result<RecoveredState> recover(const std::string& data_dir, std::shared_ptr<cons
         auto& classes = per_shard[i];
         std::vector<Event> events;
         for (ClassAttendance& c : files[i].snapshot_classes) classes.emplace(c.id(), std::move(c));
+        // Students whose join this log announces: live, the owner installed the new
+        // roster and logged the announcement in one step, so records before it were
+        // applied (and their counts computed) without the student. Replay likewise.
+        std::unordered_map<ClassId, std::vector<UserId>> joins_ahead;
+        for (const LoggedRecord& r : files[i].records) {
+          if (const auto* j = std::get_if<ClassJoinedRecord>(&r.record)) joins_ahead[j->cls].push_back(j->student);
+        }
+        ClassInfo then;  // the class as it was at a record, while joins lie ahead
         for (const LoggedRecord& r : files[i].records) {
           if (std::holds_alternative<EnrolledRecord>(r.record)) continue;
           const ClassId cls = std::visit([](const auto& rec) -> ClassId {
@@ -301,6 +309,17 @@ Result<RecoveredState> recover(const std::string& data_dir, std::shared_ptr<cons
             }
           }, r.record);
           const ClassInfo* info = state.roster->class_info(cls);
+          if (info != nullptr) {
+            if (auto ahead = joins_ahead.find(cls); ahead != joins_ahead.end() && !ahead->second.empty()) {
+              std::vector<UserId>& pending = ahead->second;
+              then = *info;
+              std::erase_if(then.students, [&](UserId u) { return std::find(pending.begin(), pending.end(), u) != pending.end(); });
+              if (const auto* j = std::get_if<ClassJoinedRecord>(&r.record)) {
+                pending.erase(std::find(pending.begin(), pending.end(), j->student));
+              }
+              info = &then;
+            }
+          }
           std::string why;
           if (info == nullptr) {
             why = "the class does not exist";

@@ -286,6 +286,23 @@ class RawWs:
         self.wait_eof(max(0.001, deadline - time.monotonic()))
         return f.close_code, f.close_reason
 
+    def read_exact(self, n: int, timeout: float | None = None) -> bytes:
+        """Exactly the next `n` bytes from the server, unparsed (to check the server's own encoding)."""
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        self._need(n, deadline)
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def read_http_response(self, method: str = "GET", timeout: float | None = None) -> http_client.Response:
+        """One HTTP response from this socket (after a raw request sent with send_raw); HEAD-aware."""
+        conn = http_client.HttpConnection.__new__(http_client.HttpConnection)
+        conn.sock, conn.buf, conn.eof, conn.reset = self.sock, self.buf, self.eof, self.reset
+        conn.timeout = self.timeout if timeout is None else timeout
+        resp = conn.read_response(method=method)
+        self.buf, self.eof, self.reset = conn.buf, conn.eof, conn.reset
+        self.response = resp
+        return resp
+
     def wait_eof(self, timeout: float | None = None) -> bytes:
         """Reads until the server closes the TCP connection; returns what arrived meanwhile."""
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
