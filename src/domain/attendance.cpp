@@ -173,6 +173,8 @@ RecordResult ClassAttendance::override_record(const ClassInfo& cls, SessionId si
   next.method = Method::TeacherOverride;
   next.is_manual_override = true;
   next.override_reason = cmd.reason;
+  next.override_at_ms = cmd.now_ms;
+  next.override_op.clear();
   next.is_late = cmd.status == AttendanceStatus::Late;
   // Late minutes come from a real check-in time when there is one.
   next.late_minutes = next.is_late && current.check_in_time_ms
@@ -221,6 +223,8 @@ BulkResult ClassAttendance::bulk(const ClassInfo& cls, SessionId sid, const Bulk
     next.method = Method::Bulk;
     next.is_manual_override = true;
     next.override_reason = reason;
+    next.override_at_ms = cmd.now_ms;
+    next.override_op.clear();
     next.is_late = status == AttendanceStatus::Late;
     if (!next.is_late) next.late_minutes = 0;
     write(*s, next, cmd.actor, cmd.now_ms);
@@ -261,6 +265,168 @@ CloseResult ClassAttendance::close(const ClassInfo& cls, SessionId sid, const Cl
   if (open_session() == s) open_index_ = -1;
   out.marked_absent = static_cast<std::uint32_t>(marked.size());
   out.events.push_back(Event{Event::Kind::SessionClosed, sid, std::move(marked), false, out.marked_absent});
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Offline sync
+
+const Session* ClassAttendance::session_at(std::int64_t at_ms) const {
+  for (auto it = sessions_.rbegin(); it != sessions_.rend(); ++it) {
+    if (it->starts_at_ms > at_ms) continue;
+    if (!it->open && at_ms > it->closed_at_ms) return nullptr;  // between sessions
+    return &*it;
+  }
+  return nullptr;
+}
+
+namespace {
+std::string op_key(UserId user, std::string_view op_id) {
+  std::string k = std::to_string(user.value);
+  k.push_back(':');
+  k.append(op_id);
+  return k;
+}
+
+// Late minutes of an overridden `late` record: from the real check-in time if any.
+std::uint32_t override_late_minutes(const Session& s, const Record& r) {
+  return r.status == AttendanceStatus::Late && r.check_in_time_ms
+             ? lateness(s.starts_at_ms, 0, *r.check_in_time_ms).late_minutes
+             : 0;
+}
+
+bool checked_in(const Record& r) {
+  return !r.is_manual_override && (r.status == AttendanceStatus::Present || r.status == AttendanceStatus::Late);
+}
+}  // namespace
+
+const AppliedOp* ClassAttendance::applied_op(UserId user, std::string_view op_id) const {
+  const auto it = op_index_.find(op_key(user, op_id));
+  return it == op_index_.end() ? nullptr : &applied_ops_[it->second];
+}
+
+void ClassAttendance::remember(UserId user, const std::string& op_id, SessionId session, UserId student) {
+  op_index_.emplace(op_key(user, op_id), applied_ops_.size());
+  applied_ops_.push_back(AppliedOp{user, op_id, session, student});
+}
+
+void ClassAttendance::restore_applied_ops(std::vector<AppliedOp> ops) {
+  applied_ops_.clear();
+  op_index_.clear();
+  for (AppliedOp& op : ops) remember(op.user, op.op_id, op.session, op.student);
+}
+
+SyncResult ClassAttendance::sync_check_in(const ClassInfo& cls, SessionId sid, const SyncCheckIn& cmd) {
+  SyncResult out;
+  Session* s = find(sid);
+  if (s == nullptr) {
+    out.error = Refusal::SessionNotFound;
+    return out;
+  }
+  if (!is_enrolled(cls, cmd.student)) {
+    out.error = Refusal::NotEnrolled;
+    return out;
+  }
+  if (const AppliedOp* op = applied_op(cmd.student, cmd.op_id)) {
+    out.outcome = SyncOutcome::Duplicate;
+    out.record = find(op->session)->record_of(op->student);
+    return out;
+  }
+  if (cmd.client_time_ms > cmd.latest_ms) {
+    out.error = Refusal::InFuture;
+    return out;
+  }
+  if (cmd.client_time_ms < s->starts_at_ms || (!s->open && cmd.client_time_ms > s->closed_at_ms)) {
+    out.error = Refusal::OutsideSession;
+    return out;
+  }
+  const bool had_record = s->records.count(cmd.student) != 0;
+  const Record current = s->record_of(cmd.student);
+  Record next = current;
+  if (current.is_manual_override) {
+    // The teacher's decision stands; an earlier check-in time goes underneath it.
+    if (current.check_in_time_ms && *current.check_in_time_ms <= cmd.client_time_ms) {
+      out.outcome = SyncOutcome::Superseded;
+      out.record = current;
+      return out;
+    }
+    next.check_in_time_ms = cmd.client_time_ms;
+    next.late_minutes = override_late_minutes(*s, next);
+  } else {
+    // The earliest check-in counts (then the smaller method, for equal times).
+    if (checked_in(current) &&
+        std::pair(*current.check_in_time_ms, current.method) <= std::pair(cmd.client_time_ms, cmd.method)) {
+      out.outcome = SyncOutcome::Superseded;
+      out.record = current;
+      return out;
+    }
+    const Lateness late = lateness(s->starts_at_ms, s->late_after_minutes, cmd.client_time_ms);
+    next = Record{};
+    next.student = cmd.student;
+    next.status = late.is_late ? AttendanceStatus::Late : AttendanceStatus::Present;
+    next.method = cmd.method;
+    next.check_in_time_ms = cmd.client_time_ms;
+    next.is_late = late.is_late;
+    next.late_minutes = late.late_minutes;
+  }
+  write(*s, next, cmd.student, cmd.now_ms);
+  remember(cmd.student, cmd.op_id, sid, cmd.student);
+  out.record = s->records[cmd.student];
+  // A first check-in (also replacing session_close's absent) is a student_joined;
+  // moving an existing check-in earlier, or under an override, is an update.
+  const bool fresh = !current.is_manual_override && !checked_in(current);
+  out.events.push_back(Event{fresh ? Event::Kind::CheckedIn : Event::Kind::RecordChanged, sid, {out.record},
+                             fresh ? true : !had_record, 0});
+  return out;
+}
+
+SyncResult ClassAttendance::sync_override(const ClassInfo& cls, SessionId sid, const SyncOverride& cmd) {
+  SyncResult out;
+  Session* s = find(sid);
+  if (s == nullptr) {
+    out.error = Refusal::SessionNotFound;
+    return out;
+  }
+  if (!is_enrolled(cls, cmd.student)) {
+    out.error = Refusal::UnknownStudent;
+    return out;
+  }
+  if (!settable(cmd.status)) {
+    out.error = Refusal::InvalidStatus;
+    return out;
+  }
+  if (const AppliedOp* op = applied_op(cmd.actor, cmd.op_id)) {
+    out.outcome = SyncOutcome::Duplicate;
+    out.record = find(op->session)->record_of(op->student);
+    return out;
+  }
+  if (cmd.client_time_ms > cmd.latest_ms) {
+    out.error = Refusal::InFuture;
+    return out;
+  }
+  const bool had_record = s->records.count(cmd.student) != 0;
+  const Record current = s->record_of(cmd.student);
+  // Between overrides the later client_time wins; ties: the larger op_id.
+  if (current.is_manual_override &&
+      std::pair(current.override_at_ms, std::string_view(current.override_op)) >=
+          std::pair(cmd.client_time_ms, std::string_view(cmd.op_id))) {
+    out.outcome = SyncOutcome::Superseded;
+    out.record = current;
+    return out;
+  }
+  Record next = current;
+  next.status = cmd.status;
+  next.method = Method::TeacherOverride;
+  next.is_manual_override = true;
+  next.override_reason = cmd.reason;
+  next.override_at_ms = cmd.client_time_ms;
+  next.override_op = cmd.op_id;
+  next.is_late = cmd.status == AttendanceStatus::Late;
+  next.late_minutes = override_late_minutes(*s, next);
+  write(*s, next, cmd.actor, cmd.now_ms);
+  remember(cmd.actor, cmd.op_id, sid, cmd.student);
+  out.record = s->records[cmd.student];
+  out.events.push_back(Event{Event::Kind::RecordChanged, sid, {out.record}, !had_record, 0});
   return out;
 }
 

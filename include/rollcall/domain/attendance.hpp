@@ -11,6 +11,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -31,6 +32,11 @@ struct Record {
   bool is_manual_override = false;
   std::optional<std::string> override_reason;
   std::int64_t timestamp_ms = 0;  ///< when this version was committed
+  /// The winning override (is_manual_override): when it was made (a synced one's
+  /// client_time; the server's time for REST and bulk) and its op_id ("" for REST
+  /// and bulk). A synced override wins over it only with a later (time, op_id).
+  std::int64_t override_at_ms = 0;
+  std::string override_op;
 };
 
 struct AuditEntry {
@@ -76,6 +82,8 @@ enum class Refusal : std::uint8_t {
   InvalidStatus,         ///< 422 (unmarked is not a status one can set)
   DuplicateStudent,      ///< 422 (the same student twice in one bulk)
   TooManySessions,       ///< 409 (the class used all 2^20-1 session numbers)
+  OutsideSession,        ///< sync: client_time is not inside the session's open interval
+  InFuture,              ///< sync: client_time is later than the allowed clock skew
 };
 
 /// What an operation changed, for live updates and the log.
@@ -122,6 +130,46 @@ struct Bulk {
 struct CloseSession {
   UserId actor;
   std::int64_t now_ms = 0;
+};
+
+/// Offline ops (API.md §6), judged at their client_time. `latest_ms` is the latest
+/// client_time accepted (the server's time plus the allowed clock skew; replay
+/// passes the maximum: it re-applies what was accepted).
+struct SyncCheckIn {
+  UserId student;
+  Method method = Method::VerificationCode;
+  std::int64_t client_time_ms = 0;
+  std::int64_t now_ms = 0;
+  std::int64_t latest_ms = 0;
+  std::string op_id;
+};
+struct SyncOverride {
+  UserId actor;
+  UserId student;
+  AttendanceStatus status = AttendanceStatus::Present;
+  std::optional<std::string> reason;
+  std::int64_t client_time_ms = 0;
+  std::int64_t now_ms = 0;
+  std::int64_t latest_ms = 0;
+  std::string op_id;
+};
+
+enum class SyncOutcome : std::uint8_t { Applied, Duplicate, Superseded };
+
+struct SyncResult {
+  Refusal error = Refusal::None;
+  SyncOutcome outcome = SyncOutcome::Applied;
+  Record record;             ///< the student's record after the op (also when not applied)
+  std::vector<Event> events; ///< only when applied
+};
+
+/// A synced op that was applied: who sent it (its op_id is theirs), and the record
+/// it concerned (a duplicate answers with that record as it is now).
+struct AppliedOp {
+  UserId user;
+  std::string op_id;
+  SessionId session;
+  UserId student;
 };
 
 struct OpenResult {
@@ -186,11 +234,41 @@ class ClassAttendance {
   BulkResult bulk(const ClassInfo& cls, SessionId sid, const Bulk& cmd);
   CloseResult close(const ClassInfo& cls, SessionId sid, const CloseSession& cmd);
 
+  // Offline sync (API.md §6). Rules, so that the result never depends on the order
+  // in which ops arrive:
+  //  - a student's check-in time is the earliest valid one (time, then method);
+  //  - the winning override is the latest (time, op_id); REST and bulk overrides
+  //    count at the server's time with op_id "";
+  //  - the record shown is the override when there is one (keeping the check-in
+  //    time underneath), else the check-in, else session_close's absent, else
+  //    unmarked. Each op merges into that, so any order gives the same records.
+  /// The session open at `at_ms` (starts_at <= at_ms, and at_ms <= closed_at if
+  /// closed), or null.
+  const Session* session_at(std::int64_t at_ms) const;
+  /// The op `op_id` of `user` if it was applied, or null.
+  const AppliedOp* applied_op(UserId user, std::string_view op_id) const;
+  /// Every applied op, oldest first (snapshots).
+  const std::vector<AppliedOp>& applied_ops() const { return applied_ops_; }
+  /// Replaces the applied-op index (snapshot restore).
+  void restore_applied_ops(std::vector<AppliedOp> ops);
+
+  /// A student's offline check-in into session `sid` (the caller checked the code or
+  /// QR token against that session). Refusals: SessionNotFound, NotEnrolled,
+  /// InFuture, OutsideSession.
+  SyncResult sync_check_in(const ClassInfo& cls, SessionId sid, const SyncCheckIn& cmd);
+  /// A teacher's offline override. Refusals: SessionNotFound, UnknownStudent,
+  /// InvalidStatus, InFuture.
+  SyncResult sync_override(const ClassInfo& cls, SessionId sid, const SyncOverride& cmd);
+
  private:
   Session* find(SessionId id);
   void write(Session& s, Record next, UserId actor, std::int64_t now_ms);
 
+  void remember(UserId user, const std::string& op_id, SessionId session, UserId student);
+
   ClassId id_;
+  std::vector<AppliedOp> applied_ops_;
+  std::unordered_map<std::string, std::size_t> op_index_;  // user:op_id -> applied_ops_ index
   std::deque<Session> sessions_;  // deque: pointers stay valid as sessions are added
   // An index, not a pointer, so copies and moves of the whole object stay correct.
   std::int64_t open_index_ = -1;
