@@ -59,6 +59,30 @@ bool is_ping_message(JsonScratch& json, std::string_view text) {
   return !err && ping;
 }
 
+// Answers an invalid upgrade request (RFC 6455 §4.2.1/§4.2.2) and returns false.
+bool handshake_ok(http::Exchange& ex) {
+  const http::RequestHead& h = ex.request;
+  if (h.version_major != 1 || h.version_minor < 1) {
+    ex.respond_error(400, "bad_websocket_handshake", "a WebSocket upgrade needs HTTP/1.1");
+    return false;
+  }
+  if (h.header_occurrences("sec-websocket-key") > 1 || h.header_occurrences("sec-websocket-version") > 1) {
+    ex.respond_error(400, "bad_websocket_handshake", "Sec-WebSocket-Key and Sec-WebSocket-Version may appear once");
+    return false;
+  }
+  const ws::HandshakeError err = ws::check_handshake(h.method_name, h.header("upgrade"), h.header("connection"),
+                                                     h.header("sec-websocket-version"), h.header("sec-websocket-key"));
+  if (err == ws::HandshakeError::BadVersion) {
+    ex.respond_error(426, "websocket_version", "Sec-WebSocket-Version must be 13", {{"Sec-WebSocket-Version", "13"}});
+    return false;
+  }
+  if (err != ws::HandshakeError::None) {
+    ex.respond_error(400, "bad_websocket_handshake", "not a valid WebSocket upgrade request");
+    return false;
+  }
+  return true;
+}
+
 ClassFeed& feed_of(ShardState& owner, ClassId cls) {
   auto it = owner.feeds.find(cls);
   if (it != owner.feeds.end()) return it->second;
@@ -179,8 +203,8 @@ void publish_events(ShardState& owner, ClassId cls, std::vector<FeedEvent>& even
       // Larger than the whole ring: subscribers find it gone and are resynchronised.
       log::warn("event_too_large_for_ring", {{"class", static_cast<unsigned long long>(cls.value)},
                                               {"seq", static_cast<unsigned long long>(seq)}});
-      feed.ring = std::make_unique<broadcast::ClassRing>(owner.services->live->ring_events,
-                                                         owner.services->live->ring_bytes);
+      // (The ring object stays: every shard's subscribers hold a pointer to it.)
+      feed.ring->skip(seq);
     }
     metrics.ws_events_published.inc();
   }
@@ -217,14 +241,7 @@ void LiveEndpoint::upgrade_attendance(http::Exchange& ex) {
   if (rel == Relation::None) return ex.respond_error(403, "forbidden", "you are not a member of this class");
 
   const http::RequestHead& h = ex.request;
-  const ws::HandshakeError err = ws::check_handshake(h.method_name, h.header("upgrade"), h.header("connection"),
-                                                     h.header("sec-websocket-version"), h.header("sec-websocket-key"));
-  if (err == ws::HandshakeError::BadVersion) {
-    return ex.respond_error(426, "websocket_version", "Sec-WebSocket-Version must be 13", {{"Sec-WebSocket-Version", "13"}});
-  }
-  if (err != ws::HandshakeError::None) {
-    return ex.respond_error(400, "bad_websocket_handshake", "not a valid WebSocket upgrade request");
-  }
+  if (!handshake_ok(ex)) return;
   SubscribeRequest req;
   req.cls = cls;
   req.user = user->id;
@@ -255,10 +272,7 @@ void LiveEndpoint::upgrade_attendance(http::Exchange& ex) {
 
 void LiveEndpoint::upgrade_echo(http::Exchange& ex) {
   const http::RequestHead& h = ex.request;
-  if (ws::check_handshake(h.method_name, h.header("upgrade"), h.header("connection"), h.header("sec-websocket-version"),
-                          h.header("sec-websocket-key")) != ws::HandshakeError::None) {
-    return ex.respond_error(400, "bad_websocket_handshake", "not a valid WebSocket upgrade request");
-  }
+  if (!handshake_ok(ex)) return;
   std::string response;
   ws::append_handshake_response(response, h.header("sec-websocket-key"));
   ex.upgrade(response, this);
@@ -319,6 +333,10 @@ void LiveEndpoint::on_subscribed(std::uint32_t index, std::uint32_t generation, 
   c->out.append(frame);
   st_.shard->flush(*c);
   deliver(cls);  // catch up: the resumed events, and whatever was published meanwhile
+  if (s.pongs_owed > 0 && s.mode == Mode::Live) {
+    for (; s.pongs_owed > 0; --s.pongs_owed) send_pong_message(*c, s);
+    st_.shard->flush(*c);
+  }
 }
 
 void LiveEndpoint::deliver(ClassId cls) {
@@ -371,8 +389,12 @@ void LiveEndpoint::handle_frames(net::Reactor& r, net::Connection& c, Conn& s) {
           ws::append_frame(c.out.pending(), e.opcode, e.payload);
           r.flush(c);
         } else if (e.opcode == ws::Opcode::Text && is_ping_message(st_.json, e.payload)) {
-          send_pong_message(c, s);
-          r.flush(c);
+          if (s.mode == Mode::Pending) {  // connection_established comes first: answer after it
+            if (s.pongs_owed < 16) ++s.pongs_owed;
+          } else {
+            send_pong_message(c, s);
+            r.flush(c);
+          }
         }
         break;
       case ws::Event::Kind::Ping:

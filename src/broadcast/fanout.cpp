@@ -14,14 +14,18 @@ FanoutResult fan_out(const ClassRing& ring, std::vector<Subscriber*>& subscriber
   for (const Subscriber* s : subscribers) from = std::min(from, s->cursor);
   for (std::uint64_t seq = from + 1; seq <= last; ++seq) {
     if (ring.read(seq, blob) != ClassRing::Read::Ok) {
+      // Gone: whoever still needed it is lapped (and gets nothing more here); the
+      // others go on with the events after it. Everything below first_seq is gone too.
+      const std::uint64_t first = ring.first_seq();
+      if (first > seq + 1) seq = std::min(first - 1, last);
       result.lapped_at = seq;
-      return result;
+      continue;
     }
     ++result.events;
     const EventView event(blob);
     if (latency != nullptr) latency->observe_ns(monotonic_ns() - event.published_ns());
     for (Subscriber* s : subscribers) {
-      if (s->cursor >= seq) continue;
+      if (s->cursor >= seq || s->cursor < result.lapped_at) continue;
       s->cursor = seq;
       std::string_view frame = event.staff();
       if (!s->staff) {

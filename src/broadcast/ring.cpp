@@ -157,6 +157,18 @@ bool ClassRing::publish(std::uint64_t seq, const EventFrames& frames) {
   return true;
 }
 
+void ClassRing::skip(std::uint64_t seq) {
+  const std::uint64_t last = last_seq_.load(std::memory_order_relaxed);
+  RC_ASSERT(last == 0 || seq == last + 1);
+  RC_ASSERT(seq > 0);
+  const std::uint64_t first = first_seq_.load(std::memory_order_relaxed);
+  if (first != 0 && last >= first) evictions_.fetch_add(last - first + 1, std::memory_order_relaxed);
+  // Nothing up to seq is readable; the arena is untouched, so readers that copied
+  // an older event before this store still copied intact bytes.
+  first_seq_.store(seq + 1, std::memory_order_release);
+  last_seq_.store(seq, std::memory_order_release);
+}
+
 ClassRing::Read ClassRing::read(std::uint64_t seq, std::string& blob) const {
   if (seq == 0 || seq > last_seq_.load(std::memory_order_acquire)) return Read::NotYet;
   if (seq < first_seq_.load(std::memory_order_acquire)) return Read::Gone;

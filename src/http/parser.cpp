@@ -552,6 +552,12 @@ bool RequestHead::has_header(std::string_view name) const {
   return false;
 }
 
+unsigned RequestHead::header_occurrences(std::string_view name) const {
+  unsigned n = 0;
+  for (std::uint16_t i = 0; i < header_count; ++i) n += ascii_iequals(headers[i].name, name) ? 1 : 0;
+  return n;
+}
+
 bool ascii_iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {

@@ -99,7 +99,7 @@ bool later_batch_exists(std::string_view bytes, std::size_t from, std::uint64_t 
 }  // namespace
 
 bool is_known(std::uint8_t type) {
-  return type >= static_cast<std::uint8_t>(RecordType::Commit) && type <= static_cast<std::uint8_t>(RecordType::ClassJoined);
+  return type >= static_cast<std::uint8_t>(RecordType::Commit) && type <= static_cast<std::uint8_t>(RecordType::SyncOverridden);
 }
 
 const char* to_string(RecordType type) {
@@ -112,6 +112,8 @@ const char* to_string(RecordType type) {
     case RecordType::SessionClosed: return "session_closed";
     case RecordType::Enrolled: return "enrolled";
     case RecordType::ClassJoined: return "class_joined";
+    case RecordType::SyncCheckedIn: return "sync_checked_in";
+    case RecordType::SyncOverridden: return "sync_overridden";
   }
   return "unknown";
 }

@@ -224,6 +224,8 @@ RecordType type_of(const Record& r) {
         else if constexpr (std::is_same_v<T, SessionClosedRecord>) return RecordType::SessionClosed;
         else if constexpr (std::is_same_v<T, EnrolledRecord>) return RecordType::Enrolled;
         else if constexpr (std::is_same_v<T, ClassJoinedRecord>) return RecordType::ClassJoined;
+        else if constexpr (std::is_same_v<T, SyncCheckedInRecord>) return RecordType::SyncCheckedIn;
+        else if constexpr (std::is_same_v<T, SyncOverriddenRecord>) return RecordType::SyncOverridden;
         else static_assert(kAlwaysFalse<T>);
       },
       r);
@@ -283,6 +285,24 @@ void encode(std::string& out, const Record& r) {
           w.u64(rec.cls.value);
           w.u64(rec.student.value);
           w.i64(rec.now_ms);
+        } else if constexpr (std::is_same_v<T, SyncCheckedInRecord>) {
+          w.u64(rec.cls.value);
+          w.u64(rec.session.value);
+          w.u64(rec.student.value);
+          w.u8(static_cast<std::uint8_t>(rec.method));
+          w.i64(rec.client_time_ms);
+          w.i64(rec.now_ms);
+          w.str(rec.op_id);
+        } else if constexpr (std::is_same_v<T, SyncOverriddenRecord>) {
+          w.u64(rec.cls.value);
+          w.u64(rec.session.value);
+          w.u64(rec.actor.value);
+          w.u64(rec.student.value);
+          w.u8(static_cast<std::uint8_t>(rec.status));
+          w.opt_str(rec.reason);
+          w.i64(rec.client_time_ms);
+          w.i64(rec.now_ms);
+          w.str(rec.op_id);
         } else {
           static_assert(kAlwaysFalse<T>);
         }
@@ -346,6 +366,20 @@ std::optional<Record> decode(RecordType type, std::string_view payload) {
     case RecordType::ClassJoined: {
       ClassJoinedRecord r;
       ok = in.id(r.cls) && in.id(r.student) && in.i64(r.now_ms);
+      if (ok) out = std::move(r);
+      break;
+    }
+    case RecordType::SyncCheckedIn: {
+      SyncCheckedInRecord r;
+      ok = in.id(r.cls) && in.id(r.session) && in.id(r.student) && in.method(r.method) &&
+           in.i64(r.client_time_ms) && in.i64(r.now_ms) && in.str(r.op_id);
+      if (ok) out = std::move(r);
+      break;
+    }
+    case RecordType::SyncOverridden: {
+      SyncOverriddenRecord r;
+      ok = in.id(r.cls) && in.id(r.session) && in.id(r.actor) && in.id(r.student) && in.status(r.status) &&
+           in.opt_str(r.reason) && in.i64(r.client_time_ms) && in.i64(r.now_ms) && in.str(r.op_id);
       if (ok) out = std::move(r);
       break;
     }
@@ -420,6 +454,24 @@ std::string to_json(const Record& r) {
           j.num("cls", rec.cls.value);
           j.num("student", rec.student.value);
           j.snum("now_ms", rec.now_ms);
+        } else if constexpr (std::is_same_v<T, SyncCheckedInRecord>) {
+          j.num("cls", rec.cls.value);
+          j.num("session", rec.session.value);
+          j.num("student", rec.student.value);
+          j.method("method", rec.method);
+          j.snum("client_time_ms", rec.client_time_ms);
+          j.snum("now_ms", rec.now_ms);
+          j.str("op_id", rec.op_id);
+        } else if constexpr (std::is_same_v<T, SyncOverriddenRecord>) {
+          j.num("cls", rec.cls.value);
+          j.num("session", rec.session.value);
+          j.num("actor", rec.actor.value);
+          j.num("student", rec.student.value);
+          j.str("status", domain::to_string(rec.status));
+          j.opt_str("reason", rec.reason);
+          j.snum("client_time_ms", rec.client_time_ms);
+          j.snum("now_ms", rec.now_ms);
+          j.str("op_id", rec.op_id);
         } else {
           static_assert(kAlwaysFalse<T>);
         }

@@ -1,6 +1,7 @@
 #include "rollcall/wal/recovery.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <chrono>
 #include <filesystem>
 #include <fcntl.h>
@@ -166,6 +167,9 @@ ClassInfo with_students(const ClassInfo& cls, std::vector<UserId> students) {
 
 }  // namespace
 
+// Replay re-applies what was accepted: no clock-skew limit.
+constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max();
+
 bool replay(ClassAttendance& att, const ClassInfo& cls, const Record& record, std::string& why,
             std::vector<Event>* events) {
   auto emit = [&](const std::vector<Event>& produced) {
@@ -217,6 +221,28 @@ bool replay(ClassAttendance& att, const ClassInfo& cls, const Record& record, st
     if (out.marked_absent != r->marked_absent.size()) {
       why = "closing marked " + std::to_string(out.marked_absent) + " absent, live it marked " +
             std::to_string(r->marked_absent.size());
+      return false;
+    }
+    emit(out.events);
+    return true;
+  }
+  if (const auto* r = std::get_if<SyncCheckedInRecord>(&record)) {
+    const SyncResult out = att.sync_check_in(
+        cls, r->session, {r->student, r->method, r->client_time_ms, r->now_ms, kNoLimit, r->op_id});
+    if (out.error != Refusal::None) return refused(out.error);
+    if (out.outcome != SyncOutcome::Applied) {
+      why = "the synced check-in did not apply, as it did live";
+      return false;
+    }
+    emit(out.events);
+    return true;
+  }
+  if (const auto* r = std::get_if<SyncOverriddenRecord>(&record)) {
+    const SyncResult out = att.sync_override(cls, r->session, {r->actor, r->student, r->status, r->reason,
+                                                               r->client_time_ms, r->now_ms, kNoLimit, r->op_id});
+    if (out.error != Refusal::None) return refused(out.error);
+    if (out.outcome != SyncOutcome::Applied) {
+      why = "the synced override did not apply, as it did live";
       return false;
     }
     emit(out.events);

@@ -19,7 +19,7 @@ using domain::Method;
 using domain::Session;
 
 constexpr char kSnapshotMagic[8] = {'R', 'C', 'A', 'L', 'S', 'N', 'A', 'P'};
-constexpr std::uint8_t kSnapshotVersion = 1;
+constexpr std::uint8_t kSnapshotVersion = 2;  // 1: without override times/op_ids and applied ops
 constexpr std::size_t kFixedHeaderBytes = 8 + 1 + 3 + 4 + 8 + 8 + 4;  // through the class count
 constexpr std::size_t kCrcBytes = 4;
 
@@ -29,6 +29,7 @@ constexpr std::size_t kClassBytesMin = 8 + 4;
 constexpr std::size_t kSessionBytesMin = 8 + 1 + 8 + 8 + 4 + 4 + 4 + 4;
 constexpr std::size_t kRecordBytesMin = 8 + 1 + 1 + 1 + 1 + 4 + 1 + 1 + 8;
 constexpr std::size_t kAuditBytesMin = 8 + 8 + 8 + 1 + 1 + 1 + 1;
+constexpr std::size_t kAppliedOpBytesMin = 8 + 4 + 8 + 8;
 
 constexpr std::uint8_t kStatusMax = static_cast<std::uint8_t>(AttendanceStatus::Excused);
 constexpr std::uint8_t kMethodMax = static_cast<std::uint8_t>(Method::SessionClose);
@@ -181,6 +182,8 @@ void encode_session(Writer& w, const Session& s) {
     w.flag(r->is_manual_override);
     w.opt_str(r->override_reason);
     w.i64(r->timestamp_ms);
+    w.i64(r->override_at_ms);
+    w.str(r->override_op);
   }
 
   w.u32(static_cast<std::uint32_t>(s.audit.size()));
@@ -196,7 +199,7 @@ void encode_session(Writer& w, const Session& s) {
 }
 
 // Reads session number `seq` of class `cls`; the Reader holds the error if any.
-Session decode_session(Reader& in, ClassId cls, std::uint64_t seq) {
+Session decode_session(Reader& in, ClassId cls, std::uint64_t seq, std::uint8_t version) {
   Session s;
   s.class_id = cls;
   s.id = domain::SessionId{in.u64("session id")};
@@ -227,6 +230,12 @@ Session decode_session(Reader& in, ClassId cls, std::uint64_t seq) {
     r.is_manual_override = in.flag("record is_manual_override");
     r.override_reason = in.opt_str("record override reason");
     r.timestamp_ms = in.i64("record timestamp");
+    if (version >= 2) {
+      r.override_at_ms = in.i64("record override time");
+      r.override_op = in.str("record override op_id");
+    } else if (r.is_manual_override) {
+      r.override_at_ms = r.timestamp_ms;  // version 1 had only REST overrides: at commit time
+    }
     if (in.ok()) s.records.emplace(r.student, std::move(r));
   }
 
@@ -262,6 +271,13 @@ std::string encode_snapshot(const SnapshotHeader& header, const std::vector<cons
     w.u64(c->id().value);
     w.u32(static_cast<std::uint32_t>(c->sessions().size()));
     for (const Session& s : c->sessions()) encode_session(w, s);
+    w.u32(static_cast<std::uint32_t>(c->applied_ops().size()));
+    for (const domain::AppliedOp& op : c->applied_ops()) {
+      w.u64(op.user.value);
+      w.str(op.op_id);
+      w.u64(op.session.value);
+      w.u64(op.student.value);
+    }
   }
   w.u32(crc32c(out.data(), out.size()));
   return out;
@@ -278,7 +294,9 @@ Result<DecodedSnapshot> decode_snapshot(std::string_view bytes) {
 
   Reader in(body.substr(sizeof kSnapshotMagic));
   const std::uint8_t version = in.u8("version");
-  if (version != kSnapshotVersion) return Error{"unsupported snapshot version " + std::to_string(version)};
+  if (version != 1 && version != kSnapshotVersion) {
+    return Error{"unsupported snapshot version " + std::to_string(version)};
+  }
   if (in.u8("reserved") != 0 || in.u8("reserved") != 0 || in.u8("reserved") != 0) {
     return Error{"non-zero reserved bytes in the snapshot header"};
   }
@@ -289,7 +307,12 @@ Result<DecodedSnapshot> decode_snapshot(std::string_view bytes) {
 
   // Parse and check everything into plain data first; ClassAttendance objects are
   // built only from a snapshot known to be well formed (restore() asserts).
-  std::vector<std::pair<ClassId, std::deque<Session>>> parsed;
+  struct Parsed {
+    ClassId cls;
+    std::deque<Session> sessions;
+    std::vector<domain::AppliedOp> ops;
+  };
+  std::vector<Parsed> parsed;
   std::unordered_set<ClassId> seen;
   const std::uint32_t class_count = in.count("class count", kClassBytesMin);
   parsed.reserve(class_count);
@@ -304,14 +327,36 @@ Result<DecodedSnapshot> decode_snapshot(std::string_view bytes) {
     std::deque<Session> sessions;
     bool open_seen = false;
     for (std::uint32_t i = 0; i < session_count && in.ok(); ++i) {
-      Session s = decode_session(in, cls, i + 1);
+      Session s = decode_session(in, cls, i + 1, version);
       if (in.ok() && s.open) {
         if (open_seen) in.fail("class " + std::to_string(cls.value) + " has two open sessions");
         open_seen = true;
       }
       sessions.push_back(std::move(s));
     }
-    parsed.emplace_back(cls, std::move(sessions));
+    std::vector<domain::AppliedOp> ops;
+    if (version >= 2) {
+      const std::uint32_t op_count = in.count("applied op count", kAppliedOpBytesMin);
+      ops.reserve(op_count);
+      std::unordered_set<std::string> keys;
+      for (std::uint32_t i = 0; i < op_count && in.ok(); ++i) {
+        domain::AppliedOp op;
+        op.user = domain::UserId{in.u64("op user")};
+        op.op_id = in.str("op id");
+        op.session = domain::SessionId{in.u64("op session")};
+        op.student = domain::UserId{in.u64("op student")};
+        const std::uint64_t seq = op.session.value & domain::kSessionSeqMax;
+        if (in.ok() && (domain::class_of(op.session) != cls || seq == 0 || seq > sessions.size())) {
+          in.fail("applied op " + op.op_id + " names session " + std::to_string(op.session.value) +
+                  ", not one of class " + std::to_string(cls.value));
+        }
+        if (in.ok() && !keys.insert(std::to_string(op.user.value) + ":" + op.op_id).second) {
+          in.fail("applied op " + op.op_id + " appears twice");
+        }
+        ops.push_back(std::move(op));
+      }
+    }
+    parsed.push_back(Parsed{cls, std::move(sessions), std::move(ops)});
   }
   if (!in.ok()) return Error{"malformed snapshot: " + in.error()};
   if (in.left() != 0) return Error{"malformed snapshot: " + std::to_string(in.left()) + " trailing bytes"};
@@ -319,7 +364,11 @@ Result<DecodedSnapshot> decode_snapshot(std::string_view bytes) {
   // Reserved up front: ClassAttendance points into its own sessions, so the vector
   // must not copy elements while growing.
   out.classes.reserve(parsed.size());
-  for (auto& [cls, sessions] : parsed) out.classes.emplace_back(cls).restore(std::move(sessions));
+  for (Parsed& p : parsed) {
+    domain::ClassAttendance& c = out.classes.emplace_back(p.cls);
+    c.restore(std::move(p.sessions));
+    c.restore_applied_ops(std::move(p.ops));
+  }
   return out;
 }
 

@@ -198,7 +198,7 @@ def owner_of(class_id: int, shards: int) -> int:
 
 # -- log files ---------------------------------------------------------------------
 RECORD_TYPES = {1: "commit", 2: "session_opened", 3: "checked_in", 4: "overridden", 5: "bulk_applied",
-                6: "session_closed", 7: "enrolled", 8: "class_joined"}
+                6: "session_closed", 7: "enrolled", 8: "class_joined", 9: "sync_checked_in", 10: "sync_overridden"}
 SEGMENT_HEADER_BYTES = 64
 RECORD_HEADER_BYTES = 24
 

@@ -69,6 +69,7 @@ class LiveEndpoint final : public http::UpgradedHandler {
     broadcast::Subscriber sub;  ///< user, audience, cursor, output queue
     std::uint32_t epoch = 0;
     std::int64_t last_heard_ms = 0;
+    std::uint8_t pongs_owed = 0;  ///< pings before connection_established (answered after it; at most 16)
     std::unique_ptr<ws::Decoder> decoder;  ///< made on first data: idle subscribers stay small
   };
   struct Followed {

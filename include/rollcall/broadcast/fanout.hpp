@@ -27,8 +27,9 @@ struct FanoutResult {
   std::uint64_t events = 0;  ///< events read from the ring
   std::uint64_t frames = 0;  ///< frames appended
   std::uint64_t bytes = 0;
-  /// 0, or the first seq that was no longer in the ring: subscribers whose cursor is
-  /// below it missed events and must be resynchronised.
+  /// 0, or the newest seq found no longer in the ring: subscribers whose cursor is
+  /// below it missed events (they got none of the later ones either) and must be
+  /// resynchronised; the others got everything up to the ring's newest.
   std::uint64_t lapped_at = 0;
 };
 

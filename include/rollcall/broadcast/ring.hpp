@@ -74,6 +74,9 @@ class ClassRing {
   /// Publishes event `seq` (must be last_seq() + 1, or anything when the ring is
   /// empty). Returns false if the event is larger than the arena (not published).
   bool publish(std::uint64_t seq, const EventFrames& frames);
+  /// Takes `seq` (as publish) without holding it, and gives up every earlier event:
+  /// readers find them all gone and resynchronise. For an event publish refused.
+  void skip(std::uint64_t seq);
 
   // Any thread.
 

@@ -92,6 +92,8 @@ struct RequestHead {
   std::string_view header(std::string_view name) const;
   /// True if `name` is present (even with an empty value).
   bool has_header(std::string_view name) const;
+  /// How many times `name` appears.
+  unsigned header_occurrences(std::string_view name) const;
 };
 
 /// Outcome of `parse_head`.

@@ -45,6 +45,8 @@ enum class RecordType : std::uint8_t {
   SessionClosed = 6,
   Enrolled = 7,
   ClassJoined = 8,  ///< a class's owner announced a join (keeps live-update seqs replayable)
+  SyncCheckedIn = 9,   ///< an offline check-in applied through /sync
+  SyncOverridden = 10, ///< an offline override applied through /sync
 };
 bool is_known(std::uint8_t type);
 const char* to_string(RecordType type);

@@ -81,8 +81,32 @@ struct ClassJoinedRecord {  // RecordType::ClassJoined
   std::int64_t now_ms = 0;
 };
 
+/// Offline ops applied through `POST /sync` (API.md §6), with their op_id so replay
+/// rebuilds the index that answers retries `duplicate`. Only applied ops are logged.
+struct SyncCheckedInRecord {  // RecordType::SyncCheckedIn
+  domain::ClassId cls;
+  domain::SessionId session;
+  domain::UserId student;
+  domain::Method method = domain::Method::VerificationCode;
+  std::int64_t client_time_ms = 0;
+  std::int64_t now_ms = 0;
+  std::string op_id;
+};
+struct SyncOverriddenRecord {  // RecordType::SyncOverridden
+  domain::ClassId cls;
+  domain::SessionId session;
+  domain::UserId actor;
+  domain::UserId student;
+  domain::AttendanceStatus status = domain::AttendanceStatus::Present;
+  std::optional<std::string> reason;
+  std::int64_t client_time_ms = 0;
+  std::int64_t now_ms = 0;
+  std::string op_id;
+};
+
 using Record = std::variant<SessionOpenedRecord, CheckedInRecord, OverriddenRecord, BulkAppliedRecord,
-                            SessionClosedRecord, EnrolledRecord, ClassJoinedRecord>;
+                            SessionClosedRecord, EnrolledRecord, ClassJoinedRecord, SyncCheckedInRecord,
+                            SyncOverriddenRecord>;
 
 RecordType type_of(const Record& r);
 /// Appends the payload of `r` to `out`.

@@ -63,8 +63,54 @@ TEST(Fanout, ALaggingCursorIsReportedNotSkippedSilently) {
   for (std::uint64_t s = 1; s <= 10; ++s) ASSERT_TRUE(ring.publish(s, {0, "E", "E", {}}));
   std::string blob;
   const FanoutResult r = fan_out(ring, a.ptrs, blob, nullptr);
-  EXPECT_EQ(r.lapped_at, 1u);  // seq 1..6 are gone: the subscriber must resync
+  EXPECT_EQ(r.lapped_at, 6u);  // seq 1..6 are gone: the subscriber must resync
   EXPECT_EQ(a.ptrs[0]->cursor, 0u);
+  EXPECT_EQ(a.take(0), "");     // and got none of the later events (no silent gap)
+}
+
+TEST(Fanout, ALaggingSubscriberDoesNotHoldBackTheOthers) {
+  ClassRing ring(4, 1 << 16);
+  Audience a;
+  a.add(2, true);  // far behind
+  a.add(3, true);  // saw up to 8
+  a.add(4, true);  // saw up to 5: 6 is gone, so it is lapped too
+  for (std::uint64_t s = 1; s <= 10; ++s) ASSERT_TRUE(ring.publish(s, {0, std::to_string(s), "", {}}));
+  a.ptrs[1]->cursor = 8;
+  a.ptrs[2]->cursor = 5;
+  std::string blob;
+  const FanoutResult r = fan_out(ring, a.ptrs, blob, nullptr);
+  EXPECT_EQ(r.lapped_at, 6u);
+  EXPECT_EQ(a.take(1), "910");  // delivered in this very call
+  EXPECT_EQ(a.ptrs[1]->cursor, 10u);
+  EXPECT_EQ(a.take(0), "");
+  EXPECT_EQ(a.take(2), "");
+  EXPECT_EQ(a.ptrs[0]->cursor, 0u);
+  EXPECT_EQ(a.ptrs[2]->cursor, 5u);
+}
+
+TEST(Fanout, AnEventTooLargeForTheRingLapsEveryoneBehindIt) {
+  ClassRing ring(8, 4096);
+  Audience a;
+  a.add(2, true);
+  ASSERT_TRUE(ring.publish(1, {0, "one", "", {}}));
+  std::string blob;
+  fan_out(ring, a.ptrs, blob, nullptr);
+  EXPECT_EQ(a.take(0), "one");
+  const std::string huge(8192, 'x');
+  ASSERT_FALSE(ring.publish(2, {0, huge, "", {}}));
+  ring.skip(2);  // what the owner does then: seq 2 is taken but never readable
+  EXPECT_EQ(ring.last_seq(), 2u);
+  EXPECT_EQ(ring.read(1, blob), ClassRing::Read::Gone);
+  EXPECT_EQ(ring.read(2, blob), ClassRing::Read::Gone);
+  FanoutResult r = fan_out(ring, a.ptrs, blob, nullptr);
+  EXPECT_EQ(r.lapped_at, 2u);
+  EXPECT_EQ(a.ptrs[0]->cursor, 1u);
+  // The ring goes on: a subscriber that (re)starts at 2 gets 3.
+  ASSERT_TRUE(ring.publish(3, {0, "three", "", {}}));
+  a.ptrs[0]->cursor = 2;
+  r = fan_out(ring, a.ptrs, blob, nullptr);
+  EXPECT_EQ(r.lapped_at, 0u);
+  EXPECT_EQ(a.take(0), "three");
 }
 
 TEST(Fanout, AWarmDeliveryAllocatesNothingPerSubscriber) {

@@ -175,11 +175,14 @@ TEST(WalFormatTest, RecordTypeNames) {
   EXPECT_TRUE(is_known(1));
   EXPECT_TRUE(is_known(7));
   EXPECT_TRUE(is_known(8));
+  EXPECT_TRUE(is_known(10));
   EXPECT_FALSE(is_known(0));
-  EXPECT_FALSE(is_known(9));
+  EXPECT_FALSE(is_known(11));
   EXPECT_STREQ(to_string(RecordType::CheckedIn), "checked_in");
   EXPECT_STREQ(to_string(RecordType::Commit), "commit");
   EXPECT_STREQ(to_string(RecordType::ClassJoined), "class_joined");
+  EXPECT_STREQ(to_string(RecordType::SyncCheckedIn), "sync_checked_in");
+  EXPECT_STREQ(to_string(RecordType::SyncOverridden), "sync_overridden");
 }
 
 TEST(WalScanTest, CleanSegmentDeliversEveryBatch) {
@@ -446,7 +449,7 @@ TEST(WalScanTest, MalformedRecordHeadersAreInvalid) {
     bool recrc = true;  // false: the length is bogus, so the CRC cannot be recomputed
   };
   const Case cases[] = {
-      {"unknown type", [](std::string& b, std::size_t o) { b[o + 4] = 9; }},
+      {"unknown type", [](std::string& b, std::size_t o) { b[o + 4] = 11; }},
       {"type zero", [](std::string& b, std::size_t o) { b[o + 4] = 0; }},
       {"flags", [](std::string& b, std::size_t o) { b[o + 5] = 1; }},
       {"reserved", [](std::string& b, std::size_t o) { b[o + 7] = 1; }},

@@ -70,6 +70,30 @@ void expect_same(const Record& want, const Record& got) {
           EXPECT_EQ(a.student, b.student);
           EXPECT_EQ(a.cls, b.cls);
           EXPECT_EQ(a.roster_version, b.roster_version);
+        } else if constexpr (std::is_same_v<T, ClassJoinedRecord>) {
+          EXPECT_EQ(a.cls, b.cls);
+          EXPECT_EQ(a.student, b.student);
+          EXPECT_EQ(a.now_ms, b.now_ms);
+        } else if constexpr (std::is_same_v<T, SyncCheckedInRecord>) {
+          EXPECT_EQ(a.cls, b.cls);
+          EXPECT_EQ(a.session, b.session);
+          EXPECT_EQ(a.student, b.student);
+          EXPECT_EQ(a.method, b.method);
+          EXPECT_EQ(a.client_time_ms, b.client_time_ms);
+          EXPECT_EQ(a.now_ms, b.now_ms);
+          EXPECT_EQ(a.op_id, b.op_id);
+        } else if constexpr (std::is_same_v<T, SyncOverriddenRecord>) {
+          EXPECT_EQ(a.cls, b.cls);
+          EXPECT_EQ(a.session, b.session);
+          EXPECT_EQ(a.actor, b.actor);
+          EXPECT_EQ(a.student, b.student);
+          EXPECT_EQ(a.status, b.status);
+          EXPECT_EQ(a.reason, b.reason);
+          EXPECT_EQ(a.client_time_ms, b.client_time_ms);
+          EXPECT_EQ(a.now_ms, b.now_ms);
+          EXPECT_EQ(a.op_id, b.op_id);
+        } else {
+          ADD_FAILURE() << "no comparison for this record type";
         }
       },
       want);
@@ -114,6 +138,13 @@ std::vector<Record> samples() {
   out.push_back(SessionClosedRecord{kCls, kSid, UserId{2}, {UserId{10}, UserId{12}, UserId{~0ull}}, kNow});
   out.push_back(EnrolledRecord{UserId{10}, kCls, 42});
   out.push_back(EnrolledRecord{UserId{1}, ClassId{1}, 0});
+  out.push_back(ClassJoinedRecord{kCls, UserId{10}, kNow});
+  out.push_back(SyncCheckedInRecord{kCls, kSid, UserId{10}, Method::QrCode, kNow - 3'600'000, kNow, "phone-7f3a:42"});
+  out.push_back(SyncCheckedInRecord{kCls, kSid, UserId{10}, Method::VerificationCode, INT64_MIN, INT64_MAX, ""});
+  out.push_back(SyncOverriddenRecord{kCls, kSid, UserId{2}, UserId{11}, AttendanceStatus::Excused,
+                                     std::string("train 🚆"), kNow - 1, kNow, std::string(64, 'z')});
+  out.push_back(SyncOverriddenRecord{kCls, kSid, UserId{2}, UserId{11}, AttendanceStatus::Absent, std::nullopt, 0, 0,
+                                     "ü"});
   return out;
 }
 
@@ -148,6 +179,9 @@ TEST(WalRecordTest, TypeOf) {
   EXPECT_EQ(type_of(BulkAppliedRecord{}), RecordType::BulkApplied);
   EXPECT_EQ(type_of(SessionClosedRecord{}), RecordType::SessionClosed);
   EXPECT_EQ(type_of(EnrolledRecord{}), RecordType::Enrolled);
+  EXPECT_EQ(type_of(ClassJoinedRecord{}), RecordType::ClassJoined);
+  EXPECT_EQ(type_of(SyncCheckedInRecord{}), RecordType::SyncCheckedIn);
+  EXPECT_EQ(type_of(SyncOverriddenRecord{}), RecordType::SyncOverridden);
 }
 
 TEST(WalRecordTest, KnownLayoutOfACheckIn) {

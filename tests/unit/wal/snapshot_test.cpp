@@ -226,7 +226,8 @@ TEST_F(SnapshotTest, BadStructureWithAValidCrcIsAnError) {
   };
   const std::vector<Case> cases = {
       {"magic", [](std::string& b) { b[0] = 'X'; }, "magic"},
-      {"version", [](std::string& b) { b[8] = 2; }, "version"},
+      {"version", [](std::string& b) { b[8] = 3; }, "version"},
+      {"version 0", [](std::string& b) { b[8] = 0; }, "version"},
       {"reserved", [](std::string& b) { b[10] = 1; }, "reserved"},
       {"huge class count", [](std::string& b) { std::memset(b.data() + kClassCountAt, 0xFF, 4); }, "class count"},
       {"class id zero", [](std::string& b) { std::memset(b.data() + 36, 0, 8); }, "out of range"},
@@ -264,9 +265,10 @@ TEST_F(SnapshotTest, BadRecordAndAuditFieldsAreErrors) {
   const std::size_t record_count_at = code_at + 4 + 2;
   const std::size_t record_at = record_count_at + 4;
   const std::size_t status_at = record_at + 8;
-  const std::size_t audit_count_at = record_at + 8 + 1 + 1 + 9 + 1 + 4 + 1 + 1 + 8;
+  const std::size_t audit_count_at = record_at + 8 + 1 + 1 + 9 + 1 + 4 + 1 + 1 + 8 + 8 + 4;
   const std::size_t audit_at = audit_count_at + 4;
-  ASSERT_EQ(good.size(), audit_at + 8 + 8 + 8 + 3 + 1 + 4);
+  const std::size_t ops_count_at = audit_at + 8 + 8 + 8 + 3 + 1;
+  ASSERT_EQ(good.size(), ops_count_at + 4 + 4);
 
   struct Case {
     const char* name;
@@ -285,6 +287,7 @@ TEST_F(SnapshotTest, BadRecordAndAuditFieldsAreErrors) {
       {"huge audit count", audit_count_at, {0xFF, 0xFF, 0xFF, 0x0F}, "audit count"},
       {"audit from 5", audit_at + 24, {5}, "status 5"},
       {"audit method 200", audit_at + 26, {200}, "method 200"},
+      {"huge applied op count", ops_count_at, {0xFF, 0xFF, 0xFF, 0x0F}, "applied op count"},
   };
   for (const Case& k : cases) {
     SCOPED_TRACE(k.name);
@@ -328,6 +331,90 @@ TEST_F(SnapshotTest, RandomDamageNeverCrashes) {
     }
   }
   EXPECT_GT(rejected, 0);
+}
+
+TEST_F(SnapshotTest, SyncedOpsAndOverrideTimesSurvive) {
+  ClassAttendance c(ClassId{9});
+  const ClassInfo info = class_info(ClassId{9});
+  const SessionId sid = c.open({kTeacher, 5, "12", kStart}).session->id;
+  const std::int64_t now = kStart + 60 * kMinute;
+  ASSERT_EQ(c.sync_check_in(info, sid, {kAlice, Method::QrCode, kStart + kMinute, now, now, "phone:1"}).outcome,
+            SyncOutcome::Applied);
+  ASSERT_EQ(c.sync_override(info, sid, {kTeacher, kBob, AttendanceStatus::Excused, "train", kStart + 2 * kMinute, now,
+                                        now, "tablet:9"})
+                .outcome,
+            SyncOutcome::Applied);
+  Result<DecodedSnapshot> got = decode_snapshot(encode_snapshot({}, {&c}));
+  ASSERT_TRUE(got.ok()) << got.error();
+  const ClassAttendance& back = got->classes.at(0);
+  ASSERT_EQ(back.applied_ops().size(), 2u);
+  // Retries after a restart from this snapshot are still duplicates, for their sender only.
+  const AppliedOp* op = back.applied_op(kTeacher, "tablet:9");
+  ASSERT_NE(op, nullptr);
+  EXPECT_EQ(op->session, sid);
+  EXPECT_EQ(op->student, kBob);
+  EXPECT_NE(back.applied_op(kAlice, "phone:1"), nullptr);
+  EXPECT_EQ(back.applied_op(kBob, "phone:1"), nullptr);
+  const Record& bob = back.session(sid)->records.at(kBob);
+  EXPECT_EQ(bob.override_at_ms, kStart + 2 * kMinute);
+  EXPECT_EQ(bob.override_op, "tablet:9");
+  // An older override from another device still loses after the restart.
+  ClassAttendance copy = back;
+  EXPECT_EQ(copy.sync_override(info, sid, {kTeacher, kBob, AttendanceStatus::Absent, std::nullopt, kStart + kMinute,
+                                           now, now, "zzz"})
+                .outcome,
+            SyncOutcome::Superseded);
+}
+
+TEST_F(SnapshotTest, AVersion1SnapshotIsStillRead) {
+  // Version 1 had neither the override time/op_id per record nor the applied ops:
+  // build one from a version 2 image of a class with one REST override.
+  ClassAttendance c(ClassId{9});
+  const ClassInfo info = class_info(ClassId{9});
+  const SessionId sid = c.open({kTeacher, 5, "12", kStart}).session->id;
+  ASSERT_EQ(c.override_record(info, sid, {kTeacher, kAlice, AttendanceStatus::Excused, "x", kStart + kMinute}).error,
+            Refusal::None);
+  std::string v2 = encode_snapshot({}, {&c});
+  const std::size_t code_at = kFirstSessionAt + 8 + 1 + 8 + 8 + 4;
+  const std::size_t record_at = code_at + 4 + 2 + 4;
+  const std::size_t v2_fields_at = record_at + 8 + 1 + 1 + 1 + 1 + 4 + 1 + 1 + 4 + 1 + 8;  // after the timestamp
+  std::string v1 = v2.substr(0, v2_fields_at) + v2.substr(v2_fields_at + 12);
+  v1.erase(v1.size() - 8, 4);  // the applied op count (0), before the CRC
+  v1[8] = 1;
+  fix_crc(v1);
+  Result<DecodedSnapshot> got = decode_snapshot(v1);
+  ASSERT_TRUE(got.ok()) << got.error();
+  const Record& alice = got->classes.at(0).session(sid)->records.at(kAlice);
+  EXPECT_EQ(alice.status, AttendanceStatus::Excused);
+  EXPECT_EQ(alice.override_reason, "x");
+  EXPECT_EQ(alice.override_at_ms, kStart + kMinute);  // a REST override: at its commit time
+  EXPECT_EQ(alice.override_op, "");
+  EXPECT_TRUE(got->classes.at(0).applied_ops().empty());
+}
+
+TEST_F(SnapshotTest, AnAppliedOpOfAnotherClassOrTwiceIsAnError) {
+  ClassAttendance c(ClassId{9});
+  const ClassInfo info = class_info(ClassId{9});
+  const SessionId sid = c.open({kTeacher, 5, "12", kStart}).session->id;
+  ASSERT_EQ(c.sync_check_in(info, sid, {kAlice, Method::QrCode, kStart, kStart, kStart, "a"}).outcome,
+            SyncOutcome::Applied);
+  const std::string good = encode_snapshot({}, {&c});
+  // The op's session id is the last 16 bytes before the CRC minus the student (8).
+  std::string bad = good;
+  const std::size_t session_at = bad.size() - 4 - 8 - 8;
+  bad[session_at] = static_cast<char>(bad[session_at] + 1);  // session 2 of the class: does not exist
+  fix_crc(bad);
+  Result<DecodedSnapshot> got = decode_snapshot(bad);
+  ASSERT_FALSE(got.ok());
+  EXPECT_NE(got.error().find("not one of class 9"), std::string::npos) << got.error();
+  c.restore_applied_ops({AppliedOp{kAlice, "a", sid, kAlice}, AppliedOp{kAlice, "b", sid, kAlice}});
+  std::string twice = encode_snapshot({}, {&c});
+  const std::size_t b_at = twice.rfind('b');
+  twice[b_at] = 'a';
+  fix_crc(twice);
+  got = decode_snapshot(twice);
+  ASSERT_FALSE(got.ok());
+  EXPECT_NE(got.error().find("appears twice"), std::string::npos) << got.error();
 }
 
 }  // namespace
