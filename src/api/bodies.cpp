@@ -1,5 +1,9 @@
 #include "rollcall/api/bodies.hpp"
 
+#include <unordered_set>
+
+#include "rollcall/common/clock.hpp"
+
 namespace rollcall::api {
 
 using namespace domain;
@@ -171,6 +175,142 @@ std::optional<ApiError> parse_join(JsonScratch& json, std::string_view body, Joi
   });
   if (err) return err;
   return required(has_code, "join_code");
+}
+
+namespace {
+
+// Reads one op. A problem with the op as a whole (not an object, op_id) is
+// returned; a problem with one of its other fields goes into `op.error`.
+std::optional<ApiError> read_sync_op(value v, std::size_t index, SyncOpBody& op) {
+  const std::string where = "ops[" + std::to_string(index) + "]";
+  simdjson::ondemand::object obj;
+  if (v.get_object().get(obj) != simdjson::SUCCESS) return invalid_field(where, "expected an object");
+  bool has_op_id = false, has_kind = false, has_method = false, has_class = false, has_code = false,
+       has_token = false, has_session = false, has_student = false, has_status = false, has_time = false;
+  std::string kind, method, time;
+  auto keep = [&op](std::optional<ApiError> e) {
+    if (e && !op.error) op.error = std::move(e);
+  };
+  for (auto member : obj) {
+    simdjson::ondemand::field f;
+    std::string_view key;
+    if (std::move(member).get(f) != simdjson::SUCCESS || f.unescaped_key().get(key) != simdjson::SUCCESS) {
+      return invalid_json();
+    }
+    const std::string name = where + "." + std::string(key);
+    if (key == "op_id") {
+      has_op_id = true;
+      if (auto e = read_string(f.value(), name, kOpIdBytesMax, op.op_id)) return e;
+      if (op.op_id.empty()) return invalid_field(name, "must not be empty");
+    } else if (key == "kind") {
+      has_kind = true;
+      keep(read_string(f.value(), name, 32, kind));
+    } else if (key == "method") {
+      has_method = true;
+      keep(read_string(f.value(), name, 32, method));
+    } else if (key == "class_id") {
+      has_class = true;
+      keep(read_id(f.value(), name, op.class_id));
+    } else if (key == "code") {
+      has_code = true;
+      keep(read_string(f.value(), name, kCodeBytesMax, op.code));
+    } else if (key == "qr_token") {
+      has_token = true;
+      keep(read_string(f.value(), name, kQrTokenBytesMax, op.qr_token));
+    } else if (key == "class_session_id") {
+      has_session = true;
+      keep(read_id(f.value(), name, op.session_id));
+    } else if (key == "student_id") {
+      has_student = true;
+      keep(read_id(f.value(), name, op.student_id));
+    } else if (key == "status") {
+      has_status = true;
+      keep(read_status(f.value(), name, op.status));
+    } else if (key == "reason") {
+      keep(read_optional_string(f.value(), name, kReasonBytesMax, op.reason));
+    } else if (key == "client_time") {
+      has_time = true;
+      if (auto e = read_string(f.value(), name, 64, time)) {
+        keep(std::move(e));
+      } else if (const std::optional<std::int64_t> t = parse_rfc3339_ms(time)) {
+        op.client_time_ms = *t;
+      } else {
+        keep(invalid_field(name, "expected an RFC 3339 time such as 2026-11-22T08:01:02.345Z"));
+      }
+    }
+  }
+  if (!has_op_id) return invalid_field(where + ".op_id", "required");
+  if (op.error) return std::nullopt;
+  auto need = [&](bool present, const char* field) {
+    if (!present) keep(invalid_field(where + "." + field, "required"));
+  };
+  need(has_kind, "kind");
+  need(has_time, "client_time");
+  if (op.error) return std::nullopt;
+  if (kind == "check_in") {
+    op.kind = SyncOpBody::Kind::CheckIn;
+    need(has_method, "method");
+    need(has_class, "class_id");
+    if (op.error) return std::nullopt;
+    if (method == "verification_code") {
+      op.method = CheckInBody::Method::VerificationCode;
+      need(has_code, "code");
+    } else if (method == "qr_code") {
+      op.method = CheckInBody::Method::QrCode;
+      need(has_token, "qr_token");
+    } else {
+      keep(invalid_field(where + ".method", "expected qr_code or verification_code"));
+    }
+  } else if (kind == "override") {
+    op.kind = SyncOpBody::Kind::Override;
+    need(has_session, "class_session_id");
+    need(has_student, "student_id");
+    need(has_status, "status");
+  } else {
+    keep(invalid_field(where + ".kind", "expected check_in or override"));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ApiError> parse_sync(JsonScratch& json, std::string_view body, SyncBody& out) {
+  bool has_client = false, has_ops = false;
+  auto err = parse_object(json, body, [&](std::string_view key, value v) -> std::optional<ApiError> {
+    if (key == "client_id") {
+      has_client = true;
+      if (auto e = read_string(v, key, kClientIdBytesMax, out.client_id)) return e;
+      if (out.client_id.empty()) return invalid_field(key, "must not be empty");
+      return std::nullopt;
+    }
+    if (key == "ops") {
+      has_ops = true;
+      simdjson::ondemand::array arr;
+      if (v.get_array().get(arr) != simdjson::SUCCESS) return invalid_field(key, "expected an array");
+      for (auto element : arr) {
+        value item;
+        if (std::move(element).get(item) != simdjson::SUCCESS) return invalid_json();
+        if (out.ops.size() >= kSyncOpsMax) {
+          return ApiError{413, "too_many_ops", "at most 500 ops per sync call; send the rest in another"};
+        }
+        SyncOpBody op;
+        if (auto e = read_sync_op(item, out.ops.size(), op)) return e;
+        out.ops.push_back(std::move(op));
+      }
+    }
+    return std::nullopt;
+  });
+  if (err) return err;
+  if (auto e = required(has_client, "client_id")) return e;
+  if (auto e = required(has_ops, "ops")) return e;
+  std::unordered_set<std::string_view> seen;
+  for (std::size_t i = 0; i < out.ops.size(); ++i) {
+    if (!seen.insert(out.ops[i].op_id).second) {
+      return ApiError{422, "duplicate_op_id",
+                      "ops[" + std::to_string(i) + "].op_id \"" + out.ops[i].op_id + "\" appears twice; nothing applied"};
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace rollcall::api

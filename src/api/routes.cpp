@@ -11,6 +11,7 @@
 #include "rollcall/api/request.hpp"
 #include "rollcall/api/roster_calls.hpp"
 #include "rollcall/api/serialize.hpp"
+#include "rollcall/api/sync_call.hpp"
 #include "rollcall/common/clock.hpp"
 
 namespace rollcall::api {
@@ -217,6 +218,15 @@ void check_in(void* ctx, http::Exchange& ex) {
   dispatch_class_call(st, ex, std::move(call));
 }
 
+void sync(void* ctx, http::Exchange& ex) {
+  ShardState& st = state(ctx);
+  const std::optional<Principal> p = authenticate(st, ex);
+  if (!p) return;
+  SyncBody body;
+  if (auto err = parse_sync(st.json, ex.body, body)) return respond(ex, *err);
+  dispatch_sync(st, ex, *p, std::move(body), wall_ms());
+}
+
 void override_record(void* ctx, http::Exchange& ex) {
   ShardState& st = state(ctx);
   std::optional<ClassCall> call = session_call(st, ex, Kind::Override, true);
@@ -298,6 +308,7 @@ void add_api_routes(http::Router& router, ShardState& st) {
   router.add("GET", "/api/v1/sessions/{session_id}/qr", {qr_json, ctx});
   router.add("GET", "/api/v1/sessions/{session_id}/qr.svg", {qr_svg, ctx});
   router.add("PUT", "/api/v1/sessions/{session_id}/attendance/{student_id}", {override_record, ctx});
+  router.add("POST", "/api/v1/sync", {sync, ctx});
   router.add("POST", "/api/v1/sessions/{session_id}/attendance/bulk", {bulk, ctx});
   router.add("POST", "/api/v1/attendance/check-in", {check_in, ctx});
 }

@@ -69,7 +69,7 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
         arg == "--demo-class-size" || arg == "--qr-rotation-s" || arg == "--public-url" ||
         arg == "--wal-segment-bytes" || arg == "--wal-snapshot-bytes" || arg == "--ring-events" ||
         arg == "--ring-bytes" || arg == "--ws-backlog-bytes-max" || arg == "--ws-ping-interval-ms" ||
-        arg == "--ws-silence-timeout-ms") {
+        arg == "--ws-silence-timeout-ms" || arg == "--sync-clock-skew-s") {
       v = take_value(arg);
       if (!v) return Error{v.error()};
     } else {
@@ -153,6 +153,10 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
       auto n = parse_number<std::uint32_t>(arg, text, 200, 7'200'000);
       if (!n) return Error{n.error()};
       c.ws_silence_timeout_ms = *n;
+    } else if (arg == "--sync-clock-skew-s") {
+      auto n = parse_number<std::uint32_t>(arg, text, 0, 3600);
+      if (!n) return Error{n.error()};
+      c.sync_clock_skew_s = *n;
     } else if (arg == "--wal-segment-bytes") {
       auto n = parse_number<std::uint64_t>(arg, text, 64 * 1024, 1ull << 32);
       if (!n) return Error{n.error()};
@@ -340,6 +344,8 @@ std::string serve_help() {
          "                            (default 30000)\n"
          "  --ws-silence-timeout-ms N close a WebSocket silent this long (no frame, no\n"
          "                            pong), more than the ping interval (default 75000)\n"
+         "  --sync-clock-skew-s N     offline ops (POST /api/v1/sync) may carry a client_time\n"
+         "                            up to N s ahead of the server's clock (default 120)\n"
          "  --wal-segment-bytes N     log segment size, preallocated (default 67108864)\n"
          "  --wal-snapshot-bytes N    a shard snapshots its classes and drops its old log\n"
          "                            segments once its log grew this much (default 67108864)\n"

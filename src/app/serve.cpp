@@ -248,6 +248,7 @@ int run_serve(const ServeConfig& config) {
   services.data_shards = config.shards;
   services.auth_shard = config.shards;
   services.snapshot_after_bytes = config.wal_snapshot_bytes;
+  services.sync_clock_skew_ms = static_cast<std::int64_t>(config.sync_clock_skew_s) * 1000;
   api::LiveConfig live_config;
   live_config.ring_events = config.ring_events;
   live_config.ring_bytes = config.ring_bytes;

@@ -404,6 +404,10 @@ SyncResult ClassAttendance::sync_override(const ClassInfo& cls, SessionId sid, c
     out.error = Refusal::InFuture;
     return out;
   }
+  if (cmd.client_time_ms < s->starts_at_ms) {  // (after the close is fine: a correction)
+    out.error = Refusal::OutsideSession;
+    return out;
+  }
   const bool had_record = s->records.count(cmd.student) != 0;
   const Record current = s->record_of(cmd.student);
   // Between overrides the later client_time wins; ties: the larger op_id.

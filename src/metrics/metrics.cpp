@@ -240,6 +240,20 @@ void Exposition::render(std::string& out) const {
                     "Event published by the owner -> its frames queued for sending on a shard.",
                     [](const ShardMetrics& m) -> const LatencyHistogram& { return m.ws_publish_to_send; });
 
+  counter(out, s, "rollcall_sync_batches_total", "Offline sync batches answered 200.",
+          [](const ShardMetrics& m) { return m.sync_batches.get(); });
+  header(out, "rollcall_sync_ops_total", "counter", "Offline sync ops, by outcome.");
+  {
+    static constexpr const char* kOutcomes[] = {"applied", "duplicate", "superseded", "rejected"};
+    for (int k = 0; k < 4; ++k) {
+      out.append("rollcall_sync_ops_total{outcome=\"");
+      out.append(kOutcomes[k]);
+      out.append("\"} ");
+      append_u64(out, sum(s, [k](const ShardMetrics& m) { return m.sync_ops[k].get(); }));
+      out.append("\n");
+    }
+  }
+
   header(out, "rollcall_recovery_seconds", "gauge", "Time start-up recovery took.");
   char rec[48];
   std::snprintf(rec, sizeof rec, "%.6f", recovery_seconds_);

@@ -1,5 +1,5 @@
 // libFuzzer target for the JSON request bodies of the REST API (check-in, override,
-// bulk, open-session, login, join). The first byte picks the parser; the rest is the
+// bulk, open-session, login, join, sync). The first byte picks the parser; the rest is the
 // body. Invariants: no crash or sanitizer report; every answer is either success
 // with fields inside their limits or one error with a known status and code.
 
@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   static JsonScratch json;
   const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 6) {
+  switch (data[0] % 7) {
     case 0: {
       CheckInBody out;
       const auto e = parse_check_in(json, body, out);
@@ -67,6 +67,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 4: {
       LoginBody out;
       check_error(parse_login(json, body, out));
+      break;
+    }
+    case 6: {
+      SyncBody out;
+      const auto e = parse_sync(json, body, out);
+      const bool batch_error = e && ((e->status == 413 && e->code == "too_many_ops") ||
+                                     (e->status == 422 && e->code == "duplicate_op_id"));
+      if (!batch_error) check_error(e);
+      if (out.ops.size() > kSyncOpsMax) std::abort();
+      for (const SyncOpBody& op : out.ops) {
+        if (op.op_id.empty() || op.op_id.size() > kOpIdBytesMax) std::abort();
+        if (!e && !op.error && op.kind == SyncOpBody::Kind::CheckIn &&
+            op.method == CheckInBody::Method::VerificationCode && op.class_id == 0) {
+          std::abort();
+        }
+        if (op.error && (op.error->code != "invalid_field" || op.error->message.empty())) std::abort();
+      }
       break;
     }
     default: {

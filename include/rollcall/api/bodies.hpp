@@ -18,6 +18,9 @@ namespace rollcall::api {
 inline constexpr std::size_t kReasonBytesMax = 500;
 inline constexpr std::size_t kBulkItemsMax = 10'000;
 inline constexpr std::uint64_t kLateAfterMinutesMax = 24 * 60;
+inline constexpr std::size_t kSyncOpsMax = 500;
+inline constexpr std::size_t kOpIdBytesMax = 64;
+inline constexpr std::size_t kClientIdBytesMax = 128;
 
 struct LoginBody {
   std::string username;
@@ -50,6 +53,30 @@ struct JoinBody {
   std::string join_code;
 };
 
+/// One offline op (API.md §6). A problem with this op alone (unknown kind, missing
+/// or malformed field, bad client_time) is kept in `error`: the op is answered
+/// `rejected` and the others still apply.
+struct SyncOpBody {
+  enum class Kind : std::uint8_t { CheckIn, Override };
+  std::string op_id;
+  Kind kind = Kind::CheckIn;
+  CheckInBody::Method method = CheckInBody::Method::VerificationCode;
+  std::uint64_t class_id = 0;          ///< check_in
+  std::string code;                    ///< check_in by verification_code
+  std::string qr_token;                ///< check_in by qr_code
+  std::uint64_t session_id = 0;        ///< override: class_session_id
+  std::uint64_t student_id = 0;        ///< override
+  domain::AttendanceStatus status = domain::AttendanceStatus::Present;  ///< override
+  std::optional<std::string> reason;   ///< override
+  std::int64_t client_time_ms = 0;
+  std::optional<ApiError> error;
+};
+
+struct SyncBody {
+  std::string client_id;
+  std::vector<SyncOpBody> ops;
+};
+
 std::optional<ApiError> parse_login(JsonScratch& json, std::string_view body, LoginBody& out);
 std::optional<ApiError> parse_check_in(JsonScratch& json, std::string_view body, CheckInBody& out);
 /// An empty body keeps the defaults.
@@ -57,5 +84,10 @@ std::optional<ApiError> parse_open_session(JsonScratch& json, std::string_view b
 std::optional<ApiError> parse_override(JsonScratch& json, std::string_view body, OverrideBody& out);
 std::optional<ApiError> parse_bulk(JsonScratch& json, std::string_view body, BulkBody& out);
 std::optional<ApiError> parse_join(JsonScratch& json, std::string_view body, JoinBody& out);
+/// The whole batch is refused (nothing applies) for: not JSON (400), `client_id` or
+/// `ops` missing or malformed, an op that is not an object or whose `op_id` is
+/// missing, empty or over 64 bytes (422 invalid_field), more than 500 ops
+/// (413 too_many_ops), the same op_id twice (422 duplicate_op_id).
+std::optional<ApiError> parse_sync(JsonScratch& json, std::string_view body, SyncBody& out);
 
 }  // namespace rollcall::api

@@ -36,6 +36,7 @@ struct Services {
   unsigned data_shards = 1;      ///< shards owning classes (0..data_shards-1)
   unsigned auth_shard = 0;       ///< the shard that verifies passwords (auxiliary)
   std::uint64_t snapshot_after_bytes = 64ull << 20;  ///< log growth that triggers a snapshot
+  std::int64_t sync_clock_skew_ms = 120'000;  ///< `--sync-clock-skew-s`: how far ahead client_time may be
   const LiveConfig* live = nullptr;
 };
 

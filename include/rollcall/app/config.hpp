@@ -33,6 +33,7 @@ struct ServeConfig {
   std::uint64_t ws_backlog_bytes_max = 1 << 20;
   std::uint32_t ws_ping_interval_ms = 30'000;
   std::uint32_t ws_silence_timeout_ms = 75'000;
+  std::uint32_t sync_clock_skew_s = 120;
   std::uint64_t wal_segment_bytes = 64ull << 20;
   std::uint64_t wal_snapshot_bytes = 64ull << 20;
   std::string log_level = "info";

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <optional>
 #include <string_view>
 
 namespace rollcall {
@@ -31,6 +32,11 @@ inline std::int64_t wall_ms() {
 
 /// Writes `2026-11-22T08:01:02.345Z` (24 chars) for `epoch_ms` into `out`; returns 24.
 std::size_t format_rfc3339_ms(std::int64_t epoch_ms, char* out);
+
+/// Parses an RFC 3339 date-time with a time zone (`2026-11-22T08:01:02.345Z`,
+/// `...T09:01:02+01:00`; fractions up to 9 digits, truncated to ms; `T`/`Z` in either
+/// case; years 1970-9999; no leap second). Milliseconds since the epoch, or nullopt.
+std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text);
 
 /// Writes an IMF-fixdate (`Sun, 22 Nov 2026 08:01:02 GMT`, 29 chars); returns 29.
 std::size_t format_http_date(std::int64_t epoch_s, char* out);

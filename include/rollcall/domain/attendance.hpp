@@ -257,7 +257,7 @@ class ClassAttendance {
   /// InFuture, OutsideSession.
   SyncResult sync_check_in(const ClassInfo& cls, SessionId sid, const SyncCheckIn& cmd);
   /// A teacher's offline override. Refusals: SessionNotFound, UnknownStudent,
-  /// InvalidStatus, InFuture.
+  /// InvalidStatus, InFuture, OutsideSession (before the session started).
   SyncResult sync_override(const ClassInfo& cls, SessionId sid, const SyncOverride& cmd);
 
  private:

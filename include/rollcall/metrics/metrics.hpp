@@ -112,6 +112,8 @@ struct alignas(64) ShardMetrics {
   Counter ws_resumes;                     ///< subscriptions (connection_established sent)
   Counter ws_resumes_recovered;           ///< of those, resumed with recovered:true
   LatencyHistogram ws_publish_to_send;    ///< event published -> frames queued on this shard
+  Counter sync_batches;                   ///< POST /sync batches answered 200 (accepting shard)
+  Counter sync_ops[4];                    ///< their ops by outcome: applied, duplicate, superseded, rejected
 };
 
 /// Renders Prometheus text format 0.0.4 for all shards plus process figures.

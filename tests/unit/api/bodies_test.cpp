@@ -126,5 +126,95 @@ TEST_F(BodiesTest, LoginAndJoin) {
   EXPECT_EQ(parse_join(json_, R"({})", j)->code, "invalid_field");
 }
 
+TEST_F(BodiesTest, SyncOpsOfBothKinds) {
+  SyncBody b;
+  ASSERT_FALSE(parse_sync(json_, R"({"client_id":"phone-1","ops":[
+      {"op_id":"a","kind":"check_in","method":"verification_code","class_id":4,"code":"123456",
+       "client_time":"2026-11-22T08:01:02.345Z"},
+      {"op_id":"b","kind":"check_in","method":"qr_code","class_id":4,"qr_token":"tok","client_time":"2026-11-22T09:01:02+01:00"},
+      {"op_id":"c","kind":"override","class_session_id":4194305,"student_id":10,"status":"excused","reason":null,
+       "client_time":"2026-11-22T08:00:00Z","extra":{"ignored":true}}]})", b));
+  EXPECT_EQ(b.client_id, "phone-1");
+  ASSERT_EQ(b.ops.size(), 3u);
+  EXPECT_EQ(b.ops[0].kind, SyncOpBody::Kind::CheckIn);
+  EXPECT_EQ(b.ops[0].code, "123456");
+  EXPECT_EQ(b.ops[0].client_time_ms, 1795334462345);
+  EXPECT_EQ(b.ops[1].method, CheckInBody::Method::QrCode);
+  EXPECT_EQ(b.ops[1].client_time_ms, 1795334462000);
+  EXPECT_EQ(b.ops[2].kind, SyncOpBody::Kind::Override);
+  EXPECT_EQ(b.ops[2].session_id, 4194305u);
+  EXPECT_EQ(b.ops[2].status, AttendanceStatus::Excused);
+  EXPECT_EQ(b.ops[2].reason, std::nullopt);
+  for (const SyncOpBody& op : b.ops) EXPECT_FALSE(op.error) << op.op_id << ": " << op.error->message;
+}
+
+TEST_F(BodiesTest, ABadOpIsRejectedAloneAndNamed) {
+  SyncBody b;
+  ASSERT_FALSE(parse_sync(json_, R"({"client_id":"p","ops":[
+      {"op_id":"1","kind":"teleport","client_time":"2026-11-22T08:00:00Z"},
+      {"op_id":"2","kind":"check_in","method":"verification_code","class_id":4,"code":"1","client_time":"yesterday"},
+      {"op_id":"3","kind":"check_in","method":"verification_code","class_id":4,"client_time":"2026-11-22T08:00:00Z"},
+      {"op_id":"4","kind":"override","class_session_id":1,"student_id":2,"status":"unmarked","client_time":"2026-11-22T08:00:00Z"},
+      {"op_id":"5","kind":"override","class_session_id":1,"student_id":2,"status":"absent"},
+      {"op_id":"6","kind":"check_in","method":"smoke_signal","class_id":4,"client_time":"2026-11-22T08:00:00Z"},
+      {"op_id":"7","kind":"override","class_session_id":1,"student_id":2,"status":"absent","client_time":"2026-11-22T08:00:00Z"}]})",
+                          b));
+  ASSERT_EQ(b.ops.size(), 7u);
+  const char* expect[] = {"ops[0].kind", "ops[1].client_time", "ops[2].code", "ops[3].status",
+                          "ops[4].client_time", "ops[5].method"};
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(b.ops[i].error) << i;
+    EXPECT_EQ(b.ops[i].error->code, "invalid_field");
+    EXPECT_EQ(b.ops[i].error->message.rfind(expect[i], 0), 0u) << b.ops[i].error->message;
+  }
+  EXPECT_FALSE(b.ops[6].error);
+}
+
+TEST_F(BodiesTest, BatchLevelProblemsRefuseTheWholeBatch) {
+  struct Case {
+    std::string body;
+    int status;
+    const char* code;
+    const char* mention;
+  };
+  std::string many = R"({"client_id":"p","ops":[)";
+  for (int i = 0; i < 501; ++i) {
+    if (i != 0) many += ',';
+    many += R"({"op_id":"o)" + std::to_string(i) + "\"}";
+  }
+  many += "]}";
+  const std::vector<Case> cases = {
+      {"not json", 400, "invalid_json", ""},
+      {R"({"ops":[]})", 422, "invalid_field", "client_id"},
+      {R"({"client_id":"","ops":[]})", 422, "invalid_field", "client_id"},
+      {R"({"client_id":"p"})", 422, "invalid_field", "ops"},
+      {R"({"client_id":"p","ops":{}})", 422, "invalid_field", "ops"},
+      {R"({"client_id":"p","ops":[7]})", 422, "invalid_field", "ops[0]"},
+      {R"({"client_id":"p","ops":[{"kind":"check_in"}]})", 422, "invalid_field", "ops[0].op_id"},
+      {R"({"client_id":"p","ops":[{"op_id":""}]})", 422, "invalid_field", "ops[0].op_id"},
+      {R"({"client_id":"p","ops":[{"op_id":")" + std::string(65, 'x') + "\"}]}", 422, "invalid_field", "ops[0].op_id"},
+      {R"({"client_id":"p","ops":[{"op_id":"x"},{"op_id":"y"},{"op_id":"x"}]})", 422, "duplicate_op_id", "ops[2]"},
+      {many, 413, "too_many_ops", "500"},
+  };
+  for (const Case& c : cases) {
+    SyncBody b;
+    const std::optional<ApiError> e = parse_sync(json_, c.body, b);
+    ASSERT_TRUE(e) << c.body.substr(0, 80);
+    EXPECT_EQ(e->status, c.status) << c.body.substr(0, 80);
+    EXPECT_EQ(e->code, c.code) << c.body.substr(0, 80);
+    EXPECT_NE(e->message.find(c.mention), std::string::npos) << e->message;
+  }
+  // Exactly 500 is fine; 64-byte op_ids are fine.
+  std::string full = R"({"client_id":"p","ops":[)";
+  for (int i = 0; i < 500; ++i) {
+    if (i != 0) full += ',';
+    full += R"({"op_id":")" + std::string(60, 'k') + std::to_string(1000 + i) + "\"}";
+  }
+  full += "]}";
+  SyncBody ok;
+  EXPECT_FALSE(parse_sync(json_, full, ok));
+  EXPECT_EQ(ok.ops.size(), 500u);
+}
+
 }  // namespace
 }  // namespace rollcall::api

@@ -161,6 +161,8 @@ TEST_F(SyncTest, RefusalsLeaveNothingBehind) {
             Refusal::InvalidStatus);
   EXPECT_EQ(cls_.sync_override(info_, sid_, override_op(kBob, AttendanceStatus::Absent, kLatest + 1, "o")).error,
             Refusal::InFuture);
+  EXPECT_EQ(cls_.sync_override(info_, sid_, override_op(kBob, AttendanceStatus::Absent, kStart - 1, "o")).error,
+            Refusal::OutsideSession);
   EXPECT_EQ(cls_.sync_override(info_, SessionId{sid_.value + 1}, override_op(kBob, AttendanceStatus::Absent, kStart, "o"))
                 .error,
             Refusal::SessionNotFound);
