@@ -29,6 +29,7 @@
 #include "rollcall/auth/jwt.hpp"
 #include "rollcall/auth/secret.hpp"
 #include "rollcall/common/clock.hpp"
+#include "bench_http.hpp"
 
 using namespace rollcall;
 
@@ -43,50 +44,13 @@ struct Options {
   unsigned classes = 0;  // 0: all
 };
 
-[[noreturn]] void die(const std::string& why) {
-  std::fprintf(stderr, "rollcall-checkin-bench: %s\n", why.c_str());
-  std::exit(1);
-}
+constexpr const char* kProgram = "rollcall-checkin-bench";
 
-int connect_to(const Options& o) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(o.port));
-  ::inet_pton(AF_INET, o.host.c_str(), &addr.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("cannot connect: " + std::string(std::strerror(errno)));
-  const int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
-}
-
-// Reads one whole response (Content-Length framed) from a blocking socket.
-std::string read_response(int fd, std::string& buffer) {
-  while (true) {
-    const auto head_end = buffer.find("\r\n\r\n");
-    if (head_end != std::string::npos) {
-      const auto cl = buffer.find("Content-Length: ");
-      const std::size_t len = cl < head_end ? std::stoul(buffer.substr(cl + 16)) : 0;
-      if (buffer.size() >= head_end + 4 + len) {
-        std::string out = buffer.substr(0, head_end + 4 + len);
-        buffer.erase(0, head_end + 4 + len);
-        return out;
-      }
-    }
-    char chunk[65536];
-    const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
-    if (n <= 0) die("connection closed by the server");
-    buffer.append(chunk, static_cast<std::size_t>(n));
-  }
-}
-
-std::string request(const std::string& method, const std::string& path, const std::string& token,
-                    const std::string& body) {
-  return method + " " + path + " HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer " + token +
-         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-}
-
-int status_of(const std::string& response) { return std::atoi(response.c_str() + 9); }
+[[noreturn]] void die(const std::string& why) { bench_http::die(kProgram, why); }
+int connect_to(const Options& o) { return bench_http::connect_to(kProgram, o.host, o.port); }
+std::string read_response(int fd, std::string& buffer) { return bench_http::read_response(kProgram, fd, buffer); }
+using bench_http::request;
+using bench_http::status_of;
 
 struct Job {
   std::string request;

@@ -15,6 +15,48 @@ bool settable(AttendanceStatus s) { return s != AttendanceStatus::Unmarked; }
 bool is_enrolled(const ClassInfo& cls, UserId student) {
   return std::binary_search(cls.students.begin(), cls.students.end(), student);
 }
+
+// Why a teacher may not set `student` to `status` in `s` (REST or synced), or None.
+Refusal override_refusal(const ClassInfo& cls, const Session* s, UserId student, AttendanceStatus status) {
+  if (s == nullptr) return Refusal::SessionNotFound;
+  if (!is_enrolled(cls, student)) return Refusal::UnknownStudent;
+  if (!settable(status)) return Refusal::InvalidStatus;
+  return Refusal::None;
+}
+
+// A fresh check-in record: nothing of an automatic absence carries over.
+Record check_in_record(const Session& s, UserId student, Method method, std::int64_t at_ms) {
+  const Lateness late = lateness(s.starts_at_ms, s.late_after_minutes, at_ms);
+  Record r;
+  r.student = student;
+  r.status = late.is_late ? AttendanceStatus::Late : AttendanceStatus::Present;
+  r.method = method;
+  r.check_in_time_ms = at_ms;
+  r.is_late = late.is_late;
+  r.late_minutes = late.late_minutes;
+  return r;
+}
+
+// Late minutes of an overridden `late` record: from the real check-in time if any.
+std::uint32_t override_late_minutes(const Session& s, const Record& r) {
+  return r.status == AttendanceStatus::Late && r.check_in_time_ms
+             ? lateness(s.starts_at_ms, 0, *r.check_in_time_ms).late_minutes
+             : 0;
+}
+
+// `current` as a teacher set it (keeping the check-in time underneath).
+Record overridden(const Session& s, Record r, AttendanceStatus status, const std::optional<std::string>& reason,
+                  std::int64_t at_ms, const std::string& op_id) {
+  r.status = status;
+  r.method = Method::TeacherOverride;
+  r.is_manual_override = true;
+  r.override_reason = reason;
+  r.override_at_ms = at_ms;
+  r.override_op = op_id;
+  r.is_late = status == AttendanceStatus::Late;
+  r.late_minutes = override_late_minutes(s, r);
+  return r;
+}
 }  // namespace
 
 Record Session::record_of(UserId student) const {
@@ -135,16 +177,7 @@ CheckInResult ClassAttendance::check_in(const ClassInfo& cls, SessionId sid, con
     out.error = Refusal::SessionClosed;
     return out;
   }
-  // A fresh record: nothing of an automatic absence carries over to a check-in.
-  Record next;
-  next.student = cmd.student;
-  const Lateness late = lateness(s->starts_at_ms, s->late_after_minutes, cmd.at_ms);
-  next.status = late.is_late ? AttendanceStatus::Late : AttendanceStatus::Present;
-  next.method = cmd.method;
-  next.check_in_time_ms = cmd.at_ms;
-  next.is_late = late.is_late;
-  next.late_minutes = late.late_minutes;
-  write(*s, next, cmd.student, cmd.now_ms);
+  write(*s, check_in_record(*s, cmd.student, cmd.method, cmd.at_ms), cmd.student, cmd.now_ms);
   out.created = true;
   out.record = s->records[cmd.student];
   out.events.push_back(Event{Event::Kind::CheckedIn, sid, {out.record}, true, 0});
@@ -154,33 +187,11 @@ CheckInResult ClassAttendance::check_in(const ClassInfo& cls, SessionId sid, con
 RecordResult ClassAttendance::override_record(const ClassInfo& cls, SessionId sid, const Override& cmd) {
   RecordResult out;
   Session* s = find(sid);
-  if (s == nullptr) {
-    out.error = Refusal::SessionNotFound;
-    return out;
-  }
-  if (!is_enrolled(cls, cmd.student)) {
-    out.error = Refusal::UnknownStudent;
-    return out;
-  }
-  if (!settable(cmd.status)) {
-    out.error = Refusal::InvalidStatus;
-    return out;
-  }
+  out.error = override_refusal(cls, s, cmd.student, cmd.status);
+  if (out.error != Refusal::None) return out;
   const bool had_record = s->records.count(cmd.student) != 0;
-  const Record current = s->record_of(cmd.student);
-  Record next = current;
-  next.status = cmd.status;
-  next.method = Method::TeacherOverride;
-  next.is_manual_override = true;
-  next.override_reason = cmd.reason;
-  next.override_at_ms = cmd.now_ms;
-  next.override_op.clear();
-  next.is_late = cmd.status == AttendanceStatus::Late;
-  // Late minutes come from a real check-in time when there is one.
-  next.late_minutes = next.is_late && current.check_in_time_ms
-                          ? lateness(s->starts_at_ms, 0, *current.check_in_time_ms).late_minutes
-                          : 0;
-  write(*s, next, cmd.actor, cmd.now_ms);
+  // A REST override counts at the server's time, with op_id "".
+  write(*s, overridden(*s, s->record_of(cmd.student), cmd.status, cmd.reason, cmd.now_ms, ""), cmd.actor, cmd.now_ms);
   out.created = !had_record;
   out.record = s->records[cmd.student];
   out.events.push_back(Event{Event::Kind::RecordChanged, sid, {out.record}, out.created, 0});
@@ -288,13 +299,6 @@ std::string op_key(UserId user, std::string_view op_id) {
   return k;
 }
 
-// Late minutes of an overridden `late` record: from the real check-in time if any.
-std::uint32_t override_late_minutes(const Session& s, const Record& r) {
-  return r.status == AttendanceStatus::Late && r.check_in_time_ms
-             ? lateness(s.starts_at_ms, 0, *r.check_in_time_ms).late_minutes
-             : 0;
-}
-
 bool checked_in(const Record& r) {
   return !r.is_manual_override && (r.status == AttendanceStatus::Present || r.status == AttendanceStatus::Late);
 }
@@ -360,14 +364,7 @@ SyncResult ClassAttendance::sync_check_in(const ClassInfo& cls, SessionId sid, c
       out.record = current;
       return out;
     }
-    const Lateness late = lateness(s->starts_at_ms, s->late_after_minutes, cmd.client_time_ms);
-    next = Record{};
-    next.student = cmd.student;
-    next.status = late.is_late ? AttendanceStatus::Late : AttendanceStatus::Present;
-    next.method = cmd.method;
-    next.check_in_time_ms = cmd.client_time_ms;
-    next.is_late = late.is_late;
-    next.late_minutes = late.late_minutes;
+    next = check_in_record(*s, cmd.student, cmd.method, cmd.client_time_ms);
   }
   write(*s, next, cmd.student, cmd.now_ms);
   remember(cmd.student, cmd.op_id, sid, cmd.student);
@@ -383,18 +380,8 @@ SyncResult ClassAttendance::sync_check_in(const ClassInfo& cls, SessionId sid, c
 SyncResult ClassAttendance::sync_override(const ClassInfo& cls, SessionId sid, const SyncOverride& cmd) {
   SyncResult out;
   Session* s = find(sid);
-  if (s == nullptr) {
-    out.error = Refusal::SessionNotFound;
-    return out;
-  }
-  if (!is_enrolled(cls, cmd.student)) {
-    out.error = Refusal::UnknownStudent;
-    return out;
-  }
-  if (!settable(cmd.status)) {
-    out.error = Refusal::InvalidStatus;
-    return out;
-  }
+  out.error = override_refusal(cls, s, cmd.student, cmd.status);
+  if (out.error != Refusal::None) return out;
   if (const AppliedOp* op = applied_op(cmd.actor, cmd.op_id)) {
     out.outcome = SyncOutcome::Duplicate;
     out.record = find(op->session)->record_of(op->student);
@@ -418,16 +405,7 @@ SyncResult ClassAttendance::sync_override(const ClassInfo& cls, SessionId sid, c
     out.record = current;
     return out;
   }
-  Record next = current;
-  next.status = cmd.status;
-  next.method = Method::TeacherOverride;
-  next.is_manual_override = true;
-  next.override_reason = cmd.reason;
-  next.override_at_ms = cmd.client_time_ms;
-  next.override_op = cmd.op_id;
-  next.is_late = cmd.status == AttendanceStatus::Late;
-  next.late_minutes = override_late_minutes(*s, next);
-  write(*s, next, cmd.actor, cmd.now_ms);
+  write(*s, overridden(*s, current, cmd.status, cmd.reason, cmd.client_time_ms, cmd.op_id), cmd.actor, cmd.now_ms);
   remember(cmd.actor, cmd.op_id, sid, cmd.student);
   out.record = s->records[cmd.student];
   out.events.push_back(Event{Event::Kind::RecordChanged, sid, {out.record}, !had_record, 0});
