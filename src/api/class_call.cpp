@@ -244,9 +244,11 @@ void override_record(Ctx& c) {
   if (r.error == Refusal::UnknownStudent) {
     return error(c.call.reply, 404, "student_not_found", "no such student in this class");
   }
-  c.log(wal::OverriddenRecord{c.cls.id, c.call.session_id, c.call.who.id, c.call.student, c.call.status,
-                              c.call.reason, c.now_ms});
-  c.announce(r.events);
+  if (!r.superseded) {  // (else a later synced override stands: answered with it, nothing to log)
+    c.log(wal::OverriddenRecord{c.cls.id, c.call.session_id, c.call.who.id, c.call.student, c.call.status,
+                                c.call.reason, c.now_ms});
+    c.announce(r.events);
+  }
   json(c.call.reply, 200, [&](JsonWriter& w) {
     write_record(w, c.roster, c.cls, *c.att.session(c.call.session_id), r.record);
   });
@@ -265,10 +267,10 @@ void bulk(Ctx& c) {
                  "student " + std::to_string(r.offending_student.value) + " appears twice; nothing changed");
   }
   if (r.error != Refusal::None) return error(c.call.reply, 422, "invalid_status", "unknown status; nothing changed");
-  // The changed records are the updates (in order) followed by the remaining ones.
+  // The changed records are the applied updates (in order) followed by the remaining ones.
   std::vector<UserId> remaining;
-  for (std::size_t i = c.call.bulk.size(); i < r.changed.size(); ++i) remaining.push_back(r.changed[i].student);
-  c.log(wal::BulkAppliedRecord{c.cls.id, c.call.session_id, c.call.who.id, c.call.bulk, c.call.mark_remaining,
+  for (std::size_t i = r.updates_applied.size(); i < r.changed.size(); ++i) remaining.push_back(r.changed[i].student);
+  c.log(wal::BulkAppliedRecord{c.cls.id, c.call.session_id, c.call.who.id, r.updates_applied, c.call.mark_remaining,
                                std::move(remaining), c.now_ms});
   c.announce(r.events);
   const Session& s = *c.att.session(c.call.session_id);
@@ -359,7 +361,7 @@ void on_durable(void* arg, bool ok) {
   auto* call = static_cast<ClassCall*>(arg);
   if (!ok) {
     // The change is in memory but not on disk: never let anyone see it.
-    call->owner->tainted.insert(call->class_id);
+    if (call->durable) call->owner->tainted.insert(call->class_id);
     storage_unavailable(call->reply);
   } else {
     // Durable: now the world may hear of it (a broadcast never fails the call).
@@ -368,9 +370,13 @@ void on_durable(void* arg, bool ok) {
   deliver(*call->owner, call);
 }
 
-// Finishes a call that ran on its owner: now, or once its record is durable.
+// A write's answer waits for the log even when it appended nothing itself: a
+// repeated check-in answers with a record whose own append may still be in flight.
+bool waits_for_log(const ClassCall& call) { return call.durable || mutates(call.kind); }
+
+// Finishes a call that ran on its owner: now, or once the log holds what it reports.
 void finish_on_owner(ShardState& owner, ClassCall* call) {
-  if (call->durable) {
+  if (waits_for_log(*call)) {
     call->owner = &owner;
     owner.log->when_durable(wal::Waiter{on_durable, call});
     return;
@@ -406,7 +412,7 @@ void dispatch_class_call(ShardState& st, http::Exchange& ex, ClassCall call) {
   const unsigned owner = owner_of(call.class_id, st.services->data_shards);
   if (owner == self.id()) {
     run_class_call(st, call);  // shard-local: no detour
-    if (!call.durable) {
+    if (!waits_for_log(call)) {
       answer(ex, call.reply);
       return;
     }

@@ -57,6 +57,14 @@ Record overridden(const Session& s, Record r, AttendanceStatus status, const std
   r.late_minutes = override_late_minutes(s, r);
   return r;
 }
+
+// A teacher's decision made now (REST override or bulk, at the server's time with
+// op_id "") loses only to a synced override made later: one from a device whose clock
+// is ahead of the server's (within the allowed skew). Between two decisions made at
+// the server's time the later arrival is the later one, so an equal time wins.
+bool later_override_stands(const Record& current, std::int64_t now_ms) {
+  return current.is_manual_override && !current.override_op.empty() && current.override_at_ms >= now_ms;
+}
 }  // namespace
 
 Record Session::record_of(UserId student) const {
@@ -190,8 +198,14 @@ RecordResult ClassAttendance::override_record(const ClassInfo& cls, SessionId si
   out.error = override_refusal(cls, s, cmd.student, cmd.status);
   if (out.error != Refusal::None) return out;
   const bool had_record = s->records.count(cmd.student) != 0;
+  const Record current = s->record_of(cmd.student);
+  if (later_override_stands(current, cmd.now_ms)) {
+    out.superseded = true;
+    out.record = current;
+    return out;
+  }
   // A REST override counts at the server's time, with op_id "".
-  write(*s, overridden(*s, s->record_of(cmd.student), cmd.status, cmd.reason, cmd.now_ms, ""), cmd.actor, cmd.now_ms);
+  write(*s, overridden(*s, current, cmd.status, cmd.reason, cmd.now_ms, ""), cmd.actor, cmd.now_ms);
   out.created = !had_record;
   out.record = s->records[cmd.student];
   out.events.push_back(Event{Event::Kind::RecordChanged, sid, {out.record}, out.created, 0});
@@ -230,6 +244,7 @@ BulkResult ClassAttendance::bulk(const ClassInfo& cls, SessionId sid, const Bulk
   }
   auto apply = [&](UserId student, AttendanceStatus status, const std::optional<std::string>& reason) {
     Record next = s->record_of(student);
+    if (later_override_stands(next, cmd.now_ms)) return false;
     next.status = status;
     next.method = Method::Bulk;
     next.is_manual_override = true;
@@ -240,8 +255,11 @@ BulkResult ClassAttendance::bulk(const ClassInfo& cls, SessionId sid, const Bulk
     if (!next.is_late) next.late_minutes = 0;
     write(*s, next, cmd.actor, cmd.now_ms);
     out.changed.push_back(s->records[student]);
+    return true;
   };
-  for (const BulkItem& item : cmd.updates) apply(item.student, item.status, item.reason);
+  for (const BulkItem& item : cmd.updates) {
+    if (apply(item.student, item.status, item.reason)) out.updates_applied.push_back(item);
+  }
   if (cmd.mark_remaining) {
     for (const UserId student : cls.students) {
       if (s->record_of(student).status == AttendanceStatus::Unmarked) apply(student, *cmd.mark_remaining, std::nullopt);

@@ -152,12 +152,19 @@ Deferred Server::begin_deferred(Connection& c, const RequestHead& head) {
 bool Server::complete(Reactor& r, Connection& c, const Deferred& d, int status, std::string_view content_type,
                       std::string_view body, std::initializer_list<HeaderField> extra) {
   Session& s = sessions_[c.index];
-  if (!c.open() || c.generation != d.connection.generation || s.phase != Phase::Waiting ||
+  if (!c.open() || c.generation != d.connection.generation || (s.phase != Phase::Waiting && !s.in_handler) ||
       s.deferred_seq != d.sequence) {
     return false;  // the client went away (or timed out) meanwhile
   }
   const bool keep_alive = write_response(c, s.deferred_meta, status, content_type, body, extra);
   metrics_.http_requests_by_class[status / 100].inc();
+  if (s.in_handler) {
+    // Answered before the handler returned: handle_one finishes the request.
+    metrics_.http_request_duration.observe_ns(monotonic_ns() - dispatch_started_ns_);
+    s.answered_in_handler = true;
+    s.answered_keep_alive = keep_alive;
+    return true;
+  }
   metrics_.http_request_duration.observe_ns(monotonic_ns() - s.deferred_started_ns);
   finish_request(r, c, s, keep_alive);
   if (c.open() && s.phase == Phase::Idle && !s.paused) {
@@ -324,7 +331,9 @@ std::size_t Server::handle_one(Reactor& r, Connection& c, Session& s, char* p, s
       break;
     }
   }
+  s.in_handler = true;
   const Dispatched d = dispatch(c, head_, body);
+  s.in_handler = false;
   if (!c.open()) return 0;
   if (d.upgraded != nullptr) {
     metrics_.http_requests_by_class[1].inc();
@@ -332,6 +341,11 @@ std::size_t Server::handle_one(Reactor& r, Connection& c, Session& s, char* p, s
     r.flush(c);
     s.phase = Phase::Upgraded;
     s.upgraded = d.upgraded;
+    return consumed;
+  }
+  if (d.deferred && s.answered_in_handler) {
+    s.answered_in_handler = false;
+    finish_request(r, c, s, s.answered_keep_alive);
     return consumed;
   }
   if (d.deferred) {

