@@ -1,6 +1,8 @@
 #include "rollcall/broadcast/ring.hpp"
 
+#include <cstdlib>
 #include <cstring>
+#include <type_traits>
 
 #include "rollcall/common/assert.hpp"
 
@@ -94,20 +96,33 @@ std::vector<PersonalFrame> EventView::personal_frames() const {
   return out;
 }
 
+void ClassRing::FreeDeleter::operator()(void* p) const { std::free(p); }
+
+namespace {
+// Zeroed memory that is not touched here: large blocks come as fresh pages.
+template <typename T>
+T* zeroed(std::size_t count) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  void* p = std::calloc(count, sizeof(T));
+  RC_ASSERT(p != nullptr);  // start-up or class creation: out of memory is fatal
+  return static_cast<T*>(p);
+}
+}  // namespace
+
 ClassRing::ClassRing(std::uint32_t slots, std::size_t arena_bytes)
     : slot_count_(slots),
       arena_words_(arena_bytes / 8),
-      slots_(std::make_unique<Slot[]>(slots)),
-      arena_(std::make_unique<std::atomic<std::uint64_t>[]>(arena_bytes / 8)) {
+      slots_(zeroed<Slot>(slots)),
+      arena_(zeroed<std::uint64_t>(arena_bytes / 8)) {
+  static_assert(std::atomic_ref<std::uint64_t>::is_always_lock_free);
   RC_ASSERT(slots >= 2 && (slots & (slots - 1)) == 0);
   RC_ASSERT(arena_words_ >= 64);
-  for (std::size_t i = 0; i < arena_words_; ++i) arena_[i].store(0, std::memory_order_relaxed);
 }
 
 void ClassRing::store_words(std::uint64_t position, const std::uint64_t* words, std::size_t count) {
   std::size_t index = static_cast<std::size_t>((position / 8) % arena_words_);
   for (std::size_t i = 0; i < count; ++i) {
-    arena_[index].store(words[i], std::memory_order_relaxed);
+    Word(arena_[index]).store(words[i], std::memory_order_relaxed);
     if (++index == arena_words_) index = 0;
   }
 }
@@ -137,7 +152,7 @@ bool ClassRing::publish(std::uint64_t seq, const EventFrames& frames) {
   while (first < seq) {
     const Slot& s = slots_[first & (slot_count_ - 1)];
     const bool slot_reused = seq - first >= slot_count_;
-    const bool bytes_overwritten = s.position.load(std::memory_order_relaxed) + arena_bytes < end;
+    const bool bytes_overwritten = word(s.position).load(std::memory_order_relaxed) + arena_bytes < end;
     if (!slot_reused && !bytes_overwritten) break;
     ++first;
     evictions_.fetch_add(1, std::memory_order_relaxed);
@@ -145,13 +160,13 @@ bool ClassRing::publish(std::uint64_t seq, const EventFrames& frames) {
   first_seq_.store(first, std::memory_order_release);
   reserved_.store(end, std::memory_order_relaxed);
   Slot& slot = slots_[seq & (slot_count_ - 1)];
-  slot.seq.store(0, std::memory_order_relaxed);
+  Word(slot.seq).store(0, std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_release);
 
   store_words(position, staging_.data(), total_words);
-  slot.position.store(position, std::memory_order_relaxed);
-  slot.bytes.store(size, std::memory_order_relaxed);
-  slot.seq.store(seq, std::memory_order_release);
+  Word(slot.position).store(position, std::memory_order_relaxed);
+  Word(slot.bytes).store(size, std::memory_order_relaxed);
+  Word(slot.seq).store(seq, std::memory_order_release);
   write_position_ = end;
   last_seq_.store(seq, std::memory_order_release);
   return true;
@@ -173,22 +188,22 @@ ClassRing::Read ClassRing::read(std::uint64_t seq, std::string& blob) const {
   if (seq == 0 || seq > last_seq_.load(std::memory_order_acquire)) return Read::NotYet;
   if (seq < first_seq_.load(std::memory_order_acquire)) return Read::Gone;
   const Slot& slot = slots_[seq & (slot_count_ - 1)];
-  if (slot.seq.load(std::memory_order_acquire) != seq) return Read::Gone;
-  const std::uint64_t position = slot.position.load(std::memory_order_relaxed);
-  const std::uint64_t size = slot.bytes.load(std::memory_order_relaxed);
+  if (word(slot.seq).load(std::memory_order_acquire) != seq) return Read::Gone;
+  const std::uint64_t position = word(slot.position).load(std::memory_order_relaxed);
+  const std::uint64_t size = word(slot.bytes).load(std::memory_order_relaxed);
   const std::uint64_t arena_bytes = arena_words_ * 8;
   if (size < kHeaderWords * 8 || size > arena_bytes || size % 8 != 0) return Read::Gone;  // torn slot read
   blob.resize(static_cast<std::size_t>(size));
   auto* out = reinterpret_cast<unsigned char*>(blob.data());
   std::size_t index = static_cast<std::size_t>((position / 8) % arena_words_);
   for (std::size_t i = 0; i < size / 8; ++i) {
-    const std::uint64_t w = arena_[index].load(std::memory_order_relaxed);
+    const std::uint64_t w = word(arena_[index]).load(std::memory_order_relaxed);
     std::memcpy(out + i * 8, &w, 8);
     if (++index == arena_words_) index = 0;
   }
   // The seqlock's "read ends": was anything copied announced for overwriting?
   std::atomic_thread_fence(std::memory_order_acquire);
-  if (slot.seq.load(std::memory_order_relaxed) != seq) return Read::Gone;
+  if (word(slot.seq).load(std::memory_order_relaxed) != seq) return Read::Gone;
   if (reserved_.load(std::memory_order_relaxed) > position + arena_bytes) return Read::Gone;
   // A consistent copy: its header must describe it.
   const std::uint32_t staff = u32_at(blob, 0), student = u32_at(blob, 4), personal = u32_at(blob, 8);

@@ -219,7 +219,7 @@ void Server::process(Reactor& r, Connection& c, char* buf, std::size_t len, bool
     if (s.phase == Phase::Upgraded) {
       // Whatever followed the upgrade request belongs to the new protocol.
       std::string rest(buf + pos, len - pos);
-      if (owned) c.in.clear();
+      if (owned) std::string().swap(c.in);  // the HTTP bytes are done with: free them
       s.upgraded->on_upgraded(r, c, rest.data(), rest.size());
       return;
     }
@@ -231,6 +231,9 @@ void Server::process(Reactor& r, Connection& c, char* buf, std::size_t len, bool
   }
   if (owned) {
     c.in.erase(0, pos);
+    // A request assembled from several reads leaves a buffer an idle connection
+    // need not keep.
+    if (c.in.empty() && c.in.capacity() > net::OutBuffer::kIdleRetainBytes) std::string().swap(c.in);
   } else if (pos < len) {
     c.in.assign(buf + pos, len - pos);
   }

@@ -6,9 +6,11 @@
 /// afterwards that nothing it copied was announced meanwhile. A reader that fell too
 /// far behind learns the event is gone (and resynchronises its subscribers).
 ///
-/// Memory is fixed at construction: `slots` index entries (a power of two) and an
+/// Memory is bounded at construction: `slots` index entries (a power of two) and an
 /// arena of `arena_bytes` holding the events back to back. An event stays readable
-/// until either its slot or its bytes are reused.
+/// until either its slot or its bytes are reused. Both come zeroed from `calloc`
+/// (fresh pages for large sizes) and are only touched as events are written, so a
+/// quiet class costs little resident memory whatever its limits.
 ///
 /// Event blob, as published and as `read` returns it (little-endian, 8-byte words):
 ///   u32 staff_bytes, u32 student_bytes, u32 personal_count, u32 reserved,
@@ -96,18 +98,25 @@ class ClassRing {
   std::uint64_t evictions() const { return evictions_.load(std::memory_order_relaxed); }
 
  private:
-  struct alignas(64) Slot {
-    std::atomic<std::uint64_t> seq{0};
-    std::atomic<std::uint64_t> position{0};  // absolute arena byte position
-    std::atomic<std::uint64_t> bytes{0};
+  // Plain words in zeroed memory, always accessed through std::atomic_ref.
+  struct Slot {
+    std::uint64_t seq;
+    std::uint64_t position;  // absolute arena byte position
+    std::uint64_t bytes;
   };
+  struct FreeDeleter {
+    void operator()(void* p) const;
+  };
+  using Word = std::atomic_ref<std::uint64_t>;
+  /// For readers: atomic_ref needs a non-const reference; the reads never write.
+  static Word word(const std::uint64_t& w) { return Word(const_cast<std::uint64_t&>(w)); }
 
   void store_words(std::uint64_t position, const std::uint64_t* words, std::size_t count);
 
   const std::uint32_t slot_count_;
   const std::size_t arena_words_;
-  std::unique_ptr<Slot[]> slots_;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> arena_;
+  std::unique_ptr<Slot[], FreeDeleter> slots_;
+  std::unique_ptr<std::uint64_t[], FreeDeleter> arena_;
   // Producer-only bookkeeping.
   std::uint64_t write_position_ = 0;  // absolute bytes written (monotonic)
   std::vector<std::uint64_t> staging_;

@@ -49,5 +49,38 @@ TEST(OutBuffer, LargeBuffersAreReleasedOnceSent) {
   EXPECT_EQ(b.next_chunk(), "y");
 }
 
+TEST(OutBuffer, AnIdleQueueKeepsOneSmallBufferAndReusesIt) {
+  OutBuffer b;
+  // A large one-off answer (a subscriber's snapshot) is not kept once sent.
+  b.append(std::string(12 * 1024, 's'));
+  b.consume(b.next_chunk().size());
+  EXPECT_EQ(b.retained_bytes(), 0u);
+  // A small answer's buffer is kept, once, and the next answer reuses it.
+  b.append(std::string(600, 'e'));
+  b.consume(b.next_chunk().size());
+  const std::size_t kept = b.retained_bytes();
+  EXPECT_GT(kept, 0u);
+  EXPECT_LE(kept, OutBuffer::kIdleRetainBytes + 1);
+  b.append(std::string(500, 'f'));
+  EXPECT_EQ(b.retained_bytes(), kept);
+  EXPECT_EQ(b.next_chunk(), std::string(500, 'f'));
+  b.consume(500);
+  EXPECT_EQ(b.retained_bytes(), kept);
+}
+
+TEST(OutBuffer, ABusyQueueKeepsBothBuffersUpToTheRetainLimit) {
+  OutBuffer b;
+  b.append(std::string(4000, 'a'));
+  ASSERT_EQ(b.next_chunk().size(), 4000u);
+  b.append(std::string(3000, 'b'));  // queued behind the send
+  b.consume(4000);
+  // Still busy: the sent buffer stays for the next swap.
+  EXPECT_GE(b.retained_bytes(), 7000u);
+  EXPECT_EQ(b.next_chunk(), std::string(3000, 'b'));
+  b.consume(3000);
+  // Now idle: over kIdleRetainBytes, nothing is kept.
+  EXPECT_EQ(b.retained_bytes(), 0u);
+}
+
 }  // namespace
 }  // namespace rollcall::net
