@@ -190,6 +190,8 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
   return cmd;
 }
 
+constexpr std::size_t kMaxTokenUsers = 100000;
+
 Result<Command> parse_token(const std::vector<std::string>& args, std::size_t start) {
   Command cmd;
   cmd.kind = Command::Kind::Token;
@@ -221,7 +223,10 @@ Result<Command> parse_token(const std::vector<std::string>& args, std::size_t st
       t.data_dir = value;
     } else if (arg == "--user") {
       if (value.empty()) return Error{"--user must not be empty"};
-      t.username = value;
+      if (t.usernames.size() >= kMaxTokenUsers) {
+        return Error{"at most " + std::to_string(kMaxTokenUsers) + " --user options in one rollcall token"};
+      }
+      t.usernames.push_back(value);
       has_user = true;
     } else {
       auto n = parse_number<std::int64_t>(arg, value, 1, 366LL * 24 * 3600);
@@ -314,7 +319,8 @@ std::string serve_help() {
          "                            a second server (default ./rollcall-data)\n"
          "  --shards N                shard threads, 1..256 (default: number of cores)\n"
          "  --web-dir DIR             web app files served outside /api, /ws, /metrics\n"
-         "                            (default: the installed web app); loaded at start\n"
+         "                            (default: the installed web app, else the source\n"
+         "                            tree's web/dist); loaded at start\n"
          "  --demo                    seed the demo district (API.md §2) when the data\n"
          "                            directory has no roster yet; existing data is kept\n"
          "  --demo-classes N          demo size: N classes, ceil(N/3) teachers (default 12)\n"
@@ -357,11 +363,13 @@ std::string serve_help() {
 }
 
 std::string token_help() {
-  return "Usage: rollcall token --data-dir DIR --user USERNAME [--ttl-s SECONDS]\n"
+  return "Usage: rollcall token --data-dir DIR --user USERNAME [--user USERNAME...] [--ttl-s SECONDS]\n"
          "\n"
          "Prints a JWT for USERNAME signed with the data directory's secret, valid for\n"
          "SECONDS (default 3600, at most a year). Works while the server runs. For\n"
-         "operations and load tests; treat the output like a password.\n";
+         "operations and load tests; treat the output like a password.\n"
+         "--user may be given several times (up to 100000): one JWT per line, in the\n"
+         "order given. If any user is unknown nothing is printed and the exit code is 1.\n";
 }
 
 std::string wal_help() {

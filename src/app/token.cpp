@@ -3,6 +3,8 @@
 #include <sodium.h>
 
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "rollcall/wal/roster_file.hpp"
 #include "rollcall/auth/jwt.hpp"
@@ -21,15 +23,27 @@ int run_token(const TokenConfig& config) {
   if (path.empty()) return fail("no roster in " + config.data_dir + " (has a server run there with --demo, or a roster been imported?)");
   auto roster = wal::read_roster_file(path);
   if (!roster) return fail(roster.error());
-  const domain::User* user = (*roster)->user_by_username(config.username);
-  if (user == nullptr) return fail("no user '" + config.username + "' in " + path);
+  std::vector<const domain::User*> users;
+  users.reserve(config.usernames.size());
+  for (const std::string& name : config.usernames) {
+    const domain::User* user = (*roster)->user_by_username(name);
+    if (user == nullptr) return fail("no user '" + name + "' in " + path);
+    users.push_back(user);
+  }
   // The secret exists wherever a server has run; reading it takes no lock, so this
   // works while the server runs (and never creates one behind the server's back).
   Result<auth::Key> secret = auth::load_secret(config.data_dir + "/jwt.secret");
   if (!secret) return fail(secret.error());
   const auth::JwtCodec jwt(auth::derive_key(*secret, "jwt"));
-  const std::string token = jwt.issue(user->id.value, user->role, wall_ms() / 1000, config.ttl_s);
-  std::printf("%s\n", token.c_str());
+  const std::int64_t now_s = wall_ms() / 1000;
+  std::string out;
+  for (const domain::User* user : users) {
+    out += jwt.issue(user->id.value, user->role, now_s, config.ttl_s);
+    out += '\n';
+  }
+  if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
+    return fail("cannot write the tokens to stdout");
+  }
   return 0;
 }
 

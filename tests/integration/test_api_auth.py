@@ -149,6 +149,27 @@ def test_minted_token_is_a_bearer_token(district):
     assert [c["id"] for c in body["classes"]] == [4, 5, 6]
 
 
+def test_minted_tokens_for_several_users_one_per_line_in_order(district):
+    users = [student_user(3), "teacher1", "admin", student_user(3)]
+    p = district.mint(users, ttl_s=120)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.decode().splitlines()
+    assert len(lines) == 4, lines
+    claims = [b64url_json(t.split(".")[1]) for t in lines]
+    assert [c["role"] for c in claims] == ["student", "teacher", "admin", "student"]
+    assert claims[0]["sub"] == claims[3]["sub"] == str(student_id(3))
+    assert claims[1]["sub"] == str(teacher_id(1))
+    assert all(c["exp"] - c["iat"] == 120 for c in claims)
+    assert_json(_classes(district, token=lines[1]), 200)
+
+
+def test_minted_tokens_all_or_nothing_when_one_user_is_unknown(district):
+    p = district.mint(["teacher1", "nobody", "admin"])
+    assert p.returncode == 1
+    assert p.stdout == b""
+    assert "nobody" in p.stderr.decode()
+
+
 def test_minted_token_for_unknown_user_fails(district):
     p = district.mint("nobody")
     assert p.returncode != 0

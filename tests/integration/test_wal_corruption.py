@@ -8,7 +8,9 @@ owned by shard 1 and class 2 by shard 0.
 """
 from __future__ import annotations
 
+import copy
 import random
+import shutil
 
 import pytest
 
@@ -67,17 +69,27 @@ def written(srv, tokens):
     return state(srv, tokens)
 
 
-@pytest.fixture
-def logged_dir(server, tmp_path):
-    """A data directory whose current generation's log holds every kind of write,
-    left by kill -9; plus the state the server showed and the tokens."""
-    data_dir = tmp_path / "data"
-    srv = start(server, data_dir, *FLAGS)
+@pytest.fixture(scope="module")
+def pristine_logged_dir(module_server_factory, tmp_path_factory):
+    """Written once per module (a server start and ~20 writes): every test damages a copy."""
+    data_dir = tmp_path_factory.mktemp("logged") / "data"
+    srv = start(module_server_factory, data_dir, *FLAGS)
     tokens = mint(data_dir)
     before = written(srv, tokens)
     srv.kill()
     assert owner_of(1, 2) == 1 and owner_of(2, 2) == 0
     return data_dir, before, tokens
+
+
+@pytest.fixture
+def logged_dir(pristine_logged_dir, tmp_path):
+    """A data directory whose current generation's log holds every kind of write,
+    left by kill -9; plus the state the server showed and the tokens (valid for the
+    copy: the JWT secret is copied with it)."""
+    pristine, before, tokens = pristine_logged_dir
+    data_dir = tmp_path / "data"
+    shutil.copytree(pristine, data_dir, symlinks=True)
+    return data_dir, copy.deepcopy(before), tokens
 
 
 # -- healthy logs: verify and dump --------------------------------------------------------

@@ -41,7 +41,7 @@ struct ServeConfig {
 
 struct TokenConfig {
   std::string data_dir = "./rollcall-data";
-  std::string username;
+  std::vector<std::string> usernames;  // --user, repeatable: one JWT per line, in order
   std::int64_t ttl_s = 3600;
 };
 
