@@ -1,0 +1,51 @@
+// Words for every error code the API can answer (API.md and docs/api.md).
+
+export type ErrorContext = 'login' | 'check-in' | 'session' | 'override' | 'bulk' | 'join' | 'general';
+
+const MESSAGES: Record<string, string> = {
+  invalid_credentials: 'Wrong username or password.',
+  unauthorized: 'Your sign-in has expired. Please sign in again.',
+  forbidden: 'You are not allowed to do this.',
+  not_enrolled: 'You are not enrolled in this class.',
+  no_open_session: 'There is no open session for this class right now. Wait for your teacher to start it.',
+  session_closed: 'This session is closed: check-in is no longer possible.',
+  invalid_code: 'That code is not right.',
+  session_already_open: 'A session is already open for this class.',
+  session_already_closed: 'This session is already closed.',
+  session_not_found: 'This session does not exist.',
+  class_not_found: 'This class does not exist.',
+  student_not_found: 'That student is not in this class.',
+  unknown_student: 'One of the students is not in this class. Nothing was changed.',
+  duplicate_student: 'A student was named twice. Nothing was changed.',
+  invalid_field: 'Some of the input was not valid.',
+  invalid_json: 'The app sent a request the server could not read.',
+  invalid_join_code: 'No class has that join code.',
+  invalid_client_time: "This device's clock is wrong: the saved check-in time is outside the session.",
+  overloaded: 'The server is busy. Try again in a moment.',
+  storage_unavailable: 'The server could not save this. Nothing changed; try again later.',
+  too_many_sessions: 'This class has used all its session numbers.',
+  qr_render_failed: 'The QR code could not be drawn. Use the verification code instead.',
+  duplicate_op_id: 'The app sent the same offline change twice.',
+  too_many_ops: 'Too many offline changes at once.',
+  body_too_large: 'The request was too large.',
+  not_found: 'Not found.',
+  method_not_allowed: 'The app made a request the server does not allow.',
+  network_error: 'No connection to the server.',
+};
+
+export function errorMessage(code: string, context: ErrorContext = 'general', serverMessage?: string): string {
+  if (code === 'too_many_attempts') {
+    return context === 'login'
+      ? 'Too many failed sign-ins for this username. Wait 10 minutes and try again.'
+      : 'Too many wrong codes. Wait 10 minutes, or ask your teacher to mark you.';
+  }
+  if (code === 'forbidden' && context === 'check-in') return 'Only students can check in.';
+  if (code === 'invalid_code' && context === 'check-in') return 'Wrong code.';
+  if (code === 'invalid_field' && serverMessage) return `Not valid: ${serverMessage}`;
+  const m = MESSAGES[code];
+  if (m) return m;
+  return serverMessage ? `Error: ${serverMessage}` : `Unexpected error (${code}).`;
+}
+
+/** Wrong verification codes allowed per student and session (API.md §4). */
+export const MAX_CODE_ATTEMPTS = 5;

@@ -1,0 +1,348 @@
+// The live feed of one class: owns the WebSocket, the roster state, reconnection
+// with backoff and resume (since + epoch), heartbeats, and REST reconciles.
+
+import type { AttendanceRecord, LiveEvent, Session } from '../types';
+import { applyFrame, initialState, mergeRest, type ApplyResult, type RosterState } from './roster';
+
+export type ConnectionStatus = 'live' | 'reconnecting' | 'offline';
+
+/** What a REST probe says when the WebSocket could not be opened. */
+export type ProbeResult = 'ok' | 'unauthorized' | 'forbidden' | 'not_found' | 'network';
+
+export interface WebSocketLike {
+  readyState: number;
+  onopen: ((ev: any) => void) | null;
+  onmessage: ((ev: { data: any }) => void) | null;
+  onclose: ((ev: { code: number; reason?: string }) => void) | null;
+  onerror: ((ev: any) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface FeedOptions {
+  classId: number;
+  /** e.g. `ws://127.0.0.1:8080` */
+  wsBase: string;
+  getToken: () => string | null;
+  students?: Iterable<[number, string]>;
+  createSocket?: (url: string) => WebSocketLike;
+  /** Fetches a session's attendance (REST), to make sure the roster is final. */
+  fetchAttendance?: (sessionId: number) => Promise<{ session: Session; records: AttendanceRecord[] } | null>;
+  /** Asks the REST API why the WebSocket handshake failed. */
+  probe?: () => Promise<ProbeResult>;
+  onUnauthorized?: () => void;
+  isOnline?: () => boolean;
+  pingIntervalMs?: number;
+  /** No frame at all for this long: the connection is dead, reconnect. */
+  silenceMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  random?: () => number;
+}
+
+export interface FeedUpdate {
+  state: RosterState;
+  status: ConnectionStatus;
+  error: string | null;
+  changed: number[];
+  notes: string[];
+}
+
+type Listener = (u: FeedUpdate) => void;
+
+const OPEN = 1;
+
+export class LiveFeed {
+  state: RosterState;
+  status: ConnectionStatus = 'reconnecting';
+  error: string | null = null;
+  /** Number of connections made (for tests and diagnostics). */
+  connects = 0;
+  /** Number of times a gap made the feed resume. */
+  gaps = 0;
+
+  private opts: Required<Pick<FeedOptions, 'pingIntervalMs' | 'silenceMs' | 'backoffBaseMs' | 'backoffMaxMs'>> &
+    FeedOptions;
+  private ws: WebSocketLike | null = null;
+  private established = false;
+  private attempt = 0;
+  private stopped = true;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private silenceTimer: ReturnType<typeof setTimeout> | null = null;
+  private listeners = new Set<Listener>();
+  private reconciling = new Map<number, boolean>();
+  private onOnline = () => {
+    if (this.stopped) return;
+    if (!this.established) {
+      this.attempt = 0;
+      this.dropSocket();
+      this.setStatus('reconnecting');
+      this.connectNow();
+    }
+  };
+  private onOffline = () => {
+    if (this.stopped) return;
+    // No network: the socket is dead or about to be; say so now, keep retrying.
+    this.dropSocket();
+    this.setStatus('offline');
+    this.scheduleRetry();
+  };
+
+  constructor(opts: FeedOptions) {
+    this.opts = { pingIntervalMs: 20_000, silenceMs: 45_000, backoffBaseMs: 300, backoffMaxMs: 8_000, ...opts };
+    this.state = initialState(opts.classId, opts.students ?? []);
+  }
+
+  subscribe(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    if (typeof window !== 'undefined' && window.addEventListener) {
+      window.addEventListener('online', this.onOnline);
+      window.addEventListener('offline', this.onOffline);
+    }
+    this.connectNow();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (typeof window !== 'undefined' && window.removeEventListener) {
+      window.removeEventListener('online', this.onOnline);
+      window.removeEventListener('offline', this.onOffline);
+    }
+    this.clearTimers();
+    if (this.ws) {
+      const ws = this.ws;
+      this.ws = null;
+      ws.onclose = ws.onmessage = ws.onerror = ws.onopen = null;
+      try {
+        ws.close(1000);
+      } catch {
+        /* already closed */
+      }
+    }
+  }
+
+  /** Merges records the app got over REST (its own writes, reconciles). */
+  mergeRest(records: AttendanceRecord[], session?: Session): void {
+    const { state, changed } = mergeRest(this.state, records, session);
+    if (state === this.state) return;
+    this.state = state;
+    this.emit(changed, []);
+  }
+
+  /** Learns enrolled students (from GET /classes/{id}). */
+  setStudents(students: Iterable<[number, string]>): void {
+    const m = new Map(this.state.students);
+    for (const [id, name] of students) m.set(id, name);
+    this.state = { ...this.state, students: m };
+  }
+
+  /** The URL of the next connection: resumes when a history is known. */
+  url(): string {
+    const token = this.opts.getToken() ?? '';
+    let u = `${this.opts.wsBase}/ws/attendance/${this.opts.classId}?token=${encodeURIComponent(token)}`;
+    if (this.state.epoch !== null && this.state.seq >= 0) {
+      u += `&since=${this.state.seq}&epoch=${encodeURIComponent(this.state.epoch)}`;
+    }
+    return u;
+  }
+
+  /** Closes the socket and reconnects at once, resuming with since + epoch. */
+  resume(): void {
+    if (this.stopped) return;
+    this.dropSocket();
+    this.setStatus(this.isOnline() ? 'reconnecting' : 'offline');
+    this.connectNow();
+  }
+
+  private isOnline(): boolean {
+    if (this.opts.isOnline) return this.opts.isOnline();
+    return typeof navigator === 'undefined' || navigator.onLine !== false;
+  }
+
+  private connectNow(): void {
+    if (this.stopped) return;
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
+    if (!this.opts.getToken()) {
+      this.opts.onUnauthorized?.();
+      return;
+    }
+    const create = this.opts.createSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike);
+    let ws: WebSocketLike;
+    try {
+      ws = create(this.url());
+    } catch {
+      this.scheduleRetry();
+      return;
+    }
+    this.ws = ws;
+    this.established = false;
+    this.connects += 1;
+    ws.onopen = () => {
+      this.armSilence();
+    };
+    ws.onmessage = (ev) => {
+      if (this.ws !== ws) return;
+      this.armSilence();
+      let msg: LiveEvent;
+      try {
+        msg = JSON.parse(typeof ev.data === 'string' ? ev.data : String(ev.data));
+      } catch {
+        return;
+      }
+      this.handle(msg);
+    };
+    ws.onerror = () => {
+      /* onclose follows */
+    };
+    ws.onclose = (ev) => {
+      if (this.ws !== ws) return;
+      const wasEstablished = this.established;
+      this.ws = null;
+      this.established = false;
+      this.clearTimers();
+      if (this.stopped) return;
+      this.setStatus(this.isOnline() ? 'reconnecting' : 'offline');
+      if (ev.code === 1013) {
+        // Too slow: resume with since right away.
+        this.attempt = 0;
+        this.connectNow();
+        return;
+      }
+      if (!wasEstablished && this.opts.probe) {
+        void this.opts.probe().then((p) => {
+          if (this.stopped || this.ws) return;
+          if (p === 'unauthorized') {
+            this.stop();
+            this.opts.onUnauthorized?.();
+          } else if (p === 'forbidden' || p === 'not_found') {
+            this.error = p === 'forbidden' ? 'You may not see this class.' : 'This class does not exist.';
+            this.stop();
+            this.setStatus('offline');
+          } else {
+            this.scheduleRetry();
+          }
+        });
+        return;
+      }
+      this.scheduleRetry();
+    };
+  }
+
+  private handle(msg: LiveEvent): void {
+    const r: ApplyResult = applyFrame(this.state, msg);
+    switch (r.outcome) {
+      case 'gap':
+        this.gaps += 1;
+        this.resume();
+        return;
+      case 'snapshot':
+      case 'resumed':
+        this.established = true;
+        this.attempt = 0;
+        this.error = null;
+        this.state = r.state;
+        this.startPing();
+        this.status = 'live';
+        this.emit(r.changed, r.notes);
+        break;
+      case 'applied':
+        this.state = r.state;
+        this.emit(r.changed, r.notes);
+        break;
+      default:
+        break;
+    }
+    if (r.reconcile !== undefined) this.reconcile(r.reconcile);
+  }
+
+  private reconcile(sessionId: number): void {
+    const fetcher = this.opts.fetchAttendance;
+    if (!fetcher) return;
+    if (this.reconciling.get(sessionId)) return;
+    this.reconciling.set(sessionId, true);
+    void fetcher(sessionId)
+      .then((res) => {
+        if (res && !this.stopped) this.mergeRest(res.records, res.session);
+      })
+      .catch(() => {
+        /* the live feed stays the source; a later change triggers another reconcile */
+      })
+      .finally(() => this.reconciling.delete(sessionId));
+  }
+
+  private startPing(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = setInterval(() => {
+      if (this.ws && this.ws.readyState === OPEN) {
+        try {
+          this.ws.send('{"type":"ping"}');
+        } catch {
+          /* onclose follows */
+        }
+      }
+    }, this.opts.pingIntervalMs);
+  }
+
+  private armSilence(): void {
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    this.silenceTimer = setTimeout(() => {
+      // Nothing heard (not even a pong) for too long: the connection is dead.
+      if (this.ws) this.resume();
+    }, this.opts.silenceMs);
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped) return;
+    const base = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** this.attempt);
+    const rnd = this.opts.random ?? Math.random;
+    const delay = Math.round(base * (0.75 + 0.5 * rnd()));
+    this.attempt += 1;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connectNow();
+    }, delay);
+  }
+
+  private dropSocket(): void {
+    this.clearTimers();
+    if (this.ws) {
+      const ws = this.ws;
+      this.ws = null;
+      ws.onclose = ws.onmessage = ws.onerror = ws.onopen = null;
+      try {
+        ws.close(1000);
+      } catch {
+        /* already closed */
+      }
+    }
+    this.established = false;
+  }
+
+  private clearTimers(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    this.retryTimer = this.pingTimer = this.silenceTimer = null;
+  }
+
+  private setStatus(s: ConnectionStatus): void {
+    if (this.status === s) return;
+    this.status = s;
+    this.emit([], []);
+  }
+
+  private emit(changed: number[], notes: string[]): void {
+    const u: FeedUpdate = { state: this.state, status: this.status, error: this.error, changed, notes };
+    for (const l of this.listeners) l(u);
+  }
+}

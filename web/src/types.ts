@@ -1,0 +1,139 @@
+// Wire types of the rollcall contract (shared/API.md).
+
+export type Role = 'admin' | 'teacher' | 'student';
+export type Status = 'present' | 'late' | 'absent' | 'excused' | 'unmarked';
+export type Method =
+  | 'qr_code'
+  | 'verification_code'
+  | 'teacher_override'
+  | 'bulk'
+  | 'session_close'
+  | null;
+
+export interface User {
+  id: number;
+  username: string;
+  name: string;
+  role: Role;
+}
+
+export interface LoginResponse {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  user: User;
+}
+
+export interface ClassSummary {
+  id: number;
+  name: string;
+  role: Role;
+}
+
+export interface ClassDetail {
+  id: number;
+  name: string;
+  teachers: { id: number; name: string }[];
+  student_count: number;
+  join_code?: string;
+  students?: { id: number; name: string }[];
+}
+
+export interface Session {
+  id: number;
+  class_id: number;
+  class_name: string;
+  status: 'open' | 'closed';
+  starts_at: string;
+  closed_at: string | null;
+  late_after_minutes: number;
+  verification_code?: string;
+}
+
+export interface AttendanceRecord {
+  student_id: number;
+  student_name: string;
+  class_id: number;
+  class_session_id: number;
+  class_name: string;
+  attendance_status: Status;
+  check_in_time: string | null;
+  is_late: boolean;
+  late_minutes: number;
+  verification_method: Method;
+  is_manual_override: boolean;
+  override_reason: string | null;
+  timestamp: string;
+  change?: 'created' | 'updated';
+}
+
+export interface Counts {
+  present: number;
+  late: number;
+  absent: number;
+  excused: number;
+  unmarked: number;
+  total: number;
+}
+
+export interface AttendanceResponse {
+  session: Session;
+  records: AttendanceRecord[];
+  counts: Counts;
+}
+
+export interface QrInfo {
+  token: string;
+  expires_at: string;
+  rotates_at?: string;
+  check_in_url: string;
+}
+
+export interface AuditEntry {
+  at: string;
+  actor_id: number;
+  student_id: number;
+  from: Status;
+  to: Status;
+  method: Method;
+  reason: string | null;
+}
+
+export interface Snapshot {
+  session: Session | null;
+  records: AttendanceRecord[];
+  counts: Counts;
+}
+
+export interface LiveEvent {
+  type: string;
+  class_id: number;
+  seq: number;
+  epoch: string;
+  timestamp: string;
+  data: any;
+}
+
+export interface BulkUpdate {
+  student_id: number;
+  status: Status;
+  reason: string | null;
+}
+
+export interface BulkResponse {
+  updated: number;
+  records: AttendanceRecord[];
+  counts: Counts;
+}
+
+export interface SyncResult {
+  op_id: string;
+  outcome: 'applied' | 'duplicate' | 'superseded' | 'rejected';
+  record?: AttendanceRecord;
+  error?: { code: string; message: string };
+}
+
+export interface SyncResponse {
+  results: SyncResult[];
+  server_time: string;
+}

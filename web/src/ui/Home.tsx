@@ -1,0 +1,61 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, get } from '../api';
+import type { Auth } from '../auth';
+import { errorMessage } from '../errors';
+import { linkTo } from '../router';
+import { cacheClasses, cachedClasses } from '../storage';
+import type { ClassSummary } from '../types';
+
+export function Home({ auth }: { auth: Auth }) {
+  const uid = auth.user.id;
+  const [classes, setClasses] = useState<ClassSummary[] | null>(() => cachedClasses(uid));
+  const [stale, setStale] = useState<string | null>(null);
+  useEffect(() => {
+    let stop = false;
+    get<{ classes: ClassSummary[] }>('/api/v1/classes')
+      .then((r) => {
+        if (stop) return;
+        cacheClasses(uid, r.classes);
+        setClasses(r.classes);
+        setStale(null);
+      })
+      .catch((e) => {
+        if (stop) return;
+        setStale(
+          e instanceof ApiError && e.isNetwork
+            ? 'Offline: showing the classes saved on this device.'
+            : errorMessage(e instanceof ApiError ? e.code : 'unknown', 'general', e?.message),
+        );
+      });
+    return () => {
+      stop = true;
+    };
+  }, [uid]);
+  const student = auth.user.role === 'student';
+  return (
+    <div class="page home">
+      <h1>My classes</h1>
+      {stale && (
+        <p class="notice" role="status">
+          {stale}
+        </p>
+      )}
+      {classes === null ? (
+        <p class="muted">Loading…</p>
+      ) : classes.length === 0 ? (
+        <p class="muted">You have no classes.</p>
+      ) : (
+        <ul class="class-list">
+          {classes.map((c) => (
+            <li key={c.id}>
+              <a href={`/class/${c.id}`} onClick={linkTo(`/class/${c.id}`)} class="class-link" data-class-id={c.id}>
+                <span class="class-name">{c.name}</span>
+                <span class="muted small">{student ? 'Check in →' : 'Open dashboard →'}</span>
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
