@@ -325,6 +325,12 @@ int run_serve(const ServeConfig& config) {
                         {"users", static_cast<unsigned long>(roster->user_count())},
                         {"classes", static_cast<unsigned long>(roster->class_count())},
                         {"log_generation", static_cast<unsigned long long>(recovered->generation)}});
+  if (files->find("/index.html") == nullptr) {
+    // Not fatal (the API, WebSocket and metrics work without it), but "/" answers 404.
+    log::warn("web_app_missing", {{"web_dir", config.web_dir},
+                                  {"effect", "the browser app is not served; / answers 404"},
+                                  {"fix", "build it (cd web && npm ci && npm run build; tools/demo does) or pass --web-dir"}});
+  }
   std::printf("rollcall listening on http://%s\n", where.c_str());
   std::fflush(stdout);
   log::info("listening", {{"address", where}});
