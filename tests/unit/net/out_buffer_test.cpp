@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace rollcall::net {
 namespace {
 
@@ -41,45 +44,74 @@ TEST(OutBuffer, BytesQueuedDuringASendGoOutAfterIt) {
 
 TEST(OutBuffer, LargeBuffersAreReleasedOnceSent) {
   OutBuffer b;
-  b.append(std::string(OutBuffer::kRetainBytes * 4, 'x'));
+  const std::size_t pooled = OutBuffer::pooled_buffers();
+  b.append(std::string(OutBuffer::kPoolBufferBytes * 4, 'x'));
   const std::size_t n = b.next_chunk().size();
   b.consume(n);
   EXPECT_TRUE(b.empty());
+  EXPECT_EQ(b.retained_bytes(), 0u);
+  EXPECT_LE(OutBuffer::pooled_buffers(), pooled);  // a grown buffer is freed, not parked
   b.append("y");
   EXPECT_EQ(b.next_chunk(), "y");
 }
 
-TEST(OutBuffer, AnIdleQueueKeepsOneSmallBufferAndReusesIt) {
+TEST(OutBuffer, AnIdleQueueHoldsNothingAndItsBufferIsTheNextQueuesBuffer) {
+  OutBuffer a;
+  a.append(std::string(600, 'e'));
+  EXPECT_GE(a.retained_bytes(), OutBuffer::kPoolBufferBytes);  // a whole pool buffer, no regrowth
+  const char* buffer = a.next_chunk().data();
+  const std::size_t pooled = OutBuffer::pooled_buffers();
+  a.consume(600);
+  EXPECT_EQ(a.retained_bytes(), 0u);
+  EXPECT_EQ(OutBuffer::pooled_buffers(), pooled + 1);
+  // Another connection's queue takes the same buffer back: no allocation.
   OutBuffer b;
-  // A large one-off answer (a subscriber's snapshot) is not kept once sent.
-  b.append(std::string(12 * 1024, 's'));
-  b.consume(b.next_chunk().size());
-  EXPECT_EQ(b.retained_bytes(), 0u);
-  // A small answer's buffer is kept, once, and the next answer reuses it.
-  b.append(std::string(600, 'e'));
-  b.consume(b.next_chunk().size());
-  const std::size_t kept = b.retained_bytes();
-  EXPECT_GT(kept, 0u);
-  EXPECT_LE(kept, OutBuffer::kIdleRetainBytes + 1);
   b.append(std::string(500, 'f'));
-  EXPECT_EQ(b.retained_bytes(), kept);
+  EXPECT_EQ(OutBuffer::pooled_buffers(), pooled);
+  EXPECT_EQ(b.next_chunk().data(), buffer);
   EXPECT_EQ(b.next_chunk(), std::string(500, 'f'));
   b.consume(500);
-  EXPECT_EQ(b.retained_bytes(), kept);
+  EXPECT_EQ(b.retained_bytes(), 0u);
 }
 
-TEST(OutBuffer, ABusyQueueKeepsBothBuffersUpToTheRetainLimit) {
+TEST(OutBuffer, ABurstEveryTurnReusesTheSameBuffers) {
   OutBuffer b;
   b.append(std::string(4000, 'a'));
   ASSERT_EQ(b.next_chunk().size(), 4000u);
   b.append(std::string(3000, 'b'));  // queued behind the send
   b.consume(4000);
   // Still busy: the sent buffer stays for the next swap.
-  EXPECT_GE(b.retained_bytes(), 7000u);
+  EXPECT_GE(b.retained_bytes(), 2 * OutBuffer::kPoolBufferBytes);
   EXPECT_EQ(b.next_chunk(), std::string(3000, 'b'));
   b.consume(3000);
-  // Now idle: over kIdleRetainBytes, nothing is kept.
   EXPECT_EQ(b.retained_bytes(), 0u);
+  // Turn after turn the same two pool buffers carry the bursts.
+  const std::size_t pooled = OutBuffer::pooled_buffers();
+  for (int turn = 0; turn < 100; ++turn) {
+    b.append(std::string(11000, static_cast<char>('a' + turn % 26)));
+    ASSERT_EQ(b.next_chunk().size(), 11000u);
+    b.consume(11000);
+    ASSERT_EQ(OutBuffer::pooled_buffers(), pooled);
+  }
+}
+
+TEST(OutBuffer, ThePoolIsBounded) {
+  std::vector<OutBuffer> queues(OutBuffer::kPoolBuffersMax + 10);
+  for (OutBuffer& q : queues) q.append("x");
+  for (OutBuffer& q : queues) q.consume(q.next_chunk().size());
+  EXPECT_EQ(OutBuffer::pooled_buffers(), OutBuffer::kPoolBuffersMax);
+  for (OutBuffer& q : queues) EXPECT_EQ(q.retained_bytes(), 0u);
+}
+
+TEST(OutBuffer, ResetReturnsTheBuffers) {
+  OutBuffer b;
+  b.append("abc");
+  ASSERT_EQ(b.next_chunk(), "abc");
+  b.append("def");
+  b.reset();
+  EXPECT_TRUE(b.empty());
+  EXPECT_EQ(b.retained_bytes(), 0u);
+  EXPECT_TRUE(b.next_chunk().empty());
 }
 
 }  // namespace
