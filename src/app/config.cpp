@@ -238,6 +238,43 @@ Result<Command> parse_token(const std::vector<std::string>& args, std::size_t st
   return cmd;
 }
 
+Result<Command> parse_import(const std::vector<std::string>& args) {
+  Command cmd;
+  cmd.kind = Command::Kind::Import;
+  bool has_source = false;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    std::string value;
+    const auto eq = arg.find('=');
+    const bool inline_value = arg.rfind("--", 0) == 0 && eq != std::string_view::npos;
+    if (inline_value) {
+      value = std::string(arg.substr(eq + 1));
+      arg = arg.substr(0, eq);
+    }
+    if (arg == "--help" || arg == "-h") {
+      cmd.kind = Command::Kind::Help;
+      cmd.help_topic = "import";
+      return cmd;
+    }
+    if (arg != "--data-dir" && arg != "--oneroster") {
+      return Error{"unknown option '" + args[i] + "' for 'rollcall import' (see rollcall import --help)"};
+    }
+    if (!inline_value) {
+      if (i + 1 >= args.size()) return Error{"missing value for " + std::string(arg)};
+      value = args[++i];
+    }
+    if (value.empty()) return Error{std::string(arg) + " must not be empty"};
+    if (arg == "--data-dir") {
+      cmd.import.data_dir = value;
+    } else {
+      cmd.import.oneroster_dir = value;
+      has_source = true;
+    }
+  }
+  if (!has_source) return Error{"rollcall import needs --oneroster DIR (see rollcall import --help)"};
+  return cmd;
+}
+
 Result<Command> parse_wal(const std::vector<std::string>& args) {
   Command cmd;
   if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
@@ -278,7 +315,7 @@ Result<Command> parse_command_line(const std::vector<std::string>& args) {
   const std::string& first = args[0];
   if (first == "--help" || first == "-h" || first == "help") {
     cmd.kind = Command::Kind::Help;
-    if (args.size() > 1 && (args[1] == "serve" || args[1] == "token" || args[1] == "wal")) cmd.help_topic = args[1];
+    if (args.size() > 1 && (args[1] == "serve" || args[1] == "token" || args[1] == "import" || args[1] == "wal")) cmd.help_topic = args[1];
     return cmd;
   }
   if (first == "--version" || first == "-V" || first == "version") {
@@ -287,6 +324,7 @@ Result<Command> parse_command_line(const std::vector<std::string>& args) {
   }
   if (first == "serve") return parse_serve(args, 1);
   if (first == "token") return parse_token(args, 1);
+  if (first == "import") return parse_import(args);
   if (first == "wal") return parse_wal(args);
   return Error{"unknown command '" + first + "' (see rollcall --help)"};
 }
@@ -298,6 +336,9 @@ std::string general_help() {
          "  rollcall serve [options]     run the server (rollcall serve --help for options)\n"
          "  rollcall token --data-dir DIR --user NAME [--ttl-s 3600]\n"
          "                               print a JWT for a user (operations, load tests)\n"
+         "  rollcall import --data-dir DIR --oneroster DIR\n"
+         "                               merge a OneRoster 1.1 CSV export into the roster\n"
+         "                               (server stopped; rollcall import --help)\n"
          "  rollcall wal verify --data-dir DIR   check a data directory's log offline\n"
          "  rollcall wal dump --data-dir DIR     print its log records as JSON lines\n"
          "  rollcall --help              show this help\n"

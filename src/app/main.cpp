@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "rollcall/app/config.hpp"
+#include "rollcall/app/import_cmd.hpp"
 #include "rollcall/app/serve.hpp"
 #include "rollcall/app/token.hpp"
 #include "rollcall/app/wal_cmd.hpp"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
       const std::string text = cmd->help_topic == "serve"   ? rollcall::app::serve_help()
                                : cmd->help_topic == "token" ? rollcall::app::token_help()
                                : cmd->help_topic == "wal"   ? rollcall::app::wal_help()
+                               : cmd->help_topic == "import" ? rollcall::app::import_help()
                                                             : rollcall::app::general_help();
       std::fputs(text.c_str(), stdout);
       return 0;
@@ -34,6 +36,8 @@ int main(int argc, char** argv) {
       return rollcall::app::run_serve(cmd->serve);
     case Command::Kind::Token:
       return rollcall::app::run_token(cmd->token);
+    case Command::Kind::Import:
+      return rollcall::app::run_import({cmd->import.data_dir, cmd->import.oneroster_dir});
     case Command::Kind::WalVerify:
       return rollcall::app::run_wal_verify(cmd->data_dir);
     case Command::Kind::WalDump:

@@ -45,13 +45,19 @@ struct TokenConfig {
   std::int64_t ttl_s = 3600;
 };
 
+struct ImportArgs {
+  std::string data_dir = "./rollcall-data";
+  std::string oneroster_dir;
+};
+
 /// What the command line asked for.
 struct Command {
-  enum class Kind { Serve, Token, WalVerify, WalDump, Help, Version };
+  enum class Kind { Serve, Token, Import, WalVerify, WalDump, Help, Version };
   Kind kind = Kind::Help;
-  std::string help_topic;  ///< "" for general help, "serve"/"token" for theirs
+  std::string help_topic;  ///< "" for general help, "serve"/"token"/"import"/"wal" for theirs
   ServeConfig serve;
   TokenConfig token;
+  ImportArgs import;
   std::string data_dir = "./rollcall-data";  ///< wal verify / wal dump
 };
 
