@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <string_view>
@@ -192,32 +193,55 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
 
 constexpr std::size_t kMaxTokenUsers = 100000;
 
+// One option of a subcommand at args[i], as `--flag value` or `--flag=value`
+// (advances i past a separate value). `help` is set for --help/-h.
+struct Option {
+  std::string flag;
+  std::string value;
+  bool help = false;
+};
+
+Result<Option> next_option(const std::vector<std::string>& args, std::size_t& i,
+                           std::initializer_list<std::string_view> known, std::string_view command) {
+  std::string_view arg = args[i];
+  Option o;
+  const auto eq = arg.find('=');
+  const bool inline_value = arg.rfind("--", 0) == 0 && eq != std::string_view::npos;
+  if (inline_value) {
+    o.value = std::string(arg.substr(eq + 1));
+    arg = arg.substr(0, eq);
+  }
+  o.flag = std::string(arg);
+  if (arg == "--help" || arg == "-h") {
+    o.help = true;
+    return o;
+  }
+  if (std::find(known.begin(), known.end(), arg) == known.end()) {
+    return Error{"unknown option '" + args[i] + "' for 'rollcall " + std::string(command) + "' (see rollcall " +
+                 std::string(command) + " --help)"};
+  }
+  if (!inline_value) {
+    if (i + 1 >= args.size()) return Error{"missing value for " + o.flag};
+    o.value = args[++i];
+  }
+  return o;
+}
+
 Result<Command> parse_token(const std::vector<std::string>& args, std::size_t start) {
   Command cmd;
   cmd.kind = Command::Kind::Token;
   TokenConfig& t = cmd.token;
   bool has_user = false;
   for (std::size_t i = start; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    std::string value;
-    const auto eq = arg.find('=');
-    const bool inline_value = arg.rfind("--", 0) == 0 && eq != std::string_view::npos;
-    if (inline_value) {
-      value = std::string(arg.substr(eq + 1));
-      arg = arg.substr(0, eq);
-    }
-    if (arg == "--help" || arg == "-h") {
+    Result<Option> opt = next_option(args, i, {"--data-dir", "--user", "--ttl-s"}, "token");
+    if (!opt) return Error{opt.error()};
+    if (opt->help) {
       cmd.kind = Command::Kind::Help;
       cmd.help_topic = "token";
       return cmd;
     }
-    if (arg != "--data-dir" && arg != "--user" && arg != "--ttl-s") {
-      return Error{"unknown option '" + args[i] + "' for 'rollcall token' (see rollcall token --help)"};
-    }
-    if (!inline_value) {
-      if (i + 1 >= args.size()) return Error{"missing value for " + std::string(arg)};
-      value = args[++i];
-    }
+    const std::string& arg = opt->flag;
+    const std::string& value = opt->value;
     if (arg == "--data-dir") {
       if (value.empty()) return Error{"--data-dir must not be empty"};
       t.data_dir = value;
@@ -243,27 +267,16 @@ Result<Command> parse_import(const std::vector<std::string>& args) {
   cmd.kind = Command::Kind::Import;
   bool has_source = false;
   for (std::size_t i = 1; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    std::string value;
-    const auto eq = arg.find('=');
-    const bool inline_value = arg.rfind("--", 0) == 0 && eq != std::string_view::npos;
-    if (inline_value) {
-      value = std::string(arg.substr(eq + 1));
-      arg = arg.substr(0, eq);
-    }
-    if (arg == "--help" || arg == "-h") {
+    Result<Option> opt = next_option(args, i, {"--data-dir", "--oneroster"}, "import");
+    if (!opt) return Error{opt.error()};
+    if (opt->help) {
       cmd.kind = Command::Kind::Help;
       cmd.help_topic = "import";
       return cmd;
     }
-    if (arg != "--data-dir" && arg != "--oneroster") {
-      return Error{"unknown option '" + args[i] + "' for 'rollcall import' (see rollcall import --help)"};
-    }
-    if (!inline_value) {
-      if (i + 1 >= args.size()) return Error{"missing value for " + std::string(arg)};
-      value = args[++i];
-    }
-    if (value.empty()) return Error{std::string(arg) + " must not be empty"};
+    const std::string& arg = opt->flag;
+    const std::string& value = opt->value;
+    if (value.empty()) return Error{arg + " must not be empty"};
     if (arg == "--data-dir") {
       cmd.import.data_dir = value;
     } else {
