@@ -23,7 +23,9 @@ struct Fixture {
   Fixture() {
     sid = att.open({UserId{2}, 5, "123456", 1'795'334'400'000}).session->id;
     att.check_in(cls, sid, {cls.students[0], Method::QrCode, 1'795'334'460'000, 1'795'334'460'000});
-    att.override_record(cls, sid, {UserId{2}, cls.students[1], AttendanceStatus::Excused, "Arzttermin 🩺", 1'795'334'470'000});
+    att.override_record(cls, sid,
+                        {UserId{2}, cls.students[1], AttendanceStatus::Excused, "Arzttermin 🩺",
+                         1'795'334'470'000});
   }
 };
 
@@ -53,7 +55,8 @@ BENCHMARK(BM_AttendanceRecordJson);
 void BM_CheckInEventFrames(benchmark::State& state) {
   Fixture& f = fixture();
   const Session& s = *f.att.session(f.sid);
-  const std::vector<Event> events{Event{Event::Kind::CheckedIn, f.sid, {s.record_of(f.cls.students[0])}, true, 0}};
+  const std::vector<Event> events{
+      Event{Event::Kind::CheckedIn, f.sid, {s.record_of(f.cls.students[0])}, true, 0}};
   EventFrameBuffers buffers;
   std::size_t bytes = 0;
   for (auto _ : state) {

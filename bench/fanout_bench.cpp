@@ -66,7 +66,8 @@ void BM_FanoutOneEvent(benchmark::State& state) {
     for (auto& o : outs) o->consume(o->next_chunk().size());  // the kernel's part, free here
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(frames_out));  // frames/s
-  state.counters["events/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["events/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_FanoutOneEvent)->Arg(100)->Arg(1000)->Arg(10000);
 

@@ -52,9 +52,15 @@ void parse_head_bench(benchmark::State& state, std::string_view raw) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
-void BM_ParseHeadSmallGet(benchmark::State& state) { parse_head_bench(state, kSmallGet); }
-void BM_ParseHeadBrowserGet(benchmark::State& state) { parse_head_bench(state, kBrowserGet); }
-void BM_ParseHeadJsonPost(benchmark::State& state) { parse_head_bench(state, kJsonPost); }
+void BM_ParseHeadSmallGet(benchmark::State& state) {
+  parse_head_bench(state, kSmallGet);
+}
+void BM_ParseHeadBrowserGet(benchmark::State& state) {
+  parse_head_bench(state, kBrowserGet);
+}
+void BM_ParseHeadJsonPost(benchmark::State& state) {
+  parse_head_bench(state, kJsonPost);
+}
 BENCHMARK(BM_ParseHeadSmallGet);
 BENCHMARK(BM_ParseHeadBrowserGet);
 BENCHMARK(BM_ParseHeadJsonPost);

@@ -45,13 +45,20 @@ void BM_ErrorBody(benchmark::State& state) {
 }
 BENCHMARK(BM_ErrorBody);
 
-void noop_handler(void*, http::Exchange& ex) { ex.respond_json(200, R"({"status":"ok"})"); }
+void noop_handler(void*, http::Exchange& ex) {
+  ex.respond_json(200, R"({"status":"ok"})");
+}
 
 void BM_RouterMatch(benchmark::State& state) {
   http::Router router;
-  const char* patterns[] = {"/api/v1/classes", "/api/v1/classes/{id}", "/api/v1/classes/{id}/sessions",
-                            "/api/v1/sessions/{id}/close", "/api/v1/sessions/{id}/attendance",
-                            "/api/v1/sessions/{id}/attendance/{student}", "/healthz", "/metrics"};
+  const char* patterns[] = {"/api/v1/classes",
+                            "/api/v1/classes/{id}",
+                            "/api/v1/classes/{id}/sessions",
+                            "/api/v1/sessions/{id}/close",
+                            "/api/v1/sessions/{id}/attendance",
+                            "/api/v1/sessions/{id}/attendance/{student}",
+                            "/healthz",
+                            "/metrics"};
   for (const char* p : patterns) router.add("GET", p, {noop_handler, nullptr});
   for (auto _ : state) {
     auto m = router.match("GET", "/api/v1/sessions/456/attendance/123");

@@ -55,8 +55,9 @@ void BM_WalFrameBatch(benchmark::State& state) {
     const std::uint64_t first = lsn;
     for (int i = 0; i < kBatch; ++i) {
       payload.clear();
-      encode(payload, CheckedInRecord{cls, sid, domain::UserId{1000u + static_cast<std::uint64_t>(i)},
-                                      domain::Method::VerificationCode, kNow + i, kNow + i});
+      encode(payload,
+             CheckedInRecord{cls, sid, domain::UserId{1000u + static_cast<std::uint64_t>(i)},
+                             domain::Method::VerificationCode, kNow + i, kNow + i});
       append_record(out, RecordType::CheckedIn, lsn++, payload);
     }
     append_commit(out, lsn++, first, kBatch + 1);
@@ -89,7 +90,8 @@ void BM_WalScanSegment(benchmark::State& state) {
   seg.resize(kSegmentBytes, '\0');  // the preallocated tail
   std::size_t delivered = 0;
   for (auto _ : state) {
-    const ScanResult r = scan_segment(seg, [&delivered](const ScannedRecord& rec) { delivered += rec.payload.size(); });
+    const ScanResult r = scan_segment(
+        seg, [&delivered](const ScannedRecord& rec) { delivered += rec.payload.size(); });
     if (r.end != ScanResult::End::Clean) state.SkipWithError("segment not clean");
     benchmark::DoNotOptimize(delivered);
   }

@@ -59,12 +59,15 @@ inline std::string read_response(const char* program, int fd, std::string& buffe
 }
 
 /// A request with a bearer token and a JSON body.
-inline std::string request(const std::string& method, const std::string& path, const std::string& token,
-                           const std::string& body) {
+inline std::string request(const std::string& method, const std::string& path,
+                           const std::string& token, const std::string& body) {
   return method + " " + path + " HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer " + token +
-         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
 }
 
-inline int status_of(const std::string& response) { return std::atoi(response.c_str() + 9); }
+inline int status_of(const std::string& response) {
+  return std::atoi(response.c_str() + 9);
+}
 
 }  // namespace rollcall::bench_http

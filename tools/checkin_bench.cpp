@@ -25,11 +25,11 @@
 #include <string>
 #include <vector>
 
-#include "rollcall/wal/roster_file.hpp"
+#include "bench_http.hpp"
 #include "rollcall/auth/jwt.hpp"
 #include "rollcall/auth/secret.hpp"
 #include "rollcall/common/clock.hpp"
-#include "bench_http.hpp"
+#include "rollcall/wal/roster_file.hpp"
 
 using namespace rollcall;
 
@@ -46,9 +46,15 @@ struct Options {
 
 constexpr const char* kProgram = "rollcall-checkin-bench";
 
-[[noreturn]] void die(const std::string& why) { bench_http::die(kProgram, why); }
-int connect_to(const Options& o) { return bench_http::connect_to(kProgram, o.host, o.port); }
-std::string read_response(int fd, std::string& buffer) { return bench_http::read_response(kProgram, fd, buffer); }
+[[noreturn]] void die(const std::string& why) {
+  bench_http::die(kProgram, why);
+}
+int connect_to(const Options& o) {
+  return bench_http::connect_to(kProgram, o.host, o.port);
+}
+std::string read_response(int fd, std::string& buffer) {
+  return bench_http::read_response(kProgram, fd, buffer);
+}
 using bench_http::request;
 using bench_http::status_of;
 
@@ -101,7 +107,8 @@ int main(int argc, char** argv) {
     std::string body = "";
     std::string reply;
     for (int attempt = 0; attempt < 2; ++attempt) {
-      const std::string req = request("POST", "/api/v1/classes/" + cid + "/sessions", t, R"({"late_after_minutes":60})");
+      const std::string req = request("POST", "/api/v1/classes/" + cid + "/sessions", t,
+                                      R"({"late_after_minutes":60})");
       ::send(setup, req.data(), req.size(), MSG_NOSIGNAL);
       reply = read_response(setup, setup_buf);
       if (status_of(reply) != 409) break;
@@ -119,8 +126,9 @@ int main(int argc, char** argv) {
     const std::string code = reply.substr(at + 21, 6);
     for (const domain::UserId s : cls->students) {
       const std::string st = jwt.issue(s.value, domain::Role::Student, now_s, 3600);
-      jobs.push_back({request("POST", "/api/v1/attendance/check-in", st,
-                              R"({"method":"verification_code","class_id":)" + cid + R"(,"code":")" + code + "\"}")});
+      jobs.push_back({request(
+          "POST", "/api/v1/attendance/check-in", st,
+          R"({"method":"verification_code","class_id":)" + cid + R"(,"code":")" + code + "\"}")});
     }
   }
   ::close(setup);
@@ -179,13 +187,17 @@ int main(int argc, char** argv) {
   std::sort(latencies_ns.begin(), latencies_ns.end());
   auto pct = [&](double p) {
     if (latencies_ns.empty()) return 0.0;
-    return static_cast<double>(latencies_ns[static_cast<std::size_t>(p * static_cast<double>(latencies_ns.size() - 1))]) / 1e6;
+    return static_cast<double>(latencies_ns[static_cast<std::size_t>(
+               p * static_cast<double>(latencies_ns.size() - 1))]) /
+           1e6;
   };
   std::printf(
-      "{\"requests\":%zu,\"created\":%zu,\"repeated\":%zu,\"errors\":%zu,\"seconds\":%.3f,\"checkins_per_s\":%.0f,"
+      "{\"requests\":%zu,\"created\":%zu,\"repeated\":%zu,\"errors\":%zu,\"seconds\":%.3f,"
+      "\"checkins_per_s\":%.0f,"
       "\"connections\":%d,\"latency_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f}}\n",
-      done, created, repeated, errors, seconds, static_cast<double>(done) / seconds, o.connections, pct(0.5),
-      pct(0.99), latencies_ns.empty() ? 0.0 : static_cast<double>(latencies_ns.back()) / 1e6);
+      done, created, repeated, errors, seconds, static_cast<double>(done) / seconds, o.connections,
+      pct(0.5), pct(0.99),
+      latencies_ns.empty() ? 0.0 : static_cast<double>(latencies_ns.back()) / 1e6);
   for (const int fd : fds) ::close(fd);
   return errors == 0 ? 0 : 1;
 }

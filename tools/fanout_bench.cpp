@@ -40,10 +40,10 @@
 #include <string_view>
 #include <vector>
 
+#include "bench_http.hpp"
 #include "rollcall/auth/jwt.hpp"
 #include "rollcall/auth/secret.hpp"
 #include "rollcall/common/clock.hpp"
-#include "bench_http.hpp"
 #include "rollcall/wal/roster_file.hpp"
 
 using namespace rollcall;
@@ -64,9 +64,15 @@ struct Options {
 
 constexpr const char* kProgram = "rollcall-fanout-bench";
 
-[[noreturn]] void die(const std::string& why) { bench_http::die(kProgram, why); }
-int connect_to(const Options& o) { return bench_http::connect_to(kProgram, o.host, o.port); }
-std::string read_response(int fd, std::string& buffer) { return bench_http::read_response(kProgram, fd, buffer); }
+[[noreturn]] void die(const std::string& why) {
+  bench_http::die(kProgram, why);
+}
+int connect_to(const Options& o) {
+  return bench_http::connect_to(kProgram, o.host, o.port);
+}
+std::string read_response(int fd, std::string& buffer) {
+  return bench_http::read_response(kProgram, fd, buffer);
+}
 using bench_http::request;
 using bench_http::status_of;
 
@@ -111,8 +117,11 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "-h" || flag == "--help") {
-      std::puts("usage: rollcall-fanout-bench --target HOST:PORT --data-dir DIR [--class N] [--subscribers N]\n"
-                "       [--publishers N] [--window N] [--warmup-s S] [--duration-s S]   (see tools/fanout_bench.cpp)");
+      std::puts(
+          "usage: rollcall-fanout-bench --target HOST:PORT --data-dir DIR [--class N] "
+          "[--subscribers N]\n"
+          "       [--publishers N] [--window N] [--warmup-s S] [--duration-s S]   (see "
+          "tools/fanout_bench.cpp)");
       return 0;
     }
     if (i + 1 >= argc) die("missing value for " + flag);
@@ -146,14 +155,16 @@ int main(int argc, char** argv) {
   if (!secret) die(secret.error());
   const auth::JwtCodec jwt(auth::derive_key(*secret, "jwt"));
   const domain::ClassInfo* cls = (*roster)->class_info(domain::ClassId{o.class_id});
-  if (cls == nullptr || cls->teachers.empty() || cls->students.empty()) die("no such class with a teacher and students");
+  if (cls == nullptr || cls->teachers.empty() || cls->students.empty())
+    die("no such class with a teacher and students");
   const domain::User* teacher = (*roster)->user(cls->teachers.front());
   const std::string token = jwt.issue(teacher->id.value, teacher->role, wall_ms() / 1000, 3600);
   const std::string cid = std::to_string(o.class_id);
   // A student is overridden again only after the whole class: at most `window`
   // overrides are undelivered, so the student id names one request.
   if (static_cast<std::size_t>(o.window) >= cls->students.size()) {
-    die("--window must be smaller than the class (" + std::to_string(cls->students.size()) + " students)");
+    die("--window must be smaller than the class (" + std::to_string(cls->students.size()) +
+        " students)");
   }
 
   // A fresh session (closing a leftover one).
@@ -164,7 +175,8 @@ int main(int argc, char** argv) {
     reply = read_response(setup, setup_buf);
     if (status_of(reply) != 409) break;
     send_all(setup, request("GET", "/api/v1/classes/" + cid + "/sessions/current", token, ""));
-    const std::string sid = std::to_string(number_after(read_response(setup, setup_buf), "\"id\":"));
+    const std::string sid =
+        std::to_string(number_after(read_response(setup, setup_buf), "\"id\":"));
     send_all(setup, request("POST", "/api/v1/sessions/" + sid + "/close", token, ""));
     read_response(setup, setup_buf);
   }
@@ -175,9 +187,10 @@ int main(int argc, char** argv) {
   // Subscribers: handshake (blocking), then non-blocking under epoll.
   const int ep = ::epoll_create1(EPOLL_CLOEXEC);
   std::vector<Subscriber> subs(static_cast<std::size_t>(o.subscribers));
-  const std::string upgrade = "GET /ws/attendance/" + cid + "?token=" + token +
-                              " HTTP/1.1\r\nHost: bench\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                              "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+  const std::string upgrade =
+      "GET /ws/attendance/" + cid + "?token=" + token +
+      " HTTP/1.1\r\nHost: bench\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
   for (std::size_t i = 0; i < subs.size(); ++i) {
     Subscriber& s = subs[i];
     s.fd = connect_to(o);
@@ -185,10 +198,12 @@ int main(int argc, char** argv) {
     while (s.buf.find("\r\n\r\n") == std::string::npos) {
       char chunk[4096];
       const ssize_t n = ::recv(s.fd, chunk, sizeof chunk, 0);
-      if (n <= 0) die("subscriber " + std::to_string(i) + ": connection closed during the handshake");
+      if (n <= 0)
+        die("subscriber " + std::to_string(i) + ": connection closed during the handshake");
       s.buf.append(chunk, static_cast<std::size_t>(n));
     }
-    if (s.buf.compare(0, 12, "HTTP/1.1 101") != 0) die("handshake refused: " + s.buf.substr(0, s.buf.find('\r')));
+    if (s.buf.compare(0, 12, "HTTP/1.1 101") != 0)
+      die("handshake refused: " + s.buf.substr(0, s.buf.find('\r')));
     s.buf.erase(0, s.buf.find("\r\n\r\n") + 4);
     ::fcntl(s.fd, F_SETFL, ::fcntl(s.fd, F_GETFL) | O_NONBLOCK);
     epoll_event ev{};
@@ -232,8 +247,10 @@ int main(int argc, char** argv) {
     const std::string body = std::string(R"({"status":")") + (odd_round ? "absent" : "excused") +
                              R"(","reason":"fan-out benchmark"})";
     sent_ns[student.value] = monotonic_ns();
-    send_all(p.fd, request("PUT", "/api/v1/sessions/" + sid + "/attendance/" + std::to_string(student.value),
-                           token, body));
+    send_all(
+        p.fd,
+        request("PUT", "/api/v1/sessions/" + sid + "/attendance/" + std::to_string(student.value),
+                token, body));
     p.in_flight = true;
     ++overrides_sent;
   };
@@ -250,7 +267,8 @@ int main(int argc, char** argv) {
     if (now >= end) break;
     const std::uint64_t delivered = min_delivered();
     for (Publisher& p : pubs) {
-      if (!p.in_flight && overrides_sent - delivered < static_cast<std::uint64_t>(o.window)) issue(p);
+      if (!p.in_flight && overrides_sent - delivered < static_cast<std::uint64_t>(o.window))
+        issue(p);
     }
     const int n = ::epoll_wait(ep, ready.data(), static_cast<int>(ready.size()), 100);
     for (int k = 0; k < n; ++k) {
@@ -262,7 +280,8 @@ int main(int argc, char** argv) {
         p.buf.append(chunk, static_cast<std::size_t>(got));
         const auto head_end = p.buf.find("\r\n\r\n");
         if (head_end == std::string::npos) continue;
-        const std::size_t len = number_after(std::string_view(p.buf).substr(0, head_end), "Content-Length: ");
+        const std::size_t len =
+            number_after(std::string_view(p.buf).substr(0, head_end), "Content-Length: ");
         if (p.buf.size() < head_end + 4 + len) continue;
         if (status_of(p.buf) != 200) ++errors;
         p.buf.erase(0, head_end + 4 + len);
@@ -313,7 +332,8 @@ int main(int argc, char** argv) {
             if (update) {
               const std::uint64_t student = number_after(payload, R"("student_id":)");
               if (student <= max_id && sent_ns[student] != 0) {
-                latencies_us.push_back(static_cast<std::uint32_t>((read_at - sent_ns[student]) / 1000));
+                latencies_us.push_back(
+                    static_cast<std::uint32_t>((read_at - sent_ns[student]) / 1000));
               }
             }
           }
@@ -331,17 +351,23 @@ int main(int argc, char** argv) {
   std::sort(latencies_us.begin(), latencies_us.end());
   auto pct = [&](double p) {
     if (latencies_us.empty()) return 0.0;
-    return latencies_us[static_cast<std::size_t>(p * static_cast<double>(latencies_us.size() - 1))] / 1000.0;
+    return latencies_us[static_cast<std::size_t>(p *
+                                                 static_cast<double>(latencies_us.size() - 1))] /
+           1000.0;
   };
   std::printf(
-      "{\"subscribers\":%d,\"publishers\":%d,\"window\":%d,\"seconds\":%.1f,\"frames\":%llu,\"frames_per_s\":%.0f,"
-      "\"events_per_s\":%.0f,\"mbytes_per_s\":%.1f,\"overrides\":%llu,\"errors\":%llu,\"closed\":%llu,"
+      "{\"subscribers\":%d,\"publishers\":%d,\"window\":%d,\"seconds\":%.1f,\"frames\":%llu,"
+      "\"frames_per_s\":%.0f,"
+      "\"events_per_s\":%.0f,\"mbytes_per_s\":%.1f,\"overrides\":%llu,\"errors\":%llu,\"closed\":%"
+      "llu,"
       "\"latency_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f}}\n",
       o.subscribers, o.publishers, o.window, seconds, static_cast<unsigned long long>(frames),
-      static_cast<double>(frames) / seconds, 2.0 * static_cast<double>(overrides_at_end - overrides_at_measure) / seconds,
-      static_cast<double>(bytes) / seconds / 1e6, static_cast<unsigned long long>(overrides_at_end - overrides_at_measure),
-      static_cast<unsigned long long>(errors), static_cast<unsigned long long>(closed), pct(0.5), pct(0.99), pct(0.999),
-      latencies_us.empty() ? 0.0 : latencies_us.back() / 1000.0);
+      static_cast<double>(frames) / seconds,
+      2.0 * static_cast<double>(overrides_at_end - overrides_at_measure) / seconds,
+      static_cast<double>(bytes) / seconds / 1e6,
+      static_cast<unsigned long long>(overrides_at_end - overrides_at_measure),
+      static_cast<unsigned long long>(errors), static_cast<unsigned long long>(closed), pct(0.5),
+      pct(0.99), pct(0.999), latencies_us.empty() ? 0.0 : latencies_us.back() / 1000.0);
   for (const Subscriber& s : subs) ::close(s.fd);
   for (const Publisher& p : pubs) ::close(p.fd);
   return errors == 0 && closed == 0 ? 0 : 1;

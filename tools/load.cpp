@@ -89,7 +89,9 @@ constexpr const char* kReasonPrefix = "rollcall-load #";
   std::fprintf(stderr, "%s: %s\n", kProgram, why.c_str());
   std::exit(2);
 }
-void warn(const std::string& what) { std::fprintf(stderr, "%s: %s\n", kProgram, what.c_str()); }
+void warn(const std::string& what) {
+  std::fprintf(stderr, "%s: %s\n", kProgram, what.c_str());
+}
 
 constexpr const char* kUsage =
     "usage: rollcall-load --target http://HOST:PORT (--token JWT | --data-dir DIR) [options]\n"
@@ -149,7 +151,8 @@ std::optional<std::uint64_t> number_at(std::string_view text, std::size_t at) {
   if (r.ec != std::errc{} || r.ptr == text.data() + at) return std::nullopt;
   return n;
 }
-std::optional<std::uint64_t> number_after(std::string_view text, std::string_view key, std::size_t from = 0) {
+std::optional<std::uint64_t> number_after(std::string_view text, std::string_view key,
+                                          std::size_t from = 0) {
   const auto at = text.find(key, from);
   if (at == std::string_view::npos) return std::nullopt;
   return number_at(text, at + key.size());
@@ -162,9 +165,11 @@ std::string_view string_after(std::string_view text, std::string_view key) {
   return text.substr(at + key.size(), end - at - key.size());
 }
 /// Every number that follows `key` in `text` from `from` on.
-std::vector<std::uint64_t> numbers_after(std::string_view text, std::string_view key, std::size_t from = 0) {
+std::vector<std::uint64_t> numbers_after(std::string_view text, std::string_view key,
+                                         std::size_t from = 0) {
   std::vector<std::uint64_t> out;
-  for (auto at = text.find(key, from); at != std::string_view::npos; at = text.find(key, at + key.size())) {
+  for (auto at = text.find(key, from); at != std::string_view::npos;
+       at = text.find(key, at + key.size())) {
     if (auto n = number_at(text, at + key.size())) out.push_back(*n);
   }
   return out;
@@ -172,7 +177,8 @@ std::vector<std::uint64_t> numbers_after(std::string_view text, std::string_view
 double parse_double(const std::string& flag, const std::string& v) {
   char* end = nullptr;
   const double d = std::strtod(v.c_str(), &end);
-  if (end == v.c_str() || *end != '\0' || d < 0) die(flag + " wants a non-negative number, not '" + v + "'");
+  if (end == v.c_str() || *end != '\0' || d < 0)
+    die(flag + " wants a non-negative number, not '" + v + "'");
   return d;
 }
 long parse_int(const std::string& flag, const std::string& v, long min) {
@@ -227,14 +233,16 @@ class Histogram {
     std::uint64_t seen = 0;
     for (std::size_t i = 0; i < counts_.size(); ++i) {
       seen += counts_[i];
-      if (seen >= rank) return std::min(static_cast<double>(value(i)), static_cast<double>(max_)) / 1000.0;
+      if (seen >= rank)
+        return std::min(static_cast<double>(value(i)), static_cast<double>(max_)) / 1000.0;
     }
     return max_ms();
   }
   std::string json() const {
     char b[200];
-    std::snprintf(b, sizeof b, "{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f}", quantile_ms(0.5),
-                  quantile_ms(0.9), quantile_ms(0.99), quantile_ms(0.999), max_ms());
+    std::snprintf(
+        b, sizeof b, "{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f}",
+        quantile_ms(0.5), quantile_ms(0.9), quantile_ms(0.99), quantile_ms(0.999), max_ms());
     return b;
   }
 
@@ -244,7 +252,8 @@ class Histogram {
     const int msb = 63 - std::countl_zero(v);  // >= 10
     const int shift = msb - 9;
     const std::uint64_t mantissa = v >> shift;  // 512..1023
-    return 1024 + static_cast<std::size_t>(msb - 10) * 512 + static_cast<std::size_t>(mantissa - 512);
+    return 1024 + static_cast<std::size_t>(msb - 10) * 512 +
+           static_cast<std::size_t>(mantissa - 512);
   }
   static std::uint64_t value(std::size_t i) {
     if (i < 1024) return i;
@@ -309,7 +318,8 @@ Options parse_options(int argc, char** argv) {
       o.host = t.substr(0, colon);
       if (o.host == "localhost") o.host = "127.0.0.1";
       in_addr probe{};
-      if (::inet_pton(AF_INET, o.host.c_str(), &probe) != 1) die("--target: '" + o.host + "' is not an IPv4 address");
+      if (::inet_pton(AF_INET, o.host.c_str(), &probe) != 1)
+        die("--target: '" + o.host + "' is not an IPv4 address");
       o.port = static_cast<int>(parse_int("--target port", t.substr(colon + 1), 1));
       have_target = true;
     } else if (flag == "--token") {
@@ -352,11 +362,13 @@ Options parse_options(int argc, char** argv) {
     }
   }
   if (!have_target) die("--target is required (--help lists the flags)");
-  if (o.token.empty() && o.data_dir.empty()) die("give --token (an admin JWT) or --data-dir to mint one");
+  if (o.token.empty() && o.data_dir.empty())
+    die("give --token (an admin JWT) or --data-dir to mint one");
   if (o.scenario == Scenario::Checkins && o.data_dir.empty()) {
     die("--scenario checkins needs --data-dir (students' tokens are minted from it)");
   }
-  if (o.source_ips > 1 && o.host.rfind("127.", 0) != 0) die("--source-ips > 1 needs a 127.x target");
+  if (o.source_ips > 1 && o.host.rfind("127.", 0) != 0)
+    die("--source-ips > 1 needs a 127.x target");
   if (o.scenario == Scenario::ReconnectStorm && o.storm_after_s >= o.duration_s) {
     die("reconnect-storm: --storm-after-s must be less than --duration-s");
   }
@@ -365,7 +377,9 @@ Options parse_options(int argc, char** argv) {
 
 // ---- sockets -----------------------------------------------------------------------
 
-void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+void set_nonblocking(int fd) {
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
 void set_nodelay(int fd) {
   const int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -385,7 +399,8 @@ int start_connect(const sockaddr_in& to, const sockaddr_in* from) {
       return -e;
     }
   }
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0 && errno != EINPROGRESS) {
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0 &&
+      errno != EINPROGRESS) {
     const int e = errno;
     ::close(fd);
     return -e;
@@ -395,7 +410,9 @@ int start_connect(const sockaddr_in& to, const sockaddr_in* from) {
 
 // Epoll tags: kind in the high 32 bits, index in the low.
 constexpr std::uint64_t kSubTag = 0, kPoolTag = 1, kTimerTag = 2;
-std::uint64_t tag(std::uint64_t kind, std::uint64_t index) { return (kind << 32) | index; }
+std::uint64_t tag(std::uint64_t kind, std::uint64_t index) {
+  return (kind << 32) | index;
+}
 
 // ---- HTTP client pool: keep-alive connections, one request in flight each ------------
 
@@ -410,7 +427,11 @@ class HttpPool {
   using Sent = std::function<void(std::uint64_t job, std::uint64_t now_ns)>;
 
   HttpPool(int epoll_fd, sockaddr_in target, std::size_t conns, Done done, Sent sent = {})
-      : ep_(epoll_fd), target_(target), conns_(conns), done_(std::move(done)), sent_(std::move(sent)) {
+      : ep_(epoll_fd),
+        target_(target),
+        conns_(conns),
+        done_(std::move(done)),
+        sent_(std::move(sent)) {
     for (std::size_t i = 0; i < conns_.size(); ++i) {
       open(i);
       idle_.push_back(i);
@@ -463,8 +484,9 @@ class HttpPool {
     std::vector<epoll_event> ready(256);
     while (!idle()) {
       const int n = ::epoll_wait(ep_, ready.data(), static_cast<int>(ready.size()), 1000);
-      for (int k = 0; k < n; ++k) on_event(ready[static_cast<std::size_t>(k)].data.u64 & 0xffffffffu,
-                                           ready[static_cast<std::size_t>(k)].events);
+      for (int k = 0; k < n; ++k)
+        on_event(ready[static_cast<std::size_t>(k)].data.u64 & 0xffffffffu,
+                 ready[static_cast<std::size_t>(k)].events);
     }
   }
 
@@ -510,7 +532,8 @@ class HttpPool {
   void flush(std::size_t i) {
     Conn& c = conns_[i];
     while (c.out_off < c.out.size()) {
-      const ssize_t n = ::send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
+      const ssize_t n =
+          ::send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
       if (n > 0) {
         c.out_off += static_cast<std::size_t>(n);
         continue;
@@ -603,7 +626,8 @@ struct ClassState {
   std::uint32_t subscribers = 0;
   std::string epoch;
   bool epoch_known = false;
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> unrecovered;  // seq ranges a fresh snapshot replaced
+  std::vector<std::pair<std::uint64_t, std::uint64_t>>
+      unrecovered;  // seq ranges a fresh snapshot replaced
 };
 
 struct Write {
@@ -627,7 +651,8 @@ struct Sub {
 };
 
 struct Counters {
-  std::uint64_t writes_sent = 0, writes_acked = 0, write_errors = 0, writes_queued = 0, unanswered = 0;
+  std::uint64_t writes_sent = 0, writes_acked = 0, write_errors = 0, writes_queued = 0,
+                unanswered = 0;
   std::uint64_t deliveries = 0, frames = 0, frames_in_window = 0, unmatched = 0;
   std::uint64_t duplicated = 0, seq_gaps = 0, epoch_changes = 0;
   std::uint64_t connect_errors = 0, handshake_errors = 0, closed_by_server = 0, protocol_errors = 0;
@@ -677,10 +702,12 @@ class Load {
   std::vector<ClassState> classes_;
   std::vector<Sub> subs_;
   std::deque<std::uint32_t> to_connect_;
-  std::uint64_t connecting_ = 0;     // started, no hello yet
-  std::uint64_t hello_pending_ = 0;  // subscribers of the current connect wave without a hello or failure
+  std::uint64_t connecting_ = 0;  // started, no hello yet
+  std::uint64_t hello_pending_ =
+      0;  // subscribers of the current connect wave without a hello or failure
   std::vector<Write> writes_;
-  std::unordered_map<std::uint64_t, std::uint32_t> checkin_write_;  // (class index << 40 | student) -> write
+  std::unordered_map<std::uint64_t, std::uint32_t>
+      checkin_write_;  // (class index << 40 | student) -> write
   std::unique_ptr<HttpPool> pool_;
   Histogram latency_, write_latency_;
   Counters c_;
@@ -706,18 +733,22 @@ void Load::check_limits() {
   }
   if (rl.rlim_cur < need) {
     std::fprintf(stderr,
-                 "%s: --subscribers %ld does not fit: it needs %llu file descriptors (subscribers + %ld write "
-                 "connections + 32) but RLIMIT_NOFILE is %llu (hard limit %llu). Lower --subscribers or raise the "
+                 "%s: --subscribers %ld does not fit: it needs %llu file descriptors (subscribers "
+                 "+ %ld write "
+                 "connections + 32) but RLIMIT_NOFILE is %llu (hard limit %llu). Lower "
+                 "--subscribers or raise the "
                  "limit (ulimit -n).\n",
                  kProgram, o_.subscribers, static_cast<unsigned long long>(need), o_.write_conns,
-                 static_cast<unsigned long long>(rl.rlim_cur), static_cast<unsigned long long>(rl.rlim_max));
+                 static_cast<unsigned long long>(rl.rlim_cur),
+                 static_cast<unsigned long long>(rl.rlim_max));
     std::exit(2);
   }
   if (o_.server_pid > 0) {
     const long server_limit = read_fd_limit(o_.server_pid);
     if (server_limit > 0 && server_limit < o_.subscribers + o_.write_conns + 64) {
-      warn("warning: the server's RLIMIT_NOFILE is " + std::to_string(server_limit) + ", less than --subscribers " +
-           std::to_string(o_.subscribers) + " + write connections + its own files: expect refused connections");
+      warn("warning: the server's RLIMIT_NOFILE is " + std::to_string(server_limit) +
+           ", less than --subscribers " + std::to_string(o_.subscribers) +
+           " + write connections + its own files: expect refused connections");
     }
   }
   // Ephemeral ports: each source address has the local port range once per destination.
@@ -726,10 +757,11 @@ void Load::check_limits() {
   if (range >> lo >> hi && hi >= lo) {
     const long per_ip = (o_.subscribers + o_.source_ips - 1) / o_.source_ips;
     if (per_ip > hi - lo + 1) {
-      std::fprintf(stderr,
-                   "%s: %ld subscribers per source address exceed the %ld ephemeral ports (%ld-%ld, "
-                   "/proc/sys/net/ipv4/ip_local_port_range): raise --source-ips\n",
-                   kProgram, per_ip, hi - lo + 1, lo, hi);
+      std::fprintf(
+          stderr,
+          "%s: %ld subscribers per source address exceed the %ld ephemeral ports (%ld-%ld, "
+          "/proc/sys/net/ipv4/ip_local_port_range): raise --source-ips\n",
+          kProgram, per_ip, hi - lo + 1, lo, hi);
       std::exit(2);
     }
   }
@@ -753,7 +785,8 @@ std::string Load::mint(std::uint64_t user_id, domain::Role role) {
 }
 
 // Runs `requests` over a small pool of its own; answers in the same order.
-std::vector<std::pair<int, std::string>> http_batch(const sockaddr_in& target, const std::vector<std::string>& requests,
+std::vector<std::pair<int, std::string>> http_batch(const sockaddr_in& target,
+                                                    const std::vector<std::string>& requests,
                                                     std::size_t conns) {
   std::vector<std::pair<int, std::string>> out(requests.size());
   if (requests.empty()) return out;
@@ -782,11 +815,12 @@ void Load::choose_classes() {
     if (o_.token.empty()) die("--data-dir has no admin user to mint a token for: give --token");
   }
   auto list = http_batch(target_, {bench_http::request("GET", "/api/v1/classes", o_.token, "")}, 1);
-  if (list[0].first != 200) die("GET /api/v1/classes answered " + std::to_string(list[0].first) + ": " + list[0].second);
+  if (list[0].first != 200)
+    die("GET /api/v1/classes answered " + std::to_string(list[0].first) + ": " + list[0].second);
   const std::vector<std::uint64_t> ids = numbers_after(list[0].second, "\"id\":");
   if (ids.size() < static_cast<std::size_t>(o_.classes)) {
-    die("--classes " + std::to_string(o_.classes) + " but the token sees only " + std::to_string(ids.size()) +
-        " classes");
+    die("--classes " + std::to_string(o_.classes) + " but the token sees only " +
+        std::to_string(ids.size()) + " classes");
   }
   std::vector<std::string> reqs;
   for (long k = 0; k < o_.classes; ++k) {
@@ -794,19 +828,22 @@ void Load::choose_classes() {
     cs.id = ids[static_cast<std::size_t>(k)];
     cs.token = o_.token;
     classes_.push_back(std::move(cs));
-    reqs.push_back(bench_http::request("GET", "/api/v1/classes/" + std::to_string(ids[static_cast<std::size_t>(k)]),
-                                       o_.token, ""));
+    reqs.push_back(bench_http::request(
+        "GET", "/api/v1/classes/" + std::to_string(ids[static_cast<std::size_t>(k)]), o_.token,
+        ""));
   }
   auto details = http_batch(target_, reqs, 16);
   for (std::size_t k = 0; k < classes_.size(); ++k) {
     if (details[k].first != 200) {
-      die("GET /api/v1/classes/" + std::to_string(classes_[k].id) + " answered " + std::to_string(details[k].first) +
-          ": " + details[k].second);
+      die("GET /api/v1/classes/" + std::to_string(classes_[k].id) + " answered " +
+          std::to_string(details[k].first) + ": " + details[k].second);
     }
     const auto at = details[k].second.find("\"students\":[");
-    if (at == std::string::npos) die("class " + std::to_string(classes_[k].id) + ": no student list (not a teacher's view?)");
+    if (at == std::string::npos)
+      die("class " + std::to_string(classes_[k].id) + ": no student list (not a teacher's view?)");
     classes_[k].students = numbers_after(details[k].second, "\"id\":", at);
-    if (classes_[k].students.empty()) die("class " + std::to_string(classes_[k].id) + " has no students");
+    if (classes_[k].students.empty())
+      die("class " + std::to_string(classes_[k].id) + " has no students");
   }
 }
 
@@ -817,8 +854,9 @@ void Load::open_sessions() {
   for (int attempt = 0; attempt < 3 && !todo.empty(); ++attempt) {
     std::vector<std::string> reqs;
     for (const std::size_t k : todo) {
-      reqs.push_back(bench_http::request("POST", "/api/v1/classes/" + std::to_string(classes_[k].id) + "/sessions",
-                                         classes_[k].token, body));
+      reqs.push_back(bench_http::request(
+          "POST", "/api/v1/classes/" + std::to_string(classes_[k].id) + "/sessions",
+          classes_[k].token, body));
     }
     auto answers = http_batch(target_, reqs, 16);
     std::vector<std::size_t> busy, refused;
@@ -833,40 +871,49 @@ void Load::open_sessions() {
       } else if (status == 403 && cs.token == o_.token && !o_.data_dir.empty()) {
         refused.push_back(todo[j]);
       } else {
-        die("POST /api/v1/classes/" + std::to_string(cs.id) + "/sessions answered " + std::to_string(status) + ": " +
-            text + (status == 403 && o_.data_dir.empty() ? " (give --data-dir to mint the teacher's token)" : ""));
+        die("POST /api/v1/classes/" + std::to_string(cs.id) + "/sessions answered " +
+            std::to_string(status) + ": " + text +
+            (status == 403 && o_.data_dir.empty() ? " (give --data-dir to mint the teacher's token)"
+                                                  : ""));
       }
     }
     // Refused for the given token: the class's teacher does it.
     if (!refused.empty()) load_roster();
     for (const std::size_t k : refused) {
       const domain::ClassInfo* info = roster_->class_info(domain::ClassId{classes_[k].id});
-      if (info == nullptr || info->teachers.empty()) die("class " + std::to_string(classes_[k].id) + " has no teacher");
+      if (info == nullptr || info->teachers.empty())
+        die("class " + std::to_string(classes_[k].id) + " has no teacher");
       classes_[k].token = mint(info->teachers.front().value, domain::Role::Teacher);
     }
     // Already open: close the open one, then open again.
     std::vector<std::string> current;
     for (const std::size_t k : busy) {
       current.push_back(bench_http::request(
-          "GET", "/api/v1/classes/" + std::to_string(classes_[k].id) + "/sessions/current", classes_[k].token, ""));
+          "GET", "/api/v1/classes/" + std::to_string(classes_[k].id) + "/sessions/current",
+          classes_[k].token, ""));
     }
     auto open = http_batch(target_, current, 16);
     std::vector<std::string> closes;
     for (std::size_t j = 0; j < busy.size(); ++j) {
       if (open[j].first != 200) continue;  // closed meanwhile: just open again
       closes.push_back(bench_http::request(
-          "POST", "/api/v1/sessions/" + std::to_string(number_after(open[j].second, "\"id\":").value_or(0)) + "/close",
+          "POST",
+          "/api/v1/sessions/" +
+              std::to_string(number_after(open[j].second, "\"id\":").value_or(0)) + "/close",
           classes_[busy[j]].token, ""));
     }
     for (const auto& [status, text] : http_batch(target_, closes, 16)) {
-      if (status != 200) die("closing an open session answered " + std::to_string(status) + ": " + text);
+      if (status != 200)
+        die("closing an open session answered " + std::to_string(status) + ": " + text);
     }
     todo = busy;
     todo.insert(todo.end(), refused.begin(), refused.end());
   }
-  if (!todo.empty()) die("could not open a session in class " + std::to_string(classes_[todo.front()].id));
+  if (!todo.empty())
+    die("could not open a session in class " + std::to_string(classes_[todo.front()].id));
   for (const ClassState& cs : classes_) {
-    if (cs.session_id == 0) die("class " + std::to_string(cs.id) + ": the session answer had no id");
+    if (cs.session_id == 0)
+      die("class " + std::to_string(cs.id) + ": the session answer had no id");
     if (o_.scenario == Scenario::Checkins && cs.code.size() != 6) {
       die("class " + std::to_string(cs.id) + ": the session answer had no verification_code");
     }
@@ -883,11 +930,13 @@ void Load::start_connects(std::uint64_t now) {
     Sub& s = subs_[i];
     sockaddr_in from{};
     from.sin_family = AF_INET;
-    from.sin_addr.s_addr = htonl(0x7f000001u + static_cast<std::uint32_t>(i % static_cast<std::uint32_t>(o_.source_ips)));
+    from.sin_addr.s_addr = htonl(
+        0x7f000001u + static_cast<std::uint32_t>(i % static_cast<std::uint32_t>(o_.source_ips)));
     const int fd = start_connect(target_, o_.source_ips > 1 ? &from : nullptr);
     if (fd < 0) {
       ++c_.connect_errors;
-      if (printed_errors_++ < 5) warn("subscriber " + std::to_string(i) + ": connect: " + std::strerror(-fd));
+      if (printed_errors_++ < 5)
+        warn("subscriber " + std::to_string(i) + ": connect: " + std::strerror(-fd));
       s.state = SubState::Failed;
       --hello_pending_;
       continue;
@@ -923,7 +972,9 @@ void Load::sub_fail(std::uint32_t i, bool by_server, const std::string& why) {
   } else {
     ++c_.protocol_errors;
   }
-  if (printed_errors_++ < 5) warn("subscriber " + std::to_string(i) + " (class " + std::to_string(classes_[s.cls].id) + "): " + why);
+  if (printed_errors_++ < 5)
+    warn("subscriber " + std::to_string(i) + " (class " + std::to_string(classes_[s.cls].id) +
+         "): " + why);
 }
 
 void Load::sub_event(std::uint32_t i, std::uint32_t events, std::uint64_t now) {
@@ -941,11 +992,14 @@ void Load::sub_event(std::uint32_t i, std::uint32_t events, std::uint64_t now) {
     // The upgrade request (small: goes out whole into an empty socket buffer).
     const ClassState& cs = classes_[s.cls];
     std::string req = "GET /ws/attendance/" + std::to_string(cs.id) + "?token=" + cs.token;
-    if (s.has_seq && cs.epoch_known) req += "&since=" + std::to_string(s.last_seq) + "&epoch=" + cs.epoch;
+    if (s.has_seq && cs.epoch_known)
+      req += "&since=" + std::to_string(s.last_seq) + "&epoch=" + cs.epoch;
     req += upgrade_tail_;
     const ssize_t n = ::send(s.fd, req.data(), req.size(), MSG_NOSIGNAL);
     if (n != static_cast<ssize_t>(req.size())) {
-      sub_fail(i, true, "sending the upgrade request failed: " + std::string(n < 0 ? std::strerror(errno) : "short send"));
+      sub_fail(i, true,
+               "sending the upgrade request failed: " +
+                   std::string(n < 0 ? std::strerror(errno) : "short send"));
       return;
     }
     s.state = SubState::Handshake;
@@ -961,7 +1015,8 @@ void Load::sub_event(std::uint32_t i, std::uint32_t events, std::uint64_t now) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) break;
     if (n <= 0) {
-      sub_fail(i, true, n == 0 ? "closed by the server" : std::string("recv: ") + std::strerror(errno));
+      sub_fail(i, true,
+               n == 0 ? "closed by the server" : std::string("recv: ") + std::strerror(errno));
       return;
     }
     now = monotonic_ns();  // when this subscriber read these bytes (latency's end)
@@ -982,7 +1037,8 @@ void Load::sub_event(std::uint32_t i, std::uint32_t events, std::uint64_t now) {
 
 /// Consumes whole pieces of `data` (the handshake answer, frames); false if the
 /// subscriber was closed.
-bool Load::sub_consume(std::uint32_t i, std::string_view data, std::size_t& used, std::uint64_t now) {
+bool Load::sub_consume(std::uint32_t i, std::string_view data, std::size_t& used,
+                       std::uint64_t now) {
   Sub& s = subs_[i];
   used = 0;
   if (s.state == SubState::Handshake) {
@@ -995,7 +1051,8 @@ bool Load::sub_consume(std::uint32_t i, std::string_view data, std::size_t& used
       return true;
     }
     const std::string_view head = data.substr(0, end);
-    if (head.rfind("HTTP/1.1 101", 0) != 0 || head.find("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") == std::string_view::npos) {
+    if (head.rfind("HTTP/1.1 101", 0) != 0 ||
+        head.find("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") == std::string_view::npos) {
       std::string shown(data.substr(0, std::min<std::size_t>(data.size(), 400)));
       for (char& ch : shown) {
         if (ch == '\r' || ch == '\n') ch = ' ';
@@ -1034,9 +1091,11 @@ bool Load::sub_consume(std::uint32_t i, std::string_view data, std::size_t& used
     if (opcode == 0x1) {
       if (!sub_text(i, payload, now)) return false;
     } else if (opcode == 0x8) {
-      const unsigned code = payload.size() >= 2 ? (static_cast<unsigned>(static_cast<unsigned char>(payload[0])) << 8) |
-                                                      static_cast<unsigned char>(payload[1])
-                                                : 0;
+      const unsigned code =
+          payload.size() >= 2
+              ? (static_cast<unsigned>(static_cast<unsigned char>(payload[0])) << 8) |
+                    static_cast<unsigned char>(payload[1])
+              : 0;
       sub_fail(i, true, "closed by the server with code " + std::to_string(code));
       return false;
     } else if (opcode == 0x9) {  // ping: a masked pong with the same payload
@@ -1049,7 +1108,8 @@ bool Load::sub_consume(std::uint32_t i, std::string_view data, std::size_t& used
       pong.push_back(static_cast<char>(0x80 | payload.size()));
       const unsigned char mask[4] = {0x12, 0x34, 0x56, 0x78};
       pong.append(reinterpret_cast<const char*>(mask), 4);
-      for (std::size_t k = 0; k < payload.size(); ++k) pong.push_back(static_cast<char>(payload[k] ^ mask[k % 4]));
+      for (std::size_t k = 0; k < payload.size(); ++k)
+        pong.push_back(static_cast<char>(payload[k] ^ mask[k % 4]));
       ::send(s.fd, pong.data(), pong.size(), MSG_NOSIGNAL);
     } else if (opcode != 0xA) {
       sub_fail(i, false, "unexpected opcode " + std::to_string(opcode));
@@ -1078,7 +1138,9 @@ bool Load::sub_text(std::uint32_t i, std::string_view pl, std::uint64_t now) {
   const auto seq_opt = number_after(pl.substr(0, 200), "\"seq\":");
   if (s.state == SubState::Hello) {
     if (type != "connection_established" || !seq_opt) {
-      sub_fail(i, false, "the first frame is not a connection_established with a seq: " + std::string(pl.substr(0, 200)));
+      sub_fail(i, false,
+               "the first frame is not a connection_established with a seq: " +
+                   std::string(pl.substr(0, 200)));
       return false;
     }
     const std::string_view epoch = string_after(pl.substr(0, 200), "\"epoch\":\"");
@@ -1128,7 +1190,9 @@ bool Load::sub_text(std::uint32_t i, std::string_view pl, std::uint64_t now) {
   if (o_.scenario == Scenario::Checkins) {
     if (type != "student_joined") return true;
     const auto student = number_after(pl, "\"student_id\":");
-    const auto it = student ? checkin_write_.find((static_cast<std::uint64_t>(s.cls) << 40) | *student) : checkin_write_.end();
+    const auto it = student
+                        ? checkin_write_.find((static_cast<std::uint64_t>(s.cls) << 40) | *student)
+                        : checkin_write_.end();
     if (it == checkin_write_.end()) {
       ++c_.unmatched;
       return true;
@@ -1144,7 +1208,9 @@ bool Load::sub_text(std::uint32_t i, std::string_view pl, std::uint64_t now) {
     const auto student = number_after(pl, "\"student_id\":");
     if (writes_[*w].cls != s.cls || !student || *student != writes_[*w].student) {
       ++c_.protocol_errors;
-      if (printed_errors_++ < 5) warn("an attendance_update for another class or student than its write: " + std::string(pl));
+      if (printed_errors_++ < 5)
+        warn("an attendance_update for another class or student than its write: " +
+             std::string(pl));
       return true;
     }
     deliver(i, *w, seq, now);
@@ -1159,7 +1225,8 @@ void Load::deliver(std::uint32_t /*sub*/, std::uint64_t w, std::uint64_t seq, st
   ++c_.deliveries;
   c_.last_delivery_ns = now;
   latency_.add((now - wr.sent_ns) / 1000);
-  if ((wr.status == 200 || wr.status == 201) && wr.delivered <= classes_[wr.cls].subscribers && c_.outstanding > 0) {
+  if ((wr.status == 200 || wr.status == 201) && wr.delivered <= classes_[wr.cls].subscribers &&
+      c_.outstanding > 0) {
     --c_.outstanding;
   }
 }
@@ -1191,13 +1258,15 @@ bool Load::issue_write(std::uint64_t now) {
     w.cls = k;
     std::string req;
     if (o_.scenario == Scenario::Checkins) {
-      if (cs.next_student >= cs.students.size()) continue;  // every student of this class checked in
+      if (cs.next_student >= cs.students.size())
+        continue;  // every student of this class checked in
       const std::size_t si = cs.next_student++;
       w.student = cs.students[si];
       req = bench_http::request("POST", "/api/v1/attendance/check-in", cs.student_tokens[si],
-                                R"({"method":"verification_code","class_id":)" + std::to_string(cs.id) +
-                                    R"(,"code":")" + cs.code + "\"}");
-      checkin_write_[(static_cast<std::uint64_t>(k) << 40) | w.student] = static_cast<std::uint32_t>(id);
+                                R"({"method":"verification_code","class_id":)" +
+                                    std::to_string(cs.id) + R"(,"code":")" + cs.code + "\"}");
+      checkin_write_[(static_cast<std::uint64_t>(k) << 40) | w.student] =
+          static_cast<std::uint32_t>(id);
     } else {
       // Round robin over the class's students: a student is written again only after
       // a full round; the status toggles every round, so every write is a change.
@@ -1206,8 +1275,8 @@ bool Load::issue_write(std::uint64_t now) {
       ++cs.next_student;
       w.student = cs.students[si];
       req = bench_http::request("PUT",
-                                "/api/v1/sessions/" + std::to_string(cs.session_id) + "/attendance/" +
-                                    std::to_string(w.student),
+                                "/api/v1/sessions/" + std::to_string(cs.session_id) +
+                                    "/attendance/" + std::to_string(w.student),
                                 cs.token,
                                 std::string(R"({"status":")") + (odd_round ? "absent" : "excused") +
                                     R"(","reason":")" + kReasonPrefix + std::to_string(id) + "\"}");
@@ -1223,12 +1292,15 @@ bool Load::issue_write(std::uint64_t now) {
 
 void Load::pace(std::uint64_t now) {
   if (!writing_ || exhausted_ || now >= write_end_) return;
-  const auto due = static_cast<std::uint64_t>(static_cast<double>(now - write_start_) * o_.writes_per_s / 1e9) + 1;
+  const auto due =
+      static_cast<std::uint64_t>(static_cast<double>(now - write_start_) * o_.writes_per_s / 1e9) +
+      1;
   while (writes_.size() < due) {
     if (!issue_write(now)) {
       exhausted_ = true;
-      warn("every student of the " + std::to_string(classes_.size()) + " classes has checked in after " +
-           std::to_string(writes_.size()) + " check-ins: no more writes (use larger classes for longer runs)");
+      warn("every student of the " + std::to_string(classes_.size()) +
+           " classes has checked in after " + std::to_string(writes_.size()) +
+           " check-ins: no more writes (use larger classes for longer runs)");
       return;
     }
   }
@@ -1247,8 +1319,9 @@ void Load::write_done(std::uint64_t w, const HttpResult& r, std::uint64_t now) {
   }
   ++c_.write_errors;
   if (printed_errors_++ < 5) {
-    warn("write " + std::to_string(w) + " answered " + (r.status == 0 ? std::string("nothing") : std::to_string(r.status)) +
-         ": " + std::string(r.body.substr(0, 300)));
+    warn("write " + std::to_string(w) + " answered " +
+         (r.status == 0 ? std::string("nothing") : std::to_string(r.status)) + ": " +
+         std::string(r.body.substr(0, 300)));
   }
 }
 
@@ -1273,12 +1346,15 @@ void Load::progress(std::uint64_t now, const char* phase) {
   std::uint64_t live = 0;
   for (const Sub& s : subs_) live += s.state == SubState::Live ? 1 : 0;
   std::fprintf(stderr,
-               "%s: %-10s live=%llu/%zu writes issued=%llu acked=%llu err=%llu queued=%zu deliveries=%llu pending=%llu "
+               "%s: %-10s live=%llu/%zu writes issued=%llu acked=%llu err=%llu queued=%zu "
+               "deliveries=%llu pending=%llu "
                "frames/s=%.0f closed=%llu cpu=%.2fs\n",
                kProgram, phase, static_cast<unsigned long long>(live), subs_.size(),
-               static_cast<unsigned long long>(c_.writes_sent), static_cast<unsigned long long>(c_.writes_acked),
+               static_cast<unsigned long long>(c_.writes_sent),
+               static_cast<unsigned long long>(c_.writes_acked),
                static_cast<unsigned long long>(c_.write_errors), pool_ ? pool_->queued() : 0,
-               static_cast<unsigned long long>(c_.deliveries), static_cast<unsigned long long>(c_.outstanding),
+               static_cast<unsigned long long>(c_.deliveries),
+               static_cast<unsigned long long>(c_.outstanding),
                t > 0 ? static_cast<double>(c_.frames - prev_frames_) / t : 0.0,
                static_cast<unsigned long long>(c_.closed_by_server), cpu_seconds());
   prev_frames_ = c_.frames;
@@ -1293,10 +1369,12 @@ int Load::run() {
   if (o_.scenario == Scenario::Checkins) {
     load_roster();
     for (ClassState& cs : classes_) {
-      for (const std::uint64_t st : cs.students) cs.student_tokens.push_back(mint(st, domain::Role::Student));
+      for (const std::uint64_t st : cs.students)
+        cs.student_tokens.push_back(mint(st, domain::Role::Student));
     }
   }
-  std::fprintf(stderr, "%s: %zu sessions open; connecting %ld subscribers\n", kProgram, classes_.size(), o_.subscribers);
+  std::fprintf(stderr, "%s: %zu sessions open; connecting %ld subscribers\n", kProgram,
+               classes_.size(), o_.subscribers);
 
   ep_ = ::epoll_create1(EPOLL_CLOEXEC);
   timer_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -1309,10 +1387,9 @@ int Load::run() {
   tev.data.u64 = tag(kTimerTag, 0);
   ::epoll_ctl(ep_, EPOLL_CTL_ADD, timer_, &tev);
 
-  upgrade_tail_ =
-      " HTTP/1.1\r\nHost: " + o_.host + ":" + std::to_string(o_.port) +
-      "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+  upgrade_tail_ = " HTTP/1.1\r\nHost: " + o_.host + ":" + std::to_string(o_.port) +
+                  "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
   subs_.resize(static_cast<std::size_t>(o_.subscribers));
   for (std::uint32_t i = 0; i < subs_.size(); ++i) {
     subs_[i].cls = static_cast<std::uint32_t>(i % classes_.size());
@@ -1360,7 +1437,9 @@ int Load::run() {
       if (o_.writes_per_s > 0 && o_.duration_s > 0) {
         pool_ = std::make_unique<HttpPool>(
             ep_, target_, static_cast<std::size_t>(o_.write_conns),
-            [this](std::uint64_t job, const HttpResult& r, std::uint64_t t) { write_done(job, r, t); },
+            [this](std::uint64_t job, const HttpResult& r, std::uint64_t t) {
+              write_done(job, r, t);
+            },
             [this](std::uint64_t job, std::uint64_t t) { writes_[job].sent_ns = t; });
         now = monotonic_ns();
         write_start_ = now;
@@ -1390,10 +1469,12 @@ int Load::run() {
       phase = Phase::Writing;
     }
     if (phase == Phase::Writing && now >= write_end_) phase = Phase::Draining;
-    if (phase == Phase::Storm && now >= deadline) phase = Phase::Draining;  // the storm outlived the grace period
+    if (phase == Phase::Storm && now >= deadline)
+      phase = Phase::Draining;  // the storm outlived the grace period
     if (phase == Phase::Draining) {
       const bool answered = !pool_ || pool_->idle();
-      if ((answered && c_.outstanding == 0 && hello_pending_ == 0) || now >= deadline) phase = Phase::Done;
+      if ((answered && c_.outstanding == 0 && hello_pending_ == 0) || now >= deadline)
+        phase = Phase::Done;
     }
     if (now >= next_progress) {
       const char* names[] = {"connecting", "writing", "storm", "draining", "done"};
@@ -1406,55 +1487,79 @@ int Load::run() {
     c_.unanswered = pool_->in_flight() + pool_->queued();
   }
   if (stormed && storm_end == 0) {
-    warn("not every subscriber reconnected before the grace period ended: " + std::to_string(hello_pending_) +
-         " still without a connection_established");
+    warn("not every subscriber reconnected before the grace period ended: " +
+         std::to_string(hello_pending_) + " still without a connection_established");
   }
   const long rss_end = read_rss_kb(o_.server_pid);
   const std::uint64_t lost_n = lost();
-  const std::uint64_t errors = c_.write_errors + c_.unanswered + c_.connect_errors + c_.handshake_errors +
-                               c_.closed_by_server + c_.protocol_errors + c_.seq_gaps + c_.epoch_changes +
+  const std::uint64_t errors = c_.write_errors + c_.unanswered + c_.connect_errors +
+                               c_.handshake_errors + c_.closed_by_server + c_.protocol_errors +
+                               c_.seq_gaps + c_.epoch_changes +
                                (stormed && storm_end == 0 ? hello_pending_ : 0);
   const double write_s = static_cast<double>(write_end_ - write_start_) / 1e9;
   const double delivery_s =
-      std::max(write_s, c_.last_delivery_ns > write_start_ ? static_cast<double>(c_.last_delivery_ns - write_start_) / 1e9 : 0.0);
-  const double connect_s = connect_end > 0 ? static_cast<double>(connect_end - connect_start) / 1e9 : 0.0;
+      std::max(write_s, c_.last_delivery_ns > write_start_
+                            ? static_cast<double>(c_.last_delivery_ns - write_start_) / 1e9
+                            : 0.0);
+  const double connect_s =
+      connect_end > 0 ? static_cast<double>(connect_end - connect_start) / 1e9 : 0.0;
   auto per_s = [](double n, double s) { return s > 0 ? n / s : 0.0; };
   std::string extra;
   char b[512];
-  if (o_.scenario == Scenario::Checkins) extra += exhausted_ ? ",\"students_exhausted\":true" : ",\"students_exhausted\":false";
+  if (o_.scenario == Scenario::Checkins)
+    extra += exhausted_ ? ",\"students_exhausted\":true" : ",\"students_exhausted\":false";
   if (o_.scenario == Scenario::ReconnectStorm) {
-    std::snprintf(b, sizeof b, ",\"reconnect_s\":%.3f,\"reconnected\":%llu,\"recovered\":%llu,\"not_recovered\":%llu",
-                  storm_end > 0 ? static_cast<double>(storm_end - storm_start) / 1e9 : -1.0,
-                  static_cast<unsigned long long>(c_.reconnected), static_cast<unsigned long long>(c_.recovered),
-                  static_cast<unsigned long long>(c_.not_recovered));
+    std::snprintf(
+        b, sizeof b,
+        ",\"reconnect_s\":%.3f,\"reconnected\":%llu,\"recovered\":%llu,\"not_recovered\":%llu",
+        storm_end > 0 ? static_cast<double>(storm_end - storm_start) / 1e9 : -1.0,
+        static_cast<unsigned long long>(c_.reconnected),
+        static_cast<unsigned long long>(c_.recovered),
+        static_cast<unsigned long long>(c_.not_recovered));
     extra += b;
   }
-  const long rss_per_conn = rss_before > 0 && rss_connected > 0 && c_.connections > 0
-                                ? (rss_connected - rss_before) * 1024 / static_cast<long>(c_.connections)
-                                : -1;
+  const long rss_per_conn =
+      rss_before > 0 && rss_connected > 0 && c_.connections > 0
+          ? (rss_connected - rss_before) * 1024 / static_cast<long>(c_.connections)
+          : -1;
   std::printf(
-      "{\"scenario\":\"%s\",\"classes\":%zu,\"subscribers\":%zu,\"connections\":%llu,\"connect_s\":%.3f,"
-      "\"connects_per_s\":%.0f,\"writes\":%llu,\"writes_sent\":%llu,\"writes_per_s\":%.1f,\"writes_queued\":%llu,"
-      "\"write_latency_ms\":%s,\"deliveries\":%llu,\"deliveries_per_s\":%.0f,\"frames\":%llu,\"frames_per_s\":%.0f,"
+      "{\"scenario\":\"%s\",\"classes\":%zu,\"subscribers\":%zu,\"connections\":%llu,\"connect_s\":"
+      "%.3f,"
+      "\"connects_per_s\":%.0f,\"writes\":%llu,\"writes_sent\":%llu,\"writes_per_s\":%.1f,\"writes_"
+      "queued\":%llu,"
+      "\"write_latency_ms\":%s,\"deliveries\":%llu,\"deliveries_per_s\":%.0f,\"frames\":%llu,"
+      "\"frames_per_s\":%.0f,"
       "\"lost\":%llu,\"duplicated\":%llu,\"seq_gaps\":%llu,\"latency_ms\":%s,\"server_rss_kb\":%ld,"
-      "\"server_rss_before_kb\":%ld,\"server_rss_connected_kb\":%ld,\"rss_per_conn_bytes\":%ld,\"errors\":%llu,"
-      "\"write_errors\":%llu,\"unanswered_writes\":%llu,\"connect_errors\":%llu,\"handshake_errors\":%llu,"
-      "\"closed_by_server\":%llu,\"protocol_errors\":%llu,\"unmatched_events\":%llu,\"epoch_changes\":%llu,"
+      "\"server_rss_before_kb\":%ld,\"server_rss_connected_kb\":%ld,\"rss_per_conn_bytes\":%ld,"
+      "\"errors\":%llu,"
+      "\"write_errors\":%llu,\"unanswered_writes\":%llu,\"connect_errors\":%llu,\"handshake_"
+      "errors\":%llu,"
+      "\"closed_by_server\":%llu,\"protocol_errors\":%llu,\"unmatched_events\":%llu,\"epoch_"
+      "changes\":%llu,"
       "\"write_s\":%.3f,\"run_s\":%.3f,\"load_cpu_s\":%.3f%s}\n",
-      scenario_name(o_.scenario), classes_.size(), subs_.size(), static_cast<unsigned long long>(c_.connections),
-      connect_s, per_s(static_cast<double>(c_.connections), connect_s), static_cast<unsigned long long>(c_.writes_acked),
-      static_cast<unsigned long long>(c_.writes_sent), per_s(static_cast<double>(c_.writes_acked), write_s),
+      scenario_name(o_.scenario), classes_.size(), subs_.size(),
+      static_cast<unsigned long long>(c_.connections), connect_s,
+      per_s(static_cast<double>(c_.connections), connect_s),
+      static_cast<unsigned long long>(c_.writes_acked),
+      static_cast<unsigned long long>(c_.writes_sent),
+      per_s(static_cast<double>(c_.writes_acked), write_s),
       static_cast<unsigned long long>(c_.writes_queued), write_latency_.json().c_str(),
-      static_cast<unsigned long long>(c_.deliveries), per_s(static_cast<double>(c_.deliveries), delivery_s),
-      static_cast<unsigned long long>(c_.frames), per_s(static_cast<double>(c_.frames_in_window), write_s),
+      static_cast<unsigned long long>(c_.deliveries),
+      per_s(static_cast<double>(c_.deliveries), delivery_s),
+      static_cast<unsigned long long>(c_.frames),
+      per_s(static_cast<double>(c_.frames_in_window), write_s),
       static_cast<unsigned long long>(lost_n), static_cast<unsigned long long>(c_.duplicated),
-      static_cast<unsigned long long>(c_.seq_gaps), latency_.json().c_str(), rss_end, rss_before, rss_connected,
-      rss_per_conn, static_cast<unsigned long long>(errors), static_cast<unsigned long long>(c_.write_errors),
-      static_cast<unsigned long long>(c_.unanswered), static_cast<unsigned long long>(c_.connect_errors),
-      static_cast<unsigned long long>(c_.handshake_errors), static_cast<unsigned long long>(c_.closed_by_server),
-      static_cast<unsigned long long>(c_.protocol_errors), static_cast<unsigned long long>(c_.unmatched),
-      static_cast<unsigned long long>(c_.epoch_changes), write_s, static_cast<double>(end - connect_start) / 1e9,
-      cpu_seconds(), extra.c_str());
+      static_cast<unsigned long long>(c_.seq_gaps), latency_.json().c_str(), rss_end, rss_before,
+      rss_connected, rss_per_conn, static_cast<unsigned long long>(errors),
+      static_cast<unsigned long long>(c_.write_errors),
+      static_cast<unsigned long long>(c_.unanswered),
+      static_cast<unsigned long long>(c_.connect_errors),
+      static_cast<unsigned long long>(c_.handshake_errors),
+      static_cast<unsigned long long>(c_.closed_by_server),
+      static_cast<unsigned long long>(c_.protocol_errors),
+      static_cast<unsigned long long>(c_.unmatched),
+      static_cast<unsigned long long>(c_.epoch_changes), write_s,
+      static_cast<double>(end - connect_start) / 1e9, cpu_seconds(), extra.c_str());
   std::fflush(stdout);
   for (Sub& s : subs_) {
     if (s.fd >= 0) ::close(s.fd);

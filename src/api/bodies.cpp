@@ -25,12 +25,14 @@ std::optional<ApiError> required(bool present, std::string_view field) {
 std::optional<ApiError> read_bulk_item(value v, std::size_t index, BulkItem& item) {
   const std::string where = "updates[" + std::to_string(index) + "]";
   simdjson::ondemand::object obj;
-  if (v.get_object().get(obj) != simdjson::SUCCESS) return invalid_field(where, "expected an object");
+  if (v.get_object().get(obj) != simdjson::SUCCESS)
+    return invalid_field(where, "expected an object");
   bool has_student = false, has_status = false;
   for (auto member : obj) {
     simdjson::ondemand::field f;
     std::string_view key;
-    if (std::move(member).get(f) != simdjson::SUCCESS || f.unescaped_key().get(key) != simdjson::SUCCESS) {
+    if (std::move(member).get(f) != simdjson::SUCCESS ||
+        f.unescaped_key().get(key) != simdjson::SUCCESS) {
       return invalid_json();
     }
     std::optional<ApiError> e;
@@ -55,17 +57,18 @@ std::optional<ApiError> read_bulk_item(value v, std::size_t index, BulkItem& ite
 
 std::optional<ApiError> parse_login(JsonScratch& json, std::string_view body, LoginBody& out) {
   bool has_username = false, has_password = false;
-  auto err = parse_object(json, body, [&](std::string_view key, value v) -> std::optional<ApiError> {
-    if (key == "username") {
-      has_username = true;
-      return read_string(v, key, kUsernameBytesMax, out.username);
-    }
-    if (key == "password") {
-      has_password = true;
-      return read_string(v, key, kPasswordBytesMax, out.password);
-    }
-    return std::nullopt;
-  });
+  auto err =
+      parse_object(json, body, [&](std::string_view key, value v) -> std::optional<ApiError> {
+        if (key == "username") {
+          has_username = true;
+          return read_string(v, key, kUsernameBytesMax, out.username);
+        }
+        if (key == "password") {
+          has_password = true;
+          return read_string(v, key, kPasswordBytesMax, out.password);
+        }
+        return std::nullopt;
+      });
   if (err) return err;
   if (auto e = required(has_username, "username")) return e;
   return required(has_password, "password");
@@ -74,25 +77,26 @@ std::optional<ApiError> parse_login(JsonScratch& json, std::string_view body, Lo
 std::optional<ApiError> parse_check_in(JsonScratch& json, std::string_view body, CheckInBody& out) {
   std::string method;
   bool has_method = false, has_class = false, has_code = false, has_token = false;
-  auto err = parse_object(json, body, [&](std::string_view key, value v) -> std::optional<ApiError> {
-    if (key == "method") {
-      has_method = true;
-      return read_string(v, key, kCodeBytesMax, method);
-    }
-    if (key == "class_id") {
-      has_class = true;
-      return read_id(v, key, out.class_id);
-    }
-    if (key == "code") {
-      has_code = true;
-      return read_string(v, key, kCodeBytesMax, out.code);
-    }
-    if (key == "qr_token") {
-      has_token = true;
-      return read_string(v, key, kQrTokenBytesMax, out.qr_token);
-    }
-    return std::nullopt;
-  });
+  auto err =
+      parse_object(json, body, [&](std::string_view key, value v) -> std::optional<ApiError> {
+        if (key == "method") {
+          has_method = true;
+          return read_string(v, key, kCodeBytesMax, method);
+        }
+        if (key == "class_id") {
+          has_class = true;
+          return read_id(v, key, out.class_id);
+        }
+        if (key == "code") {
+          has_code = true;
+          return read_string(v, key, kCodeBytesMax, out.code);
+        }
+        if (key == "qr_token") {
+          has_token = true;
+          return read_string(v, key, kQrTokenBytesMax, out.qr_token);
+        }
+        return std::nullopt;
+      });
   if (err) return err;
   if (auto e = required(has_method, "method")) return e;
   if (method == "verification_code") {
@@ -107,56 +111,63 @@ std::optional<ApiError> parse_check_in(JsonScratch& json, std::string_view body,
   return invalid_field("method", "expected qr_code or verification_code");
 }
 
-std::optional<ApiError> parse_open_session(JsonScratch& json, std::string_view body, OpenSessionBody& out) {
+std::optional<ApiError> parse_open_session(JsonScratch& json, std::string_view body,
+                                           OpenSessionBody& out) {
   if (body.empty()) return std::nullopt;
   std::uint64_t late = out.late_after_minutes;
-  auto err = parse_object(json, body, [&](std::string_view key, value v) -> std::optional<ApiError> {
-    if (key == "late_after_minutes") return read_uint(v, key, kLateAfterMinutesMax, late);
-    return std::nullopt;
-  });
+  auto err =
+      parse_object(json, body, [&](std::string_view key, value v) -> std::optional<ApiError> {
+        if (key == "late_after_minutes") return read_uint(v, key, kLateAfterMinutesMax, late);
+        return std::nullopt;
+      });
   if (err) return err;
   out.late_after_minutes = static_cast<std::uint32_t>(late);
   return std::nullopt;
 }
 
-std::optional<ApiError> parse_override(JsonScratch& json, std::string_view body, OverrideBody& out) {
+std::optional<ApiError> parse_override(JsonScratch& json, std::string_view body,
+                                       OverrideBody& out) {
   bool has_status = false;
-  auto err = parse_object(json, body, [&](std::string_view key, value v) -> std::optional<ApiError> {
-    if (key == "status") {
-      has_status = true;
-      return read_status(v, key, out.status);
-    }
-    if (key == "reason") return read_optional_string(v, key, kReasonBytesMax, out.reason);
-    return std::nullopt;
-  });
+  auto err =
+      parse_object(json, body, [&](std::string_view key, value v) -> std::optional<ApiError> {
+        if (key == "status") {
+          has_status = true;
+          return read_status(v, key, out.status);
+        }
+        if (key == "reason") return read_optional_string(v, key, kReasonBytesMax, out.reason);
+        return std::nullopt;
+      });
   if (err) return err;
   return required(has_status, "status");
 }
 
 std::optional<ApiError> parse_bulk(JsonScratch& json, std::string_view body, BulkBody& out) {
-  auto err = parse_object(json, body, [&](std::string_view key, value v) -> std::optional<ApiError> {
-    if (key == "updates") {
-      simdjson::ondemand::array arr;
-      if (v.get_array().get(arr) != simdjson::SUCCESS) return invalid_field(key, "expected an array");
-      for (auto element : arr) {
-        value item_value;
-        if (std::move(element).get(item_value) != simdjson::SUCCESS) return invalid_json();
-        if (out.updates.size() >= kBulkItemsMax) return invalid_field(key, "more than 10000 updates");
-        BulkItem item;
-        if (auto e = read_bulk_item(item_value, out.updates.size(), item)) return e;
-        out.updates.push_back(std::move(item));
-      }
-      return std::nullopt;
-    }
-    if (key == "mark_remaining") {
-      bool is_null = false;
-      if (v.is_null().get(is_null) == simdjson::SUCCESS && is_null) return std::nullopt;
-      AttendanceStatus s = AttendanceStatus::Absent;
-      if (auto e = read_status(v, key, s)) return e;
-      out.mark_remaining = s;
-    }
-    return std::nullopt;
-  });
+  auto err =
+      parse_object(json, body, [&](std::string_view key, value v) -> std::optional<ApiError> {
+        if (key == "updates") {
+          simdjson::ondemand::array arr;
+          if (v.get_array().get(arr) != simdjson::SUCCESS)
+            return invalid_field(key, "expected an array");
+          for (auto element : arr) {
+            value item_value;
+            if (std::move(element).get(item_value) != simdjson::SUCCESS) return invalid_json();
+            if (out.updates.size() >= kBulkItemsMax)
+              return invalid_field(key, "more than 10000 updates");
+            BulkItem item;
+            if (auto e = read_bulk_item(item_value, out.updates.size(), item)) return e;
+            out.updates.push_back(std::move(item));
+          }
+          return std::nullopt;
+        }
+        if (key == "mark_remaining") {
+          bool is_null = false;
+          if (v.is_null().get(is_null) == simdjson::SUCCESS && is_null) return std::nullopt;
+          AttendanceStatus s = AttendanceStatus::Absent;
+          if (auto e = read_status(v, key, s)) return e;
+          out.mark_remaining = s;
+        }
+        return std::nullopt;
+      });
   if (err) return err;
   if (out.updates.empty() && !out.mark_remaining) {
     return invalid_field("updates", "give updates and/or mark_remaining");
@@ -166,13 +177,14 @@ std::optional<ApiError> parse_bulk(JsonScratch& json, std::string_view body, Bul
 
 std::optional<ApiError> parse_join(JsonScratch& json, std::string_view body, JoinBody& out) {
   bool has_code = false;
-  auto err = parse_object(json, body, [&](std::string_view key, value v) -> std::optional<ApiError> {
-    if (key == "join_code") {
-      has_code = true;
-      return read_string(v, key, kJoinCodeBytesMax, out.join_code);
-    }
-    return std::nullopt;
-  });
+  auto err =
+      parse_object(json, body, [&](std::string_view key, value v) -> std::optional<ApiError> {
+        if (key == "join_code") {
+          has_code = true;
+          return read_string(v, key, kJoinCodeBytesMax, out.join_code);
+        }
+        return std::nullopt;
+      });
   if (err) return err;
   return required(has_code, "join_code");
 }
@@ -184,9 +196,11 @@ namespace {
 std::optional<ApiError> read_sync_op(value v, std::size_t index, SyncOpBody& op) {
   const std::string where = "ops[" + std::to_string(index) + "]";
   simdjson::ondemand::object obj;
-  if (v.get_object().get(obj) != simdjson::SUCCESS) return invalid_field(where, "expected an object");
+  if (v.get_object().get(obj) != simdjson::SUCCESS)
+    return invalid_field(where, "expected an object");
   bool has_op_id = false, has_kind = false, has_method = false, has_class = false, has_code = false,
-       has_token = false, has_session = false, has_student = false, has_status = false, has_time = false;
+       has_token = false, has_session = false, has_student = false, has_status = false,
+       has_time = false;
   std::string kind, method, time;
   auto keep = [&op](std::optional<ApiError> e) {
     if (e && !op.error) op.error = std::move(e);
@@ -194,7 +208,8 @@ std::optional<ApiError> read_sync_op(value v, std::size_t index, SyncOpBody& op)
   for (auto member : obj) {
     simdjson::ondemand::field f;
     std::string_view key;
-    if (std::move(member).get(f) != simdjson::SUCCESS || f.unescaped_key().get(key) != simdjson::SUCCESS) {
+    if (std::move(member).get(f) != simdjson::SUCCESS ||
+        f.unescaped_key().get(key) != simdjson::SUCCESS) {
       return invalid_json();
     }
     const std::string name = where + "." + std::string(key);
@@ -276,30 +291,33 @@ std::optional<ApiError> read_sync_op(value v, std::size_t index, SyncOpBody& op)
 
 std::optional<ApiError> parse_sync(JsonScratch& json, std::string_view body, SyncBody& out) {
   bool has_client = false, has_ops = false;
-  auto err = parse_object(json, body, [&](std::string_view key, value v) -> std::optional<ApiError> {
-    if (key == "client_id") {
-      has_client = true;
-      if (auto e = read_string(v, key, kClientIdBytesMax, out.client_id)) return e;
-      if (out.client_id.empty()) return invalid_field(key, "must not be empty");
-      return std::nullopt;
-    }
-    if (key == "ops") {
-      has_ops = true;
-      simdjson::ondemand::array arr;
-      if (v.get_array().get(arr) != simdjson::SUCCESS) return invalid_field(key, "expected an array");
-      for (auto element : arr) {
-        value item;
-        if (std::move(element).get(item) != simdjson::SUCCESS) return invalid_json();
-        if (out.ops.size() >= kSyncOpsMax) {
-          return ApiError{413, "too_many_ops", "at most 500 ops per sync call; send the rest in another"};
+  auto err =
+      parse_object(json, body, [&](std::string_view key, value v) -> std::optional<ApiError> {
+        if (key == "client_id") {
+          has_client = true;
+          if (auto e = read_string(v, key, kClientIdBytesMax, out.client_id)) return e;
+          if (out.client_id.empty()) return invalid_field(key, "must not be empty");
+          return std::nullopt;
         }
-        SyncOpBody op;
-        if (auto e = read_sync_op(item, out.ops.size(), op)) return e;
-        out.ops.push_back(std::move(op));
-      }
-    }
-    return std::nullopt;
-  });
+        if (key == "ops") {
+          has_ops = true;
+          simdjson::ondemand::array arr;
+          if (v.get_array().get(arr) != simdjson::SUCCESS)
+            return invalid_field(key, "expected an array");
+          for (auto element : arr) {
+            value item;
+            if (std::move(element).get(item) != simdjson::SUCCESS) return invalid_json();
+            if (out.ops.size() >= kSyncOpsMax) {
+              return ApiError{413, "too_many_ops",
+                              "at most 500 ops per sync call; send the rest in another"};
+            }
+            SyncOpBody op;
+            if (auto e = read_sync_op(item, out.ops.size(), op)) return e;
+            out.ops.push_back(std::move(op));
+          }
+        }
+        return std::nullopt;
+      });
   if (err) return err;
   if (auto e = required(has_client, "client_id")) return e;
   if (auto e = required(has_ops, "ops")) return e;
@@ -307,7 +325,8 @@ std::optional<ApiError> parse_sync(JsonScratch& json, std::string_view body, Syn
   for (std::size_t i = 0; i < out.ops.size(); ++i) {
     if (!seen.insert(out.ops[i].op_id).second) {
       return ApiError{422, "duplicate_op_id",
-                      "ops[" + std::to_string(i) + "].op_id \"" + out.ops[i].op_id + "\" appears twice; nothing applied"};
+                      "ops[" + std::to_string(i) + "].op_id \"" + out.ops[i].op_id +
+                          "\" appears twice; nothing applied"};
     }
   }
   return std::nullopt;

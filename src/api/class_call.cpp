@@ -5,11 +5,11 @@
 
 #include "rollcall/api/csv_export.hpp"
 #include "rollcall/api/live.hpp"
-#include "rollcall/common/json_writer.hpp"
 #include "rollcall/api/serialize.hpp"
 #include "rollcall/auth/codes.hpp"
 #include "rollcall/auth/qr_svg.hpp"
 #include "rollcall/common/clock.hpp"
+#include "rollcall/common/json_writer.hpp"
 #include "rollcall/wal/records.hpp"
 
 namespace rollcall::api {
@@ -26,7 +26,9 @@ void error(Reply& r, int status, std::string_view code, std::string_view message
   http::append_error_body(r.body, code, message);
 }
 
-void session_not_found(Reply& r) { error(r, 404, "session_not_found", "no such session in this class"); }
+void session_not_found(Reply& r) {
+  error(r, 404, "session_not_found", "no such session in this class");
+}
 
 void storage_unavailable(Reply& r) {
   error(r, 503, "storage_unavailable", "attendance cannot be saved right now; nothing changed");
@@ -82,17 +84,21 @@ void open_session(Ctx& c) {
   const std::string code = auth::new_verification_code();
   const OpenResult r = c.att.open({c.call.who.id, c.call.late_after_minutes, code, c.now_ms});
   if (r.error == Refusal::SessionAlreadyOpen) {
-    return error(c.call.reply, 409, "session_already_open", "this class already has an open session");
+    return error(c.call.reply, 409, "session_already_open",
+                 "this class already has an open session");
   }
-  if (r.error != Refusal::None) return error(c.call.reply, 409, "too_many_sessions", "this class has no session numbers left");
-  c.log(wal::SessionOpenedRecord{c.cls.id, c.call.who.id, c.call.late_after_minutes, code, c.now_ms});
+  if (r.error != Refusal::None)
+    return error(c.call.reply, 409, "too_many_sessions", "this class has no session numbers left");
+  c.log(
+      wal::SessionOpenedRecord{c.cls.id, c.call.who.id, c.call.late_after_minutes, code, c.now_ms});
   c.announce(r.events);
   json(c.call.reply, 201, [&](JsonWriter& w) { write_session(w, c.cls, *r.session, true); });
 }
 
 void current_session(Ctx& c) {
   const Session* s = c.att.open_session();
-  if (s == nullptr) return error(c.call.reply, 404, "no_open_session", "this class has no open session");
+  if (s == nullptr)
+    return error(c.call.reply, 404, "no_open_session", "this class has no open session");
   json(c.call.reply, 200, [&](JsonWriter& w) { write_session(w, c.cls, *s, c.call.staff); });
 }
 
@@ -106,7 +112,8 @@ void close_session(Ctx& c) {
   for (const Event& e : r.events) {
     for (const Record& rec : e.records) marked.push_back(rec.student);
   }
-  c.log(wal::SessionClosedRecord{c.cls.id, c.call.session_id, c.call.who.id, std::move(marked), c.now_ms});
+  c.log(wal::SessionClosedRecord{c.cls.id, c.call.session_id, c.call.who.id, std::move(marked),
+                                 c.now_ms});
   c.announce(r.events);
   const Session& s = *c.att.session(c.call.session_id);
   json(c.call.reply, 200, [&](JsonWriter& w) {
@@ -124,7 +131,8 @@ void attendance(Ctx& c) {
     write_session(w, c.cls, *s, c.call.staff);
     w.key("records").begin_array();
     if (c.call.staff) {
-      for (const UserId student : c.cls.students) write_record(w, c.roster, c.cls, *s, s->record_of(student));
+      for (const UserId student : c.cls.students)
+        write_record(w, c.roster, c.cls, *s, s->record_of(student));
     } else {
       write_record(w, c.roster, c.cls, *s, s->record_of(c.call.who.id));  // only their own
     }
@@ -199,28 +207,33 @@ void answer_check_in(Ctx& c, const CheckInResult& r) {
 
 void check_in_code(Ctx& c) {
   const Session* s = c.att.open_session();
-  if (s == nullptr) return error(c.call.reply, 404, "no_open_session", "this class has no open session");
+  if (s == nullptr)
+    return error(c.call.reply, 404, "no_open_session", "this class has no open session");
   c.call.session_id = s->id;
   const auth::IdPair key{s->id.value, c.call.who.id.value};
   if (c.st.wrong_codes.blocked(key, c.now_ms)) {
-    return error(c.call.reply, 429, "too_many_attempts", "too many wrong codes; wait a few minutes");
+    return error(c.call.reply, 429, "too_many_attempts",
+                 "too many wrong codes; wait a few minutes");
   }
   if (!auth::equal_constant_time(c.call.code, s->verification_code)) {
     // An earlier check-in (or a teacher's decision) stands even if the code is wrong now.
     const Record current = s->record_of(c.call.who.id);
-    if (current.status != AttendanceStatus::Unmarked) return answer_check_in(c, CheckInResult{Refusal::None, false, current, {}});
+    if (current.status != AttendanceStatus::Unmarked)
+      return answer_check_in(c, CheckInResult{Refusal::None, false, current, {}});
     c.st.wrong_codes.record_failure(key, c.now_ms);
     return error(c.call.reply, 422, "invalid_code", "that code is not this session's code");
   }
   const CheckInResult r =
       c.att.check_in(c.cls, s->id, {c.call.who.id, Method::VerificationCode, c.now_ms, c.now_ms});
-  if (r.error == Refusal::NotEnrolled) return error(c.call.reply, 403, "not_enrolled", "you are not enrolled in this class");
+  if (r.error == Refusal::NotEnrolled)
+    return error(c.call.reply, 403, "not_enrolled", "you are not enrolled in this class");
   answer_check_in(c, r);
 }
 
 void check_in_qr(Ctx& c) {
   const Session* s = c.att.session(c.call.session_id);
-  if (s == nullptr) return error(c.call.reply, 404, "no_open_session", "the code's session does not exist");
+  if (s == nullptr)
+    return error(c.call.reply, 404, "no_open_session", "the code's session does not exist");
   if (!enrolled_in(c.cls, c.call.who.id)) {
     return error(c.call.reply, 403, "not_enrolled", "you are not enrolled in this class");
   }
@@ -229,24 +242,29 @@ void check_in_qr(Ctx& c) {
     return error(c.call.reply, 410, "session_closed", "this session is closed");
   }
   const std::int64_t window = auth::qr_window(c.now_ms / 1000, c.st.services->qr_rotation_s);
-  if (current.status == AttendanceStatus::Unmarked && !auth::qr_window_accepted(c.call.qr_window, window)) {
-    return error(c.call.reply, 422, "invalid_code", "this QR code has expired; scan the current one");
+  if (current.status == AttendanceStatus::Unmarked &&
+      !auth::qr_window_accepted(c.call.qr_window, window)) {
+    return error(c.call.reply, 422, "invalid_code",
+                 "this QR code has expired; scan the current one");
   }
-  const CheckInResult r = c.att.check_in(c.cls, s->id, {c.call.who.id, Method::QrCode, c.now_ms, c.now_ms});
-  if (r.error == Refusal::SessionClosed) return error(c.call.reply, 410, "session_closed", "this session is closed");
+  const CheckInResult r =
+      c.att.check_in(c.cls, s->id, {c.call.who.id, Method::QrCode, c.now_ms, c.now_ms});
+  if (r.error == Refusal::SessionClosed)
+    return error(c.call.reply, 410, "session_closed", "this session is closed");
   answer_check_in(c, r);
 }
 
 void override_record(Ctx& c) {
   const RecordResult r = c.att.override_record(
-      c.cls, c.call.session_id, {c.call.who.id, c.call.student, c.call.status, c.call.reason, c.now_ms});
+      c.cls, c.call.session_id,
+      {c.call.who.id, c.call.student, c.call.status, c.call.reason, c.now_ms});
   if (r.error == Refusal::SessionNotFound) return session_not_found(c.call.reply);
   if (r.error == Refusal::UnknownStudent) {
     return error(c.call.reply, 404, "student_not_found", "no such student in this class");
   }
   if (!r.superseded) {  // (else a later synced override stands: answered with it, nothing to log)
-    c.log(wal::OverriddenRecord{c.cls.id, c.call.session_id, c.call.who.id, c.call.student, c.call.status,
-                                c.call.reason, c.now_ms});
+    c.log(wal::OverriddenRecord{c.cls.id, c.call.session_id, c.call.who.id, c.call.student,
+                                c.call.status, c.call.reason, c.now_ms});
     c.announce(r.events);
   }
   json(c.call.reply, 200, [&](JsonWriter& w) {
@@ -255,23 +273,27 @@ void override_record(Ctx& c) {
 }
 
 void bulk(Ctx& c) {
-  const BulkResult r =
-      c.att.bulk(c.cls, c.call.session_id, {c.call.who.id, c.call.bulk, c.call.mark_remaining, c.now_ms});
+  const BulkResult r = c.att.bulk(c.cls, c.call.session_id,
+                                  {c.call.who.id, c.call.bulk, c.call.mark_remaining, c.now_ms});
   if (r.error == Refusal::SessionNotFound) return session_not_found(c.call.reply);
   if (r.error == Refusal::UnknownStudent) {
     return error(c.call.reply, 422, "unknown_student",
-                 "student " + std::to_string(r.offending_student.value) + " is not in this class; nothing changed");
+                 "student " + std::to_string(r.offending_student.value) +
+                     " is not in this class; nothing changed");
   }
   if (r.error == Refusal::DuplicateStudent) {
-    return error(c.call.reply, 422, "duplicate_student",
-                 "student " + std::to_string(r.offending_student.value) + " appears twice; nothing changed");
+    return error(
+        c.call.reply, 422, "duplicate_student",
+        "student " + std::to_string(r.offending_student.value) + " appears twice; nothing changed");
   }
-  if (r.error != Refusal::None) return error(c.call.reply, 422, "invalid_status", "unknown status; nothing changed");
+  if (r.error != Refusal::None)
+    return error(c.call.reply, 422, "invalid_status", "unknown status; nothing changed");
   // The changed records are the applied updates (in order) followed by the remaining ones.
   std::vector<UserId> remaining;
-  for (std::size_t i = r.updates_applied.size(); i < r.changed.size(); ++i) remaining.push_back(r.changed[i].student);
-  c.log(wal::BulkAppliedRecord{c.cls.id, c.call.session_id, c.call.who.id, r.updates_applied, c.call.mark_remaining,
-                               std::move(remaining), c.now_ms});
+  for (std::size_t i = r.updates_applied.size(); i < r.changed.size(); ++i)
+    remaining.push_back(r.changed[i].student);
+  c.log(wal::BulkAppliedRecord{c.cls.id, c.call.session_id, c.call.who.id, r.updates_applied,
+                               c.call.mark_remaining, std::move(remaining), c.now_ms});
   c.announce(r.events);
   const Session& s = *c.att.session(c.call.session_id);
   json(c.call.reply, 200, [&](JsonWriter& w) {
@@ -372,7 +394,9 @@ void on_durable(void* arg, bool ok) {
 
 // A write's answer waits for the log even when it appended nothing itself: a
 // repeated check-in answers with a record whose own append may still be in flight.
-bool waits_for_log(const ClassCall& call) { return call.durable || mutates(call.kind); }
+bool waits_for_log(const ClassCall& call) {
+  return call.durable || mutates(call.kind);
+}
 
 // Finishes a call that ran on its owner: now, or once the log holds what it reports.
 void finish_on_owner(ShardState& owner, ClassCall* call) {
@@ -424,7 +448,8 @@ void dispatch_class_call(ShardState& st, http::Exchange& ex, ClassCall call) {
     return;
   }
   if (!self.can_post(owner)) {
-    ex.respond_error(503, "overloaded", "the server is busy; retry shortly", {{"Retry-After", "1"}});
+    ex.respond_error(503, "overloaded", "the server is busy; retry shortly",
+                     {{"Retry-After", "1"}});
     return;
   }
   auto heap = std::make_unique<ClassCall>(std::move(call));

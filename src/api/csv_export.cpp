@@ -73,8 +73,8 @@ std::optional<std::int64_t> parse_day(std::string_view t) {
   return days_from_civil(y, m, d);
 }
 
-void write_attendance_csv(std::string& out, const Roster& roster, const ClassInfo& cls, const ClassAttendance& att,
-                          std::int64_t from_day, std::int64_t to_day) {
+void write_attendance_csv(std::string& out, const Roster& roster, const ClassInfo& cls,
+                          const ClassAttendance& att, std::int64_t from_day, std::int64_t to_day) {
   out.append(kCsvHeader).append("\r\n");
   for (const Session& s : att.sessions()) {
     const std::int64_t day = day_of(s.starts_at_ms);

@@ -66,8 +66,8 @@ void snapshot(ShardState& st) {
   std::vector<const domain::ClassAttendance*> classes;
   classes.reserve(st.classes.size());
   for (const auto& [id, att] : st.classes) classes.push_back(&att);
-  const std::string image = wal::encode_snapshot(
-      wal::SnapshotHeader{st.shard->id(), st.generation, covered}, classes);
+  const std::string image =
+      wal::encode_snapshot(wal::SnapshotHeader{st.shard->id(), st.generation, covered}, classes);
   const std::string path = st.log_dir + "/" + wal::snapshot_file_name(covered);
   // Shard 0's enrollments of this generation live in its log; keep them with the
   // snapshot before the segments holding them go away.
@@ -86,9 +86,10 @@ void snapshot(ShardState& st) {
   for (const auto& [cls, feed] : st.feeds) feeds.emplace(cls, stored_from(feed));
   const std::string feeds_path = st.log_dir + "/" + wal::feeds_file_name(covered);
   if (rollcall::Status s = wal::write_file_atomically(feeds_path, encode_feeds(feeds)); !s) {
-    log::warn("feeds_snapshot_failed", {{"shard", st.shard->id()},
-                                        {"error", s.error()},
-                                        {"effect", "clients resuming after a restart get a fresh snapshot"}});
+    log::warn("feeds_snapshot_failed",
+              {{"shard", st.shard->id()},
+               {"error", s.error()},
+               {"effect", "clients resuming after a restart get a fresh snapshot"}});
     std::error_code ignored;
     std::filesystem::remove(feeds_path, ignored);
   }
@@ -102,7 +103,8 @@ void snapshot(ShardState& st) {
   for (const auto& entry : std::filesystem::directory_iterator(st.log_dir, ec)) {
     const std::string name = entry.path().filename().string();
     const bool snap = name.rfind("snap-", 0) == 0 && name != wal::snapshot_file_name(covered);
-    const bool roster = name.rfind("roster-", 0) == 0 && name != wal::roster_snapshot_file_name(covered);
+    const bool roster =
+        name.rfind("roster-", 0) == 0 && name != wal::roster_snapshot_file_name(covered);
     const bool feeds_file = name.rfind("feeds-", 0) == 0 && name != wal::feeds_file_name(covered);
     if (snap || roster || feeds_file) std::filesystem::remove(entry.path(), ec);
   }
@@ -111,7 +113,8 @@ void snapshot(ShardState& st) {
   metrics::ShardMetrics& m = st.shard->metrics();
   m.wal_snapshots.inc();
   m.wal_snapshot_duration.observe_ns(monotonic_ns() - started_ns);
-  log::info("snapshot_written", {{"shard", st.shard->id()}, {"covered_lsn", static_cast<unsigned long long>(covered)},
+  log::info("snapshot_written", {{"shard", st.shard->id()},
+                                 {"covered_lsn", static_cast<unsigned long long>(covered)},
                                  {"classes", static_cast<unsigned long>(classes.size())},
                                  {"bytes", static_cast<unsigned long>(image.size())}});
 }
@@ -120,7 +123,8 @@ void snapshot(ShardState& st) {
 
 bool log_turn(ShardState& st) {
   wal::LogWriter& log = *st.log;
-  if (log.idle() && log.healthy() && log.growth_bytes() >= st.services->snapshot_after_bytes) snapshot(st);
+  if (log.idle() && log.healthy() && log.growth_bytes() >= st.services->snapshot_after_bytes)
+    snapshot(st);
   st.log_io->flush();
   return false;  // submitting is not work that keeps the loop from sleeping
 }

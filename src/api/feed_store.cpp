@@ -66,19 +66,22 @@ std::string encode_feeds(const StoredFeeds& feeds) {
 }
 
 Result<StoredFeeds> decode_feeds(std::string_view bytes) {
-  if (bytes.size() < kMagic.size() + 12 || bytes.substr(0, kMagic.size()) != kMagic) return Error{"not a feeds file"};
+  if (bytes.size() < kMagic.size() + 12 || bytes.substr(0, kMagic.size()) != kMagic)
+    return Error{"not a feeds file"};
   std::uint32_t crc;
   std::memcpy(&crc, bytes.data() + bytes.size() - 4, 4);
   if (wal::crc32c(bytes.data(), bytes.size() - 4) != crc) return Error{"checksum mismatch"};
   Reader in(bytes.substr(kMagic.size(), bytes.size() - kMagic.size() - 4));
   std::uint32_t version = 0, classes = 0;
-  if (!in.get(version) || version != kVersion || !in.get(classes)) return Error{"unsupported feeds version"};
+  if (!in.get(version) || version != kVersion || !in.get(classes))
+    return Error{"unsupported feeds version"};
   StoredFeeds out;
   for (std::uint32_t c = 0; c < classes; ++c) {
     std::uint64_t id = 0;
     StoredFeed f;
     std::uint32_t count = 0;
-    if (!in.get(id) || !in.get(f.seq) || !in.get(f.epoch) || !in.get(count) || count > in.left() / 12) {
+    if (!in.get(id) || !in.get(f.seq) || !in.get(f.epoch) || !in.get(count) ||
+        count > in.left() / 12) {
       return Error{"truncated class entry"};
     }
     std::uint64_t previous = 0;
@@ -87,7 +90,8 @@ Result<StoredFeeds> decode_feeds(std::string_view bytes) {
       std::uint32_t size = 0;
       std::string blob;
       if (!in.get(seq) || !in.get(size) || !in.bytes(size, blob)) return Error{"truncated event"};
-      if (seq <= previous || seq > f.seq || size < 24 || size % 8 != 0) return Error{"inconsistent event"};
+      if (seq <= previous || seq > f.seq || size < 24 || size % 8 != 0)
+        return Error{"inconsistent event"};
       previous = seq;
       f.events.emplace_back(seq, std::move(blob));
     }
@@ -98,21 +102,24 @@ Result<StoredFeeds> decode_feeds(std::string_view bytes) {
 }
 
 void encode_event_blobs(std::uint64_t class_id, std::uint64_t& seq, std::uint32_t epoch,
-                        std::vector<FeedEvent>& events, std::vector<std::pair<std::uint64_t, std::string>>& blobs) {
+                        std::vector<FeedEvent>& events,
+                        std::vector<std::pair<std::uint64_t, std::string>>& blobs) {
   const std::string epoch_text = epoch_hex(epoch);
   EventFrameBuffers buffers;
   for (FeedEvent& e : events) {
     ++seq;
-    blobs.emplace_back(seq, broadcast::ClassRing::encode_blob(build_event_frames(e, class_id, seq, epoch_text, buffers)));
+    blobs.emplace_back(seq, broadcast::ClassRing::encode_blob(
+                                build_event_frames(e, class_id, seq, epoch_text, buffers)));
   }
 }
 
-void append_events(StoredFeed& feed, std::uint64_t class_id, std::vector<FeedEvent>& events, std::size_t keep_events,
-                   std::uint32_t new_epoch) {
+void append_events(StoredFeed& feed, std::uint64_t class_id, std::vector<FeedEvent>& events,
+                   std::size_t keep_events, std::uint32_t new_epoch) {
   if (feed.epoch == 0) feed.epoch = new_epoch;
   encode_event_blobs(class_id, feed.seq, feed.epoch, events, feed.events);
   if (feed.events.size() > keep_events) {
-    feed.events.erase(feed.events.begin(), feed.events.end() - static_cast<std::ptrdiff_t>(keep_events));
+    feed.events.erase(feed.events.begin(),
+                      feed.events.end() - static_cast<std::ptrdiff_t>(keep_events));
   }
 }
 
@@ -137,20 +144,23 @@ StoredFeed stored_from(const ClassFeed& feed) {
   const std::uint64_t first = feed.ring->first_seq();
   for (std::uint64_t s = first == 0 ? feed.seq + 1 : first; s <= feed.seq; ++s) {
     std::string blob;
-    if (feed.ring->read(s, blob) == broadcast::ClassRing::Read::Ok) out.events.emplace_back(s, std::move(blob));
+    if (feed.ring->read(s, blob) == broadcast::ClassRing::Read::Ok)
+      out.events.emplace_back(s, std::move(blob));
   }
   return out;
 }
 
-void restore_feed(ClassFeed& out, const StoredFeed& stored, const LiveConfig& config, unsigned shards) {
+void restore_feed(ClassFeed& out, const StoredFeed& stored, const LiveConfig& config,
+                  unsigned shards) {
   out.ring = std::make_unique<broadcast::ClassRing>(config.ring_events, config.ring_bytes);
   out.seq = stored.seq;
   out.epoch = stored.epoch;
   out.followers.assign(shards, false);
   // Only a contiguous run ending at seq can be served to a resuming client.
   std::size_t start = stored.events.size();
-  while (start > 0 && stored.events[start - 1].first == (start == stored.events.size() ? stored.seq
-                                                                                        : stored.events[start].first - 1)) {
+  while (start > 0 &&
+         stored.events[start - 1].first ==
+             (start == stored.events.size() ? stored.seq : stored.events[start].first - 1)) {
     --start;
   }
   const std::uint64_t now = monotonic_ns();

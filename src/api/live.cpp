@@ -41,7 +41,8 @@ std::optional<std::string_view> query_value(std::string_view query, std::string_
     const std::size_t amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
     const std::size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    if (pair.substr(0, eq) == name)
+      return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
@@ -51,11 +52,13 @@ std::optional<std::string_view> query_value(std::string_view query, std::string_
 // {"type":"ping"} (other members ignored).
 bool is_ping_message(JsonScratch& json, std::string_view text) {
   bool ping = false;
-  const auto err = parse_object(json, text, [&](std::string_view key, simdjson::ondemand::value v) -> std::optional<ApiError> {
-    std::string_view type;
-    if (key == "type" && v.get_string().get(type) == simdjson::SUCCESS) ping = type == "ping";
-    return std::nullopt;
-  });
+  const auto err = parse_object(
+      json, text,
+      [&](std::string_view key, simdjson::ondemand::value v) -> std::optional<ApiError> {
+        std::string_view type;
+        if (key == "type" && v.get_string().get(type) == simdjson::SUCCESS) ping = type == "ping";
+        return std::nullopt;
+      });
   return !err && ping;
 }
 
@@ -66,14 +69,18 @@ bool handshake_ok(http::Exchange& ex) {
     ex.respond_error(400, "bad_websocket_handshake", "a WebSocket upgrade needs HTTP/1.1");
     return false;
   }
-  if (h.header_occurrences("sec-websocket-key") > 1 || h.header_occurrences("sec-websocket-version") > 1) {
-    ex.respond_error(400, "bad_websocket_handshake", "Sec-WebSocket-Key and Sec-WebSocket-Version may appear once");
+  if (h.header_occurrences("sec-websocket-key") > 1 ||
+      h.header_occurrences("sec-websocket-version") > 1) {
+    ex.respond_error(400, "bad_websocket_handshake",
+                     "Sec-WebSocket-Key and Sec-WebSocket-Version may appear once");
     return false;
   }
-  const ws::HandshakeError err = ws::check_handshake(h.method_name, h.header("upgrade"), h.header("connection"),
-                                                     h.header("sec-websocket-version"), h.header("sec-websocket-key"));
+  const ws::HandshakeError err =
+      ws::check_handshake(h.method_name, h.header("upgrade"), h.header("connection"),
+                          h.header("sec-websocket-version"), h.header("sec-websocket-key"));
   if (err == ws::HandshakeError::BadVersion) {
-    ex.respond_error(426, "websocket_version", "Sec-WebSocket-Version must be 13", {{"Sec-WebSocket-Version", "13"}});
+    ex.respond_error(426, "websocket_version", "Sec-WebSocket-Version must be 13",
+                     {{"Sec-WebSocket-Version", "13"}});
     return false;
   }
   if (err != ws::HandshakeError::None) {
@@ -121,8 +128,9 @@ namespace {
 
 void on_subscribe_reply(shard::Shard& origin, const shard::Message& m) {
   std::unique_ptr<SubscribeRequest> req(reinterpret_cast<SubscribeRequest*>(m.words[0]));
-  ShardState::of(origin).live->on_subscribed(req->index, req->generation, req->cls, std::move(req->frame),
-                                              req->cursor, req->feed_epoch, req->ring);
+  ShardState::of(origin).live->on_subscribed(req->index, req->generation, req->cls,
+                                             std::move(req->frame), req->cursor, req->feed_epoch,
+                                             req->ring);
 }
 
 // The owner answers a subscription: the connection_established frame (snapshot and
@@ -135,14 +143,18 @@ void on_subscribe(shard::Shard& owner, const shard::Message& m) {
   const ClassInfo* cls = st.roster->class_info(req->cls);
   // The ring holds since+1..seq (or nothing is missing): the client resumes.
   const bool recovered = req->has_since && req->epoch == feed.epoch && req->since <= feed.seq &&
-                         (req->since == feed.seq || (feed.ring->first_seq() != 0 && feed.ring->first_seq() <= req->since + 1));
+                         (req->since == feed.seq || (feed.ring->first_seq() != 0 &&
+                                                     feed.ring->first_seq() <= req->since + 1));
   req->cursor = recovered ? req->since : feed.seq;
   req->ring = feed.ring.get();
   req->feed_epoch = feed.epoch;
 
   std::string data;
   JsonWriter w(data);
-  w.begin_object().field("role", to_string(req->role)).field("user_id", req->user.value).field("recovered", recovered);
+  w.begin_object()
+      .field("role", to_string(req->role))
+      .field("user_id", req->user.value)
+      .field("recovered", recovered);
   w.key("snapshot").begin_object();
   const ClassAttendance& att = st.attendance(req->cls);
   const Session* s = att.open_session();
@@ -151,13 +163,15 @@ void on_subscribe(shard::Shard& owner, const shard::Message& m) {
     w.null();
     w.key("records").begin_array().end_array();
     w.key("counts");
-    write_counts(w, Counts{0, 0, 0, 0, cls != nullptr ? static_cast<std::uint32_t>(cls->students.size()) : 0u,
+    write_counts(w, Counts{0, 0, 0, 0,
+                           cls != nullptr ? static_cast<std::uint32_t>(cls->students.size()) : 0u,
                            cls != nullptr ? static_cast<std::uint32_t>(cls->students.size()) : 0u});
   } else {
     write_session(w, *cls, *s, req->staff);
     w.key("records").begin_array();
     if (req->staff) {
-      for (const UserId student : cls->students) write_record(w, *st.roster, *cls, *s, s->record_of(student));
+      for (const UserId student : cls->students)
+        write_record(w, *st.roster, *cls, *s, s->record_of(student));
     } else {
       write_record(w, *st.roster, *cls, *s, s->record_of(req->user));
     }
@@ -165,8 +179,8 @@ void on_subscribe(shard::Shard& owner, const shard::Message& m) {
     write_counts(w, count(*cls, *s));
   }
   w.end_object().end_object();
-  append_event_frame(req->frame, "connection_established", req->cls.value, feed.seq, epoch_hex(feed.epoch),
-                     wall_ms(), data);
+  append_event_frame(req->frame, "connection_established", req->cls.value, feed.seq,
+                     epoch_hex(feed.epoch), wall_ms(), data);
   owner.metrics().ws_resumes.inc();
   if (recovered) owner.metrics().ws_resumes_recovered.inc();
 
@@ -202,7 +216,7 @@ void publish_events(ShardState& owner, ClassId cls, std::vector<FeedEvent>& even
     if (!feed.ring->publish(seq, build_event_frames(e, cls.value, seq, epoch, buffers))) {
       // Larger than the whole ring: subscribers find it gone and are resynchronised.
       log::warn("event_too_large_for_ring", {{"class", static_cast<unsigned long long>(cls.value)},
-                                              {"seq", static_cast<unsigned long long>(seq)}});
+                                             {"seq", static_cast<unsigned long long>(seq)}});
       // (The ring object stays: every shard's subscribers hold a pointer to it.)
       feed.ring->skip(seq);
     }
@@ -233,12 +247,15 @@ void LiveEndpoint::upgrade_attendance(http::Exchange& ex) {
   const auth::VerifiedToken t = st_.services->jwt.verify(*token, wall_ms() / 1000);
   const User* user = t.ok ? st_.roster->user(UserId{t.claims.user_id}) : nullptr;
   if (user == nullptr || user->role != t.claims.role) {
-    return ex.respond_error(401, "unauthorized", t.ok ? "the token's user does not exist" : "the token is not valid");
+    return ex.respond_error(401, "unauthorized",
+                            t.ok ? "the token's user does not exist" : "the token is not valid");
   }
   const ClassId cls{ex.params.id(0).value_or(0)};
-  if (!cls || st_.roster->class_info(cls) == nullptr) return ex.respond_error(404, "class_not_found", "no such class");
+  if (!cls || st_.roster->class_info(cls) == nullptr)
+    return ex.respond_error(404, "class_not_found", "no such class");
   const Relation rel = st_.roster->relation(user->id, cls);
-  if (rel == Relation::None) return ex.respond_error(403, "forbidden", "you are not a member of this class");
+  if (rel == Relation::None)
+    return ex.respond_error(403, "forbidden", "you are not a member of this class");
 
   const http::RequestHead& h = ex.request;
   if (!handshake_ok(ex)) return;
@@ -251,15 +268,18 @@ void LiveEndpoint::upgrade_attendance(http::Exchange& ex) {
     const auto epoch = query_value(h.query, "epoch");
     std::uint64_t n = 0;
     const auto [end, ec] = std::from_chars(since->data(), since->data() + since->size(), n);
-    if (ec != std::errc() || end != since->data() + since->size() || !epoch || !parse_epoch(*epoch, req.epoch)) {
-      return ex.respond_error(400, "bad_resume", "since must be a seq and epoch the 8-hex-digit epoch it came with");
+    if (ec != std::errc() || end != since->data() + since->size() || !epoch ||
+        !parse_epoch(*epoch, req.epoch)) {
+      return ex.respond_error(400, "bad_resume",
+                              "since must be a seq and epoch the 8-hex-digit epoch it came with");
     }
     req.has_since = true;
     req.since = n;
   }
   const unsigned owner = owner_of(cls, st_.services->data_shards);
   if (!st_.shard->can_post(owner)) {
-    return ex.respond_error(503, "overloaded", "the server is busy; retry shortly", {{"Retry-After", "1"}});
+    return ex.respond_error(503, "overloaded", "the server is busy; retry shortly",
+                            {{"Retry-After", "1"}});
   }
   std::string response;
   ws::append_handshake_response(response, h.header("sec-websocket-key"));
@@ -300,7 +320,8 @@ void LiveEndpoint::on_upgraded(net::Reactor& r, net::Connection& c, char* data, 
     shard::Message m;
     m.fn = on_subscribe;
     m.words[0] = reinterpret_cast<std::uintptr_t>(req);
-    st_.shard->post(owner_of(req->cls, st_.services->data_shards), m, shard::Shard::PostMode::Always);
+    st_.shard->post(owner_of(req->cls, st_.services->data_shards), m,
+                    shard::Shard::PostMode::Always);
     st_.shard->metrics().ws_subscribers_open.add(1);
     ++subscriber_count_;
   }
@@ -308,8 +329,9 @@ void LiveEndpoint::on_upgraded(net::Reactor& r, net::Connection& c, char* data, 
   if (len > 0) on_data(r, c, data, len);
 }
 
-void LiveEndpoint::on_subscribed(std::uint32_t index, std::uint32_t generation, ClassId cls, std::string frame,
-                                 std::uint64_t cursor, std::uint32_t epoch, broadcast::ClassRing* ring) {
+void LiveEndpoint::on_subscribed(std::uint32_t index, std::uint32_t generation, ClassId cls,
+                                 std::string frame, std::uint64_t cursor, std::uint32_t epoch,
+                                 broadcast::ClassRing* ring) {
   net::Connection* c = st_.shard->connections().find({index, generation});
   Followed& f = followed_[cls];
   f.ring = ring;
@@ -346,7 +368,8 @@ void LiveEndpoint::deliver(ClassId cls) {
   batch_.clear();
   for (const std::uint32_t i : f.conns) batch_.push_back(&conns_[i].sub);
   metrics::ShardMetrics& metrics = st_.shard->metrics();
-  const broadcast::FanoutResult r = broadcast::fan_out(*f.ring, batch_, blob_, &metrics.ws_publish_to_send);
+  const broadcast::FanoutResult r =
+      broadcast::fan_out(*f.ring, batch_, blob_, &metrics.ws_publish_to_send);
   metrics.ws_frames_sent.inc(r.frames);
   metrics.ws_bytes_sent.inc(r.bytes);
   if (r.lapped_at != 0) metrics.ws_ring_overruns.inc();
@@ -365,7 +388,8 @@ void LiveEndpoint::deliver(ClassId cls) {
   for (const std::uint32_t i : closing) {
     if (conns_[i].mode != Mode::Live) continue;
     metrics.ws_slow_closes.inc();
-    close_with(*st_.shard, st_.shard->connections().at(i), ws::CloseCode::TryAgainLater, "too slow; resume with since");
+    close_with(*st_.shard, st_.shard->connections().at(i), ws::CloseCode::TryAgainLater,
+               "too slow; resume with since");
   }
 }
 
@@ -382,8 +406,7 @@ void LiveEndpoint::handle_frames(net::Reactor& r, net::Connection& c, Conn& s) {
   while (s.mode != Mode::Closing && c.open()) {
     const ws::Event e = s.decoder->next();
     switch (e.kind) {
-      case ws::Event::Kind::NeedMore:
-        return;
+      case ws::Event::Kind::NeedMore: return;
       case ws::Event::Kind::Message:
         if (s.mode == Mode::Echo) {
           ws::append_frame(c.out.pending(), e.opcode, e.payload);
@@ -401,10 +424,12 @@ void LiveEndpoint::handle_frames(net::Reactor& r, net::Connection& c, Conn& s) {
         ws::append_frame(c.out.pending(), ws::Opcode::Pong, e.payload);
         r.flush(c);
         break;
-      case ws::Event::Kind::Pong:
-        break;
+      case ws::Event::Kind::Pong: break;
       case ws::Event::Kind::Close:
-        close_with(r, c, e.close_code == 1005 ? ws::CloseCode::Normal : static_cast<ws::CloseCode>(e.close_code), "");
+        close_with(
+            r, c,
+            e.close_code == 1005 ? ws::CloseCode::Normal : static_cast<ws::CloseCode>(e.close_code),
+            "");
         return;
       case ws::Event::Kind::Error:
         close_with(r, c, static_cast<ws::CloseCode>(e.close_code), e.error);
@@ -414,10 +439,12 @@ void LiveEndpoint::handle_frames(net::Reactor& r, net::Connection& c, Conn& s) {
 }
 
 void LiveEndpoint::send_pong_message(net::Connection& c, const Conn& s) {
-  append_event_frame(c.out.pending(), "pong", s.cls.value, s.sub.cursor, epoch_hex(s.epoch), wall_ms(), "{}");
+  append_event_frame(c.out.pending(), "pong", s.cls.value, s.sub.cursor, epoch_hex(s.epoch),
+                     wall_ms(), "{}");
 }
 
-void LiveEndpoint::close_with(net::Reactor& r, net::Connection& c, ws::CloseCode code, std::string_view reason) {
+void LiveEndpoint::close_with(net::Reactor& r, net::Connection& c, ws::CloseCode code,
+                              std::string_view reason) {
   Conn& s = conns_[c.index];
   if (s.mode == Mode::Closing) return;
   unfollow(c, s);
@@ -447,7 +474,8 @@ void LiveEndpoint::unfollow(net::Connection& c, Conn& s) {
 
 void LiveEndpoint::arm_timer(net::Reactor& r, net::Connection& c, Conn& s) {
   const std::uint64_t ping_at = r.now_ms() + config_.ping_interval_ms;
-  const std::uint64_t drop_at = static_cast<std::uint64_t>(s.last_heard_ms) + config_.silence_timeout_ms;
+  const std::uint64_t drop_at =
+      static_cast<std::uint64_t>(s.last_heard_ms) + config_.silence_timeout_ms;
   r.set_deadline(c, std::min(ping_at, drop_at));
 }
 

@@ -21,8 +21,8 @@ std::string session_data(const ClassInfo& cls, const Session& s, bool with_code)
   return out;
 }
 
-std::string record_data(const Roster& roster, const ClassInfo& cls, const Session& s, const Record& r,
-                        std::string_view change) {
+std::string record_data(const Roster& roster, const ClassInfo& cls, const Session& s,
+                        const Record& r, std::string_view change) {
   std::string out;
   JsonWriter w(out);
   write_record(w, roster, cls, s, r, change);
@@ -53,8 +53,9 @@ FeedEvent state_changed(const ClassInfo& cls, const Session& s, std::int64_t now
 
 }  // namespace
 
-std::vector<FeedEvent> feed_events(const Roster& roster, const ClassInfo& cls, const ClassAttendance& att,
-                                   const std::vector<Event>& events, std::int64_t now_ms) {
+std::vector<FeedEvent> feed_events(const Roster& roster, const ClassInfo& cls,
+                                   const ClassAttendance& att, const std::vector<Event>& events,
+                                   std::int64_t now_ms) {
   std::vector<FeedEvent> out;
   for (const Event& ev : events) {
     const Session* s = att.session(ev.session);
@@ -85,8 +86,10 @@ std::vector<FeedEvent> feed_events(const Roster& roster, const ClassInfo& cls, c
         e.type = "attendance_update";
         e.staff = bulk_data(roster, cls, *s, ev.records);
         std::vector<Record> sorted = ev.records;
-        std::sort(sorted.begin(), sorted.end(), [](const Record& a, const Record& b) { return a.student < b.student; });
-        for (const Record& r : sorted) e.personal.emplace_back(r.student.value, bulk_data(roster, cls, *s, {r}));
+        std::sort(sorted.begin(), sorted.end(),
+                  [](const Record& a, const Record& b) { return a.student < b.student; });
+        for (const Record& r : sorted)
+          e.personal.emplace_back(r.student.value, bulk_data(roster, cls, *s, {r}));
         out.push_back(std::move(e));
         out.push_back(state_changed(cls, *s, now_ms));
         break;
@@ -101,16 +104,24 @@ FeedEvent student_joined_class_event(const User& student, std::int64_t now_ms) {
   e.type = "student_joined_class";
   e.timestamp_ms = now_ms;
   JsonWriter w(e.staff);
-  w.begin_object().field("student_id", student.id.value).field("student_name", student.name).end_object();
+  w.begin_object()
+      .field("student_id", student.id.value)
+      .field("student_name", student.name)
+      .end_object();
   return e;  // teachers only: another student's name never reaches a student
 }
 
-void append_event_frame(std::string& out, std::string_view type, std::uint64_t class_id, std::uint64_t seq,
-                        std::string_view epoch, std::int64_t timestamp_ms, std::string_view data) {
+void append_event_frame(std::string& out, std::string_view type, std::uint64_t class_id,
+                        std::uint64_t seq, std::string_view epoch, std::int64_t timestamp_ms,
+                        std::string_view data) {
   std::string json;
   json.reserve(data.size() + 160);
   JsonWriter w(json);
-  w.begin_object().field("type", type).field("class_id", class_id).field("seq", seq).field("epoch", epoch);
+  w.begin_object()
+      .field("type", type)
+      .field("class_id", class_id)
+      .field("seq", seq)
+      .field("epoch", epoch);
   w.key("timestamp").time_ms(timestamp_ms).key("data").raw(data).end_object();
   ws::append_frame(out, ws::Opcode::Text, json);
 }
@@ -125,17 +136,20 @@ std::string epoch_hex(std::uint32_t epoch) {
   return buf;
 }
 
-broadcast::EventFrames build_event_frames(const FeedEvent& e, std::uint64_t class_id, std::uint64_t seq,
-                                          std::string_view epoch, EventFrameBuffers& b) {
+broadcast::EventFrames build_event_frames(const FeedEvent& e, std::uint64_t class_id,
+                                          std::uint64_t seq, std::string_view epoch,
+                                          EventFrameBuffers& b) {
   b.staff.clear();
   b.student.clear();
   append_event_frame(b.staff, e.type, class_id, seq, epoch, e.timestamp_ms, e.staff);
-  if (!e.student.empty()) append_event_frame(b.student, e.type, class_id, seq, epoch, e.timestamp_ms, e.student);
+  if (!e.student.empty())
+    append_event_frame(b.student, e.type, class_id, seq, epoch, e.timestamp_ms, e.student);
   b.personal.resize(e.personal.size());
   broadcast::EventFrames frames{monotonic_ns(), b.staff, b.student, {}};
   for (std::size_t i = 0; i < e.personal.size(); ++i) {
     b.personal[i].clear();
-    append_event_frame(b.personal[i], e.type, class_id, seq, epoch, e.timestamp_ms, e.personal[i].second);
+    append_event_frame(b.personal[i], e.type, class_id, seq, epoch, e.timestamp_ms,
+                       e.personal[i].second);
     frames.personal.push_back({e.personal[i].first, b.personal[i]});
   }
   return frames;

@@ -5,13 +5,13 @@
 #include "rollcall/api/bodies.hpp"
 #include "rollcall/api/class_call.hpp"
 #include "rollcall/api/live.hpp"
-#include "rollcall/common/json_writer.hpp"
 #include "rollcall/api/request.hpp"
-#include "rollcall/wal/records.hpp"
 #include "rollcall/api/serialize.hpp"
 #include "rollcall/auth/password.hpp"
 #include "rollcall/common/clock.hpp"
+#include "rollcall/common/json_writer.hpp"
 #include "rollcall/common/log.hpp"
+#include "rollcall/wal/records.hpp"
 
 namespace rollcall::api {
 
@@ -19,7 +19,9 @@ using namespace domain;
 
 namespace {
 
-ShardState& state(void* ctx) { return *static_cast<ShardState*>(ctx); }
+ShardState& state(void* ctx) {
+  return *static_cast<ShardState*>(ctx);
+}
 
 void error(Reply& r, int status, std::string_view code, std::string_view message) {
   r.status = status;
@@ -68,7 +70,8 @@ void verify_login(shard::Shard& self, const shard::Message& m) {
   ShardState& st = ShardState::of(self);
   const std::int64_t now_ms = wall_ms();
   if (st.failed_logins.blocked(job->username, now_ms)) {
-    error(job->reply, 429, "too_many_attempts", "too many failed sign-ins for this user; wait a few minutes");
+    error(job->reply, 429, "too_many_attempts",
+          "too many failed sign-ins for this user; wait a few minutes");
   } else {
     // Unknown users cost as much as known ones, so timing tells nothing.
     const bool ok = job->found ? auth::verify_password(job->user.password_hash, job->password)
@@ -78,8 +81,8 @@ void verify_login(shard::Shard& self, const shard::Message& m) {
       error(job->reply, 401, "invalid_credentials", "wrong username or password");
     } else {
       st.failed_logins.clear(job->username);
-      const std::string token =
-          st.services->jwt.issue(job->user.id.value, job->user.role, now_ms / 1000, st.services->token_ttl_s);
+      const std::string token = st.services->jwt.issue(job->user.id.value, job->user.role,
+                                                       now_ms / 1000, st.services->token_ttl_s);
       job->reply.status = 200;
       job->reply.body.clear();
       JsonWriter w(job->reply.body);
@@ -108,7 +111,8 @@ void login(void* ctx, http::Exchange& ex) {
   }
   const unsigned auth_shard = st.services->auth_shard;
   if (!st.shard->can_post(auth_shard)) {
-    return ex.respond_error(503, "overloaded", "too many sign-ins at once; retry shortly", {{"Retry-After", "1"}});
+    return ex.respond_error(503, "overloaded", "too many sign-ins at once; retry shortly",
+                            {{"Retry-After", "1"}});
   }
   job->origin_shard = st.shard->id();
   job->deferred = ex.defer();
@@ -189,7 +193,8 @@ void on_join_durable(void* arg, bool ok) {
   shard::Shard& self = *st.shard;
   if (!ok) {
     st.roster_head = st.roster;  // later joins in the lost batch fail too
-    error(job->reply, 503, "storage_unavailable", "the enrollment could not be saved; nothing changed");
+    error(job->reply, 503, "storage_unavailable",
+          "the enrollment could not be saved; nothing changed");
     return send_back(self, job);
   }
   if (!job->next) return send_back(self, job);  // a repeat join, now durable
@@ -233,7 +238,8 @@ void apply_join(shard::Shard& self, const shard::Message& m) {
     return;
   }
   if (!st.log->healthy()) {
-    error(job->reply, 503, "storage_unavailable", "the enrollment could not be saved; nothing changed");
+    error(job->reply, 503, "storage_unavailable",
+          "the enrollment could not be saved; nothing changed");
     return send_back(self, job);
   }
   job->cls = cls->id;
@@ -249,13 +255,15 @@ void join_class(void* ctx, http::Exchange& ex) {
   ShardState& st = state(ctx);
   const std::optional<Principal> p = authenticate(st, ex);
   if (!p) return;
-  if (p->role != Role::Student) return ex.respond_error(403, "forbidden", "only students join classes");
+  if (p->role != Role::Student)
+    return ex.respond_error(403, "forbidden", "only students join classes");
   JoinBody body;
   if (auto err = parse_join(st.json, ex.body, body)) return respond(ex, *err);
   auto job = std::make_unique<JoinJob>();
   job->join_code = std::move(body.join_code);
   if (!st.shard->can_post(kRosterOwner)) {
-    return ex.respond_error(503, "overloaded", "the server is busy; retry shortly", {{"Retry-After", "1"}});
+    return ex.respond_error(503, "overloaded", "the server is busy; retry shortly",
+                            {{"Retry-After", "1"}});
   }
   job->student = p->id;
   job->origin_shard = st.shard->id();

@@ -7,12 +7,12 @@
 #include "rollcall/api/class_call.hpp"
 #include "rollcall/api/csv_export.hpp"
 #include "rollcall/api/live.hpp"
-#include "rollcall/common/json_writer.hpp"
 #include "rollcall/api/request.hpp"
 #include "rollcall/api/roster_calls.hpp"
 #include "rollcall/api/serialize.hpp"
 #include "rollcall/api/sync_call.hpp"
 #include "rollcall/common/clock.hpp"
+#include "rollcall/common/json_writer.hpp"
 
 namespace rollcall::api {
 
@@ -21,7 +21,9 @@ using Kind = ClassCall::Kind;
 
 namespace {
 
-ShardState& state(void* ctx) { return *static_cast<ShardState*>(ctx); }
+ShardState& state(void* ctx) {
+  return *static_cast<ShardState*>(ctx);
+}
 
 // ---------------------------------------------------------------------------
 // Access checks against the shard's roster snapshot
@@ -33,25 +35,29 @@ struct ClassAccess {
 
 /// The class and how the caller relates to it; answers 404/403 and returns
 /// nullopt when the caller may not go on.
-std::optional<ClassAccess> class_access(ShardState& st, http::Exchange& ex, const Principal& p, ClassId id,
-                                        bool staff_only, std::string_view missing_code = "class_not_found") {
+std::optional<ClassAccess> class_access(ShardState& st, http::Exchange& ex, const Principal& p,
+                                        ClassId id, bool staff_only,
+                                        std::string_view missing_code = "class_not_found") {
   const ClassInfo* cls = id ? st.roster->class_info(id) : nullptr;
   if (cls == nullptr) {
-    ex.respond_error(404, missing_code, missing_code == "class_not_found" ? "no such class" : "no such session");
+    ex.respond_error(404, missing_code,
+                     missing_code == "class_not_found" ? "no such class" : "no such session");
     return std::nullopt;
   }
   const Relation rel = st.roster->relation(p.id, id);
   const bool staff = rel == Relation::Teacher || rel == Relation::Admin;
   if (rel == Relation::None || (staff_only && !staff)) {
-    ex.respond_error(403, "forbidden", staff_only ? "only this class's teachers may do this"
-                                                  : "you are not a member of this class");
+    ex.respond_error(403, "forbidden",
+                     staff_only ? "only this class's teachers may do this"
+                                : "you are not a member of this class");
     return std::nullopt;
   }
   return ClassAccess{cls, rel};
 }
 
 /// Starts a ClassCall for `/classes/{class_id}/...`.
-std::optional<ClassCall> class_call(ShardState& st, http::Exchange& ex, Kind kind, bool staff_only) {
+std::optional<ClassCall> class_call(ShardState& st, http::Exchange& ex, Kind kind,
+                                    bool staff_only) {
   const std::optional<Principal> p = authenticate(st, ex);
   if (!p) return std::nullopt;
   const std::optional<std::uint64_t> id = ex.params.id(0);
@@ -66,12 +72,14 @@ std::optional<ClassCall> class_call(ShardState& st, http::Exchange& ex, Kind kin
 }
 
 /// Starts a ClassCall for `/sessions/{session_id}/...` (the class is in the id).
-std::optional<ClassCall> session_call(ShardState& st, http::Exchange& ex, Kind kind, bool staff_only) {
+std::optional<ClassCall> session_call(ShardState& st, http::Exchange& ex, Kind kind,
+                                      bool staff_only) {
   const std::optional<Principal> p = authenticate(st, ex);
   if (!p) return std::nullopt;
   const std::optional<std::uint64_t> id = ex.params.id(0);
   const SessionId sid{id.value_or(0)};
-  const auto access = class_access(st, ex, *p, id ? class_of(sid) : ClassId{}, staff_only, "session_not_found");
+  const auto access =
+      class_access(st, ex, *p, id ? class_of(sid) : ClassId{}, staff_only, "session_not_found");
   if (!access) return std::nullopt;
   ClassCall call;
   call.kind = kind;
@@ -120,7 +128,10 @@ void get_class(void* ctx, http::Exchange& ex) {
   w.key("teachers").begin_array();
   for (const UserId t : c.teachers) {
     const User* u = st.roster->user(t);
-    w.begin_object().field("id", t.value).field("name", u != nullptr ? u->name : std::string()).end_object();
+    w.begin_object()
+        .field("id", t.value)
+        .field("name", u != nullptr ? u->name : std::string())
+        .end_object();
   }
   w.end_array();
   w.field("student_count", static_cast<std::uint64_t>(c.students.size()));
@@ -129,7 +140,10 @@ void get_class(void* ctx, http::Exchange& ex) {
     w.key("students").begin_array();
     for (const UserId s : c.students) {
       const User* u = st.roster->user(s);
-      w.begin_object().field("id", s.value).field("name", u != nullptr ? u->name : std::string()).end_object();
+      w.begin_object()
+          .field("id", s.value)
+          .field("name", u != nullptr ? u->name : std::string())
+          .end_object();
     }
     w.end_array();
   }
@@ -177,8 +191,12 @@ void qr(void* ctx, http::Exchange& ex, Kind kind) {
   }
   dispatch_class_call(st, ex, std::move(*call));
 }
-void qr_json(void* ctx, http::Exchange& ex) { qr(ctx, ex, Kind::Qr); }
-void qr_svg(void* ctx, http::Exchange& ex) { qr(ctx, ex, Kind::QrSvg); }
+void qr_json(void* ctx, http::Exchange& ex) {
+  qr(ctx, ex, Kind::Qr);
+}
+void qr_svg(void* ctx, http::Exchange& ex) {
+  qr(ctx, ex, Kind::QrSvg);
+}
 
 // ---------------------------------------------------------------------------
 // Check-in, override, bulk
@@ -261,7 +279,8 @@ std::optional<std::string_view> query_param(std::string_view query, std::string_
     const std::size_t amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
     const std::size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    if (pair.substr(0, eq) == name)
+      return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
@@ -283,8 +302,12 @@ void export_csv(void* ctx, http::Exchange& ex) {
   dispatch_class_call(st, ex, std::move(*call));
 }
 
-void ws_attendance(void* ctx, http::Exchange& ex) { state(ctx).live->upgrade_attendance(ex); }
-void ws_echo(void* ctx, http::Exchange& ex) { state(ctx).live->upgrade_echo(ex); }
+void ws_attendance(void* ctx, http::Exchange& ex) {
+  state(ctx).live->upgrade_attendance(ex);
+}
+void ws_echo(void* ctx, http::Exchange& ex) {
+  state(ctx).live->upgrade_echo(ex);
+}
 
 }  // namespace
 
@@ -302,12 +325,16 @@ void add_api_routes(http::Router& router, ShardState& st) {
   router.add("POST", "/api/v1/classes/{class_id}/sessions", {open_session, ctx});
   router.add("GET", "/api/v1/classes/{class_id}/sessions/current", {current_session, ctx});
   router.add("GET", "/api/v1/classes/{class_id}/attendance.csv", {export_csv, ctx});
-  router.add("POST", "/api/v1/sessions/{session_id}/close", {simple_session_call<Kind::CloseSession, true>, ctx});
-  router.add("GET", "/api/v1/sessions/{session_id}/attendance", {simple_session_call<Kind::Attendance, false>, ctx});
-  router.add("GET", "/api/v1/sessions/{session_id}/audit", {simple_session_call<Kind::Audit, true>, ctx});
+  router.add("POST", "/api/v1/sessions/{session_id}/close",
+             {simple_session_call<Kind::CloseSession, true>, ctx});
+  router.add("GET", "/api/v1/sessions/{session_id}/attendance",
+             {simple_session_call<Kind::Attendance, false>, ctx});
+  router.add("GET", "/api/v1/sessions/{session_id}/audit",
+             {simple_session_call<Kind::Audit, true>, ctx});
   router.add("GET", "/api/v1/sessions/{session_id}/qr", {qr_json, ctx});
   router.add("GET", "/api/v1/sessions/{session_id}/qr.svg", {qr_svg, ctx});
-  router.add("PUT", "/api/v1/sessions/{session_id}/attendance/{student_id}", {override_record, ctx});
+  router.add("PUT", "/api/v1/sessions/{session_id}/attendance/{student_id}",
+             {override_record, ctx});
   router.add("POST", "/api/v1/sync", {sync, ctx});
   router.add("POST", "/api/v1/sessions/{session_id}/attendance/bulk", {bulk, ctx});
   router.add("POST", "/api/v1/attendance/check-in", {check_in, ctx});

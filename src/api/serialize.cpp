@@ -9,7 +9,8 @@ void write_record(JsonWriter& w, const Roster& roster, const ClassInfo& cls, con
   const User* student = roster.user(record.student);
   w.begin_object();
   w.field("student_id", record.student.value);
-  w.field("student_name", student != nullptr ? std::string_view(student->name) : std::string_view());
+  w.field("student_name",
+          student != nullptr ? std::string_view(student->name) : std::string_view());
   w.field("class_id", cls.id.value);
   w.field("class_session_id", session.id.value);
   w.field("class_name", cls.name);

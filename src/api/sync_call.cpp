@@ -65,7 +65,9 @@ std::string rejected(const std::string& op_id, std::string_view code, std::strin
   return out;
 }
 
-std::string rejected(const std::string& op_id, const ApiError& e) { return rejected(op_id, e.code, e.message); }
+std::string rejected(const std::string& op_id, const ApiError& e) {
+  return rejected(op_id, e.code, e.message);
+}
 
 std::string_view outcome_name(SyncOutcome o) {
   switch (o) {
@@ -76,8 +78,8 @@ std::string_view outcome_name(SyncOutcome o) {
   return "applied";
 }
 
-std::string with_record(const std::string& op_id, SyncOutcome outcome, const Roster& roster, const ClassInfo& cls,
-                        const Session& session, const Record& record) {
+std::string with_record(const std::string& op_id, SyncOutcome outcome, const Roster& roster,
+                        const ClassInfo& cls, const Session& session, const Record& record) {
   std::string out;
   JsonWriter w(out);
   w.begin_object().field("op_id", op_id).field("outcome", outcome_name(outcome));
@@ -131,23 +133,28 @@ std::string run_op(ShardState& st, SyncPart& part, RoutedOp& r) {
   const ClassInfo* cls = roster.class_info(r.cls);
   if (cls == nullptr) return rejected(op.op_id, "class_not_found", "no such class");
   if (st.tainted.count(r.cls) != 0) {
-    return rejected(op.op_id, "storage_unavailable", "attendance cannot be saved right now; nothing changed");
+    return rejected(op.op_id, "storage_unavailable",
+                    "attendance cannot be saved right now; nothing changed");
   }
   ClassAttendance& att = st.attendance(r.cls);
   // A retry first: whatever else changed since, an applied op answers duplicate.
   if (const AppliedOp* done = att.applied_op(part.user, op.op_id)) {
     const Session& s = *att.session(done->session);
-    return with_record(op.op_id, SyncOutcome::Duplicate, roster, *cls, s, s.record_of(done->student));
+    return with_record(op.op_id, SyncOutcome::Duplicate, roster, *cls, s,
+                       s.record_of(done->student));
   }
   if (op.client_time_ms > part.latest_ms) {
-    return rejected(op.op_id, "invalid_client_time", "client_time is in the future (beyond the allowed clock skew)");
+    return rejected(op.op_id, "invalid_client_time",
+                    "client_time is in the future (beyond the allowed clock skew)");
   }
   SyncResult result;
   SessionId sid = r.session;
   if (op.kind == SyncOpBody::Kind::CheckIn) {
     if (op.method == CheckInBody::Method::VerificationCode) {
       const Session* s = att.session_at(op.client_time_ms);
-      if (s == nullptr) return rejected(op.op_id, "no_open_session", "no session of this class was open at client_time");
+      if (s == nullptr)
+        return rejected(op.op_id, "no_open_session",
+                        "no session of this class was open at client_time");
       sid = s->id;
       const auth::IdPair key{s->id.value, part.user.value};
       if (st.wrong_codes.blocked(key, part.now_ms)) {
@@ -155,48 +162,62 @@ std::string run_op(ShardState& st, SyncPart& part, RoutedOp& r) {
       }
       if (!auth::equal_constant_time(op.code, s->verification_code)) {
         st.wrong_codes.record_failure(key, part.now_ms);
-        return rejected(op.op_id, "invalid_code", "that code is not the code of the session open at client_time");
+        return rejected(op.op_id, "invalid_code",
+                        "that code is not the code of the session open at client_time");
       }
     }
-    const Method method = op.method == CheckInBody::Method::QrCode ? Method::QrCode : Method::VerificationCode;
-    result = att.sync_check_in(*cls, sid, {part.user, method, op.client_time_ms, part.now_ms, part.latest_ms, op.op_id});
+    const Method method =
+        op.method == CheckInBody::Method::QrCode ? Method::QrCode : Method::VerificationCode;
+    result = att.sync_check_in(
+        *cls, sid, {part.user, method, op.client_time_ms, part.now_ms, part.latest_ms, op.op_id});
     switch (result.error) {
       case Refusal::None: break;
-      case Refusal::SessionNotFound: return rejected(op.op_id, "no_open_session", "the code's session does not exist");
-      case Refusal::NotEnrolled: return rejected(op.op_id, "not_enrolled", "you are not enrolled in this class");
+      case Refusal::SessionNotFound:
+        return rejected(op.op_id, "no_open_session", "the code's session does not exist");
+      case Refusal::NotEnrolled:
+        return rejected(op.op_id, "not_enrolled", "you are not enrolled in this class");
       case Refusal::OutsideSession: {
         const Session& s = *att.session(sid);
         if (!s.open && op.client_time_ms > s.closed_at_ms) {
           return rejected(op.op_id, "session_closed", "the session had closed before client_time");
         }
-        return rejected(op.op_id, "invalid_client_time", "client_time is before the session started");
+        return rejected(op.op_id, "invalid_client_time",
+                        "client_time is before the session started");
       }
       default: return rejected(op.op_id, "invalid_client_time", "client_time is in the future");
     }
     if (result.outcome == SyncOutcome::Applied) {
-      st.log->append(wal::SyncCheckedInRecord{r.cls, sid, part.user, method, op.client_time_ms, part.now_ms, op.op_id});
+      st.log->append(wal::SyncCheckedInRecord{r.cls, sid, part.user, method, op.client_time_ms,
+                                              part.now_ms, op.op_id});
     }
   } else {
-    result = att.sync_override(*cls, sid, {part.user, UserId{op.student_id}, op.status, op.reason, op.client_time_ms,
-                                           part.now_ms, part.latest_ms, op.op_id});
+    result = att.sync_override(*cls, sid,
+                               {part.user, UserId{op.student_id}, op.status, op.reason,
+                                op.client_time_ms, part.now_ms, part.latest_ms, op.op_id});
     switch (result.error) {
       case Refusal::None: break;
-      case Refusal::SessionNotFound: return rejected(op.op_id, "session_not_found", "no such session in this class");
-      case Refusal::UnknownStudent: return rejected(op.op_id, "student_not_found", "no such student in this class");
-      case Refusal::InvalidStatus: return rejected(op.op_id, "invalid_field", "status: unmarked cannot be set");
+      case Refusal::SessionNotFound:
+        return rejected(op.op_id, "session_not_found", "no such session in this class");
+      case Refusal::UnknownStudent:
+        return rejected(op.op_id, "student_not_found", "no such student in this class");
+      case Refusal::InvalidStatus:
+        return rejected(op.op_id, "invalid_field", "status: unmarked cannot be set");
       case Refusal::OutsideSession:
-        return rejected(op.op_id, "invalid_client_time", "client_time is before the session started");
+        return rejected(op.op_id, "invalid_client_time",
+                        "client_time is before the session started");
       default: return rejected(op.op_id, "invalid_client_time", "client_time is in the future");
     }
     if (result.outcome == SyncOutcome::Applied) {
-      st.log->append(wal::SyncOverriddenRecord{r.cls, sid, part.user, UserId{op.student_id}, op.status, op.reason,
-                                               op.client_time_ms, part.now_ms, op.op_id});
+      st.log->append(wal::SyncOverriddenRecord{r.cls, sid, part.user, UserId{op.student_id},
+                                               op.status, op.reason, op.client_time_ms, part.now_ms,
+                                               op.op_id});
     }
   }
   if (result.outcome == SyncOutcome::Applied) {
     part.changed.push_back(r.cls);
     std::vector<FeedEvent> events = feed_events(roster, *cls, att, result.events, part.now_ms);
-    if (part.events.empty() || part.events.back().first != r.cls) part.events.emplace_back(r.cls, std::vector<FeedEvent>{});
+    if (part.events.empty() || part.events.back().first != r.cls)
+      part.events.emplace_back(r.cls, std::vector<FeedEvent>{});
     for (FeedEvent& e : events) part.events.back().second.push_back(std::move(e));
   }
   return with_record(op.op_id, result.outcome, roster, *cls, *att.session(sid), result.record);
@@ -216,7 +237,8 @@ void send_back(ShardState& owner, SyncPart* part) {
   shard::Message back;
   back.fn = on_part_reply;
   back.words[0] = reinterpret_cast<std::uintptr_t>(part);
-  self.post(part->origin, back, shard::Shard::PostMode::Always);  // the answer reports changes made: never dropped
+  self.post(part->origin, back,
+            shard::Shard::PostMode::Always);  // the answer reports changes made: never dropped
 }
 
 void on_part_durable(void* arg, bool ok) {
@@ -254,12 +276,14 @@ void on_part_reply(shard::Shard& origin, const shard::Message& m) {
   SyncBatch* batch = part->batch;
   if (part->failed) batch->failed = true;
   for (auto& [index, json] : part->results) batch->results[index] = std::move(json);
-  if (--batch->parts_pending == 0) answer_batch(ShardState::of(origin), std::unique_ptr<SyncBatch>(batch));
+  if (--batch->parts_pending == 0)
+    answer_batch(ShardState::of(origin), std::unique_ptr<SyncBatch>(batch));
 }
 
 }  // namespace
 
-void dispatch_sync(ShardState& st, http::Exchange& ex, const Principal& who, SyncBody body, std::int64_t now_ms) {
+void dispatch_sync(ShardState& st, http::Exchange& ex, const Principal& who, SyncBody body,
+                   std::int64_t now_ms) {
   shard::Shard& self = *st.shard;
   const Roster& roster = *st.roster;
   const Services& services = *st.services;
@@ -298,9 +322,11 @@ void dispatch_sync(ShardState& st, http::Exchange& ex, const Principal& who, Syn
           continue;
         }
         // A QR token is judged against client_time: it must have been current then.
-        const std::int64_t at_window = auth::qr_window(op.client_time_ms / 1000, services.qr_rotation_s);
+        const std::int64_t at_window =
+            auth::qr_window(op.client_time_ms / 1000, services.qr_rotation_s);
         if (!auth::qr_window_accepted(t->window, at_window)) {
-          result = rejected(op.op_id, "invalid_code", "this QR code was not the current one at client_time");
+          result = rejected(op.op_id, "invalid_code",
+                            "this QR code was not the current one at client_time");
           continue;
         }
         routed.session = SessionId{t->session_id};
@@ -339,12 +365,14 @@ void dispatch_sync(ShardState& st, http::Exchange& ex, const Principal& who, Syn
   }
   for (const auto& [owner, part] : parts) {
     if (owner != self.id() && !self.can_post(owner)) {
-      return ex.respond_error(503, "overloaded", "the server is busy; retry shortly", {{"Retry-After", "1"}});
+      return ex.respond_error(503, "overloaded", "the server is busy; retry shortly",
+                              {{"Retry-After", "1"}});
     }
   }
   batch->deferred = ex.defer();
   batch->parts_pending = static_cast<unsigned>(parts.size());
-  static_cast<void>(batch.release());  // owned by its parts now: the last reply answers and frees it
+  static_cast<void>(
+      batch.release());  // owned by its parts now: the last reply answers and frees it
   for (auto& [owner, part] : parts) {
     if (owner == self.id()) {
       run_part(st, part.release());

@@ -21,41 +21,49 @@ namespace {
 
 // The time a log record was applied at (what live events carry as timestamp).
 std::int64_t record_time_ms(const wal::Record& r) {
-  return std::visit([](const auto& rec) -> std::int64_t {
-    if constexpr (std::is_same_v<std::decay_t<decltype(rec)>, wal::EnrolledRecord>) {
-      return 0;
-    } else {
-      return rec.now_ms;
-    }
-  }, r);
+  return std::visit(
+      [](const auto& rec) -> std::int64_t {
+        if constexpr (std::is_same_v<std::decay_t<decltype(rec)>, wal::EnrolledRecord>) {
+          return 0;
+        } else {
+          return rec.now_ms;
+        }
+      },
+      r);
 }
 
 }  // namespace
 
 Result<wal::RecoveredState> recover_and_checkpoint(
-    const CheckpointOptions& config, const std::string& data_dir, std::shared_ptr<const domain::Roster> seed,
+    const CheckpointOptions& config, const std::string& data_dir,
+    std::shared_ptr<const domain::Roster> seed,
     std::vector<std::unordered_map<domain::ClassId, domain::ClassAttendance>>& owned,
-    std::vector<api::StoredFeeds>& feeds, const auth::Key& epoch_key, const RosterEdit& edit_roster) {
+    std::vector<api::StoredFeeds>& feeds, const auth::Key& epoch_key,
+    const RosterEdit& edit_roster) {
   // The events each replayed record produced, per shard of the old generation.
   std::vector<std::unordered_map<domain::ClassId, std::vector<api::FeedEvent>>> replayed(256);
-  const wal::ReplayHook hook = [&replayed](unsigned shard, const domain::Roster& roster, const domain::ClassInfo& cls,
-                                           const domain::ClassAttendance& att, const wal::Record& record,
-                                           const std::vector<domain::Event>& events) {
-    std::vector<api::FeedEvent>& out = replayed[shard][cls.id];
-    const std::int64_t at = record_time_ms(record);
-    if (const auto* joined = std::get_if<wal::ClassJoinedRecord>(&record)) {
-      if (const domain::User* u = roster.user(joined->student)) out.push_back(api::student_joined_class_event(*u, at));
-      return;
-    }
-    for (api::FeedEvent& e : api::feed_events(roster, cls, att, events, at)) out.push_back(std::move(e));
-  };
+  const wal::ReplayHook hook =
+      [&replayed](unsigned shard, const domain::Roster& roster, const domain::ClassInfo& cls,
+                  const domain::ClassAttendance& att, const wal::Record& record,
+                  const std::vector<domain::Event>& events) {
+        std::vector<api::FeedEvent>& out = replayed[shard][cls.id];
+        const std::int64_t at = record_time_ms(record);
+        if (const auto* joined = std::get_if<wal::ClassJoinedRecord>(&record)) {
+          if (const domain::User* u = roster.user(joined->student))
+            out.push_back(api::student_joined_class_event(*u, at));
+          return;
+        }
+        for (api::FeedEvent& e : api::feed_events(roster, cls, att, events, at))
+          out.push_back(std::move(e));
+      };
   Result<wal::RecoveredState> state = wal::recover(data_dir, std::move(seed), {}, hook);
   if (!state) return Error{"cannot recover " + data_dir + ": " + state.error()};
   for (const wal::ShardLogSummary& s : state->shards) {
     if (s.torn_tail) {
-      log::warn("wal_torn_tail_truncated", {{"file", s.torn_tail->file},
-                                            {"offset", static_cast<unsigned long>(s.torn_tail->offset)},
-                                            {"reason", s.torn_tail->reason}});
+      log::warn("wal_torn_tail_truncated",
+                {{"file", s.torn_tail->file},
+                 {"offset", static_cast<unsigned long>(s.torn_tail->offset)},
+                 {"reason", s.torn_tail->reason}});
     }
   }
   // Live-update history: what the snapshots kept, then what the log's tail produced.
@@ -68,10 +76,12 @@ Result<wal::RecoveredState> recover_and_checkpoint(
     bool history_known = true;
     if (s.feeds_file.empty()) {
       history_known = false;
-      log::warn("feeds_missing", {{"shard", s.shard}, {"effect", "resuming clients get a fresh snapshot"}});
+      log::warn("feeds_missing",
+                {{"shard", s.shard}, {"effect", "resuming clients get a fresh snapshot"}});
     } else {
       std::ifstream in(s.feeds_file, std::ios::binary);
-      const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const std::string bytes((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
       Result<api::StoredFeeds> stored = api::decode_feeds(bytes);
       if (stored) {
         for (auto& [cls, f] : *stored) all_feeds[cls] = std::move(f);
@@ -82,15 +92,17 @@ Result<wal::RecoveredState> recover_and_checkpoint(
       }
     }
     for (auto& [cls, events] : replayed[s.shard]) {
-      const std::uint32_t epoch =
-          history_known ? api::history_epoch(epoch_key, state->generation, cls.value) : (randombytes_random() | 1u);
+      const std::uint32_t epoch = history_known
+                                      ? api::history_epoch(epoch_key, state->generation, cls.value)
+                                      : (randombytes_random() | 1u);
       api::append_events(all_feeds[cls], cls.value, events, config.ring_events, epoch);
     }
   }
-  log::info("recovered", {{"generation", static_cast<unsigned long long>(state->generation)},
-                          {"records_replayed", static_cast<unsigned long long>(state->records_replayed)},
-                          {"classes", static_cast<unsigned long>(state->classes.size())},
-                          {"seconds", std::to_string(state->seconds)}});
+  log::info("recovered",
+            {{"generation", static_cast<unsigned long long>(state->generation)},
+             {"records_replayed", static_cast<unsigned long long>(state->records_replayed)},
+             {"classes", static_cast<unsigned long>(state->classes.size())},
+             {"seconds", std::to_string(state->seconds)}});
   if (edit_roster) {
     Result<std::shared_ptr<const domain::Roster>> edited = edit_roster(state->roster);
     if (!edited) return Error{edited.error()};
@@ -98,7 +110,8 @@ Result<wal::RecoveredState> recover_and_checkpoint(
   }
   owned.assign(config.shards, {});
   feeds.assign(config.shards, {});
-  for (auto& [id, att] : state->classes) owned[api::owner_of(id, config.shards)].emplace(id, std::move(att));
+  for (auto& [id, att] : state->classes)
+    owned[api::owner_of(id, config.shards)].emplace(id, std::move(att));
   for (auto& [id, f] : all_feeds) feeds[api::owner_of(id, config.shards)].emplace(id, std::move(f));
   state->classes.clear();
   std::vector<std::vector<const domain::ClassAttendance*>> by_shard(config.shards);
@@ -108,13 +121,13 @@ Result<wal::RecoveredState> recover_and_checkpoint(
     feed_images[k] = api::encode_feeds(feeds[k]);
   }
   const wal::LogStore store(data_dir);
-  if (Status started = store.start_generation(state->generation + 1, *state->roster, by_shard, feed_images);
+  if (Status started =
+          store.start_generation(state->generation + 1, *state->roster, by_shard, feed_images);
       !started) {
     return Error{"cannot start a new log generation: " + started.error()};
   }
   state->generation += 1;
   return state;
 }
-
 
 }  // namespace rollcall::app

@@ -19,9 +19,11 @@ template <typename T>
 Result<T> parse_number(std::string_view flag, std::string_view text, T min, T max) {
   T value{};
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    return Error{"invalid value '" + std::string(text) + "' for " + std::string(flag) + ": expected an integer from " +
-                 std::to_string(min) + " to " + std::to_string(max)};
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min ||
+      value > max) {
+    return Error{"invalid value '" + std::string(text) + "' for " + std::string(flag) +
+                 ": expected an integer from " + std::to_string(min) + " to " +
+                 std::to_string(max)};
   }
   return value;
 }
@@ -65,16 +67,18 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
     Result<std::string> v = Error{""};
     if (arg == "--listen" || arg == "--data-dir" || arg == "--web-dir" || arg == "--shards" ||
         arg == "--max-connections" || arg == "--header-timeout-ms" || arg == "--idle-timeout-ms" ||
-        arg == "--max-header-bytes" || arg == "--max-body-bytes" || arg == "--shutdown-timeout-ms" ||
-        arg == "--log-level" || arg == "--recv-buffers" || arg == "--demo-classes" ||
-        arg == "--demo-class-size" || arg == "--qr-rotation-s" || arg == "--public-url" ||
-        arg == "--wal-segment-bytes" || arg == "--wal-snapshot-bytes" || arg == "--ring-events" ||
-        arg == "--ring-bytes" || arg == "--ws-backlog-bytes-max" || arg == "--ws-ping-interval-ms" ||
-        arg == "--ws-silence-timeout-ms" || arg == "--sync-clock-skew-s") {
+        arg == "--max-header-bytes" || arg == "--max-body-bytes" ||
+        arg == "--shutdown-timeout-ms" || arg == "--log-level" || arg == "--recv-buffers" ||
+        arg == "--demo-classes" || arg == "--demo-class-size" || arg == "--qr-rotation-s" ||
+        arg == "--public-url" || arg == "--wal-segment-bytes" || arg == "--wal-snapshot-bytes" ||
+        arg == "--ring-events" || arg == "--ring-bytes" || arg == "--ws-backlog-bytes-max" ||
+        arg == "--ws-ping-interval-ms" || arg == "--ws-silence-timeout-ms" ||
+        arg == "--sync-clock-skew-s") {
       v = take_value(arg);
       if (!v) return Error{v.error()};
     } else {
-      return Error{"unknown option '" + std::string(args[i]) + "' for 'rollcall serve' (see rollcall serve --help)"};
+      return Error{"unknown option '" + std::string(args[i]) +
+                   "' for 'rollcall serve' (see rollcall serve --help)"};
     }
     const std::string& text = *v;
     if (arg == "--listen") {
@@ -129,14 +133,16 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
       c.qr_rotation_s = *n;
     } else if (arg == "--public-url") {
       if (text.rfind("http://", 0) != 0 && text.rfind("https://", 0) != 0) {
-        return Error{"invalid value '" + text + "' for --public-url: expected http://... or https://..."};
+        return Error{"invalid value '" + text +
+                     "' for --public-url: expected http://... or https://..."};
       }
       c.public_url = text;
       while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
     } else if (arg == "--ring-events") {
       auto n = parse_number<std::uint32_t>(arg, text, 2, 1u << 20);
       if (!n) return Error{n.error()};
-      if ((*n & (*n - 1)) != 0) return Error{"invalid value '" + text + "' for --ring-events: expected a power of two"};
+      if ((*n & (*n - 1)) != 0)
+        return Error{"invalid value '" + text + "' for --ring-events: expected a power of two"};
       c.ring_events = *n;
     } else if (arg == "--ring-bytes") {
       auto n = parse_number<std::uint64_t>(arg, text, 4096, 1ull << 30);
@@ -169,11 +175,13 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
     } else if (arg == "--recv-buffers") {
       auto n = parse_number<std::uint32_t>(arg, text, 2, 32768);
       if (!n) return Error{n.error()};
-      if ((*n & (*n - 1)) != 0) return Error{"invalid value '" + text + "' for --recv-buffers: expected a power of two"};
+      if ((*n & (*n - 1)) != 0)
+        return Error{"invalid value '" + text + "' for --recv-buffers: expected a power of two"};
       c.recv_buffers = *n;
     } else if (arg == "--log-level") {
       if (text != "debug" && text != "info" && text != "warn" && text != "error") {
-        return Error{"invalid value '" + text + "' for --log-level: expected debug, info, warn or error"};
+        return Error{"invalid value '" + text +
+                     "' for --log-level: expected debug, info, warn or error"};
       }
       c.log_level = text;
     }
@@ -181,12 +189,13 @@ Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t st
   if (c.shards == 0) c.shards = usable_cores();
   if (c.web_dir.empty()) c.web_dir = default_web_dir();
   if (c.max_connections < c.shards) {
-    return Error{"--max-connections (" + std::to_string(c.max_connections) + ") must be at least --shards (" +
-                 std::to_string(c.shards) + ")"};
+    return Error{"--max-connections (" + std::to_string(c.max_connections) +
+                 ") must be at least --shards (" + std::to_string(c.shards) + ")"};
   }
   if (c.ws_silence_timeout_ms <= c.ws_ping_interval_ms) {
     return Error{"--ws-silence-timeout-ms (" + std::to_string(c.ws_silence_timeout_ms) +
-                 ") must be more than --ws-ping-interval-ms (" + std::to_string(c.ws_ping_interval_ms) + ")"};
+                 ") must be more than --ws-ping-interval-ms (" +
+                 std::to_string(c.ws_ping_interval_ms) + ")"};
   }
   return cmd;
 }
@@ -202,7 +211,8 @@ struct Option {
 };
 
 Result<Option> next_option(const std::vector<std::string>& args, std::size_t& i,
-                           std::initializer_list<std::string_view> known, std::string_view command) {
+                           std::initializer_list<std::string_view> known,
+                           std::string_view command) {
   std::string_view arg = args[i];
   Option o;
   const auto eq = arg.find('=');
@@ -217,8 +227,8 @@ Result<Option> next_option(const std::vector<std::string>& args, std::size_t& i,
     return o;
   }
   if (std::find(known.begin(), known.end(), arg) == known.end()) {
-    return Error{"unknown option '" + args[i] + "' for 'rollcall " + std::string(command) + "' (see rollcall " +
-                 std::string(command) + " --help)"};
+    return Error{"unknown option '" + args[i] + "' for 'rollcall " + std::string(command) +
+                 "' (see rollcall " + std::string(command) + " --help)"};
   }
   if (!inline_value) {
     if (i + 1 >= args.size()) return Error{"missing value for " + o.flag};
@@ -248,7 +258,8 @@ Result<Command> parse_token(const std::vector<std::string>& args, std::size_t st
     } else if (arg == "--user") {
       if (value.empty()) return Error{"--user must not be empty"};
       if (t.usernames.size() >= kMaxTokenUsers) {
-        return Error{"at most " + std::to_string(kMaxTokenUsers) + " --user options in one rollcall token"};
+        return Error{"at most " + std::to_string(kMaxTokenUsers) +
+                     " --user options in one rollcall token"};
       }
       t.usernames.push_back(value);
       has_user = true;
@@ -284,7 +295,8 @@ Result<Command> parse_import(const std::vector<std::string>& args) {
       has_source = true;
     }
   }
-  if (!has_source) return Error{"rollcall import needs --oneroster DIR (see rollcall import --help)"};
+  if (!has_source)
+    return Error{"rollcall import needs --oneroster DIR (see rollcall import --help)"};
   return cmd;
 }
 
@@ -296,7 +308,8 @@ Result<Command> parse_wal(const std::vector<std::string>& args) {
     return cmd;
   }
   if (args[1] != "verify" && args[1] != "dump") {
-    return Error{"unknown wal command '" + args[1] + "' (expected verify or dump; see rollcall wal --help)"};
+    return Error{"unknown wal command '" + args[1] +
+                 "' (expected verify or dump; see rollcall wal --help)"};
   }
   cmd.kind = args[1] == "verify" ? Command::Kind::WalVerify : Command::Kind::WalDump;
   for (std::size_t i = 2; i < args.size(); ++i) {
@@ -328,7 +341,9 @@ Result<Command> parse_command_line(const std::vector<std::string>& args) {
   const std::string& first = args[0];
   if (first == "--help" || first == "-h" || first == "help") {
     cmd.kind = Command::Kind::Help;
-    if (args.size() > 1 && (args[1] == "serve" || args[1] == "token" || args[1] == "import" || args[1] == "wal")) cmd.help_topic = args[1];
+    if (args.size() > 1 &&
+        (args[1] == "serve" || args[1] == "token" || args[1] == "import" || args[1] == "wal"))
+      cmd.help_topic = args[1];
     return cmd;
   }
   if (first == "--version" || first == "-V" || first == "version") {
@@ -343,7 +358,8 @@ Result<Command> parse_command_line(const std::vector<std::string>& args) {
 }
 
 std::string general_help() {
-  return "rollcall " ROLLCALL_VERSION " - real-time attendance server\n"
+  return "rollcall " ROLLCALL_VERSION
+         " - real-time attendance server\n"
          "\n"
          "Usage:\n"
          "  rollcall serve [options]     run the server (rollcall serve --help for options)\n"
@@ -417,7 +433,8 @@ std::string serve_help() {
 }
 
 std::string token_help() {
-  return "Usage: rollcall token --data-dir DIR --user USERNAME [--user USERNAME...] [--ttl-s SECONDS]\n"
+  return "Usage: rollcall token --data-dir DIR --user USERNAME [--user USERNAME...] [--ttl-s "
+         "SECONDS]\n"
          "\n"
          "Prints a JWT for USERNAME signed with the data directory's secret, valid for\n"
          "SECONDS (default 3600, at most a year). Works while the server runs. For\n"

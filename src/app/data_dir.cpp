@@ -44,7 +44,8 @@ Result<DataDir> DataDir::open(const std::string& path) {
     return Error{"cannot lock data directory " + path + ": " + std::strerror(err)};
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+  if (::ftruncate(fd, 0) != 0 ||
+      ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
     const int err = errno;
     ::close(fd);
     return Error{"cannot write lock file " + lock_path + ": " + std::strerror(err)};

@@ -51,21 +51,24 @@ Result<CsvTable> read_table(const std::string& dir, const std::string& name) {
   if (size > kFileBytesMax) return Error{path + " is larger than 256 MiB"};
   in.seekg(0);
   std::string text(size, '\0');
-  if (!in.read(text.data(), static_cast<std::streamsize>(size))) return Error{"cannot read " + path};
+  if (!in.read(text.data(), static_cast<std::streamsize>(size)))
+    return Error{"cannot read " + path};
   return parse_csv(text, name);
 }
 
 // Argon2id costs tens of ms and 64 MiB each: one thread per usable core (at most 8).
 std::vector<std::string> hash_all(const std::vector<std::string>& passwords) {
   std::vector<std::string> out(passwords.size());
-  const unsigned threads = std::max(1u, std::min({usable_cores(), 8u, static_cast<unsigned>(passwords.size())}));
+  const unsigned threads =
+      std::max(1u, std::min({usable_cores(), 8u, static_cast<unsigned>(passwords.size())}));
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> done{0};
   auto work = [&] {
     for (std::size_t k = next++; k < passwords.size(); k = next++) {
       out[k] = auth::hash_password(passwords[k]);
       const std::size_t d = ++done;
-      if (d % 500 == 0) std::fprintf(stderr, "rollcall: hashed %zu of %zu passwords\n", d, passwords.size());
+      if (d % 500 == 0)
+        std::fprintf(stderr, "rollcall: hashed %zu of %zu passwords\n", d, passwords.size());
     }
   };
   std::vector<std::thread> pool;
@@ -79,7 +82,8 @@ std::vector<std::string> hash_all(const std::vector<std::string>& passwords) {
 std::string new_password() {
   std::string p;
   for (int k = 0; k < 12; ++k) {
-    p.push_back(auth::kJoinCodeAlphabet[randombytes_uniform(static_cast<std::uint32_t>(auth::kJoinCodeAlphabet.size()))]);
+    p.push_back(auth::kJoinCodeAlphabet[randombytes_uniform(
+        static_cast<std::uint32_t>(auth::kJoinCodeAlphabet.size()))]);
   }
   return p;
 }
@@ -183,21 +187,25 @@ int run_import(const ImportConfig& config) {
   };
   std::vector<std::unordered_map<domain::ClassId, domain::ClassAttendance>> owned;
   std::vector<api::StoredFeeds> feeds;
-  Result<wal::RecoveredState> done = recover_and_checkpoint({shards, 4096}, dir, seed, owned, feeds,
-                                                            auth::derive_key(*secret, "epoch"), edit);
+  Result<wal::RecoveredState> done = recover_and_checkpoint(
+      {shards, 4096}, dir, seed, owned, feeds, auth::derive_key(*secret, "epoch"), edit);
   if (!done) {
     if (!passwords_path.empty()) ::unlink(passwords_path.c_str());
     return fail("import refused, nothing changed: " + done.error());
   }
-  std::printf("imported %s into %s: users %zu added, %zu updated, %zu disabled, %zu skipped; "
-              "classes %zu added, %zu updated, %zu skipped; enrollments %zu added, %zu already there, %zu skipped\n",
-              config.oneroster_dir.c_str(), dir.c_str(), summary.users_added, summary.users_updated,
-              summary.users_disabled, summary.users_skipped, summary.classes_added, summary.classes_updated,
-              summary.classes_skipped, summary.enrollments_added, summary.enrollments_kept,
-              summary.enrollments_skipped);
+  std::printf(
+      "imported %s into %s: users %zu added, %zu updated, %zu disabled, %zu skipped; "
+      "classes %zu added, %zu updated, %zu skipped; enrollments %zu added, %zu already there, %zu "
+      "skipped\n",
+      config.oneroster_dir.c_str(), dir.c_str(), summary.users_added, summary.users_updated,
+      summary.users_disabled, summary.users_skipped, summary.classes_added, summary.classes_updated,
+      summary.classes_skipped, summary.enrollments_added, summary.enrollments_kept,
+      summary.enrollments_skipped);
   if (!passwords_path.empty()) {
-    std::printf("initial passwords of the new users without one: %s (0600; hand them out, then delete it)\n",
-                passwords_path.c_str());
+    std::printf(
+        "initial passwords of the new users without one: %s (0600; hand them out, then delete "
+        "it)\n",
+        passwords_path.c_str());
   }
   return 0;
 }

@@ -17,7 +17,9 @@ using namespace domain;
 
 namespace {
 
-std::string at_line(const std::string& file, std::size_t line) { return file + " line " + std::to_string(line); }
+std::string at_line(const std::string& file, std::size_t line) {
+  return file + " line " + std::to_string(line);
+}
 
 }  // namespace
 
@@ -52,8 +54,8 @@ Result<CsvTable> parse_csv(std::string_view text, std::string file) {
       header_done = true;
     } else {
       if (record.size() != table.header.size()) {
-        return Error{at_line(table.file, record_line) + ": " + std::to_string(record.size()) + " fields, the header has " +
-                     std::to_string(table.header.size())};
+        return Error{at_line(table.file, record_line) + ": " + std::to_string(record.size()) +
+                     " fields, the header has " + std::to_string(table.header.size())};
       }
       if (table.rows.size() >= kCsvRowsMax) {
         return Error{table.file + ": more than " + std::to_string(kCsvRowsMax) + " rows"};
@@ -66,7 +68,8 @@ Result<CsvTable> parse_csv(std::string_view text, std::string file) {
   };
   auto end_field = [&]() -> std::optional<Error> {
     if (record.size() >= kCsvFieldsMax) {
-      return Error{at_line(table.file, record_line) + ": more than " + std::to_string(kCsvFieldsMax) + " fields"};
+      return Error{at_line(table.file, record_line) + ": more than " +
+                   std::to_string(kCsvFieldsMax) + " fields"};
     }
     record.push_back(std::move(field));
     field.clear();
@@ -99,7 +102,8 @@ Result<CsvTable> parse_csv(std::string_view text, std::string file) {
       }
     } else {
       while (i < n && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
-        if (text[i] == '"') return fail(line, "a quote inside an unquoted field (quote the whole field)");
+        if (text[i] == '"')
+          return fail(line, "a quote inside an unquoted field (quote the whole field)");
         field.push_back(text[i]);
         ++i;
         if (field.size() > kCsvFieldBytesMax) return fail(line, "a field longer than 64 KiB");
@@ -174,7 +178,8 @@ class Columns {
 bool valid_text(std::string_view s) {
   ws::Utf8Validator utf8;
   if (!utf8.feed(s) || !utf8.complete()) return false;
-  return std::none_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  return std::none_of(s.begin(), s.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 constexpr std::size_t kUsernameBytesMax = 128;
@@ -190,8 +195,10 @@ Status check_username(std::string_view u, const std::string& where) {
 }
 
 Status check_name(std::string_view name, std::string_view what, const std::string& where) {
-  if (name.size() > kNameBytesMax) return Error{where + ": " + std::string(what) + " longer than 200 bytes"};
-  if (!valid_text(name)) return Error{where + ": " + std::string(what) + " has control characters or is not UTF-8"};
+  if (name.size() > kNameBytesMax)
+    return Error{where + ": " + std::string(what) + " longer than 200 bytes"};
+  if (!valid_text(name))
+    return Error{where + ": " + std::string(what) + " has control characters or is not UTF-8"};
   return Ok{};
 }
 
@@ -203,17 +210,21 @@ std::optional<Role> role_of(std::string_view r) {
   return std::nullopt;
 }
 
-bool to_be_deleted(const Columns& c, std::size_t row) { return lower(c.get(row, "status")) == "tobedeleted"; }
+bool to_be_deleted(const Columns& c, std::size_t row) {
+  return lower(c.get(row, "status")) == "tobedeleted";
+}
 
 }  // namespace
 
-Result<ImportResult> merge_oneroster(const Roster& base, const OneRosterFiles& files, const ImportHooks& hooks) {
+Result<ImportResult> merge_oneroster(const Roster& base, const OneRosterFiles& files,
+                                     const ImportHooks& hooks) {
   const Columns users(files.users);
   const Columns classes(files.classes);
   const Columns enrollments(files.enrollments);
   if (Status s = users.require({"sourcedId", "role", "username"}); !s) return Error{s.error()};
   if (Status s = classes.require({"sourcedId", "title"}); !s) return Error{s.error()};
-  if (Status s = enrollments.require({"classSourcedId", "userSourcedId", "role"}); !s) return Error{s.error()};
+  if (Status s = enrollments.require({"classSourcedId", "userSourcedId", "role"}); !s)
+    return Error{s.error()};
 
   ImportResult result;
   ImportSummary& sum = result.summary;
@@ -247,7 +258,8 @@ Result<ImportResult> merge_oneroster(const Roster& base, const OneRosterFiles& f
     const std::string where = users.where(r);
     const std::string sourced = users.get(r, "sourcedId");
     if (sourced.empty()) return Error{where + ": sourcedId is empty"};
-    if (!seen.insert(sourced).second) return Error{where + ": sourcedId '" + sourced + "' appears twice"};
+    if (!seen.insert(sourced).second)
+      return Error{where + ": sourcedId '" + sourced + "' appears twice"};
     if (to_be_deleted(users, r)) {
       ++sum.users_skipped;
       skipped_users.insert(sourced);
@@ -299,8 +311,9 @@ Result<ImportResult> merge_oneroster(const Roster& base, const OneRosterFiles& f
     }
     User& u = all_users.at(existing->second);
     if (u.role != *role) {
-      return Error{where + ": user '" + sourced + "' is a " + std::string(to_string(u.role)) + " in rollcall and " +
-                   lower(users.get(r, "role")) + " here; changing a role is not supported"};
+      return Error{where + ": user '" + sourced + "' is a " + std::string(to_string(u.role)) +
+                   " in rollcall and " + lower(users.get(r, "role")) +
+                   " here; changing a role is not supported"};
     }
     if (username != u.username) {
       if (user_by_name.count(username) != 0) {
@@ -328,7 +341,8 @@ Result<ImportResult> merge_oneroster(const Roster& base, const OneRosterFiles& f
     const std::string where = classes.where(r);
     const std::string sourced = classes.get(r, "sourcedId");
     if (sourced.empty()) return Error{where + ": sourcedId is empty"};
-    if (!seen.insert(sourced).second) return Error{where + ": sourcedId '" + sourced + "' appears twice"};
+    if (!seen.insert(sourced).second)
+      return Error{where + ": sourcedId '" + sourced + "' appears twice"};
     if (to_be_deleted(classes, r)) {
       ++sum.classes_skipped;
       skipped_classes.insert(sourced);
@@ -373,7 +387,8 @@ Result<ImportResult> merge_oneroster(const Roster& base, const OneRosterFiles& f
     const std::string cls_id = enrollments.get(r, "classSourcedId");
     const std::string user_id = enrollments.get(r, "userSourcedId");
     const std::string role = lower(enrollments.get(r, "role"));
-    if (to_be_deleted(enrollments, r) || skipped_users.count(user_id) != 0 || skipped_classes.count(cls_id) != 0) {
+    if (to_be_deleted(enrollments, r) || skipped_users.count(user_id) != 0 ||
+        skipped_classes.count(cls_id) != 0) {
       ++sum.enrollments_skipped;
       continue;
     }
@@ -384,12 +399,15 @@ Result<ImportResult> merge_oneroster(const Roster& base, const OneRosterFiles& f
       continue;
     }
     const auto c = class_by_sourced.find(cls_id);
-    if (c == class_by_sourced.end()) return Error{where + ": no class with sourcedId '" + cls_id + "'"};
+    if (c == class_by_sourced.end())
+      return Error{where + ": no class with sourcedId '" + cls_id + "'"};
     const auto u = user_by_sourced.find(user_id);
-    if (u == user_by_sourced.end()) return Error{where + ": no user with sourcedId '" + user_id + "'"};
+    if (u == user_by_sourced.end())
+      return Error{where + ": no user with sourcedId '" + user_id + "'"};
     const User& user = all_users.at(u->second);
     if (as_student && user.role != Role::Student) {
-      return Error{where + ": '" + user_id + "' is enrolled as a student but is a " + std::string(to_string(user.role))};
+      return Error{where + ": '" + user_id + "' is enrolled as a student but is a " +
+                   std::string(to_string(user.role))};
     }
     if (as_teacher && user.role == Role::Student) {
       return Error{where + ": '" + user_id + "' is enrolled as a teacher but is a student"};
@@ -414,7 +432,8 @@ Result<ImportResult> merge_oneroster(const Roster& base, const OneRosterFiles& f
   RosterBuilder b;
   b.set_version(base.version() + 1);
   for (auto& [id, u] : all_users) {
-    if (!b.add_user(u)) return Error{"user '" + u.username + "' could not be added (duplicate id or username)"};
+    if (!b.add_user(u))
+      return Error{"user '" + u.username + "' could not be added (duplicate id or username)"};
   }
   for (auto& [id, c] : all_classes) {
     if (!b.add_class(c)) return Error{"class '" + c.name + "' could not be added"};
@@ -431,7 +450,8 @@ Result<ImportResult> merge_oneroster(const Roster& base, const OneRosterFiles& f
       continue;
     }
     const bool linked = l.teacher ? b.assign_teacher(l.user, l.cls) : b.enroll(l.user, l.cls);
-    if (!linked) return Error{"enrollment of user " + std::to_string(l.user.value) + " could not be added"};
+    if (!linked)
+      return Error{"enrollment of user " + std::to_string(l.user.value) + " could not be added"};
     ++sum.enrollments_added;
   }
   result.roster = b.build();

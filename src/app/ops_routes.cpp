@@ -6,7 +6,9 @@ namespace rollcall::app {
 
 namespace {
 
-void healthz(void*, http::Exchange& ex) { ex.respond_json(200, R"({"status":"ok"})"); }
+void healthz(void*, http::Exchange& ex) {
+  ex.respond_json(200, R"({"status":"ok"})");
+}
 
 void readyz(void* ctx, http::Exchange& ex) {
   const auto& ops = *static_cast<OpsContext*>(ctx);

@@ -7,9 +7,9 @@
 
 #include <csignal>
 #include <cstdio>
-#include <memory>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <unordered_map>
 #include <variant>
 #include <vector>
@@ -22,16 +22,16 @@
 #include "rollcall/app/checkpoint.hpp"
 #include "rollcall/app/data_dir.hpp"
 #include "rollcall/app/demo.hpp"
-#include "rollcall/auth/secret.hpp"
-#include "rollcall/wal/recovery.hpp"
-#include "rollcall/wal/roster_file.hpp"
-#include "rollcall/wal/store.hpp"
 #include "rollcall/app/ops_routes.hpp"
+#include "rollcall/auth/secret.hpp"
 #include "rollcall/common/log.hpp"
 #include "rollcall/http/server.hpp"
 #include "rollcall/http/static_files.hpp"
 #include "rollcall/net/listener.hpp"
 #include "rollcall/shard/runtime.hpp"
+#include "rollcall/wal/recovery.hpp"
+#include "rollcall/wal/roster_file.hpp"
+#include "rollcall/wal/store.hpp"
 #include "rollcall_build_config.h"
 
 namespace rollcall::app {
@@ -66,23 +66,30 @@ rlim_t raise_open_files_limit() {
 // earlier --demo) if present; else with --demo the demo district, saved as the seed
 // so `rollcall token` and restarts see it; else an empty roster. Once the log has a
 // generation, recovery reads the roster from the log instead.
-Result<std::shared_ptr<const domain::Roster>> seed_roster(const ServeConfig& config, const std::string& data_dir) {
+Result<std::shared_ptr<const domain::Roster>> seed_roster(const ServeConfig& config,
+                                                          const std::string& data_dir) {
   const std::string path = wal::seed_roster_path(data_dir);
   if (::access(path.c_str(), F_OK) == 0) return wal::read_roster_file(path);
-  if (!wal::active_roster_path(data_dir).empty()) return domain::RosterBuilder().build();  // the log has it
+  if (!wal::active_roster_path(data_dir).empty())
+    return domain::RosterBuilder().build();  // the log has it
   if (!config.demo) {
     log::warn("no_roster", {{"path", path}, {"hint", "start with --demo, or import a roster"}});
     return domain::RosterBuilder().build();
   }
-  std::shared_ptr<const domain::Roster> demo = build_demo_roster({config.demo_classes, config.demo_class_size});
+  std::shared_ptr<const domain::Roster> demo =
+      build_demo_roster({config.demo_classes, config.demo_class_size});
   if (Status saved = wal::write_roster_file(path, *demo); !saved) return Error{saved.error()};
   const std::uint32_t teachers = (config.demo_classes + 2) / 3;
-  const std::uint64_t students = static_cast<std::uint64_t>(config.demo_classes) * config.demo_class_size;
-  std::printf("demo district seeded: %u classes, 1 admin, %u teachers, %llu students; password %s\n",
-              config.demo_classes, teachers, static_cast<unsigned long long>(students), kDemoPassword);
-  std::printf("  admin:    admin\n  teachers: teacher1 .. teacher%u\n  students: student001 .. %s\n", teachers,
-              demo->user(domain::UserId{1 + teachers + students})->username.c_str());
-  log::info("demo_seeded", {{"classes", config.demo_classes}, {"students", static_cast<unsigned long long>(students)}});
+  const std::uint64_t students =
+      static_cast<std::uint64_t>(config.demo_classes) * config.demo_class_size;
+  std::printf(
+      "demo district seeded: %u classes, 1 admin, %u teachers, %llu students; password %s\n",
+      config.demo_classes, teachers, static_cast<unsigned long long>(students), kDemoPassword);
+  std::printf(
+      "  admin:    admin\n  teachers: teacher1 .. teacher%u\n  students: student001 .. %s\n",
+      teachers, demo->user(domain::UserId{1 + teachers + students})->username.c_str());
+  log::info("demo_seeded", {{"classes", config.demo_classes},
+                            {"students", static_cast<unsigned long long>(students)}});
   return demo;
 }
 
@@ -103,9 +110,10 @@ int run_serve(const ServeConfig& config) {
 
   const rlim_t open_files = raise_open_files_limit();
   if (open_files != RLIM_INFINITY && open_files < config.max_connections + 64) {
-    log::warn("open_files_limit_low", {{"limit", static_cast<unsigned long long>(open_files)},
-                                       {"max_connections", config.max_connections},
-                                       {"effect", "accepts beyond the limit fail and are counted"}});
+    log::warn("open_files_limit_low",
+              {{"limit", static_cast<unsigned long long>(open_files)},
+               {"max_connections", config.max_connections},
+               {"effect", "accepts beyond the limit fail and are counted"}});
   }
 
   // SIGTERM/SIGINT are read by shard 0 from a signalfd; every thread inherits the mask.
@@ -131,9 +139,8 @@ int run_serve(const ServeConfig& config) {
   std::vector<std::unordered_map<domain::ClassId, domain::ClassAttendance>> owned;
   std::vector<api::StoredFeeds> stored_feeds;
   const auth::Key epoch_key = auth::derive_key(*secret, "epoch");
-  Result<wal::RecoveredState> recovered =
-      recover_and_checkpoint({config.shards, config.ring_events}, data_dir->path(), *seed, owned, stored_feeds,
-                             epoch_key);
+  Result<wal::RecoveredState> recovered = recover_and_checkpoint(
+      {config.shards, config.ring_events}, data_dir->path(), *seed, owned, stored_feeds, epoch_key);
   if (!recovered) return refuse(recovered.error());
   const std::shared_ptr<const domain::Roster> roster = recovered->roster;
   const wal::LogStore log_store(data_dir->path());
@@ -206,7 +213,8 @@ int run_serve(const ServeConfig& config) {
       api::add_api_routes(*router, *st);
       api::add_live_routes(*router, *st, config.ws_echo);
       add_ops_routes(*router, ops);
-      servers.push_back(std::make_unique<http::Server>(http_config, *router, s.metrics(), s.connections().capacity()));
+      servers.push_back(std::make_unique<http::Server>(http_config, *router, s.metrics(),
+                                                       s.connections().capacity()));
       st->http = servers.back().get();
       routers.push_back(std::move(router));
     }
@@ -218,24 +226,31 @@ int run_serve(const ServeConfig& config) {
       },
       [&config](shard::Shard& s) {
         // Group commit: the turn's log batch goes to the ring with the turn's sends.
-        if (s.id() < config.shards) s.add_poller([](shard::Shard& self) { return api::log_turn(api::ShardState::of(self)); });
+        if (s.id() < config.shards)
+          s.add_poller([](shard::Shard& self) { return api::log_turn(api::ShardState::of(self)); });
       });
   if (!started) return refuse(started.error());
 
   const std::string where = net::format_host_port(*address);
-  log::info("started", {{"version", ROLLCALL_VERSION}, {"shards", config.shards},
-                        {"ring_mode", runtime.shard(0).ring_mode()},
-                        {"max_connections", config.max_connections},
-                        {"data_dir", data_dir->path()}, {"web_dir", config.web_dir},
-                        {"web_files", static_cast<unsigned long>(files->file_count())},
-                        {"users", static_cast<unsigned long>(roster->user_count())},
-                        {"classes", static_cast<unsigned long>(roster->class_count())},
-                        {"log_generation", static_cast<unsigned long long>(recovered->generation)}});
+  log::info("started",
+            {{"version", ROLLCALL_VERSION},
+             {"shards", config.shards},
+             {"ring_mode", runtime.shard(0).ring_mode()},
+             {"max_connections", config.max_connections},
+             {"data_dir", data_dir->path()},
+             {"web_dir", config.web_dir},
+             {"web_files", static_cast<unsigned long>(files->file_count())},
+             {"users", static_cast<unsigned long>(roster->user_count())},
+             {"classes", static_cast<unsigned long>(roster->class_count())},
+             {"log_generation", static_cast<unsigned long long>(recovered->generation)}});
   if (files->find("/index.html") == nullptr) {
     // Not fatal (the API, WebSocket and metrics work without it), but "/" answers 404.
-    log::warn("web_app_missing", {{"web_dir", config.web_dir},
-                                  {"effect", "the browser app is not served; / answers 404"},
-                                  {"fix", "build it (cd web && npm ci && npm run build; tools/demo does) or pass --web-dir"}});
+    log::warn(
+        "web_app_missing",
+        {{"web_dir", config.web_dir},
+         {"effect", "the browser app is not served; / answers 404"},
+         {"fix",
+          "build it (cd web && npm ci && npm run build; tools/demo does) or pass --web-dir"}});
   }
   std::printf("rollcall listening on http://%s\n", where.c_str());
   std::fflush(stdout);

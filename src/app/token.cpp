@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "rollcall/wal/roster_file.hpp"
 #include "rollcall/auth/jwt.hpp"
 #include "rollcall/auth/secret.hpp"
 #include "rollcall/common/clock.hpp"
+#include "rollcall/wal/roster_file.hpp"
 
 namespace rollcall::app {
 
@@ -20,7 +20,9 @@ int run_token(const TokenConfig& config) {
   };
   if (sodium_init() < 0) return fail("libsodium failed to initialise");
   const std::string path = wal::active_roster_path(config.data_dir);
-  if (path.empty()) return fail("no roster in " + config.data_dir + " (has a server run there with --demo, or a roster been imported?)");
+  if (path.empty())
+    return fail("no roster in " + config.data_dir +
+                " (has a server run there with --demo, or a roster been imported?)");
   auto roster = wal::read_roster_file(path);
   if (!roster) return fail(roster.error());
   std::vector<const domain::User*> users;

@@ -16,7 +16,8 @@ KeyedHash::KeyedHash() {
 
 std::size_t KeyedHash::operator()(std::string_view s) const noexcept {
   unsigned char out[crypto_shorthash_BYTES];
-  crypto_shorthash(out, reinterpret_cast<const unsigned char*>(s.empty() ? "" : s.data()), s.size(), key_.data());
+  crypto_shorthash(out, reinterpret_cast<const unsigned char*>(s.empty() ? "" : s.data()), s.size(),
+                   key_.data());
   std::uint64_t h = 0;
   std::memcpy(&h, out, sizeof h);
   return static_cast<std::size_t>(h);
@@ -54,7 +55,8 @@ BasicAttemptLimiter<Traits>::BasicAttemptLimiter(BasicAttemptLimiter&& other) no
 }
 
 template <typename Traits>
-BasicAttemptLimiter<Traits>& BasicAttemptLimiter<Traits>::operator=(BasicAttemptLimiter&& other) noexcept {
+BasicAttemptLimiter<Traits>& BasicAttemptLimiter<Traits>::operator=(
+    BasicAttemptLimiter&& other) noexcept {
   if (this == &other) return *this;
   max_failures_ = other.max_failures_;
   window_ms_ = other.window_ms_;

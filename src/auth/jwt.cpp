@@ -1,8 +1,7 @@
 #include "rollcall/auth/jwt.hpp"
 
-#include <sodium.h>
-
 #include <simdjson.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <charconv>
@@ -48,11 +47,13 @@ struct JsonBuf {
 
 bool decode_b64(std::string_view b64, unsigned char* out, std::size_t cap, std::size_t& out_size) {
   // b64_end == nullptr: every character must be consumed; trailing bits must be zero.
-  return sodium_base642bin(out, cap, b64.data(), b64.size(), nullptr, &out_size, nullptr, kB64) == 0;
+  return sodium_base642bin(out, cap, b64.data(), b64.size(), nullptr, &out_size, nullptr, kB64) ==
+         0;
 }
 
 bool decode_json(std::string_view b64, JsonBuf& buf) {
-  if (!decode_b64(b64, reinterpret_cast<unsigned char*>(buf.bytes), kMaxJsonBytes, buf.size)) return false;
+  if (!decode_b64(b64, reinterpret_cast<unsigned char*>(buf.bytes), kMaxJsonBytes, buf.size))
+    return false;
   std::memset(buf.bytes + buf.size, 0, simdjson::SIMDJSON_PADDING);
   return true;
 }
@@ -140,7 +141,8 @@ std::string JwtCodec::issue(std::uint64_t user_id, domain::Role role, std::int64
                             std::int64_t ttl_s) const {
   std::int64_t exp_s = 0;
   if (__builtin_add_overflow(now_s, ttl_s, &exp_s)) {
-    exp_s = ttl_s > 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
+    exp_s = ttl_s > 0 ? std::numeric_limits<std::int64_t>::max()
+                      : std::numeric_limits<std::int64_t>::min();
   }
   char payload[kPayloadBufBytes];
   const std::size_t payload_size = format_payload(payload, user_id, role, now_s, exp_s);
@@ -170,7 +172,8 @@ VerifiedToken JwtCodec::verify(std::string_view token, std::int64_t now_s) const
     return refuse(TokenError::Malformed);
   }
   JsonBuf buf;
-  if (const std::optional<TokenError> e = check_header(token.substr(0, dot1), buf)) return refuse(*e);
+  if (const std::optional<TokenError> e = check_header(token.substr(0, dot1), buf))
+    return refuse(*e);
 
   unsigned char sig[kSigBytes];
   std::size_t sig_size = 0;

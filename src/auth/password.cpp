@@ -8,13 +8,16 @@ namespace rollcall::auth {
 
 namespace {
 /// Never a null pointer, even for an empty view.
-const char* bytes_of(std::string_view s) { return s.empty() ? "" : s.data(); }
+const char* bytes_of(std::string_view s) {
+  return s.empty() ? "" : s.data();
+}
 }  // namespace
 
 std::string hash_password(std::string_view password) {
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, bytes_of(password), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                            crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  if (crypto_pwhash_str_alg(out, bytes_of(password), password.size(),
+                            crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return {};
   }
   return std::string(out);

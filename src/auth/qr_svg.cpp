@@ -15,7 +15,9 @@ struct QrFree {
 };
 using QrPtr = std::unique_ptr<QRcode, QrFree>;
 
-bool dark(const QRcode& q, int x, int y) { return (q.data[y * q.width + x] & 1) != 0; }
+bool dark(const QRcode& q, int x, int y) {
+  return (q.data[y * q.width + x] & 1) != 0;
+}
 
 /// Appends `M x y h n v1 h-n z` for every run of dark modules, offset by the quiet zone.
 void append_runs(const QRcode& q, std::string& d) {
@@ -46,8 +48,9 @@ Result<std::string> render_qr_svg(std::string_view text) {
                  std::to_string(kMaxQrTextBytes)};
   }
   // QRcode_encodeData: the whole input in 8-bit mode, NUL bytes included.
-  const QrPtr q(QRcode_encodeData(static_cast<int>(text.size()), reinterpret_cast<const unsigned char*>(text.data()),
-                                  0, QR_ECLEVEL_M));
+  const QrPtr q(QRcode_encodeData(static_cast<int>(text.size()),
+                                  reinterpret_cast<const unsigned char*>(text.data()), 0,
+                                  QR_ECLEVEL_M));
   if (!q) return Error{std::string("QR encoding failed: ") + std::strerror(errno)};
 
   const std::string w = std::to_string(q->width + 2 * kQrQuietZoneModules);

@@ -53,7 +53,8 @@ std::optional<QrToken> QrCodec::verify(std::string_view token) const {
   if (token.size() != kQrTokenChars) return std::nullopt;
   TokenBytes t;
   std::size_t size = 0;
-  if (sodium_base642bin(t.data(), t.size(), token.data(), token.size(), nullptr, &size, nullptr, kB64) != 0 ||
+  if (sodium_base642bin(t.data(), t.size(), token.data(), token.size(), nullptr, &size, nullptr,
+                        kB64) != 0 ||
       size != t.size() || t[0] != kVersion) {
     return std::nullopt;
   }
@@ -65,7 +66,8 @@ std::optional<QrToken> QrCodec::verify(std::string_view token) const {
 
 bool qr_window_accepted(std::int64_t token_window, std::int64_t current_window) {
   if (token_window == current_window) return true;
-  return token_window != std::numeric_limits<std::int64_t>::max() && token_window + 1 == current_window;
+  return token_window != std::numeric_limits<std::int64_t>::max() &&
+         token_window + 1 == current_window;
 }
 
 }  // namespace rollcall::auth

@@ -54,13 +54,15 @@ Status fsync_dir(const std::string& dir) {
 
 Result<Key> create_secret(const std::string& path) {
   const std::string tmp = path + ".tmp";
-  if (::unlink(tmp.c_str()) != 0 && errno != ENOENT) return io_error("cannot remove stale", tmp, errno);
+  if (::unlink(tmp.c_str()) != 0 && errno != ENOENT)
+    return io_error("cannot remove stale", tmp, errno);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return io_error("cannot create secret file", tmp, errno);
   Key key;
   randombytes_buf(key.data(), key.size());
   // fchmod: the umask may have removed owner bits; 0600 is what we read back.
-  const bool written = ::fchmod(fd, 0600) == 0 && write_all(fd, key.data(), key.size()) && ::fsync(fd) == 0;
+  const bool written =
+      ::fchmod(fd, 0600) == 0 && write_all(fd, key.data(), key.size()) && ::fsync(fd) == 0;
   const int err = errno;
   ::close(fd);
   if (!written) {
@@ -82,11 +84,12 @@ Result<Key> read_secret(int fd, const std::string& path) {
   if (::fstat(fd, &st) != 0) return io_error("cannot stat secret file", path, errno);
   if (!S_ISREG(st.st_mode)) return Error{"secret file " + path + " is not a regular file"};
   if ((st.st_mode & 077) != 0) {
-    return Error{"secret file " + path + " is accessible by group or others (mode " + mode_text(st.st_mode) +
-                 "); run chmod 600 " + path};
+    return Error{"secret file " + path + " is accessible by group or others (mode " +
+                 mode_text(st.st_mode) + "); run chmod 600 " + path};
   }
   if (st.st_size != static_cast<off_t>(Key{}.size())) {
-    return Error{"secret file " + path + " must be exactly 32 bytes, it has " + std::to_string(st.st_size)};
+    return Error{"secret file " + path + " must be exactly 32 bytes, it has " +
+                 std::to_string(st.st_size)};
   }
   Key key;
   std::size_t got = 0;
@@ -129,8 +132,8 @@ Key derive_key(const Key& master, std::string_view purpose) {
   static_assert(sizeof(Key) == crypto_auth_hmacsha256_KEYBYTES);
   static_assert(sizeof(Key) == crypto_auth_hmacsha256_BYTES);
   Key out;
-  crypto_auth_hmacsha256(out.data(), reinterpret_cast<const unsigned char*>(purpose.data()), purpose.size(),
-                         master.data());
+  crypto_auth_hmacsha256(out.data(), reinterpret_cast<const unsigned char*>(purpose.data()),
+                         purpose.size(), master.data());
   return out;
 }
 

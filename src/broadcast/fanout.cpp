@@ -6,8 +6,8 @@
 
 namespace rollcall::broadcast {
 
-FanoutResult fan_out(const ClassRing& ring, std::vector<Subscriber*>& subscribers, std::string& blob,
-                     metrics::LatencyHistogram* latency) {
+FanoutResult fan_out(const ClassRing& ring, std::vector<Subscriber*>& subscribers,
+                     std::string& blob, metrics::LatencyHistogram* latency) {
   FanoutResult result;
   const std::uint64_t last = ring.last_seq();
   std::uint64_t from = last;

@@ -10,10 +10,13 @@ namespace rollcall::broadcast {
 
 namespace {
 
-constexpr std::size_t kHeaderWords = 3;  // staff, student, personal_count, reserved (u32 each); published_ns
+constexpr std::size_t kHeaderWords =
+    3;  // staff, student, personal_count, reserved (u32 each); published_ns
 constexpr std::size_t kPersonalWords = 2;  // student id, bytes + reserved
 
-std::size_t words_for(std::size_t bytes) { return (bytes + 7) / 8; }
+std::size_t words_for(std::size_t bytes) {
+  return (bytes + 7) / 8;
+}
 
 std::uint32_t u32_at(std::string_view blob, std::size_t offset) {
   std::uint32_t v;
@@ -70,7 +73,8 @@ EventView::EventView(std::string_view blob) : blob_(blob) {
 }
 
 std::string_view EventView::personal(std::uint64_t student) const {
-  std::size_t offset = (kHeaderWords + kPersonalWords * personal_count_) * 8 + staff_.size() + student_.size();
+  std::size_t offset =
+      (kHeaderWords + kPersonalWords * personal_count_) * 8 + staff_.size() + student_.size();
   for (std::uint32_t i = 0; i < personal_count_; ++i) {
     const std::size_t entry = (kHeaderWords + kPersonalWords * i) * 8;
     std::uint64_t id;
@@ -84,7 +88,8 @@ std::string_view EventView::personal(std::uint64_t student) const {
 
 std::vector<PersonalFrame> EventView::personal_frames() const {
   std::vector<PersonalFrame> out;
-  std::size_t offset = (kHeaderWords + kPersonalWords * personal_count_) * 8 + staff_.size() + student_.size();
+  std::size_t offset =
+      (kHeaderWords + kPersonalWords * personal_count_) * 8 + staff_.size() + student_.size();
   for (std::uint32_t i = 0; i < personal_count_; ++i) {
     const std::size_t entry = (kHeaderWords + kPersonalWords * i) * 8;
     std::uint64_t id;
@@ -96,7 +101,9 @@ std::vector<PersonalFrame> EventView::personal_frames() const {
   return out;
 }
 
-void ClassRing::FreeDeleter::operator()(void* p) const { std::free(p); }
+void ClassRing::FreeDeleter::operator()(void* p) const {
+  std::free(p);
+}
 
 namespace {
 // Zeroed memory that is not touched here: large blocks come as fresh pages.
@@ -152,7 +159,8 @@ bool ClassRing::publish(std::uint64_t seq, const EventFrames& frames) {
   while (first < seq) {
     const Slot& s = slots_[first & (slot_count_ - 1)];
     const bool slot_reused = seq - first >= slot_count_;
-    const bool bytes_overwritten = word(s.position).load(std::memory_order_relaxed) + arena_bytes < end;
+    const bool bytes_overwritten =
+        word(s.position).load(std::memory_order_relaxed) + arena_bytes < end;
     if (!slot_reused && !bytes_overwritten) break;
     ++first;
     evictions_.fetch_add(1, std::memory_order_relaxed);
@@ -177,7 +185,8 @@ void ClassRing::skip(std::uint64_t seq) {
   RC_ASSERT(last == 0 || seq == last + 1);
   RC_ASSERT(seq > 0);
   const std::uint64_t first = first_seq_.load(std::memory_order_relaxed);
-  if (first != 0 && last >= first) evictions_.fetch_add(last - first + 1, std::memory_order_relaxed);
+  if (first != 0 && last >= first)
+    evictions_.fetch_add(last - first + 1, std::memory_order_relaxed);
   // Nothing up to seq is readable; the arena is untouched, so readers that copied
   // an older event before this store still copied intact bytes.
   first_seq_.store(seq + 1, std::memory_order_release);
@@ -192,7 +201,8 @@ ClassRing::Read ClassRing::read(std::uint64_t seq, std::string& blob) const {
   const std::uint64_t position = word(slot.position).load(std::memory_order_relaxed);
   const std::uint64_t size = word(slot.bytes).load(std::memory_order_relaxed);
   const std::uint64_t arena_bytes = arena_words_ * 8;
-  if (size < kHeaderWords * 8 || size > arena_bytes || size % 8 != 0) return Read::Gone;  // torn slot read
+  if (size < kHeaderWords * 8 || size > arena_bytes || size % 8 != 0)
+    return Read::Gone;  // torn slot read
   blob.resize(static_cast<std::size_t>(size));
   auto* out = reinterpret_cast<unsigned char*>(blob.data());
   std::size_t index = static_cast<std::size_t>((position / 8) % arena_words_);
@@ -206,8 +216,10 @@ ClassRing::Read ClassRing::read(std::uint64_t seq, std::string& blob) const {
   if (word(slot.seq).load(std::memory_order_relaxed) != seq) return Read::Gone;
   if (reserved_.load(std::memory_order_relaxed) > position + arena_bytes) return Read::Gone;
   // A consistent copy: its header must describe it.
-  const std::uint32_t staff = u32_at(blob, 0), student = u32_at(blob, 4), personal = u32_at(blob, 8);
-  const std::size_t frames_at = (kHeaderWords + kPersonalWords * static_cast<std::size_t>(personal)) * 8;
+  const std::uint32_t staff = u32_at(blob, 0), student = u32_at(blob, 4),
+                      personal = u32_at(blob, 8);
+  const std::size_t frames_at =
+      (kHeaderWords + kPersonalWords * static_cast<std::size_t>(personal)) * 8;
   RC_ASSERT(frames_at <= blob.size() && frames_at + staff + student <= blob.size());
   return Read::Ok;
 }

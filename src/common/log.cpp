@@ -33,7 +33,9 @@ void append_number(std::string& out, T value) {
 }
 }  // namespace
 
-void set_min_level(Level level) { g_min_level.store(level, std::memory_order_relaxed); }
+void set_min_level(Level level) {
+  g_min_level.store(level, std::memory_order_relaxed);
+}
 
 void write(Level level, std::string_view event, std::initializer_list<Field> fields) {
   if (level < g_min_level.load(std::memory_order_relaxed)) return;

@@ -10,14 +10,17 @@ namespace rollcall::domain {
 namespace {
 constexpr std::int64_t kMinuteMs = 60'000;
 
-bool settable(AttendanceStatus s) { return s != AttendanceStatus::Unmarked; }
+bool settable(AttendanceStatus s) {
+  return s != AttendanceStatus::Unmarked;
+}
 
 bool is_enrolled(const ClassInfo& cls, UserId student) {
   return std::binary_search(cls.students.begin(), cls.students.end(), student);
 }
 
 // Why a teacher may not set `student` to `status` in `s` (REST or synced), or None.
-Refusal override_refusal(const ClassInfo& cls, const Session* s, UserId student, AttendanceStatus status) {
+Refusal override_refusal(const ClassInfo& cls, const Session* s, UserId student,
+                         AttendanceStatus status) {
   if (s == nullptr) return Refusal::SessionNotFound;
   if (!is_enrolled(cls, student)) return Refusal::UnknownStudent;
   if (!settable(status)) return Refusal::InvalidStatus;
@@ -45,8 +48,9 @@ std::uint32_t override_late_minutes(const Session& s, const Record& r) {
 }
 
 // `current` as a teacher set it (keeping the check-in time underneath).
-Record overridden(const Session& s, Record r, AttendanceStatus status, const std::optional<std::string>& reason,
-                  std::int64_t at_ms, const std::string& op_id) {
+Record overridden(const Session& s, Record r, AttendanceStatus status,
+                  const std::optional<std::string>& reason, std::int64_t at_ms,
+                  const std::string& op_id) {
   r.status = status;
   r.method = Method::TeacherOverride;
   r.is_manual_override = true;
@@ -63,7 +67,8 @@ Record overridden(const Session& s, Record r, AttendanceStatus status, const std
 // is ahead of the server's (within the allowed skew). Between two decisions made at
 // the server's time the later arrival is the later one, so an equal time wins.
 bool later_override_stands(const Record& current, std::int64_t now_ms) {
-  return current.is_manual_override && !current.override_op.empty() && current.override_at_ms >= now_ms;
+  return current.is_manual_override && !current.override_op.empty() &&
+         current.override_at_ms >= now_ms;
 }
 }  // namespace
 
@@ -86,7 +91,8 @@ Counts count(const ClassInfo& cls, const Session& session) {
   Counts c;
   for (const UserId student : cls.students) {
     const auto it = session.records.find(student);
-    const AttendanceStatus s = it == session.records.end() ? AttendanceStatus::Unmarked : it->second.status;
+    const AttendanceStatus s =
+        it == session.records.end() ? AttendanceStatus::Unmarked : it->second.status;
     switch (s) {
       case AttendanceStatus::Present: ++c.present; break;
       case AttendanceStatus::Late: ++c.late; break;
@@ -177,7 +183,8 @@ CheckInResult ClassAttendance::check_in(const ClassInfo& cls, SessionId sid, con
   }
   const Record current = s->record_of(cmd.student);
   // A teacher's decision and an earlier check-in both stand: answer with them.
-  if (current.is_manual_override || current.status == AttendanceStatus::Present || current.status == AttendanceStatus::Late) {
+  if (current.is_manual_override || current.status == AttendanceStatus::Present ||
+      current.status == AttendanceStatus::Late) {
     out.record = current;
     return out;
   }
@@ -192,7 +199,8 @@ CheckInResult ClassAttendance::check_in(const ClassInfo& cls, SessionId sid, con
   return out;
 }
 
-RecordResult ClassAttendance::override_record(const ClassInfo& cls, SessionId sid, const Override& cmd) {
+RecordResult ClassAttendance::override_record(const ClassInfo& cls, SessionId sid,
+                                              const Override& cmd) {
   RecordResult out;
   Session* s = find(sid);
   out.error = override_refusal(cls, s, cmd.student, cmd.status);
@@ -242,7 +250,8 @@ BulkResult ClassAttendance::bulk(const ClassInfo& cls, SessionId sid, const Bulk
     out.error = Refusal::InvalidStatus;
     return out;
   }
-  auto apply = [&](UserId student, AttendanceStatus status, const std::optional<std::string>& reason) {
+  auto apply = [&](UserId student, AttendanceStatus status,
+                   const std::optional<std::string>& reason) {
     Record next = s->record_of(student);
     if (later_override_stands(next, cmd.now_ms)) return false;
     next.status = status;
@@ -262,10 +271,12 @@ BulkResult ClassAttendance::bulk(const ClassInfo& cls, SessionId sid, const Bulk
   }
   if (cmd.mark_remaining) {
     for (const UserId student : cls.students) {
-      if (s->record_of(student).status == AttendanceStatus::Unmarked) apply(student, *cmd.mark_remaining, std::nullopt);
+      if (s->record_of(student).status == AttendanceStatus::Unmarked)
+        apply(student, *cmd.mark_remaining, std::nullopt);
     }
   }
-  if (!out.changed.empty()) out.events.push_back(Event{Event::Kind::BulkChanged, sid, out.changed, false, 0});
+  if (!out.changed.empty())
+    out.events.push_back(Event{Event::Kind::BulkChanged, sid, out.changed, false, 0});
   return out;
 }
 
@@ -293,7 +304,8 @@ CloseResult ClassAttendance::close(const ClassInfo& cls, SessionId sid, const Cl
   s->closed_at_ms = cmd.now_ms;
   if (open_session() == s) open_index_ = -1;
   out.marked_absent = static_cast<std::uint32_t>(marked.size());
-  out.events.push_back(Event{Event::Kind::SessionClosed, sid, std::move(marked), false, out.marked_absent});
+  out.events.push_back(
+      Event{Event::Kind::SessionClosed, sid, std::move(marked), false, out.marked_absent});
   return out;
 }
 
@@ -318,7 +330,8 @@ std::string op_key(UserId user, std::string_view op_id) {
 }
 
 bool checked_in(const Record& r) {
-  return !r.is_manual_override && (r.status == AttendanceStatus::Present || r.status == AttendanceStatus::Late);
+  return !r.is_manual_override &&
+         (r.status == AttendanceStatus::Present || r.status == AttendanceStatus::Late);
 }
 }  // namespace
 
@@ -327,7 +340,8 @@ const AppliedOp* ClassAttendance::applied_op(UserId user, std::string_view op_id
   return it == op_index_.end() ? nullptr : &applied_ops_[it->second];
 }
 
-void ClassAttendance::remember(UserId user, const std::string& op_id, SessionId session, UserId student) {
+void ClassAttendance::remember(UserId user, const std::string& op_id, SessionId session,
+                               UserId student) {
   op_index_.emplace(op_key(user, op_id), applied_ops_.size());
   applied_ops_.push_back(AppliedOp{user, op_id, session, student});
 }
@@ -338,7 +352,8 @@ void ClassAttendance::restore_applied_ops(std::vector<AppliedOp> ops) {
   for (AppliedOp& op : ops) remember(op.user, op.op_id, op.session, op.student);
 }
 
-SyncResult ClassAttendance::sync_check_in(const ClassInfo& cls, SessionId sid, const SyncCheckIn& cmd) {
+SyncResult ClassAttendance::sync_check_in(const ClassInfo& cls, SessionId sid,
+                                          const SyncCheckIn& cmd) {
   SyncResult out;
   Session* s = find(sid);
   if (s == nullptr) {
@@ -376,8 +391,8 @@ SyncResult ClassAttendance::sync_check_in(const ClassInfo& cls, SessionId sid, c
     next.late_minutes = override_late_minutes(*s, next);
   } else {
     // The earliest check-in counts (then the smaller method, for equal times).
-    if (checked_in(current) &&
-        std::pair(*current.check_in_time_ms, current.method) <= std::pair(cmd.client_time_ms, cmd.method)) {
+    if (checked_in(current) && std::pair(*current.check_in_time_ms, current.method) <=
+                                   std::pair(cmd.client_time_ms, cmd.method)) {
       out.outcome = SyncOutcome::Superseded;
       out.record = current;
       return out;
@@ -390,12 +405,16 @@ SyncResult ClassAttendance::sync_check_in(const ClassInfo& cls, SessionId sid, c
   // A first check-in (also replacing session_close's absent) is a student_joined;
   // moving an existing check-in earlier, or under an override, is an update.
   const bool fresh = !current.is_manual_override && !checked_in(current);
-  out.events.push_back(Event{fresh ? Event::Kind::CheckedIn : Event::Kind::RecordChanged, sid, {out.record},
-                             fresh ? true : !had_record, 0});
+  out.events.push_back(Event{fresh ? Event::Kind::CheckedIn : Event::Kind::RecordChanged,
+                             sid,
+                             {out.record},
+                             fresh ? true : !had_record,
+                             0});
   return out;
 }
 
-SyncResult ClassAttendance::sync_override(const ClassInfo& cls, SessionId sid, const SyncOverride& cmd) {
+SyncResult ClassAttendance::sync_override(const ClassInfo& cls, SessionId sid,
+                                          const SyncOverride& cmd) {
   SyncResult out;
   Session* s = find(sid);
   out.error = override_refusal(cls, s, cmd.student, cmd.status);
@@ -423,7 +442,8 @@ SyncResult ClassAttendance::sync_override(const ClassInfo& cls, SessionId sid, c
     out.record = current;
     return out;
   }
-  write(*s, overridden(*s, current, cmd.status, cmd.reason, cmd.client_time_ms, cmd.op_id), cmd.actor, cmd.now_ms);
+  write(*s, overridden(*s, current, cmd.status, cmd.reason, cmd.client_time_ms, cmd.op_id),
+        cmd.actor, cmd.now_ms);
   remember(cmd.actor, cmd.op_id, sid, cmd.student);
   out.record = s->records[cmd.student];
   out.events.push_back(Event{Event::Kind::RecordChanged, sid, {out.record}, !had_record, 0});

@@ -53,7 +53,8 @@ Relation Roster::relation(UserId user_id, ClassId cls) const {
   const ClassInfo* c = class_info(cls);
   if (u == nullptr || c == nullptr) return Relation::None;
   if (u->role == Role::Admin) return Relation::Admin;
-  if (u->role == Role::Teacher) return contains_sorted(c->teachers, user_id) ? Relation::Teacher : Relation::None;
+  if (u->role == Role::Teacher)
+    return contains_sorted(c->teachers, user_id) ? Relation::Teacher : Relation::None;
   return contains_sorted(c->students, user_id) ? Relation::Student : Relation::None;
 }
 
@@ -62,9 +63,13 @@ bool Roster::enrolled(UserId student, ClassId cls) const {
   return c != nullptr && contains_sorted(c->students, student);
 }
 
-std::vector<const ClassInfo*> Roster::classes() const { return sorted_values(classes_); }
+std::vector<const ClassInfo*> Roster::classes() const {
+  return sorted_values(classes_);
+}
 
-std::vector<const User*> Roster::users() const { return sorted_values(users_); }
+std::vector<const User*> Roster::users() const {
+  return sorted_values(users_);
+}
 
 std::shared_ptr<const Roster> Roster::with_enrollment(UserId student, ClassId cls) const {
   auto next = std::make_shared<Roster>(*this);  // shares every unchanged user and class

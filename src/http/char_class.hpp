@@ -9,10 +9,10 @@
 namespace rollcall::http::chars {
 
 enum : std::uint16_t {
-  kTchar = 1,     // RFC 9110 token character
-  kValue = 2,     // field-value byte: HTAB, SP, VCHAR, obs-text
-  kTarget = 4,    // request-target byte: VCHAR only (no UTF-8, controls or space)
-  kOws = 8,       // SP or HTAB
+  kTchar = 1,   // RFC 9110 token character
+  kValue = 2,   // field-value byte: HTAB, SP, VCHAR, obs-text
+  kTarget = 4,  // request-target byte: VCHAR only (no UTF-8, controls or space)
+  kOws = 8,     // SP or HTAB
   kDigit = 16,
   kScheme = 32,   // URI scheme character after the first: ALPHA / DIGIT / "+" / "-" / "."
   kPath = 64,     // kTarget except '?' and '#': the path part of an origin-form target
@@ -20,8 +20,12 @@ enum : std::uint16_t {
   kHex = 256,
 };
 
-constexpr bool is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-constexpr bool is_digit(int c) { return c >= '0' && c <= '9'; }
+constexpr bool is_alpha(int c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+constexpr bool is_digit(int c) {
+  return c >= '0' && c <= '9';
+}
 
 constexpr std::array<std::uint16_t, 256> make_classes() {
   std::array<std::uint16_t, 256> t{};
@@ -45,6 +49,8 @@ constexpr std::array<std::uint16_t, 256> make_classes() {
 }
 inline constexpr auto kClass = make_classes();
 
-inline bool has(unsigned char c, std::uint16_t cls) { return (kClass[c] & cls) != 0; }
+inline bool has(unsigned char c, std::uint16_t cls) {
+  return (kClass[c] & cls) != 0;
+}
 
 }  // namespace rollcall::http::chars

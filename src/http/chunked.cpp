@@ -10,9 +10,8 @@
 #include <array>
 #include <cstring>
 
-#include "rollcall/http/parser.hpp"
-
 #include "char_class.hpp"
+#include "rollcall/http/parser.hpp"
 
 namespace rollcall::http {
 namespace {
@@ -23,7 +22,9 @@ constexpr std::size_t kTrailerBytesMax = 16 * 1024;
 
 using namespace chars;
 
-inline unsigned hex_value(unsigned char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
+inline unsigned hex_value(unsigned char c) {
+  return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
 
 }  // namespace
 
@@ -120,8 +121,7 @@ bool ChunkedDecoder::step(unsigned char c) {
       if (!has(c, kValue)) return fail(ParseError::BadChunk);
       state_ = State::ExtQuoted;
       return true;
-    case State::ExtQuotedEnd:
-      break;  // ';' or CR, handled below
+    case State::ExtQuotedEnd: break;  // ';' or CR, handled below
     case State::SizeLf:
       if (c != '\n') return fail(ParseError::BadChunk);
       line_bytes_ = 0;
@@ -168,8 +168,7 @@ bool ChunkedDecoder::step(unsigned char c) {
       if (c != '\n') return fail(ParseError::BadChunk);
       state_ = State::Done;
       return true;
-    case State::Done:
-      return true;
+    case State::Done: return true;
   }
   // End of an extension name, token value or quoted value.
   if (c == ';') {

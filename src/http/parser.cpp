@@ -5,12 +5,12 @@
 // whole request would fail at that point: re-parsing a growing buffer is consistent.
 #include "rollcall/http/parser.hpp"
 
-#include "char_class.hpp"
-
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <limits>
+
+#include "char_class.hpp"
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -379,17 +379,10 @@ bool HeadParser::version() {
   std::string_view name;
   std::uint8_t bit = 0;
   switch (*p_) {
-    case 'H':
-      name = "HTTP/", bit = kHttpBit, out_.protocol = Protocol::Http;
-      break;
-    case 'R':
-      name = "RTSP/", bit = kRtspBit, out_.protocol = Protocol::Rtsp;
-      break;
-    case 'I':
-      name = "ICE/", bit = kIceBit, out_.protocol = Protocol::Ice;
-      break;
-    default:
-      return fail(ParseError::BadVersion);
+    case 'H': name = "HTTP/", bit = kHttpBit, out_.protocol = Protocol::Http; break;
+    case 'R': name = "RTSP/", bit = kRtspBit, out_.protocol = Protocol::Rtsp; break;
+    case 'I': name = "ICE/", bit = kIceBit, out_.protocol = Protocol::Ice; break;
+    default: return fail(ParseError::BadVersion);
   }
   std::size_t n = std::min(name.size(), static_cast<std::size_t>(end_ - p_));
   if (std::memcmp(p_, name.data(), n) != 0) return fail(ParseError::BadVersion);
@@ -456,12 +449,9 @@ bool HeadParser::inspect(const Header& h) {
     case 10:
       if (ascii_iequals(h.name, "connection")) connection(h.value);
       return true;
-    case 14:
-      return !ascii_iequals(h.name, "content-length") || content_length(h.value);
-    case 17:
-      return !ascii_iequals(h.name, "transfer-encoding") || transfer_encoding(h.value);
-    default:
-      return true;
+    case 14: return !ascii_iequals(h.name, "content-length") || content_length(h.value);
+    case 17: return !ascii_iequals(h.name, "transfer-encoding") || transfer_encoding(h.value);
+    default: return true;
   }
 }
 
@@ -554,7 +544,8 @@ bool RequestHead::has_header(std::string_view name) const {
 
 unsigned RequestHead::header_occurrences(std::string_view name) const {
   unsigned n = 0;
-  for (std::uint16_t i = 0; i < header_count; ++i) n += ascii_iequals(headers[i].name, name) ? 1 : 0;
+  for (std::uint16_t i = 0; i < header_count; ++i)
+    n += ascii_iequals(headers[i].name, name) ? 1 : 0;
   return n;
 }
 
@@ -575,86 +566,55 @@ bool list_contains_token(std::string_view list, std::string_view token) {
 
 int status_of(ParseError error) {
   switch (error) {
-    case ParseError::UnknownMethod:
-      return 501;
-    case ParseError::UnsupportedVersion:
-      return 505;
+    case ParseError::UnknownMethod: return 501;
+    case ParseError::UnsupportedVersion: return 505;
     case ParseError::TooManyHeaders:
-    case ParseError::HeadTooLarge:
-      return 431;
-    case ParseError::TargetTooLong:
-      return 414;
-    case ParseError::BodyTooLarge:
-      return 413;
-    default:
-      return 400;  // None included: callers never ask for it
+    case ParseError::HeadTooLarge: return 431;
+    case ParseError::TargetTooLong: return 414;
+    case ParseError::BodyTooLarge: return 413;
+    default: return 400;  // None included: callers never ask for it
   }
 }
 
 std::string_view code_of(ParseError error) {
   switch (error) {
-    case ParseError::None:
-      return "none";
-    case ParseError::BadRequestLine:
-      return "bad_request_line";
-    case ParseError::UnknownMethod:
-      return "unknown_method";
-    case ParseError::BadVersion:
-      return "bad_version";
-    case ParseError::UnsupportedVersion:
-      return "unsupported_version";
-    case ParseError::BadHeader:
-      return "bad_header";
-    case ParseError::TooManyHeaders:
-      return "too_many_headers";
-    case ParseError::HeadTooLarge:
-      return "head_too_large";
-    case ParseError::TargetTooLong:
-      return "target_too_long";
-    case ParseError::BadContentLength:
-      return "bad_content_length";
-    case ParseError::BadTransferEncoding:
-      return "bad_transfer_encoding";
+    case ParseError::None: return "none";
+    case ParseError::BadRequestLine: return "bad_request_line";
+    case ParseError::UnknownMethod: return "unknown_method";
+    case ParseError::BadVersion: return "bad_version";
+    case ParseError::UnsupportedVersion: return "unsupported_version";
+    case ParseError::BadHeader: return "bad_header";
+    case ParseError::TooManyHeaders: return "too_many_headers";
+    case ParseError::HeadTooLarge: return "head_too_large";
+    case ParseError::TargetTooLong: return "target_too_long";
+    case ParseError::BadContentLength: return "bad_content_length";
+    case ParseError::BadTransferEncoding: return "bad_transfer_encoding";
     case ParseError::ContentLengthWithTransferEncoding:
       return "content_length_with_transfer_encoding";
-    case ParseError::BadChunk:
-      return "bad_chunk";
-    case ParseError::BodyTooLarge:
-      return "body_too_large";
+    case ParseError::BadChunk: return "bad_chunk";
+    case ParseError::BodyTooLarge: return "body_too_large";
   }
   return "unknown";
 }
 
 std::string_view message_of(ParseError error) {
   switch (error) {
-    case ParseError::None:
-      return "No error.";
-    case ParseError::BadRequestLine:
-      return "The request line is malformed.";
-    case ParseError::UnknownMethod:
-      return "The request method is not one this server knows.";
-    case ParseError::BadVersion:
-      return "The HTTP version in the request line is malformed.";
-    case ParseError::UnsupportedVersion:
-      return "Only HTTP/1.0 and HTTP/1.1 are supported.";
-    case ParseError::BadHeader:
-      return "A header field is malformed.";
-    case ParseError::TooManyHeaders:
-      return "The request has too many header fields.";
-    case ParseError::HeadTooLarge:
-      return "The request header section is too large.";
-    case ParseError::TargetTooLong:
-      return "The request target is too long.";
-    case ParseError::BadContentLength:
-      return "The Content-Length header is invalid.";
+    case ParseError::None: return "No error.";
+    case ParseError::BadRequestLine: return "The request line is malformed.";
+    case ParseError::UnknownMethod: return "The request method is not one this server knows.";
+    case ParseError::BadVersion: return "The HTTP version in the request line is malformed.";
+    case ParseError::UnsupportedVersion: return "Only HTTP/1.0 and HTTP/1.1 are supported.";
+    case ParseError::BadHeader: return "A header field is malformed.";
+    case ParseError::TooManyHeaders: return "The request has too many header fields.";
+    case ParseError::HeadTooLarge: return "The request header section is too large.";
+    case ParseError::TargetTooLong: return "The request target is too long.";
+    case ParseError::BadContentLength: return "The Content-Length header is invalid.";
     case ParseError::BadTransferEncoding:
       return "Transfer-Encoding must end in chunked and name it once.";
     case ParseError::ContentLengthWithTransferEncoding:
       return "Content-Length and Transfer-Encoding must not both be present.";
-    case ParseError::BadChunk:
-      return "The chunked request body is malformed.";
-    case ParseError::BodyTooLarge:
-      return "The request body is too large.";
+    case ParseError::BadChunk: return "The chunked request body is malformed.";
+    case ParseError::BodyTooLarge: return "The request body is too large.";
   }
   return "Unknown error.";
 }

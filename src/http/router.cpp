@@ -22,12 +22,14 @@ namespace {
 
 std::vector<std::string> split_pattern(std::string_view pattern) {
   RC_ASSERT(!pattern.empty() && pattern.front() == '/');
-  RC_ASSERT(std::count(pattern.begin(), pattern.end(), '/') <= static_cast<long>(Router::kSegmentsMax));
+  RC_ASSERT(std::count(pattern.begin(), pattern.end(), '/') <=
+            static_cast<long>(Router::kSegmentsMax));
   std::vector<std::string> segments;
   std::size_t start = 1;
   while (true) {
     const std::size_t slash = pattern.find('/', start);
-    const std::string_view seg = pattern.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    const std::string_view seg = pattern.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (seg.size() >= 2 && seg.front() == '{' && seg.back() == '}') {
       segments.emplace_back("{}");
     } else {

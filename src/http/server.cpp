@@ -29,8 +29,8 @@ bool valid_host(std::string_view v) {
     if (close == std::string_view::npos || close == 1) return false;
     for (i = 1; i < close; ++i) {
       const char ch = v[i];
-      const bool ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F') ||
-                      ch == ':' || ch == '.';
+      const bool ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+                      (ch >= 'A' && ch <= 'F') || ch == ':' || ch == '.';
       if (!ok) return false;
     }
     i = close + 1;
@@ -38,8 +38,9 @@ bool valid_host(std::string_view v) {
     static constexpr std::string_view kSubDelims = "!$&'()*+,;=";
     for (; i < v.size() && v[i] != ':'; ++i) {
       const char ch = v[i];
-      const bool unreserved = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                              ch == '-' || ch == '.' || ch == '_' || ch == '~';
+      const bool unreserved = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+                              (ch >= 'A' && ch <= 'Z') || ch == '-' || ch == '.' || ch == '_' ||
+                              ch == '~';
       if (unreserved || kSubDelims.find(ch) != std::string_view::npos) continue;
       if (ch == '%' && i + 2 < v.size() && std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
           std::isxdigit(static_cast<unsigned char>(v[i + 2]))) {
@@ -68,7 +69,8 @@ void Exchange::respond(int status, std::string_view content_type, std::string_vi
   responded_ = true;
   status_ = status;
   const Server::RequestMeta meta = Server::meta_of(request);
-  server_.dispatch_keep_alive_ = server_.write_response(connection_, meta, status, content_type, body_bytes, extra);
+  server_.dispatch_keep_alive_ =
+      server_.write_response(connection_, meta, status, content_type, body_bytes, extra);
 }
 
 void Exchange::upgrade(std::string_view response, UpgradedHandler* handler) {
@@ -123,8 +125,9 @@ Server::RequestMeta Server::meta_of(const RequestHead& head) {
   return RequestMeta{head.keep_alive, head.method == Method::Head, head.version_minor == 0};
 }
 
-bool Server::write_response(Connection& c, const RequestMeta& meta, int status, std::string_view content_type,
-                            std::string_view body, std::initializer_list<HeaderField> extra) {
+bool Server::write_response(Connection& c, const RequestMeta& meta, int status,
+                            std::string_view content_type, std::string_view body,
+                            std::initializer_list<HeaderField> extra) {
   RC_ASSERT(status >= 200 && status <= 599);
   const Session& s = sessions_[c.index];
   const bool keep_alive = meta.keep_alive && !draining_ && !s.close_when_idle;
@@ -149,11 +152,12 @@ Deferred Server::begin_deferred(Connection& c, const RequestHead& head) {
   return Deferred{c.handle(), s.deferred_seq};
 }
 
-bool Server::complete(Reactor& r, Connection& c, const Deferred& d, int status, std::string_view content_type,
-                      std::string_view body, std::initializer_list<HeaderField> extra) {
+bool Server::complete(Reactor& r, Connection& c, const Deferred& d, int status,
+                      std::string_view content_type, std::string_view body,
+                      std::initializer_list<HeaderField> extra) {
   Session& s = sessions_[c.index];
-  if (!c.open() || c.generation != d.connection.generation || (s.phase != Phase::Waiting && !s.in_handler) ||
-      s.deferred_seq != d.sequence) {
+  if (!c.open() || c.generation != d.connection.generation ||
+      (s.phase != Phase::Waiting && !s.in_handler) || s.deferred_seq != d.sequence) {
     return false;  // the client went away (or timed out) meanwhile
   }
   const bool keep_alive = write_response(c, s.deferred_meta, status, content_type, body, extra);
@@ -175,8 +179,8 @@ bool Server::complete(Reactor& r, Connection& c, const Deferred& d, int status, 
   return true;
 }
 
-bool Server::complete_error(Reactor& r, Connection& c, const Deferred& d, int status, std::string_view code,
-                            std::string_view message) {
+bool Server::complete_error(Reactor& r, Connection& c, const Deferred& d, int status,
+                            std::string_view code, std::string_view message) {
   error_body_.clear();
   append_error_body(error_body_, code, message);
   return complete(r, c, d, status, "application/json", error_body_);
@@ -198,7 +202,8 @@ void Server::on_data(Reactor& r, Connection& c, char* data, std::size_t len) {
     // An answer is still being computed elsewhere: keep pipelined bytes for later,
     // and stop reading once a full request's worth is waiting.
     c.in.append(data, len);
-    if (c.in.size() > config_.limits.head_bytes_max + config_.limits.body_bytes_max) r.set_receiving(c, false);
+    if (c.in.size() > config_.limits.head_bytes_max + config_.limits.body_bytes_max)
+      r.set_receiving(c, false);
     return;
   }
   if (c.in.empty()) {
@@ -212,7 +217,8 @@ void Server::on_data(Reactor& r, Connection& c, char* data, std::size_t len) {
 void Server::process(Reactor& r, Connection& c, char* buf, std::size_t len, bool owned) {
   Session& s = sessions_[c.index];
   std::size_t pos = 0;
-  while (pos < len && c.open() && !s.paused && s.phase != Phase::Closing && s.phase != Phase::Waiting) {
+  while (pos < len && c.open() && !s.paused && s.phase != Phase::Closing &&
+         s.phase != Phase::Waiting) {
     const std::size_t used = handle_one(r, c, s, buf + pos, len - pos);
     if (used == 0) break;
     pos += used;
@@ -233,7 +239,8 @@ void Server::process(Reactor& r, Connection& c, char* buf, std::size_t len, bool
     c.in.erase(0, pos);
     // A request assembled from several reads leaves a buffer an idle connection
     // need not keep.
-    if (c.in.empty() && c.in.capacity() > net::OutBuffer::kIdleRetainBytes) std::string().swap(c.in);
+    if (c.in.empty() && c.in.capacity() > net::OutBuffer::kIdleRetainBytes)
+      std::string().swap(c.in);
   } else if (pos < len) {
     c.in.assign(buf + pos, len - pos);
   }
@@ -293,7 +300,8 @@ std::size_t Server::handle_one(Reactor& r, Connection& c, Session& s, char* p, s
   }
   if (head_.path == "*" && head_.method != Method::Options) {
     // RFC 9112 §3.2.4: the asterisk-form is only for OPTIONS.
-    fail(r, c, 400, "bad_request_line", "the asterisk-form target is only for OPTIONS", head_request);
+    fail(r, c, 400, "bad_request_line", "the asterisk-form target is only for OPTIONS",
+         head_request);
     return 0;
   }
   if (s.phase == Phase::Head) {
@@ -384,7 +392,8 @@ Server::Dispatched Server::dispatch(Connection& c, const RequestHead& head, std:
     ex.respond(204, {}, {}, {{"Allow", "GET, HEAD, POST, PUT, OPTIONS"}});
   } else if (m.kind == Router::Match::Kind::Found) {
     m.handler.fn(m.handler.context, ex);
-    if (!ex.responded() && !ex.deferred()) ex.respond_error(500, "internal_error", "the handler gave no answer");
+    if (!ex.responded() && !ex.deferred())
+      ex.respond_error(500, "internal_error", "the handler gave no answer");
   } else if (m.kind == Router::Match::Kind::MethodNotAllowed) {
     ex.respond_error(405, "method_not_allowed", "this method is not allowed on this resource",
                      {{"Allow", m.allow}});
@@ -420,8 +429,8 @@ void Server::arm_idle(Reactor& r, Connection& c) {
   r.set_deadline(c, r.now_ms() + config_.idle_timeout_ms);
 }
 
-void Server::fail(Reactor& r, Connection& c, int status, std::string_view code, std::string_view message,
-                  bool head_request) {
+void Server::fail(Reactor& r, Connection& c, int status, std::string_view code,
+                  std::string_view message, bool head_request) {
   Session& s = sessions_[c.index];
   error_body_.clear();
   append_error_body(error_body_, code, message);
@@ -472,9 +481,7 @@ void Server::on_drained(Reactor& r, Connection& c) {
 void Server::on_deadline(Reactor& r, Connection& c) {
   Session& s = sessions_[c.index];
   switch (s.phase) {
-    case Phase::Upgraded:
-      s.upgraded->on_deadline(r, c);
-      break;
+    case Phase::Upgraded: s.upgraded->on_deadline(r, c); break;
     case Phase::Idle:
       metrics_.http_timeouts_idle.inc();
       s.phase = Phase::Closing;
@@ -488,9 +495,7 @@ void Server::on_deadline(Reactor& r, Connection& c) {
     case Phase::Waiting:
       fail(r, c, 503, "owner_timeout", "the answer was not ready in time; retry");
       break;
-    case Phase::Closing:
-      r.close(c, net::CloseMode::Abort);
-      break;
+    case Phase::Closing: r.close(c, net::CloseMode::Abort); break;
   }
 }
 

@@ -123,7 +123,8 @@ Result<StaticFiles> StaticFiles::load(const std::string& root, const Limits& lim
     const fs::path rel = fs::relative(it->path(), root, ec);
     if (ec) continue;
     if (out.files_.size() >= limits.files_max) {
-      return Error{"web directory " + root + " holds more than " + std::to_string(limits.files_max) + " files"};
+      return Error{"web directory " + root + " holds more than " +
+                   std::to_string(limits.files_max) + " files"};
     }
     const auto size = it->file_size(ec);
     if (ec || size > limits.file_bytes_max) {
@@ -178,14 +179,16 @@ void StaticFiles::serve(Exchange& ex) const {
     ex.respond_error(404, "not_found", "no such file");
     return;
   }
-  const std::string_view cache = file->immutable ? "public, max-age=31536000, immutable" : "no-cache";
+  const std::string_view cache =
+      file->immutable ? "public, max-age=31536000, immutable" : "no-cache";
   const std::string_view inm = req.header("if-none-match");
   if (!inm.empty() && etag_matches(inm, file->etag)) {
     ex.respond(304, {}, {}, {{"ETag", file->etag}, {"Cache-Control", cache}});
     return;
   }
-  ex.respond(200, file->content_type, file->content,
-             {{"ETag", file->etag}, {"Cache-Control", cache}, {"X-Content-Type-Options", "nosniff"}});
+  ex.respond(
+      200, file->content_type, file->content,
+      {{"ETag", file->etag}, {"Cache-Control", cache}, {"X-Content-Type-Options", "nosniff"}});
 }
 
 }  // namespace rollcall::http

@@ -26,14 +26,14 @@ int BufRing::init(io_uring* ring, std::uint16_t group_id, unsigned count, unsign
   buffer_bytes_ = buffer_bytes;
 
   ring_map_bytes_ = count * sizeof(io_uring_buf);
-  void* ring_mem = mmap(nullptr, ring_map_bytes_, PROT_READ | PROT_WRITE,
-                        MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  void* ring_mem =
+      mmap(nullptr, ring_map_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
   if (ring_mem == MAP_FAILED) return -errno;
   br_ = static_cast<io_uring_buf_ring*>(ring_mem);
 
   buffers_map_bytes_ = static_cast<std::size_t>(count) * buffer_bytes;
-  void* buf_mem = mmap(nullptr, buffers_map_bytes_, PROT_READ | PROT_WRITE,
-                       MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  void* buf_mem =
+      mmap(nullptr, buffers_map_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
   if (buf_mem == MAP_FAILED) return -errno;
   buffers_ = static_cast<char*>(buf_mem);
 

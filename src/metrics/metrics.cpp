@@ -56,8 +56,8 @@ std::uint64_t resident_bytes() {
 }
 
 template <typename Get>
-void latency_histogram(std::string& out, const std::vector<const ShardMetrics*>& s, const char* name,
-                       const char* help, Get&& get) {
+void latency_histogram(std::string& out, const std::vector<const ShardMetrics*>& s,
+                       const char* name, const char* help, Get&& get) {
   header(out, name, "histogram", help);
   std::uint64_t cumulative = 0;
   for (std::size_t b = 0; b <= LatencyHistogram::kBoundsNs.size(); ++b) {
@@ -75,8 +75,9 @@ void latency_histogram(std::string& out, const std::vector<const ShardMetrics*>&
     out.append("\n");
   }
   char sum_text[48];
-  std::snprintf(sum_text, sizeof sum_text, "%.9f",
-                static_cast<double>(sum(s, [&](const ShardMetrics& m) { return get(m).sum_ns(); })) / 1e9);
+  std::snprintf(
+      sum_text, sizeof sum_text, "%.9f",
+      static_cast<double>(sum(s, [&](const ShardMetrics& m) { return get(m).sum_ns(); })) / 1e9);
   out.append(name).append("_sum ").append(sum_text).append("\n");
   out.append(name).append("_count ");
   append_u64(out, cumulative);
@@ -93,7 +94,8 @@ void Exposition::render(std::string& out) const {
   out.append("rollcall_shards ");
   append_u64(out, connection_shards_);
   out.append("\n");
-  header(out, "rollcall_aux_shards", "gauge", "Auxiliary shards (password hashing), without connections.");
+  header(out, "rollcall_aux_shards", "gauge",
+         "Auxiliary shards (password hashing), without connections.");
   out.append("rollcall_aux_shards ");
   append_u64(out, s.size() - connection_shards_);
   out.append("\n");
@@ -116,9 +118,11 @@ void Exposition::render(std::string& out) const {
   counter(out, s, "rollcall_connections_accepted_total", "Connections accepted.",
           [](const ShardMetrics& m) { return m.connections_accepted.get(); });
   header(out, "rollcall_connections_refused_total", "counter",
-         "Connections closed at once: over --max-connections (capacity) or accept failures (accept_error).");
+         "Connections closed at once: over --max-connections (capacity) or accept failures "
+         "(accept_error).");
   out.append("rollcall_connections_refused_total{reason=\"capacity\"} ");
-  append_u64(out, sum(s, [](const ShardMetrics& m) { return m.connections_refused_capacity.get(); }));
+  append_u64(out,
+             sum(s, [](const ShardMetrics& m) { return m.connections_refused_capacity.get(); }));
   out.append("\nrollcall_connections_refused_total{reason=\"accept_error\"} ");
   append_u64(out, sum(s, [](const ShardMetrics& m) { return m.accept_errors.get(); }));
   out.append("\n");
@@ -130,13 +134,15 @@ void Exposition::render(std::string& out) const {
     out.append("rollcall_http_requests_total{code=\"");
     out.push_back(static_cast<char>('0' + cls));
     out.append("xx\"} ");
-    append_u64(out, sum(s, [cls](const ShardMetrics& m) { return m.http_requests_by_class[cls].get(); }));
+    append_u64(
+        out, sum(s, [cls](const ShardMetrics& m) { return m.http_requests_by_class[cls].get(); }));
     out.append("\n");
   }
 
-  latency_histogram(out, s, "rollcall_http_request_duration_seconds",
-                    "Time from a request's head being parsed to its response being queued.",
-                    [](const ShardMetrics& m) -> const LatencyHistogram& { return m.http_request_duration; });
+  latency_histogram(
+      out, s, "rollcall_http_request_duration_seconds",
+      "Time from a request's head being parsed to its response being queued.",
+      [](const ShardMetrics& m) -> const LatencyHistogram& { return m.http_request_duration; });
 
   header(out, "rollcall_http_timeouts_total", "counter",
          "Connections timed out: header (408, request too slow) or idle (keep-alive).");
@@ -148,7 +154,8 @@ void Exposition::render(std::string& out) const {
 
   counter(out, s, "rollcall_loop_turns_total", "Event loop iterations.",
           [](const ShardMetrics& m) { return m.loop_turns.get(); });
-  counter(out, s, "rollcall_io_sqes_submitted_total", "io_uring submission queue entries submitted.",
+  counter(out, s, "rollcall_io_sqes_submitted_total",
+          "io_uring submission queue entries submitted.",
           [](const ShardMetrics& m) { return m.sqes_submitted.get(); });
   counter(out, s, "rollcall_io_cqes_reaped_total", "io_uring completions reaped.",
           [](const ShardMetrics& m) { return m.cqes_reaped.get(); });
@@ -179,14 +186,18 @@ void Exposition::render(std::string& out) const {
           [](const ShardMetrics& m) { return m.wal_bytes.get(); });
   counter(out, s, "rollcall_wal_fsyncs_total", "Group commits (one fdatasync each).",
           [](const ShardMetrics& m) { return m.wal_syncs.get(); });
-  counter(out, s, "rollcall_wal_failures_total", "Log write or sync failures (the shard then refuses writes).",
+  counter(out, s, "rollcall_wal_failures_total",
+          "Log write or sync failures (the shard then refuses writes).",
           [](const ShardMetrics& m) { return m.wal_failures.get(); });
   counter(out, s, "rollcall_wal_snapshots_total", "Snapshots written.",
           [](const ShardMetrics& m) { return m.wal_snapshots.get(); });
-  latency_histogram(out, s, "rollcall_wal_fsync_duration_seconds", "Group commit: batch handed to the ring -> durable.",
-                    [](const ShardMetrics& m) -> const LatencyHistogram& { return m.wal_sync_duration; });
-  latency_histogram(out, s, "rollcall_wal_snapshot_duration_seconds", "Time to write a snapshot.",
-                    [](const ShardMetrics& m) -> const LatencyHistogram& { return m.wal_snapshot_duration; });
+  latency_histogram(
+      out, s, "rollcall_wal_fsync_duration_seconds",
+      "Group commit: batch handed to the ring -> durable.",
+      [](const ShardMetrics& m) -> const LatencyHistogram& { return m.wal_sync_duration; });
+  latency_histogram(
+      out, s, "rollcall_wal_snapshot_duration_seconds", "Time to write a snapshot.",
+      [](const ShardMetrics& m) -> const LatencyHistogram& { return m.wal_snapshot_duration; });
   header(out, "rollcall_wal_batch_records", "histogram", "Records per group commit.");
   {
     std::uint64_t cumulative = 0;
@@ -208,7 +219,8 @@ void Exposition::render(std::string& out) const {
     append_u64(out, cumulative);
     out.append("\n");
   }
-  header(out, "rollcall_ws_subscribers_open", "gauge", "WebSocket subscribers of attendance feeds.");
+  header(out, "rollcall_ws_subscribers_open", "gauge",
+         "WebSocket subscribers of attendance feeds.");
   {
     std::int64_t subs = 0;
     for (const ShardMetrics* m : s) subs += m->ws_subscribers_open.get();
@@ -222,23 +234,28 @@ void Exposition::render(std::string& out) const {
           [](const ShardMetrics& m) { return m.ws_frames_sent.get(); });
   counter(out, s, "rollcall_ws_sent_bytes_total", "Bytes of event frames fanned out.",
           [](const ShardMetrics& m) { return m.ws_bytes_sent.get(); });
-  counter(out, s, "rollcall_ws_ring_overruns_total", "Times a shard found events already overwritten in a ring.",
+  counter(out, s, "rollcall_ws_ring_overruns_total",
+          "Times a shard found events already overwritten in a ring.",
           [](const ShardMetrics& m) { return m.ws_ring_overruns.get(); });
-  counter(out, s, "rollcall_ws_slow_consumer_closes_total", "Subscribers closed with 1013 (too slow).",
+  counter(out, s, "rollcall_ws_slow_consumer_closes_total",
+          "Subscribers closed with 1013 (too slow).",
           [](const ShardMetrics& m) { return m.ws_slow_closes.get(); });
-  header(out, "rollcall_ws_subscriptions_total", "counter", "Subscriptions, by whether they resumed.");
+  header(out, "rollcall_ws_subscriptions_total", "counter",
+         "Subscriptions, by whether they resumed.");
   {
     const std::uint64_t all = sum(s, [](const ShardMetrics& m) { return m.ws_resumes.get(); });
-    const std::uint64_t rec = sum(s, [](const ShardMetrics& m) { return m.ws_resumes_recovered.get(); });
+    const std::uint64_t rec =
+        sum(s, [](const ShardMetrics& m) { return m.ws_resumes_recovered.get(); });
     out.append("rollcall_ws_subscriptions_total{recovered=\"true\"} ");
     append_u64(out, rec);
     out.append("\nrollcall_ws_subscriptions_total{recovered=\"false\"} ");
     append_u64(out, all - rec);
     out.append("\n");
   }
-  latency_histogram(out, s, "rollcall_ws_publish_to_send_seconds",
-                    "Event published by the owner -> its frames queued for sending on a shard.",
-                    [](const ShardMetrics& m) -> const LatencyHistogram& { return m.ws_publish_to_send; });
+  latency_histogram(
+      out, s, "rollcall_ws_publish_to_send_seconds",
+      "Event published by the owner -> its frames queued for sending on a shard.",
+      [](const ShardMetrics& m) -> const LatencyHistogram& { return m.ws_publish_to_send; });
 
   counter(out, s, "rollcall_sync_batches_total", "Offline sync batches answered 200.",
           [](const ShardMetrics& m) { return m.sync_batches.get(); });
@@ -263,7 +280,8 @@ void Exposition::render(std::string& out) const {
   append_u64(out, recovery_records_);
   out.append("\n");
 
-  header(out, "rollcall_process_resident_memory_bytes", "gauge", "Resident set size of the process.");
+  header(out, "rollcall_process_resident_memory_bytes", "gauge",
+         "Resident set size of the process.");
   out.append("rollcall_process_resident_memory_bytes ");
   append_u64(out, resident_bytes());
   out.append("\n");

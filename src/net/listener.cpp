@@ -12,7 +12,9 @@ namespace rollcall::net {
 
 namespace {
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
 
 void set_port(sockaddr_storage& addr, std::uint16_t port) {
   if (addr.ss_family == AF_INET6) {
@@ -33,7 +35,9 @@ Status check_address_free(const ListenAddress& address) {
   const int err = errno;
   ::close(fd);
   if (rc != 0) {
-    if (err == EADDRINUSE) return Error{"port " + std::to_string(address.port) + " on " + address.host + " is already in use"};
+    if (err == EADDRINUSE)
+      return Error{"port " + std::to_string(address.port) + " on " + address.host +
+                   " is already in use"};
     return Error{"cannot bind " + format_host_port(address) + ": " + errno_text(err)};
   }
   return Ok{};
@@ -52,7 +56,9 @@ Result<int> open_one(const ListenAddress& address, int backlog) {
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&address.addr), address.addr_len) != 0) {
     const int err = errno;
     ::close(fd);
-    if (err == EADDRINUSE) return Error{"port " + std::to_string(address.port) + " on " + address.host + " is already in use"};
+    if (err == EADDRINUSE)
+      return Error{"port " + std::to_string(address.port) + " on " + address.host +
+                   " is already in use"};
     return Error{"cannot bind " + format_host_port(address) + ": " + errno_text(err)};
   }
   if (::listen(fd, backlog) != 0) {
@@ -84,9 +90,12 @@ Result<HostPort> split_host_port(std::string_view text) {
     port_text = text.substr(colon + 1);
   }
   unsigned port = 0;
-  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
-    return Error{"invalid port '" + std::string(port_text) + "' in listen address: expected 0..65535"};
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() ||
+      port > 65535) {
+    return Error{"invalid port '" + std::string(port_text) +
+                 "' in listen address: expected 0..65535"};
   }
   if (host.empty()) return Error{"invalid listen address '" + std::string(text) + "': empty host"};
   return HostPort{std::string(host), static_cast<std::uint16_t>(port)};

@@ -22,7 +22,9 @@ Pool& pool() {
 
 }  // namespace
 
-std::size_t OutBuffer::pooled_buffers() { return pool().buffers.size(); }
+std::size_t OutBuffer::pooled_buffers() {
+  return pool().buffers.size();
+}
 
 void OutBuffer::borrow(std::string& s) {
   RC_ASSERT(s.empty());

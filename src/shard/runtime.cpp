@@ -33,11 +33,14 @@ Runtime::Runtime(Options options) : options_(std::move(options)) {
   }
 }
 
-Runtime::~Runtime() { join(); }
+Runtime::~Runtime() {
+  join();
+}
 
 Status Runtime::start(const HandlerFactory& make_handler, const ShardHook& before_run) {
   const unsigned n = shard_count();
-  for (unsigned i = 0; i < n; ++i) shards_[i]->set_handler(make_handler ? make_handler(*shards_[i]) : nullptr);
+  for (unsigned i = 0; i < n; ++i)
+    shards_[i]->set_handler(make_handler ? make_handler(*shards_[i]) : nullptr);
   before_run_ = before_run;
   init_results_.assign(n, 0);
 
@@ -61,8 +64,8 @@ Status Runtime::start(const HandlerFactory& make_handler, const ShardHook& befor
     if (init_results_[i] != 0) {
       open_gate(kGateAbort);
       join();
-      return Error{"shard " + std::to_string(i) + " could not set up io_uring: " +
-                   std::strerror(-init_results_[i])};
+      return Error{"shard " + std::to_string(i) +
+                   " could not set up io_uring: " + std::strerror(-init_results_[i])};
     }
   }
   ready_.store(true, std::memory_order_release);
@@ -82,7 +85,9 @@ void Runtime::join() {
   threads_.clear();
 }
 
-void Runtime::begin_shutdown() { stop_requested_.store(true, std::memory_order_release); }
+void Runtime::begin_shutdown() {
+  stop_requested_.store(true, std::memory_order_release);
+}
 
 std::vector<const metrics::ShardMetrics*> Runtime::all_metrics() const {
   std::vector<const metrics::ShardMetrics*> out;

@@ -26,7 +26,8 @@ constexpr std::uint16_t kRecvBufferGroup = 0;
 constexpr std::uint32_t kWheelBuckets = 1024;
 }  // namespace
 
-Shard::Shard(Runtime& runtime, unsigned id, const ShardConfig& config, net::ConnectionHandler* handler)
+Shard::Shard(Runtime& runtime, unsigned id, const ShardConfig& config,
+             net::ConnectionHandler* handler)
     : runtime_(runtime),
       id_(id),
       config_(config),
@@ -59,7 +60,8 @@ int Shard::init() {
   }
   int rc = ring_.init(config_.sq_entries, config_.cq_entries);
   if (rc != 0) return rc;
-  rc = buffers_.init(ring_.raw(), kRecvBufferGroup, config_.recv_buffers, config_.recv_buffer_bytes);
+  rc =
+      buffers_.init(ring_.raw(), kRecvBufferGroup, config_.recv_buffers, config_.recv_buffer_bytes);
   if (rc != 0) return rc;
   now_ms_ = monotonic_ms();
   return 0;
@@ -89,7 +91,8 @@ void Shard::run() {
     busy |= !overflow_[id_].empty() || !runtime_.queue(id_, id_).empty_for_consumer();
     const int rc = ring_.submit_and_wait(busy ? 0 : 1);
     if (rc < 0) {
-      log::error("ring_submit_failed", {{"shard", id_}, {"errno", -rc}, {"error", std::strerror(-rc)}});
+      log::error("ring_submit_failed",
+                 {{"shard", id_}, {"errno", -rc}, {"error", std::strerror(-rc)}});
     }
     const unsigned reaped = ring_.reap([this](const io_uring_cqe& cqe) { dispatch(cqe); });
     metrics_.cqes_reaped.inc(reaped);
@@ -148,7 +151,8 @@ void Shard::on_accept(const io_uring_cqe& cqe) {
     metrics_.accept_errors.inc();
     if (now_ms_ - last_refusal_log_ms_ >= 1000) {
       last_refusal_log_ms_ = now_ms_;
-      log::warn("accept_failed", {{"shard", id_}, {"errno", -cqe.res}, {"error", std::strerror(-cqe.res)}});
+      log::warn("accept_failed",
+                {{"shard", id_}, {"errno", -cqe.res}, {"error", std::strerror(-cqe.res)}});
     }
     // Re-arming at once would spin while the cause (e.g. EMFILE) lasts.
     if (!accept_armed_) accept_rearm_on_tick_ = true;
@@ -167,7 +171,8 @@ void Shard::on_accept(const io_uring_cqe& cqe) {
     ++refusals_since_log_;
     if (now_ms_ - last_refusal_log_ms_ >= 1000) {
       last_refusal_log_ms_ = now_ms_;
-      log::warn("connection_refused", {{"shard", id_}, {"reason", "max_connections"},
+      log::warn("connection_refused", {{"shard", id_},
+                                       {"reason", "max_connections"},
                                        {"capacity", connections_.capacity()},
                                        {"refused_since_last_line", refusals_since_log_}});
       refusals_since_log_ = 0;
@@ -490,7 +495,8 @@ void Shard::on_signal(const io_uring_cqe& cqe) {
     for (unsigned s = 0; s < runtime_.shard_count(); ++s) {
       post(s, Message{[](Shard& shard, const Message&) {
              shard.stop_deadline_ms_ = 0;
-             shard.connections_.for_each_open([&shard](Connection& c) { shard.abort_connection(c); });
+             shard.connections_.for_each_open(
+                 [&shard](Connection& c) { shard.abort_connection(c); });
            }});
     }
   } else {

@@ -26,7 +26,8 @@ constexpr Tables make_tables() {
     t[0][b] = c;
   }
   for (std::size_t k = 1; k < 8; ++k) {
-    for (std::uint32_t b = 0; b < 256; ++b) t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xFFu];
+    for (std::uint32_t b = 0; b < 256; ++b)
+      t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xFFu];
   }
   return t;
 }
@@ -42,7 +43,7 @@ inline std::uint64_t load_le64(const unsigned char* p) {
 
 #ifdef ROLLCALL_CRC32C_X86
 __attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(const void* data, std::size_t size,
-                                                              std::uint32_t crc) {
+                                                             std::uint32_t crc) {
   const auto* p = static_cast<const unsigned char*>(data);
   std::uint32_t state = ~crc;
   // Byte steps until 8-aligned, so the 64-bit loads below never straddle lines needlessly.
@@ -81,9 +82,10 @@ std::uint32_t crc32c_table(const void* data, std::size_t size, std::uint32_t crc
   std::uint32_t state = ~crc;
   while (size >= 8) {
     const std::uint64_t word = load_le64(p) ^ state;
-    state = kTables[7][word & 0xFFu] ^ kTables[6][(word >> 8) & 0xFFu] ^ kTables[5][(word >> 16) & 0xFFu] ^
-            kTables[4][(word >> 24) & 0xFFu] ^ kTables[3][(word >> 32) & 0xFFu] ^
-            kTables[2][(word >> 40) & 0xFFu] ^ kTables[1][(word >> 48) & 0xFFu] ^ kTables[0][word >> 56];
+    state = kTables[7][word & 0xFFu] ^ kTables[6][(word >> 8) & 0xFFu] ^
+            kTables[5][(word >> 16) & 0xFFu] ^ kTables[4][(word >> 24) & 0xFFu] ^
+            kTables[3][(word >> 32) & 0xFFu] ^ kTables[2][(word >> 40) & 0xFFu] ^
+            kTables[1][(word >> 48) & 0xFFu] ^ kTables[0][word >> 56];
     p += 8;
     size -= 8;
   }

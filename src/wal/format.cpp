@@ -21,7 +21,8 @@ void put_u64(char* p, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));
 }
 std::uint16_t get_u16(const char* p) {
-  return static_cast<std::uint16_t>(static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[1]) << 8);
+  return static_cast<std::uint16_t>(static_cast<unsigned char>(p[0]) |
+                                    static_cast<unsigned char>(p[1]) << 8);
 }
 std::uint32_t get_u32(const char* p) {
   std::uint32_t v = 0;
@@ -66,8 +67,13 @@ struct RawHeader {
 };
 
 RawHeader read_header(const char* p) {
-  return RawHeader{get_u32(p),      static_cast<std::uint8_t>(p[4]), static_cast<std::uint8_t>(p[5]), get_u16(p + 6),
-                   get_u64(p + 8), get_u32(p + 16),                 get_u32(p + 20)};
+  return RawHeader{get_u32(p),
+                   static_cast<std::uint8_t>(p[4]),
+                   static_cast<std::uint8_t>(p[5]),
+                   get_u16(p + 6),
+                   get_u64(p + 8),
+                   get_u32(p + 16),
+                   get_u32(p + 20)};
 }
 
 // A Commit payload's fields are consistent with the Commit's own LSN: the Commit is
@@ -83,7 +89,8 @@ bool later_batch_exists(std::string_view bytes, std::size_t from, std::uint64_t 
   std::size_t y = (from + kRecordAlignment) / kRecordAlignment * kRecordAlignment;
   for (; y + need <= bytes.size(); y += kRecordAlignment) {
     const char* p = bytes.data() + y;
-    if (get_u32(p) != kCommitPayloadBytes || static_cast<std::uint8_t>(p[4]) != static_cast<std::uint8_t>(RecordType::Commit))
+    if (get_u32(p) != kCommitPayloadBytes ||
+        static_cast<std::uint8_t>(p[4]) != static_cast<std::uint8_t>(RecordType::Commit))
       continue;
     const RawHeader h = read_header(p);
     if (h.flags != 0 || h.reserved != 0 || h.reserved2 != 0) continue;
@@ -99,7 +106,8 @@ bool later_batch_exists(std::string_view bytes, std::size_t from, std::uint64_t 
 }  // namespace
 
 bool is_known(std::uint8_t type) {
-  return type >= static_cast<std::uint8_t>(RecordType::Commit) && type <= static_cast<std::uint8_t>(RecordType::SyncOverridden);
+  return type >= static_cast<std::uint8_t>(RecordType::Commit) &&
+         type <= static_cast<std::uint8_t>(RecordType::SyncOverridden);
 }
 
 const char* to_string(RecordType type) {
@@ -155,14 +163,16 @@ void append_record(std::string& out, RecordType type, std::uint64_t lsn, std::st
   out.append(record_bytes(payload.size()) - kRecordHeaderBytes - payload.size(), '\0');
 }
 
-void append_commit(std::string& out, std::uint64_t lsn, std::uint64_t batch_first_lsn, std::uint32_t batch_records) {
+void append_commit(std::string& out, std::uint64_t lsn, std::uint64_t batch_first_lsn,
+                   std::uint32_t batch_records) {
   char p[kCommitPayloadBytes];
   put_u64(p, batch_first_lsn);
   put_u32(p + 8, batch_records);
   append_record(out, RecordType::Commit, lsn, std::string_view(p, sizeof p));
 }
 
-ScanResult scan_segment(std::string_view bytes, const std::function<void(const ScannedRecord&)>& on_record) {
+ScanResult scan_segment(std::string_view bytes,
+                        const std::function<void(const ScannedRecord&)>& on_record) {
   ScanResult result;
   SegmentHeader header;
   if (!parse_segment_header(bytes, header)) {
@@ -183,7 +193,8 @@ ScanResult scan_segment(std::string_view bytes, const std::function<void(const S
   for (;;) {
     if (offset == size) {
       if (batch.empty()) return result;  // Clean: exactly the end of the file
-      reason = "batch of LSN " + std::to_string(next_batch_lsn) + " has no commit before the end of the file";
+      reason = "batch of LSN " + std::to_string(next_batch_lsn) +
+               " has no commit before the end of the file";
       break;
     }
     const std::size_t left = size - offset;
@@ -193,7 +204,8 @@ ScanResult scan_segment(std::string_view bytes, const std::function<void(const S
     if (left < 5 || (get_u32(p) == 0 && p[4] == 0)) {
       if (all_zero(p, left)) {
         if (batch.empty()) return result;  // Clean
-        reason = "batch of LSN " + std::to_string(next_batch_lsn) + " has no commit before the zero-filled tail";
+        reason = "batch of LSN " + std::to_string(next_batch_lsn) +
+                 " has no commit before the zero-filled tail";
         break;
       }
       if (left >= 5) {
@@ -243,8 +255,9 @@ ScanResult scan_segment(std::string_view bytes, const std::function<void(const S
       const std::uint64_t first = get_u64(payload.data());
       const std::uint32_t count = get_u32(payload.data() + 8);
       if (first != next_batch_lsn || count != batch.size()) {
-        reason = "commit names a batch of " + std::to_string(count) + " records from LSN " + std::to_string(first) +
-                 ", but the batch has " + std::to_string(batch.size()) + " from LSN " + std::to_string(next_batch_lsn);
+        reason = "commit names a batch of " + std::to_string(count) + " records from LSN " +
+                 std::to_string(first) + ", but the batch has " + std::to_string(batch.size()) +
+                 " from LSN " + std::to_string(next_batch_lsn);
         break;
       }
       if (on_record) {

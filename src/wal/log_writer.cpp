@@ -33,7 +33,9 @@ Status fsync_dir(const std::string& dir) {
 }  // namespace
 
 LogWriter::LogWriter(LogWriterConfig config)
-    : config_(std::move(config)), next_lsn_(config_.first_lsn), durable_lsn_(config_.first_lsn - 1) {
+    : config_(std::move(config)),
+      next_lsn_(config_.first_lsn),
+      durable_lsn_(config_.first_lsn - 1) {
   RC_ASSERT(config_.first_lsn >= 1);
 }
 

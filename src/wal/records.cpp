@@ -217,16 +217,26 @@ RecordType type_of(const Record& r) {
   return std::visit(
       [](const auto& rec) -> RecordType {
         using T = std::decay_t<decltype(rec)>;
-        if constexpr (std::is_same_v<T, SessionOpenedRecord>) return RecordType::SessionOpened;
-        else if constexpr (std::is_same_v<T, CheckedInRecord>) return RecordType::CheckedIn;
-        else if constexpr (std::is_same_v<T, OverriddenRecord>) return RecordType::Overridden;
-        else if constexpr (std::is_same_v<T, BulkAppliedRecord>) return RecordType::BulkApplied;
-        else if constexpr (std::is_same_v<T, SessionClosedRecord>) return RecordType::SessionClosed;
-        else if constexpr (std::is_same_v<T, EnrolledRecord>) return RecordType::Enrolled;
-        else if constexpr (std::is_same_v<T, ClassJoinedRecord>) return RecordType::ClassJoined;
-        else if constexpr (std::is_same_v<T, SyncCheckedInRecord>) return RecordType::SyncCheckedIn;
-        else if constexpr (std::is_same_v<T, SyncOverriddenRecord>) return RecordType::SyncOverridden;
-        else static_assert(kAlwaysFalse<T>);
+        if constexpr (std::is_same_v<T, SessionOpenedRecord>)
+          return RecordType::SessionOpened;
+        else if constexpr (std::is_same_v<T, CheckedInRecord>)
+          return RecordType::CheckedIn;
+        else if constexpr (std::is_same_v<T, OverriddenRecord>)
+          return RecordType::Overridden;
+        else if constexpr (std::is_same_v<T, BulkAppliedRecord>)
+          return RecordType::BulkApplied;
+        else if constexpr (std::is_same_v<T, SessionClosedRecord>)
+          return RecordType::SessionClosed;
+        else if constexpr (std::is_same_v<T, EnrolledRecord>)
+          return RecordType::Enrolled;
+        else if constexpr (std::is_same_v<T, ClassJoinedRecord>)
+          return RecordType::ClassJoined;
+        else if constexpr (std::is_same_v<T, SyncCheckedInRecord>)
+          return RecordType::SyncCheckedIn;
+        else if constexpr (std::is_same_v<T, SyncOverriddenRecord>)
+          return RecordType::SyncOverridden;
+        else
+          static_assert(kAlwaysFalse<T>);
       },
       r);
 }
@@ -317,29 +327,30 @@ std::optional<Record> decode(RecordType type, std::string_view payload) {
   switch (type) {
     case RecordType::SessionOpened: {
       SessionOpenedRecord r;
-      ok = in.id(r.cls) && in.id(r.actor) && in.u32(r.late_after_minutes) && in.str(r.verification_code) &&
-           in.i64(r.now_ms);
+      ok = in.id(r.cls) && in.id(r.actor) && in.u32(r.late_after_minutes) &&
+           in.str(r.verification_code) && in.i64(r.now_ms);
       if (ok) out = std::move(r);
       break;
     }
     case RecordType::CheckedIn: {
       CheckedInRecord r;
-      ok = in.id(r.cls) && in.id(r.session) && in.id(r.student) && in.method(r.method) && in.i64(r.at_ms) &&
-           in.i64(r.now_ms);
+      ok = in.id(r.cls) && in.id(r.session) && in.id(r.student) && in.method(r.method) &&
+           in.i64(r.at_ms) && in.i64(r.now_ms);
       if (ok) out = std::move(r);
       break;
     }
     case RecordType::Overridden: {
       OverriddenRecord r;
-      ok = in.id(r.cls) && in.id(r.session) && in.id(r.actor) && in.id(r.student) && in.status(r.status) &&
-           in.opt_str(r.reason) && in.i64(r.now_ms);
+      ok = in.id(r.cls) && in.id(r.session) && in.id(r.actor) && in.id(r.student) &&
+           in.status(r.status) && in.opt_str(r.reason) && in.i64(r.now_ms);
       if (ok) out = std::move(r);
       break;
     }
     case RecordType::BulkApplied: {
       BulkAppliedRecord r;
       std::uint32_t count = 0;
-      ok = in.id(r.cls) && in.id(r.session) && in.id(r.actor) && in.u32(count) && count <= in.left() / kBulkItemBytesMin;
+      ok = in.id(r.cls) && in.id(r.session) && in.id(r.actor) && in.u32(count) &&
+           count <= in.left() / kBulkItemBytesMin;
       if (ok) r.items.reserve(count);
       for (std::uint32_t i = 0; ok && i < count; ++i) {
         domain::BulkItem& item = r.items.emplace_back();
@@ -353,7 +364,8 @@ std::optional<Record> decode(RecordType type, std::string_view payload) {
     }
     case RecordType::SessionClosed: {
       SessionClosedRecord r;
-      ok = in.id(r.cls) && in.id(r.session) && in.id(r.actor) && in.ascending_ids(r.marked_absent) && in.i64(r.now_ms);
+      ok = in.id(r.cls) && in.id(r.session) && in.id(r.actor) &&
+           in.ascending_ids(r.marked_absent) && in.i64(r.now_ms);
       if (ok) out = std::move(r);
       break;
     }
@@ -378,8 +390,9 @@ std::optional<Record> decode(RecordType type, std::string_view payload) {
     }
     case RecordType::SyncOverridden: {
       SyncOverriddenRecord r;
-      ok = in.id(r.cls) && in.id(r.session) && in.id(r.actor) && in.id(r.student) && in.status(r.status) &&
-           in.opt_str(r.reason) && in.i64(r.client_time_ms) && in.i64(r.now_ms) && in.str(r.op_id);
+      ok = in.id(r.cls) && in.id(r.session) && in.id(r.actor) && in.id(r.student) &&
+           in.status(r.status) && in.opt_str(r.reason) && in.i64(r.client_time_ms) &&
+           in.i64(r.now_ms) && in.str(r.op_id);
       if (ok) out = std::move(r);
       break;
     }

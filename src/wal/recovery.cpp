@@ -1,15 +1,15 @@
 #include "rollcall/wal/recovery.hpp"
 
-#include <algorithm>
-#include <limits>
-#include <chrono>
-#include <filesystem>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <limits>
 #include <thread>
 
 #include "rollcall/wal/roster_file.hpp"
@@ -59,7 +59,8 @@ Result<std::string> read_file(const std::string& path) {
 }
 
 // Parses "<prefix><20 digits><suffix>"; false if the name has another shape.
-bool numbered_name(const std::string& name, std::string_view prefix, std::string_view suffix, std::uint64_t& n) {
+bool numbered_name(const std::string& name, std::string_view prefix, std::string_view suffix,
+                   std::uint64_t& n) {
   if (name.size() != prefix.size() + 20 + suffix.size() || name.rfind(prefix, 0) != 0) return false;
   if (name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) return false;
   n = 0;
@@ -127,8 +128,9 @@ void read_shard(const std::string& dir, unsigned shard, ShardFiles& out) {
     const ScanResult scan = scan_segment(*bytes, [&](const ScannedRecord& r) {
       if (r.lsn <= out.summary.snapshot_lsn || !decode_error.empty()) return;
       if (r.lsn != out.summary.last_lsn + 1) {
-        decode_error = "record at offset " + std::to_string(r.offset) + " has LSN " + std::to_string(r.lsn) +
-                       ", expected " + std::to_string(out.summary.last_lsn + 1) + " (a segment is missing)";
+        decode_error = "record at offset " + std::to_string(r.offset) + " has LSN " +
+                       std::to_string(r.lsn) + ", expected " +
+                       std::to_string(out.summary.last_lsn + 1) + " (a segment is missing)";
         return;
       }
       out.summary.last_lsn = r.lsn;
@@ -145,8 +147,10 @@ void read_shard(const std::string& dir, unsigned shard, ShardFiles& out) {
       out.error = path + ": " + decode_error;
       return;
     }
-    if (scan.end == ScanResult::End::Corrupt || (scan.end == ScanResult::End::TornTail && !newest)) {
-      out.error = path + ": corrupt at byte offset " + std::to_string(scan.bad_offset) + ": " + scan.reason;
+    if (scan.end == ScanResult::End::Corrupt ||
+        (scan.end == ScanResult::End::TornTail && !newest)) {
+      out.error =
+          path + ": corrupt at byte offset " + std::to_string(scan.bad_offset) + ": " + scan.reason;
       return;
     }
     if (scan.end == ScanResult::End::TornTail) {
@@ -180,13 +184,15 @@ bool replay(ClassAttendance& att, const ClassInfo& cls, const Record& record, st
     return false;
   };
   if (const auto* r = std::get_if<SessionOpenedRecord>(&record)) {
-    const OpenResult out = att.open({r->actor, r->late_after_minutes, r->verification_code, r->now_ms});
+    const OpenResult out =
+        att.open({r->actor, r->late_after_minutes, r->verification_code, r->now_ms});
     if (out.error != Refusal::None) return refused(out.error);
     emit(out.events);
     return true;
   }
   if (const auto* r = std::get_if<CheckedInRecord>(&record)) {
-    const CheckInResult out = att.check_in(cls, r->session, {r->student, r->method, r->at_ms, r->now_ms});
+    const CheckInResult out =
+        att.check_in(cls, r->session, {r->student, r->method, r->at_ms, r->now_ms});
     if (out.error != Refusal::None) return refused(out.error);
     if (!out.created) {
       why = "the check-in did not create a record, as it did live";
@@ -196,7 +202,8 @@ bool replay(ClassAttendance& att, const ClassInfo& cls, const Record& record, st
     return true;
   }
   if (const auto* r = std::get_if<OverriddenRecord>(&record)) {
-    const RecordResult out = att.override_record(cls, r->session, {r->actor, r->student, r->status, r->reason, r->now_ms});
+    const RecordResult out = att.override_record(
+        cls, r->session, {r->actor, r->student, r->status, r->reason, r->now_ms});
     if (out.error != Refusal::None) return refused(out.error);
     emit(out.events);
     return true;
@@ -204,8 +211,8 @@ bool replay(ClassAttendance& att, const ClassInfo& cls, const Record& record, st
   if (const auto* r = std::get_if<BulkAppliedRecord>(&record)) {
     std::vector<UserId> seen = r->remaining;
     for (const BulkItem& item : r->items) seen.push_back(item.student);
-    const BulkResult out =
-        att.bulk(with_students(cls, std::move(seen)), r->session, {r->actor, r->items, r->mark_remaining, r->now_ms});
+    const BulkResult out = att.bulk(with_students(cls, std::move(seen)), r->session,
+                                    {r->actor, r->items, r->mark_remaining, r->now_ms});
     if (out.error != Refusal::None) return refused(out.error);
     if (out.changed.size() != r->items.size() + r->remaining.size()) {
       why = "bulk changed " + std::to_string(out.changed.size()) + " records, live it changed " +
@@ -216,7 +223,8 @@ bool replay(ClassAttendance& att, const ClassInfo& cls, const Record& record, st
     return true;
   }
   if (const auto* r = std::get_if<SessionClosedRecord>(&record)) {
-    const CloseResult out = att.close(with_students(cls, r->marked_absent), r->session, {r->actor, r->now_ms});
+    const CloseResult out =
+        att.close(with_students(cls, r->marked_absent), r->session, {r->actor, r->now_ms});
     if (out.error != Refusal::None) return refused(out.error);
     if (out.marked_absent != r->marked_absent.size()) {
       why = "closing marked " + std::to_string(out.marked_absent) + " absent, live it marked " +
@@ -238,8 +246,9 @@ bool replay(ClassAttendance& att, const ClassInfo& cls, const Record& record, st
     return true;
   }
   if (const auto* r = std::get_if<SyncOverriddenRecord>(&record)) {
-    const SyncResult out = att.sync_override(cls, r->session, {r->actor, r->student, r->status, r->reason,
-                                                               r->client_time_ms, r->now_ms, kNoLimit, r->op_id});
+    const SyncResult out = att.sync_override(cls, r->session,
+                                             {r->actor, r->student, r->status, r->reason,
+                                              r->client_time_ms, r->now_ms, kNoLimit, r->op_id});
     if (out.error != Refusal::None) return refused(out.error);
     if (out.outcome != SyncOutcome::Applied) {
       why = "the synced override did not apply, as it did live";
@@ -253,7 +262,8 @@ bool replay(ClassAttendance& att, const ClassInfo& cls, const Record& record, st
   return false;
 }
 
-Result<RecoveredState> recover(const std::string& data_dir, std::shared_ptr<const Roster> seed_roster,
+Result<RecoveredState> recover(const std::string& data_dir,
+                               std::shared_ptr<const Roster> seed_roster,
                                const RecordVisitor& visit, const ReplayHook& on_replayed) {
   const auto started = std::chrono::steady_clock::now();
   RecoveredState state;
@@ -271,12 +281,15 @@ Result<RecoveredState> recover(const std::string& data_dir, std::shared_ptr<cons
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(store.generation_dir(state.generation), ec)) {
     const std::string name = entry.path().filename().string();
-    if (entry.is_directory() && name.rfind("shard-", 0) == 0) shard_ids.push_back(std::stoul(name.substr(6)));
+    if (entry.is_directory() && name.rfind("shard-", 0) == 0)
+      shard_ids.push_back(std::stoul(name.substr(6)));
   }
-  if (ec) return Error{"cannot list " + store.generation_dir(state.generation) + ": " + ec.message()};
+  if (ec)
+    return Error{"cannot list " + store.generation_dir(state.generation) + ": " + ec.message()};
   std::sort(shard_ids.begin(), shard_ids.end());
   if (shard_ids.empty() || shard_ids.front() != 0 || shard_ids.back() + 1 != shard_ids.size()) {
-    return Error{store.generation_dir(state.generation) + " does not hold shard directories 0..n-1"};
+    return Error{store.generation_dir(state.generation) +
+                 " does not hold shard directories 0..n-1"};
   }
 
   // Read every shard in parallel.
@@ -284,7 +297,9 @@ Result<RecoveredState> recover(const std::string& data_dir, std::shared_ptr<cons
   {
     std::vector<std::thread> readers;
     for (const unsigned shard : shard_ids) {
-      readers.emplace_back([&, shard] { read_shard(store.shard_dir(state.generation, shard), shard, files[shard]); });
+      readers.emplace_back([&, shard] {
+        read_shard(store.shard_dir(state.generation, shard), shard, files[shard]);
+      });
     }
     for (std::thread& t : readers) t.join();
   }
@@ -293,8 +308,9 @@ Result<RecoveredState> recover(const std::string& data_dir, std::shared_ptr<cons
   }
 
   // The roster: the generation's (or shard 0's newer roster snapshot) + enrollments.
-  const std::string roster_path = files[0].roster_snapshot.empty() ? store.roster_path(state.generation)
-                                                                   : files[0].roster_snapshot;
+  const std::string roster_path = files[0].roster_snapshot.empty()
+                                      ? store.roster_path(state.generation)
+                                      : files[0].roster_snapshot;
   Result<std::shared_ptr<const Roster>> roster = read_roster_file(roster_path);
   if (!roster) return Error{roster.error()};
   state.roster = *roster;
@@ -302,7 +318,8 @@ Result<RecoveredState> recover(const std::string& data_dir, std::shared_ptr<cons
     const auto* e = std::get_if<EnrolledRecord>(&r.record);
     if (e == nullptr || e->roster_version <= state.roster->version()) continue;
     if (state.roster->user(e->student) == nullptr || state.roster->class_info(e->cls) == nullptr) {
-      return Error{"shard 0 LSN " + std::to_string(r.lsn) + ": enrollment of unknown student or class"};
+      return Error{"shard 0 LSN " + std::to_string(r.lsn) +
+                   ": enrollment of unknown student or class"};
     }
     state.roster = state.roster->with_enrollment(e->student, e->cls);
   }
@@ -322,24 +339,30 @@ Result<RecoveredState> recover(const std::string& data_dir, std::shared_ptr<cons
         // applied (and their counts computed) without the student. Replay likewise.
         std::unordered_map<ClassId, std::vector<UserId>> joins_ahead;
         for (const LoggedRecord& r : files[i].records) {
-          if (const auto* j = std::get_if<ClassJoinedRecord>(&r.record)) joins_ahead[j->cls].push_back(j->student);
+          if (const auto* j = std::get_if<ClassJoinedRecord>(&r.record))
+            joins_ahead[j->cls].push_back(j->student);
         }
         ClassInfo then;  // the class as it was at a record, while joins lie ahead
         for (const LoggedRecord& r : files[i].records) {
           if (std::holds_alternative<EnrolledRecord>(r.record)) continue;
-          const ClassId cls = std::visit([](const auto& rec) -> ClassId {
-            if constexpr (std::is_same_v<std::decay_t<decltype(rec)>, EnrolledRecord>) {
-              return ClassId{};
-            } else {
-              return rec.cls;
-            }
-          }, r.record);
+          const ClassId cls = std::visit(
+              [](const auto& rec) -> ClassId {
+                if constexpr (std::is_same_v<std::decay_t<decltype(rec)>, EnrolledRecord>) {
+                  return ClassId{};
+                } else {
+                  return rec.cls;
+                }
+              },
+              r.record);
           const ClassInfo* info = state.roster->class_info(cls);
           if (info != nullptr) {
-            if (auto ahead = joins_ahead.find(cls); ahead != joins_ahead.end() && !ahead->second.empty()) {
+            if (auto ahead = joins_ahead.find(cls);
+                ahead != joins_ahead.end() && !ahead->second.empty()) {
               std::vector<UserId>& pending = ahead->second;
               then = *info;
-              std::erase_if(then.students, [&](UserId u) { return std::find(pending.begin(), pending.end(), u) != pending.end(); });
+              std::erase_if(then.students, [&](UserId u) {
+                return std::find(pending.begin(), pending.end(), u) != pending.end();
+              });
               if (const auto* j = std::get_if<ClassJoinedRecord>(&r.record)) {
                 pending.erase(std::find(pending.begin(), pending.end(), j->student));
               }
@@ -354,12 +377,15 @@ Result<RecoveredState> recover(const std::string& data_dir, std::shared_ptr<cons
             if (it == classes.end()) it = classes.emplace(cls, ClassAttendance(cls)).first;
             events.clear();
             if (replay(it->second, *info, r.record, why, &events)) {
-              if (on_replayed) on_replayed(static_cast<unsigned>(i), *state.roster, *info, it->second, r.record, events);
+              if (on_replayed)
+                on_replayed(static_cast<unsigned>(i), *state.roster, *info, it->second, r.record,
+                            events);
               continue;
             }
           }
           errors[i] = "shard " + std::to_string(i) + " LSN " + std::to_string(r.lsn) + " (" +
-                      to_string(type_of(r.record)) + ", class " + std::to_string(cls.value) + "): " + why;
+                      to_string(type_of(r.record)) + ", class " + std::to_string(cls.value) +
+                      "): " + why;
           return;
         }
       });
@@ -374,7 +400,8 @@ Result<RecoveredState> recover(const std::string& data_dir, std::shared_ptr<cons
     state.records_replayed += files[i].summary.records;
     state.shards.push_back(files[i].summary);
     if (visit) {
-      for (const LoggedRecord& r : files[i].records) visit(static_cast<unsigned>(i), r.lsn, r.record);
+      for (const LoggedRecord& r : files[i].records)
+        visit(static_cast<unsigned>(i), r.lsn, r.record);
     }
     for (auto& [id, att] : per_shard[i]) {
       if (!state.classes.emplace(id, std::move(att)).second) {

@@ -24,12 +24,16 @@ std::string encode_roster(const Roster& roster) {
   std::string out;
   JsonWriter w(out);
   w.begin_object();
-  w.field("format", kRosterFormat).field("format_version", kRosterFormatVersion).field("roster_version", roster.version());
+  w.field("format", kRosterFormat)
+      .field("format_version", kRosterFormatVersion)
+      .field("roster_version", roster.version());
   w.key("users").begin_array();
   for (const User* u : roster.users()) {
     w.begin_object();
     w.field("id", u->id.value).field("username", u->username).field("name", u->name);
-    w.field("role", to_string(u->role)).field("password_hash", u->password_hash).field("sourced_id", u->sourced_id);
+    w.field("role", to_string(u->role))
+        .field("password_hash", u->password_hash)
+        .field("sourced_id", u->sourced_id);
     w.end_object();
   }
   w.end_array().key("classes").begin_array();
@@ -51,10 +55,12 @@ std::string encode_roster(const Roster& roster) {
 Result<std::shared_ptr<const Roster>> decode_roster(std::string_view json) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
-  if (parser.parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS) return Error{"not valid JSON"};
+  if (parser.parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS)
+    return Error{"not valid JSON"};
   std::string_view format;
   std::uint64_t format_version = 0, roster_version = 0;
-  if (doc["format"].get(format) || format != kRosterFormat) return Error{"not a rollcall roster (format)"};
+  if (doc["format"].get(format) || format != kRosterFormat)
+    return Error{"not a rollcall roster (format)"};
   if (doc["format_version"].get(format_version) || format_version != kRosterFormatVersion) {
     return Error{"unsupported roster format_version"};
   }
@@ -62,13 +68,14 @@ Result<std::shared_ptr<const Roster>> decode_roster(std::string_view json) {
   RosterBuilder b;
   b.set_version(roster_version);
   simdjson::dom::array users, classes;
-  if (doc["users"].get(users) || doc["classes"].get(classes)) return Error{"missing users or classes"};
+  if (doc["users"].get(users) || doc["classes"].get(classes))
+    return Error{"missing users or classes"};
   for (simdjson::dom::element e : users) {
     User u;
     std::uint64_t id = 0;
     std::string_view username, name, role, hash, sourced;
-    if (e["id"].get(id) || e["username"].get(username) || e["name"].get(name) || e["role"].get(role) ||
-        e["password_hash"].get(hash) || e["sourced_id"].get(sourced)) {
+    if (e["id"].get(id) || e["username"].get(username) || e["name"].get(name) ||
+        e["role"].get(role) || e["password_hash"].get(hash) || e["sourced_id"].get(sourced)) {
       return Error{"a user entry lacks a field"};
     }
     const std::optional<Role> r = role_from_string(role);
@@ -79,22 +86,25 @@ Result<std::shared_ptr<const Roster>> decode_roster(std::string_view json) {
     u.role = *r;
     u.password_hash = hash;
     u.sourced_id = sourced;
-    if (!b.add_user(std::move(u))) return Error{"duplicate user id or username (user " + std::to_string(id) + ")"};
+    if (!b.add_user(std::move(u)))
+      return Error{"duplicate user id or username (user " + std::to_string(id) + ")"};
   }
   for (simdjson::dom::element e : classes) {
     ClassInfo c;
     std::uint64_t id = 0;
     std::string_view name, code, sourced;
     simdjson::dom::array teachers, students;
-    if (e["id"].get(id) || e["name"].get(name) || e["join_code"].get(code) || e["sourced_id"].get(sourced) ||
-        e["teachers"].get(teachers) || e["students"].get(students)) {
+    if (e["id"].get(id) || e["name"].get(name) || e["join_code"].get(code) ||
+        e["sourced_id"].get(sourced) || e["teachers"].get(teachers) ||
+        e["students"].get(students)) {
       return Error{"a class entry lacks a field"};
     }
     c.id = ClassId{id};
     c.name = name;
     c.join_code = code;
     c.sourced_id = sourced;
-    if (!b.add_class(std::move(c))) return Error{"duplicate or invalid class id " + std::to_string(id)};
+    if (!b.add_class(std::move(c)))
+      return Error{"duplicate or invalid class id " + std::to_string(id)};
     for (simdjson::dom::element t : teachers) {
       std::uint64_t tid = 0;
       if (t.get(tid) || !b.assign_teacher(UserId{tid}, ClassId{id})) {
@@ -124,7 +134,9 @@ rollcall::Status write_roster_file(const std::string& path, const Roster& roster
   return write_file_atomically(path, encode_roster(roster));
 }
 
-std::string seed_roster_path(const std::string& data_dir) { return data_dir + "/roster.json"; }
+std::string seed_roster_path(const std::string& data_dir) {
+  return data_dir + "/roster.json";
+}
 
 std::string active_roster_path(const std::string& data_dir) {
   const LogStore store(data_dir);

@@ -169,8 +169,9 @@ void encode_session(Writer& w, const Session& s) {
   std::vector<const domain::Record*> records;
   records.reserve(s.records.size());
   for (const auto& [student, rec] : s.records) records.push_back(&rec);
-  std::sort(records.begin(), records.end(),
-            [](const domain::Record* a, const domain::Record* b) { return a->student < b->student; });
+  std::sort(records.begin(), records.end(), [](const domain::Record* a, const domain::Record* b) {
+    return a->student < b->student;
+  });
   w.u32(static_cast<std::uint32_t>(records.size()));
   for (const domain::Record* r : records) {
     w.u64(r->student.value);
@@ -204,8 +205,8 @@ Session decode_session(Reader& in, ClassId cls, std::uint64_t seq, std::uint8_t 
   s.class_id = cls;
   s.id = domain::SessionId{in.u64("session id")};
   if (in.ok() && s.id != domain::make_session_id(cls, seq)) {
-    in.fail("session " + std::to_string(s.id.value) + " of class " + std::to_string(cls.value) + " should have id " +
-            std::to_string(domain::make_session_id(cls, seq).value));
+    in.fail("session " + std::to_string(s.id.value) + " of class " + std::to_string(cls.value) +
+            " should have id " + std::to_string(domain::make_session_id(cls, seq).value));
   }
   s.open = in.flag("session open");
   s.starts_at_ms = in.i64("session start");
@@ -257,7 +258,8 @@ Session decode_session(Reader& in, ClassId cls, std::uint64_t seq, std::uint8_t 
 
 }  // namespace
 
-std::string encode_snapshot(const SnapshotHeader& header, const std::vector<const domain::ClassAttendance*>& classes) {
+std::string encode_snapshot(const SnapshotHeader& header,
+                            const std::vector<const domain::ClassAttendance*>& classes) {
   std::string out;
   Writer w(out);
   out.append(kSnapshotMagic, sizeof kSnapshotMagic);
@@ -290,7 +292,8 @@ Result<DecodedSnapshot> decode_snapshot(std::string_view bytes) {
   const std::string_view body = bytes.substr(0, bytes.size() - kCrcBytes);
   Reader crc_in(bytes.substr(body.size()));
   if (crc_in.u32("crc") != crc32c(body.data(), body.size())) return Error{"snapshot CRC mismatch"};
-  if (std::memcmp(body.data(), kSnapshotMagic, sizeof kSnapshotMagic) != 0) return Error{"not a snapshot (bad magic)"};
+  if (std::memcmp(body.data(), kSnapshotMagic, sizeof kSnapshotMagic) != 0)
+    return Error{"not a snapshot (bad magic)"};
 
   Reader in(body.substr(sizeof kSnapshotMagic));
   const std::uint8_t version = in.u8("version");
@@ -321,7 +324,8 @@ Result<DecodedSnapshot> decode_snapshot(std::string_view bytes) {
     if (in.ok() && (cls.value == 0 || cls.value > domain::kClassIdMax)) {
       in.fail("class id " + std::to_string(cls.value) + " out of range");
     }
-    if (in.ok() && !seen.insert(cls).second) in.fail("class " + std::to_string(cls.value) + " appears twice");
+    if (in.ok() && !seen.insert(cls).second)
+      in.fail("class " + std::to_string(cls.value) + " appears twice");
     const std::uint32_t session_count = in.count("session count", kSessionBytesMin);
     if (in.ok() && session_count > domain::kSessionSeqMax) in.fail("too many sessions");
     std::deque<Session> sessions;
@@ -359,7 +363,8 @@ Result<DecodedSnapshot> decode_snapshot(std::string_view bytes) {
     parsed.push_back(Parsed{cls, std::move(sessions), std::move(ops)});
   }
   if (!in.ok()) return Error{"malformed snapshot: " + in.error()};
-  if (in.left() != 0) return Error{"malformed snapshot: " + std::to_string(in.left()) + " trailing bytes"};
+  if (in.left() != 0)
+    return Error{"malformed snapshot: " + std::to_string(in.left()) + " trailing bytes"};
 
   // Reserved up front: ClassAttendance points into its own sessions, so the vector
   // must not copy elements while growing.

@@ -36,9 +36,15 @@ Status make_dir(const std::string& path) {
 
 }  // namespace
 
-std::string snapshot_file_name(std::uint64_t covered_lsn) { return "snap-" + padded(covered_lsn, 20) + ".snap"; }
-std::string roster_snapshot_file_name(std::uint64_t covered_lsn) { return "roster-" + padded(covered_lsn, 20) + ".json"; }
-std::string feeds_file_name(std::uint64_t covered_lsn) { return "feeds-" + padded(covered_lsn, 20) + ".bin"; }
+std::string snapshot_file_name(std::uint64_t covered_lsn) {
+  return "snap-" + padded(covered_lsn, 20) + ".snap";
+}
+std::string roster_snapshot_file_name(std::uint64_t covered_lsn) {
+  return "roster-" + padded(covered_lsn, 20) + ".json";
+}
+std::string feeds_file_name(std::uint64_t covered_lsn) {
+  return "feeds-" + padded(covered_lsn, 20) + ".bin";
+}
 
 Status fsync_directory(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -77,15 +83,20 @@ Status write_file_atomically(const std::string& path, std::string_view bytes) {
   return fsync_directory(fs::path(path).parent_path().string());
 }
 
-LogStore::LogStore(std::string data_dir) : data_dir_(std::move(data_dir)), wal_dir_(data_dir_ + "/wal") {}
+LogStore::LogStore(std::string data_dir)
+    : data_dir_(std::move(data_dir)), wal_dir_(data_dir_ + "/wal") {}
 
-std::string LogStore::generation_dir(std::uint64_t gen) const { return wal_dir_ + "/" + padded(gen, 8); }
+std::string LogStore::generation_dir(std::uint64_t gen) const {
+  return wal_dir_ + "/" + padded(gen, 8);
+}
 
 std::string LogStore::shard_dir(std::uint64_t gen, unsigned shard) const {
   return generation_dir(gen) + "/shard-" + std::to_string(shard);
 }
 
-std::string LogStore::roster_path(std::uint64_t gen) const { return generation_dir(gen) + "/roster.json"; }
+std::string LogStore::roster_path(std::uint64_t gen) const {
+  return generation_dir(gen) + "/roster.json";
+}
 
 Result<std::uint64_t> LogStore::current_generation() const {
   const std::string path = wal_dir_ + "/CURRENT";
@@ -101,13 +112,15 @@ Result<std::uint64_t> LogStore::current_generation() const {
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || gen == 0) {
     return Error{path + " does not hold a generation number"};
   }
-  if (!fs::is_directory(generation_dir(gen))) return Error{path + " names generation " + text + ", which is missing"};
+  if (!fs::is_directory(generation_dir(gen)))
+    return Error{path + " names generation " + text + ", which is missing"};
   return gen;
 }
 
-Status LogStore::start_generation(std::uint64_t gen, const domain::Roster& roster,
-                                  const std::vector<std::vector<const domain::ClassAttendance*>>& classes_by_shard,
-                                  const std::vector<std::string>& feeds_by_shard) const {
+Status LogStore::start_generation(
+    std::uint64_t gen, const domain::Roster& roster,
+    const std::vector<std::vector<const domain::ClassAttendance*>>& classes_by_shard,
+    const std::vector<std::string>& feeds_by_shard) const {
   if (Status s = make_dir(wal_dir_); !s) return s;
   const std::string dir = generation_dir(gen);
   std::error_code ec;
@@ -118,15 +131,19 @@ Status LogStore::start_generation(std::uint64_t gen, const domain::Roster& roste
     const std::string sdir = shard_dir(gen, shard);
     if (Status s = make_dir(sdir); !s) return s;
     if (shard < feeds_by_shard.size()) {
-      if (Status s = write_file_atomically(sdir + "/" + feeds_file_name(0), feeds_by_shard[shard]); !s) return s;
+      if (Status s = write_file_atomically(sdir + "/" + feeds_file_name(0), feeds_by_shard[shard]);
+          !s)
+        return s;
     }
-    const std::string image = encode_snapshot(SnapshotHeader{shard, gen, 0}, classes_by_shard[shard]);
+    const std::string image =
+        encode_snapshot(SnapshotHeader{shard, gen, 0}, classes_by_shard[shard]);
     if (Status s = write_file_atomically(sdir + "/" + snapshot_file_name(0), image); !s) return s;
   }
   if (Status s = fsync_directory(dir); !s) return s;
   if (Status s = fsync_directory(wal_dir_); !s) return s;
   // The switch: from here on, the new generation is the state of record.
-  if (Status s = write_file_atomically(wal_dir_ + "/CURRENT", std::to_string(gen) + "\n"); !s) return s;
+  if (Status s = write_file_atomically(wal_dir_ + "/CURRENT", std::to_string(gen) + "\n"); !s)
+    return s;
   for (const auto& entry : fs::directory_iterator(wal_dir_, ec)) {
     const std::string name = entry.path().filename().string();
     if (entry.is_directory() && name != padded(gen, 8)) fs::remove_all(entry.path(), ec);

@@ -17,7 +17,8 @@ namespace {
 
 void check_error(const std::optional<ApiError>& e) {
   if (!e) return;
-  const bool known = (e->status == 400 && e->code == "invalid_json") || (e->status == 422 && e->code == "invalid_field");
+  const bool known = (e->status == 400 && e->code == "invalid_json") ||
+                     (e->status == 422 && e->code == "invalid_field");
   if (!known || e->message.empty()) std::abort();
 }
 
@@ -32,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       CheckInBody out;
       const auto e = parse_check_in(json, body, out);
       check_error(e);
-      if (!e && out.method == CheckInBody::Method::VerificationCode && (out.class_id == 0 || out.code.size() > 32)) {
+      if (!e && out.method == CheckInBody::Method::VerificationCode &&
+          (out.class_id == 0 || out.code.size() > 32)) {
         std::abort();
       }
       break;
@@ -41,7 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       OverrideBody out;
       const auto e = parse_override(json, body, out);
       check_error(e);
-      if (!e && (out.status == domain::AttendanceStatus::Unmarked || (out.reason && out.reason->size() > kReasonBytesMax))) {
+      if (!e && (out.status == domain::AttendanceStatus::Unmarked ||
+                 (out.reason && out.reason->size() > kReasonBytesMax))) {
         std::abort();
       }
       break;
@@ -53,7 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!e && out.updates.empty() && !out.mark_remaining) std::abort();
       if (out.updates.size() > kBulkItemsMax) std::abort();
       for (const auto& item : out.updates) {
-        if (!e && (!item.student || item.status == domain::AttendanceStatus::Unmarked)) std::abort();
+        if (!e && (!item.student || item.status == domain::AttendanceStatus::Unmarked))
+          std::abort();
       }
       break;
     }
@@ -82,7 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             op.method == CheckInBody::Method::VerificationCode && op.class_id == 0) {
           std::abort();
         }
-        if (op.error && (op.error->code != "invalid_field" || op.error->message.empty())) std::abort();
+        if (op.error && (op.error->code != "invalid_field" || op.error->message.empty()))
+          std::abort();
       }
       break;
     }

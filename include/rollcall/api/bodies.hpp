@@ -61,13 +61,13 @@ struct SyncOpBody {
   std::string op_id;
   Kind kind = Kind::CheckIn;
   CheckInBody::Method method = CheckInBody::Method::VerificationCode;
-  std::uint64_t class_id = 0;          ///< check_in
-  std::string code;                    ///< check_in by verification_code
-  std::string qr_token;                ///< check_in by qr_code
-  std::uint64_t session_id = 0;        ///< override: class_session_id
-  std::uint64_t student_id = 0;        ///< override
+  std::uint64_t class_id = 0;    ///< check_in
+  std::string code;              ///< check_in by verification_code
+  std::string qr_token;          ///< check_in by qr_code
+  std::uint64_t session_id = 0;  ///< override: class_session_id
+  std::uint64_t student_id = 0;  ///< override
   domain::AttendanceStatus status = domain::AttendanceStatus::Present;  ///< override
-  std::optional<std::string> reason;   ///< override
+  std::optional<std::string> reason;                                    ///< override
   std::int64_t client_time_ms = 0;
   std::optional<ApiError> error;
 };
@@ -80,7 +80,8 @@ struct SyncBody {
 std::optional<ApiError> parse_login(JsonScratch& json, std::string_view body, LoginBody& out);
 std::optional<ApiError> parse_check_in(JsonScratch& json, std::string_view body, CheckInBody& out);
 /// An empty body keeps the defaults.
-std::optional<ApiError> parse_open_session(JsonScratch& json, std::string_view body, OpenSessionBody& out);
+std::optional<ApiError> parse_open_session(JsonScratch& json, std::string_view body,
+                                           OpenSessionBody& out);
 std::optional<ApiError> parse_override(JsonScratch& json, std::string_view body, OverrideBody& out);
 std::optional<ApiError> parse_bulk(JsonScratch& json, std::string_view body, BulkBody& out);
 std::optional<ApiError> parse_join(JsonScratch& json, std::string_view body, JoinBody& out);

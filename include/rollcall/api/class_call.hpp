@@ -47,14 +47,14 @@ struct ClassCall {
   domain::SessionId session_id;
   domain::UserId student;
   std::uint32_t late_after_minutes = 5;
-  std::string code;                        ///< CheckInCode
-  std::int64_t qr_window = 0;              ///< CheckInQr: the token's window
+  std::string code;            ///< CheckInCode
+  std::int64_t qr_window = 0;  ///< CheckInQr: the token's window
   domain::AttendanceStatus status = domain::AttendanceStatus::Present;  ///< Override
-  std::optional<std::string> reason;       ///< Override
-  std::vector<domain::BulkItem> bulk;      ///< Bulk
+  std::optional<std::string> reason;                                    ///< Override
+  std::vector<domain::BulkItem> bulk;                                   ///< Bulk
   std::optional<domain::AttendanceStatus> mark_remaining;
-  std::string public_base;                 ///< Qr: "http://host:port"
-  std::int64_t from_day = INT64_MIN;       ///< ExportCsv: days since the epoch, inclusive
+  std::string public_base;            ///< Qr: "http://host:port"
+  std::int64_t from_day = INT64_MIN;  ///< ExportCsv: days since the epoch, inclusive
   std::int64_t to_day = INT64_MAX;
 
   // Routing back to the accepting shard.

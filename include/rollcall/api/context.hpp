@@ -12,11 +12,11 @@
 #include <unordered_set>
 #include <vector>
 
+#include "rollcall/api/feed.hpp"
+#include "rollcall/api/request.hpp"
 #include "rollcall/auth/attempt_limiter.hpp"
 #include "rollcall/auth/jwt.hpp"
 #include "rollcall/auth/qr_token.hpp"
-#include "rollcall/api/feed.hpp"
-#include "rollcall/api/request.hpp"
 #include "rollcall/domain/attendance.hpp"
 #include "rollcall/domain/roster.hpp"
 #include "rollcall/http/server.hpp"
@@ -32,11 +32,12 @@ struct Services {
   auth::QrCodec qr;
   std::int64_t token_ttl_s = 3600;
   std::int64_t qr_rotation_s = 15;
-  std::string public_url;        ///< base of check_in_url; empty: from the Host header
-  unsigned data_shards = 1;      ///< shards owning classes (0..data_shards-1)
-  unsigned auth_shard = 0;       ///< the shard that verifies passwords (auxiliary)
+  std::string public_url;    ///< base of check_in_url; empty: from the Host header
+  unsigned data_shards = 1;  ///< shards owning classes (0..data_shards-1)
+  unsigned auth_shard = 0;   ///< the shard that verifies passwords (auxiliary)
   std::uint64_t snapshot_after_bytes = 64ull << 20;  ///< log growth that triggers a snapshot
-  std::int64_t sync_clock_skew_ms = 120'000;  ///< `--sync-clock-skew-s`: how far ahead client_time may be
+  std::int64_t sync_clock_skew_ms =
+      120'000;  ///< `--sync-clock-skew-s`: how far ahead client_time may be
   const LiveConfig* live = nullptr;
 };
 
@@ -78,7 +79,8 @@ struct ShardState {
   /// Roster owner only: the roster with every join appended so far (some perhaps not
   /// yet durable); new joins build on it.
   std::shared_ptr<const domain::Roster> roster_head;
-  std::unordered_map<domain::ClassId, domain::ClassAttendance> classes;  ///< owned, made on first use
+  std::unordered_map<domain::ClassId, domain::ClassAttendance>
+      classes;  ///< owned, made on first use
   /// This shard's log (connection shards only) and its ring adapter.
   std::unique_ptr<wal::LogWriter> log;
   std::unique_ptr<ShardLog> log_io;

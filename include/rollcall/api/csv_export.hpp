@@ -17,8 +17,9 @@ inline constexpr const char* kCsvHeader =
 /// UTC day in [from_day, to_day] (days since 1970-01-01), oldest first, students
 /// ascending by id. Fields are quoted per RFC 4180 when they need it; a field that
 /// a spreadsheet would run as a formula (=, +, -, @ first) is prefixed with '.
-void write_attendance_csv(std::string& out, const domain::Roster& roster, const domain::ClassInfo& cls,
-                          const domain::ClassAttendance& att, std::int64_t from_day, std::int64_t to_day);
+void write_attendance_csv(std::string& out, const domain::Roster& roster,
+                          const domain::ClassInfo& cls, const domain::ClassAttendance& att,
+                          std::int64_t from_day, std::int64_t to_day);
 
 /// Days since 1970-01-01 for "YYYY-MM-DD"; nullopt if malformed or not a real date.
 std::optional<std::int64_t> parse_day(std::string_view text);

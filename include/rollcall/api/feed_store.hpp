@@ -37,17 +37,19 @@ Result<StoredFeeds> decode_feeds(std::string_view bytes);
 /// Encodes `events` of class `cls` as the owner publishes them (next seqs, epoch),
 /// as event blobs. `frames` receives one blob per event.
 void encode_event_blobs(std::uint64_t class_id, std::uint64_t& seq, std::uint32_t epoch,
-                        std::vector<FeedEvent>& events, std::vector<std::pair<std::uint64_t, std::string>>& blobs);
+                        std::vector<FeedEvent>& events,
+                        std::vector<std::pair<std::uint64_t, std::string>>& blobs);
 
 /// Appends `events` to a stored feed, keeping at most `keep_events` of the newest. A
 /// feed without an epoch yet takes `new_epoch` (what the live owner gave it).
-void append_events(StoredFeed& feed, std::uint64_t class_id, std::vector<FeedEvent>& events, std::size_t keep_events,
-                   std::uint32_t new_epoch);
+void append_events(StoredFeed& feed, std::uint64_t class_id, std::vector<FeedEvent>& events,
+                   std::size_t keep_events, std::uint32_t new_epoch);
 
 /// The history a live feed's ring still holds.
 StoredFeed stored_from(const ClassFeed& feed);
 
 /// A live feed (ring, seq, epoch) holding a stored history.
-void restore_feed(ClassFeed& out, const StoredFeed& stored, const LiveConfig& config, unsigned shards);
+void restore_feed(ClassFeed& out, const StoredFeed& stored, const LiveConfig& config,
+                  unsigned shards);
 
 }  // namespace rollcall::api

@@ -47,8 +47,9 @@ class LiveEndpoint final : public http::UpgradedHandler {
   void deliver(domain::ClassId cls);
 
   // Used by the subscribe protocol (messages between shards).
-  void on_subscribed(std::uint32_t index, std::uint32_t generation, domain::ClassId cls, std::string frame,
-                     std::uint64_t cursor, std::uint32_t epoch, broadcast::ClassRing* ring);
+  void on_subscribed(std::uint32_t index, std::uint32_t generation, domain::ClassId cls,
+                     std::string frame, std::uint64_t cursor, std::uint32_t epoch,
+                     broadcast::ClassRing* ring);
 
   // http::UpgradedHandler
   void on_upgraded(net::Reactor& r, net::Connection& c, char* data, std::size_t len) override;
@@ -69,7 +70,8 @@ class LiveEndpoint final : public http::UpgradedHandler {
     broadcast::Subscriber sub;  ///< user, audience, cursor, output queue
     std::uint32_t epoch = 0;
     std::int64_t last_heard_ms = 0;
-    std::uint8_t pongs_owed = 0;  ///< pings before connection_established (answered after it; at most 16)
+    std::uint8_t pongs_owed =
+        0;  ///< pings before connection_established (answered after it; at most 16)
     std::unique_ptr<ws::Decoder> decoder;  ///< made on first data: idle subscribers stay small
   };
   struct Followed {
@@ -87,7 +89,7 @@ class LiveEndpoint final : public http::UpgradedHandler {
   LiveConfig config_;
   std::vector<Conn> conns_;  ///< per connection slot
   std::unordered_map<domain::ClassId, Followed> followed_;
-  std::string blob_;         ///< scratch for events copied out of a ring
+  std::string blob_;                           ///< scratch for events copied out of a ring
   std::vector<broadcast::Subscriber*> batch_;  ///< scratch: one class's live subscribers
   std::size_t subscriber_count_ = 0;
   // Between a route handler's upgrade and the server's on_upgraded (same call stack).

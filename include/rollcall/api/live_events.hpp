@@ -33,16 +33,17 @@ struct FeedEvent {
 /// The events for what a domain call did (in order), including the
 /// `attendance_state_changed` that follows every change of records.
 std::vector<FeedEvent> feed_events(const domain::Roster& roster, const domain::ClassInfo& cls,
-                                   const domain::ClassAttendance& att, const std::vector<domain::Event>& events,
-                                   std::int64_t now_ms);
+                                   const domain::ClassAttendance& att,
+                                   const std::vector<domain::Event>& events, std::int64_t now_ms);
 
 /// `student_joined_class` for the class's teachers.
 FeedEvent student_joined_class_event(const domain::User& student, std::int64_t now_ms);
 
 /// The complete WebSocket text frame for one audience:
 /// {"type","class_id","seq","epoch","timestamp","data":<data>}.
-void append_event_frame(std::string& out, std::string_view type, std::uint64_t class_id, std::uint64_t seq,
-                        std::string_view epoch, std::int64_t timestamp_ms, std::string_view data);
+void append_event_frame(std::string& out, std::string_view type, std::uint64_t class_id,
+                        std::uint64_t seq, std::string_view epoch, std::int64_t timestamp_ms,
+                        std::string_view data);
 
 /// Reusable buffers for the frames of one event.
 struct EventFrameBuffers {
@@ -53,8 +54,9 @@ struct EventFrameBuffers {
 
 /// The frames of event `e` (seq `seq` of class `class_id`, epoch as 8 hex digits),
 /// encoded into `buffers`, as the ring publishes them.
-broadcast::EventFrames build_event_frames(const FeedEvent& e, std::uint64_t class_id, std::uint64_t seq,
-                                          std::string_view epoch_hex, EventFrameBuffers& buffers);
+broadcast::EventFrames build_event_frames(const FeedEvent& e, std::uint64_t class_id,
+                                          std::uint64_t seq, std::string_view epoch_hex,
+                                          EventFrameBuffers& buffers);
 
 /// `epoch` as the 8 hex digits clients see.
 std::string epoch_hex(std::uint32_t epoch);

@@ -55,16 +55,19 @@ template <typename OnField>
 std::optional<ApiError> parse_object(JsonScratch& json, std::string_view body, OnField&& on_field);
 
 // Typed readers: `422 invalid_field` naming the field when the type is wrong.
-std::optional<ApiError> read_id(simdjson::ondemand::value v, std::string_view field, std::uint64_t& out);
-std::optional<ApiError> read_uint(simdjson::ondemand::value v, std::string_view field, std::uint64_t max,
-                                  std::uint64_t& out);
-std::optional<ApiError> read_string(simdjson::ondemand::value v, std::string_view field, std::size_t max_bytes,
-                                    std::string& out);
+std::optional<ApiError> read_id(simdjson::ondemand::value v, std::string_view field,
+                                std::uint64_t& out);
+std::optional<ApiError> read_uint(simdjson::ondemand::value v, std::string_view field,
+                                  std::uint64_t max, std::uint64_t& out);
+std::optional<ApiError> read_string(simdjson::ondemand::value v, std::string_view field,
+                                    std::size_t max_bytes, std::string& out);
 /// A string or null (null leaves `out` empty).
 std::optional<ApiError> read_optional_string(simdjson::ondemand::value v, std::string_view field,
-                                             std::size_t max_bytes, std::optional<std::string>& out);
+                                             std::size_t max_bytes,
+                                             std::optional<std::string>& out);
 /// One of present/late/absent/excused.
-std::optional<ApiError> read_status(simdjson::ondemand::value v, std::string_view field, domain::AttendanceStatus& out);
+std::optional<ApiError> read_status(simdjson::ondemand::value v, std::string_view field,
+                                    domain::AttendanceStatus& out);
 
 ApiError invalid_json();
 
@@ -75,7 +78,8 @@ std::optional<ApiError> parse_object(JsonScratch& json, std::string_view body, O
   buf.assign(body.data(), body.size());
   buf.resize(body.size() + simdjson::SIMDJSON_PADDING, '\0');
   simdjson::ondemand::document doc;
-  if (json.parser.iterate(buf.data(), body.size(), buf.size()).get(doc) != simdjson::SUCCESS) return invalid_json();
+  if (json.parser.iterate(buf.data(), body.size(), buf.size()).get(doc) != simdjson::SUCCESS)
+    return invalid_json();
   simdjson::ondemand::object obj;
   if (doc.get_object().get(obj) != simdjson::SUCCESS) return invalid_json();
   for (auto member : obj) {

@@ -19,6 +19,7 @@ namespace rollcall::api {
 
 /// Handles the parsed, authenticated request (the route does authentication and
 /// parsing). `now_ms` is the server time the batch is judged at.
-void dispatch_sync(ShardState& st, http::Exchange& ex, const Principal& who, SyncBody body, std::int64_t now_ms);
+void dispatch_sync(ShardState& st, http::Exchange& ex, const Principal& who, SyncBody body,
+                   std::int64_t now_ms);
 
 }  // namespace rollcall::api

@@ -25,17 +25,19 @@
 namespace rollcall::app {
 
 struct CheckpointOptions {
-  unsigned shards = 1;              ///< shards of the generation written (this run's)
+  unsigned shards = 1;               ///< shards of the generation written (this run's)
   std::uint32_t ring_events = 4096;  ///< live events kept per class
 };
 
-using RosterEdit =
-    std::function<Result<std::shared_ptr<const domain::Roster>>(const std::shared_ptr<const domain::Roster>&)>;
+using RosterEdit = std::function<Result<std::shared_ptr<const domain::Roster>>(
+    const std::shared_ptr<const domain::Roster>&)>;
 
 /// `owned` and `feeds` receive one map per shard of the new generation.
 Result<wal::RecoveredState> recover_and_checkpoint(
-    const CheckpointOptions& options, const std::string& data_dir, std::shared_ptr<const domain::Roster> seed,
+    const CheckpointOptions& options, const std::string& data_dir,
+    std::shared_ptr<const domain::Roster> seed,
     std::vector<std::unordered_map<domain::ClassId, domain::ClassAttendance>>& owned,
-    std::vector<api::StoredFeeds>& feeds, const auth::Key& epoch_key, const RosterEdit& edit_roster = {});
+    std::vector<api::StoredFeeds>& feeds, const auth::Key& epoch_key,
+    const RosterEdit& edit_roster = {});
 
 }  // namespace rollcall::app

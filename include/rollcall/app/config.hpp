@@ -13,20 +13,20 @@ namespace rollcall::app {
 struct ServeConfig {
   std::string listen = "0.0.0.0:8080";
   std::string data_dir = "./rollcall-data";
-  unsigned shards = 0;                 ///< 0 until resolved: number of usable cores
+  unsigned shards = 0;  ///< 0 until resolved: number of usable cores
   bool demo = false;
-  std::string web_dir;                 ///< empty until resolved: the installed web app
+  std::string web_dir;                    ///< empty until resolved: the installed web app
   std::uint32_t max_connections = 20000;  ///< per process, split evenly over shards
   std::uint32_t header_timeout_ms = 10000;
   std::uint32_t idle_timeout_ms = 60000;
   std::uint32_t head_bytes_max = 16 * 1024;
   std::uint64_t body_bytes_max = 1024 * 1024;
   std::uint32_t shutdown_timeout_ms = 10000;
-  std::uint32_t recv_buffers = 2048;   ///< provided receive buffers per shard (power of two)
+  std::uint32_t recv_buffers = 2048;  ///< provided receive buffers per shard (power of two)
   std::uint32_t demo_classes = 12;
   std::uint32_t demo_class_size = 30;
   std::uint32_t qr_rotation_s = 15;
-  std::string public_url;              ///< base of QR check-in URLs; empty: the request's Host
+  std::string public_url;  ///< base of QR check-in URLs; empty: the request's Host
   bool ws_echo = false;
   std::uint32_t ring_events = 4096;
   std::uint64_t ring_bytes = 1 << 20;

@@ -14,7 +14,9 @@ class DataDir {
   /// Creates `path` if needed, checks it is a writable directory and takes the lock.
   static Result<DataDir> open(const std::string& path);
 
-  DataDir(DataDir&& other) noexcept : path_(std::move(other.path_)), lock_fd_(other.lock_fd_) { other.lock_fd_ = -1; }
+  DataDir(DataDir&& other) noexcept : path_(std::move(other.path_)), lock_fd_(other.lock_fd_) {
+    other.lock_fd_ = -1;
+  }
   DataDir& operator=(DataDir&&) = delete;
   DataDir(const DataDir&) = delete;
   ~DataDir();

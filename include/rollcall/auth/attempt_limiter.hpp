@@ -88,8 +88,8 @@ class BasicAttemptLimiter {
  private:
   struct Entry {
     std::array<std::int64_t, kMaxFailuresCap> failures_ms{};  ///< ring, filled from 0
-    std::uint8_t count = 0;                                    ///< valid slots
-    std::uint8_t next = 0;                                     ///< slot the next failure overwrites
+    std::uint8_t count = 0;                                   ///< valid slots
+    std::uint8_t next = 0;                                    ///< slot the next failure overwrites
     std::int64_t newest_ms = 0;
     const key_type* key = nullptr;  ///< the map node's key (node addresses are stable)
     Entry* older = nullptr;

@@ -29,7 +29,7 @@ enum class TokenError : std::uint8_t { Malformed, UnsupportedAlgorithm, BadSigna
 
 struct VerifiedToken {
   bool ok = false;
-  Claims claims;  ///< meaningful only when `ok`
+  Claims claims;                             ///< meaningful only when `ok`
   TokenError error = TokenError::Malformed;  ///< meaningful only when `!ok`
 };
 
@@ -45,7 +45,8 @@ class JwtCodec {
 
   /// A token for `user_id` (> 0) valid from `now_s` for `ttl_s` seconds
   /// (`exp = now_s + ttl_s`). One allocation: the returned string.
-  std::string issue(std::uint64_t user_id, domain::Role role, std::int64_t now_s, std::int64_t ttl_s) const;
+  std::string issue(std::uint64_t user_id, domain::Role role, std::int64_t now_s,
+                    std::int64_t ttl_s) const;
 
   /// Checks, in order: size and shape (three base64url parts), the header's `alg`
   /// (must be "HS256"; "none", anything else or missing is UnsupportedAlgorithm),

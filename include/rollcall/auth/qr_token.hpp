@@ -42,7 +42,9 @@ class QrCodec {
 
 /// The window a time falls in: windows are `rotation_s` seconds long (> 0), the
 /// first starting at the Unix epoch. `now_s` >= 0.
-inline std::int64_t qr_window(std::int64_t now_s, std::int64_t rotation_s) { return now_s / rotation_s; }
+inline std::int64_t qr_window(std::int64_t now_s, std::int64_t rotation_s) {
+  return now_s / rotation_s;
+}
 
 /// A token is accepted in its own window and the next one.
 bool qr_window_accepted(std::int64_t token_window, std::int64_t current_window);

@@ -20,7 +20,7 @@ struct Subscriber {
   bool staff = false;        ///< teacher or admin: every event in full
   std::uint64_t cursor = 0;  ///< last seq delivered (or skipped as not for them)
   net::OutBuffer* out = nullptr;
-  bool touched = false;      ///< set when a frame was appended (caller flushes, clears)
+  bool touched = false;  ///< set when a frame was appended (caller flushes, clears)
 };
 
 struct FanoutResult {
@@ -36,7 +36,7 @@ struct FanoutResult {
 /// Delivers every event after each subscriber's cursor up to the ring's newest.
 /// `blob` is scratch for the copied event. `latency` (optional) observes, per event,
 /// the time from publication to its frames being queued here.
-FanoutResult fan_out(const ClassRing& ring, std::vector<Subscriber*>& subscribers, std::string& blob,
-                     metrics::LatencyHistogram* latency);
+FanoutResult fan_out(const ClassRing& ring, std::vector<Subscriber*>& subscribers,
+                     std::string& blob, metrics::LatencyHistogram* latency);
 
 }  // namespace rollcall::broadcast

@@ -7,8 +7,8 @@ namespace rollcall::detail {
 [[noreturn]] void assert_failed(const char* expr, const char* file, int line) noexcept;
 }  // namespace rollcall::detail
 
-#define RC_ASSERT(expr)                                                   \
-  do {                                                                    \
-    if (__builtin_expect(!(expr), 0))                                     \
-      ::rollcall::detail::assert_failed(#expr, __FILE__, __LINE__);       \
+#define RC_ASSERT(expr)                                             \
+  do {                                                              \
+    if (__builtin_expect(!(expr), 0))                               \
+      ::rollcall::detail::assert_failed(#expr, __FILE__, __LINE__); \
   } while (0)

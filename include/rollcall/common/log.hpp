@@ -38,8 +38,14 @@ void set_min_level(Level level);
 /// Writes {"ts":..., "level":..., "event": event, fields...} to stderr.
 void write(Level level, std::string_view event, std::initializer_list<Field> fields = {});
 
-inline void info(std::string_view event, std::initializer_list<Field> f = {}) { write(Level::Info, event, f); }
-inline void warn(std::string_view event, std::initializer_list<Field> f = {}) { write(Level::Warn, event, f); }
-inline void error(std::string_view event, std::initializer_list<Field> f = {}) { write(Level::Error, event, f); }
+inline void info(std::string_view event, std::initializer_list<Field> f = {}) {
+  write(Level::Info, event, f);
+}
+inline void warn(std::string_view event, std::initializer_list<Field> f = {}) {
+  write(Level::Warn, event, f);
+}
+inline void error(std::string_view event, std::initializer_list<Field> f = {}) {
+  write(Level::Error, event, f);
+}
 
 }  // namespace rollcall::log

@@ -63,7 +63,7 @@ struct Session {
   std::uint32_t late_after_minutes = 0;
   std::string verification_code;
   std::unordered_map<UserId, Record> records;  ///< only students with a record
-  std::vector<AuditEntry> audit;                ///< oldest first
+  std::vector<AuditEntry> audit;               ///< oldest first
 
   /// The student's record, or an unmarked one stamped with the session start.
   Record record_of(UserId student) const;
@@ -88,12 +88,18 @@ enum class Refusal : std::uint8_t {
 
 /// What an operation changed, for live updates and the log.
 struct Event {
-  enum class Kind : std::uint8_t { SessionOpened, SessionClosed, CheckedIn, RecordChanged, BulkChanged };
+  enum class Kind : std::uint8_t {
+    SessionOpened,
+    SessionClosed,
+    CheckedIn,
+    RecordChanged,
+    BulkChanged
+  };
   Kind kind;
   SessionId session;
-  std::vector<Record> records;     ///< the records after the change
-  bool created = false;            ///< RecordChanged: the student had no record before
-  std::uint32_t marked_absent = 0; ///< SessionClosed
+  std::vector<Record> records;      ///< the records after the change
+  bool created = false;             ///< RecordChanged: the student had no record before
+  std::uint32_t marked_absent = 0;  ///< SessionClosed
 };
 
 // Commands. Every input is explicit so applying a command is deterministic.
@@ -159,8 +165,8 @@ enum class SyncOutcome : std::uint8_t { Applied, Duplicate, Superseded };
 struct SyncResult {
   Refusal error = Refusal::None;
   SyncOutcome outcome = SyncOutcome::Applied;
-  Record record;             ///< the student's record after the op (also when not applied)
-  std::vector<Event> events; ///< only when applied
+  Record record;              ///< the student's record after the op (also when not applied)
+  std::vector<Event> events;  ///< only when applied
 };
 
 /// A synced op that was applied: who sent it (its op_id is theirs), and the record
@@ -224,7 +230,9 @@ class ClassAttendance {
   explicit ClassAttendance(ClassId id) : id_(id) {}
   ClassId id() const { return id_; }
 
-  const Session* open_session() const { return open_index_ < 0 ? nullptr : &sessions_[static_cast<std::size_t>(open_index_)]; }
+  const Session* open_session() const {
+    return open_index_ < 0 ? nullptr : &sessions_[static_cast<std::size_t>(open_index_)];
+  }
   const Session* session(SessionId id) const;
   /// Every session, oldest first.
   const std::deque<Session>& sessions() const { return sessions_; }

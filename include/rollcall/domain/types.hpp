@@ -36,13 +36,22 @@ inline constexpr std::uint64_t kSessionSeqMax = (1ull << kSessionSeqBits) - 1;
 constexpr SessionId make_session_id(ClassId c, std::uint64_t seq) {
   return SessionId{(c.value << kSessionSeqBits) | seq};
 }
-constexpr ClassId class_of(SessionId s) { return ClassId{s.value >> kSessionSeqBits}; }
+constexpr ClassId class_of(SessionId s) {
+  return ClassId{s.value >> kSessionSeqBits};
+}
 
 enum class Role : std::uint8_t { Admin, Teacher, Student };
 
 enum class AttendanceStatus : std::uint8_t { Unmarked, Present, Late, Absent, Excused };
 
-enum class Method : std::uint8_t { None, QrCode, VerificationCode, TeacherOverride, Bulk, SessionClose };
+enum class Method : std::uint8_t {
+  None,
+  QrCode,
+  VerificationCode,
+  TeacherOverride,
+  Bulk,
+  SessionClose
+};
 
 std::string_view to_string(Role r);
 std::string_view to_string(AttendanceStatus s);

@@ -19,7 +19,18 @@ namespace rollcall::http {
 /// Methods the server distinguishes. Every method llhttp knows is accepted by the
 /// parser (`Other` with the text in `RequestHead::method_name`); the router answers
 /// the ones it has no route for.
-enum class Method : std::uint8_t { Get, Head, Post, Put, Delete, Options, Patch, Connect, Trace, Other };
+enum class Method : std::uint8_t {
+  Get,
+  Head,
+  Post,
+  Put,
+  Delete,
+  Options,
+  Patch,
+  Connect,
+  Trace,
+  Other
+};
 
 /// Protocol named in the request line. RTSP and ICE are parsed (so framing stays
 /// correct) but the server answers them 505.
@@ -36,20 +47,20 @@ struct Header {
 /// Why a request was refused. Each maps to one HTTP status via `status_of`.
 enum class ParseError : std::uint8_t {
   None = 0,
-  BadRequestLine,         ///< 400: malformed method, target, version or line ending
-  UnknownMethod,          ///< 501: a well-formed token that is no method we know
-  BadVersion,             ///< 505 when well-formed but not 1.0/1.1, 400 when malformed
-  UnsupportedVersion,     ///< 505: HTTP/x.y other than 1.0 and 1.1 (or RTSP/ICE)
-  BadHeader,              ///< 400: bad field name or value byte, missing colon, bad line end
-  TooManyHeaders,         ///< 431: more than `Limits::headers_max` fields
-  HeadTooLarge,           ///< 431: request line + headers larger than `Limits::head_bytes_max`
-  TargetTooLong,          ///< 414: request target longer than `Limits::target_bytes_max`
-  BadContentLength,       ///< 400: empty, non-digit, overflow, or duplicate Content-Length
-  BadTransferEncoding,    ///< 400: Transfer-Encoding whose last coding is not chunked, or
-                          ///<      chunked applied twice
+  BadRequestLine,       ///< 400: malformed method, target, version or line ending
+  UnknownMethod,        ///< 501: a well-formed token that is no method we know
+  BadVersion,           ///< 505 when well-formed but not 1.0/1.1, 400 when malformed
+  UnsupportedVersion,   ///< 505: HTTP/x.y other than 1.0 and 1.1 (or RTSP/ICE)
+  BadHeader,            ///< 400: bad field name or value byte, missing colon, bad line end
+  TooManyHeaders,       ///< 431: more than `Limits::headers_max` fields
+  HeadTooLarge,         ///< 431: request line + headers larger than `Limits::head_bytes_max`
+  TargetTooLong,        ///< 414: request target longer than `Limits::target_bytes_max`
+  BadContentLength,     ///< 400: empty, non-digit, overflow, or duplicate Content-Length
+  BadTransferEncoding,  ///< 400: Transfer-Encoding whose last coding is not chunked, or
+                        ///<      chunked applied twice
   ContentLengthWithTransferEncoding,  ///< 400: both present (smuggling vector)
-  BadChunk,               ///< 400: malformed chunk size, extension, or chunk terminator
-  BodyTooLarge,           ///< 413: declared or decoded body over `Limits::body_bytes_max`
+  BadChunk,                           ///< 400: malformed chunk size, extension, or chunk terminator
+  BodyTooLarge,  ///< 413: declared or decoded body over `Limits::body_bytes_max`
 };
 
 /// HTTP status code to answer for `error` (400, 413, 414, 431, 501 or 505).
@@ -61,9 +72,9 @@ std::string_view message_of(ParseError error);
 
 /// Limits enforced while parsing. Units are in the names.
 struct Limits {
-  std::size_t head_bytes_max = 16 * 1024;    ///< request line + header block, CRLFs included
-  std::size_t target_bytes_max = 8 * 1024;   ///< request target (URI)
-  std::size_t headers_max = 100;             ///< header fields per request
+  std::size_t head_bytes_max = 16 * 1024;      ///< request line + header block, CRLFs included
+  std::size_t target_bytes_max = 8 * 1024;     ///< request target (URI)
+  std::size_t headers_max = 100;               ///< header fields per request
   std::uint64_t body_bytes_max = 1024 * 1024;  ///< Content-Length or decoded chunked size
 };
 
@@ -82,9 +93,9 @@ struct RequestHead {
   std::uint8_t version_minor = 1;  ///< 0.9 when the request line had no version
   BodyFraming framing = BodyFraming::None;
   std::uint64_t content_length = 0;  ///< valid when framing == ContentLength
-  bool keep_alive = true;        ///< after this request (HTTP/1.1 default, `Connection` tokens)
-  bool upgrade = false;          ///< `Connection: upgrade` token and an `Upgrade` header
-  bool expect_continue = false;  ///< `Expect: 100-continue`
+  bool keep_alive = true;            ///< after this request (HTTP/1.1 default, `Connection` tokens)
+  bool upgrade = false;              ///< `Connection: upgrade` token and an `Upgrade` header
+  bool expect_continue = false;      ///< `Expect: 100-continue`
   std::uint16_t header_count = 0;
   Header headers[kHeadersCapacity];
 
@@ -150,9 +161,25 @@ class ChunkedDecoder {
   // Order matters: states up to SizeLf read a chunk-size line, from TrailerStart on
   // the trailer section (each has its own byte budget).
   enum class State : std::uint8_t {
-    Size, SizeDigits, Ext, ExtName, ExtValue, ExtToken, ExtQuoted, ExtQuotedEscape,
-    ExtQuotedEnd, SizeLf, Data, DataCr, DataLf, TrailerStart, TrailerName, TrailerValue,
-    TrailerLf, FinalLf, Done
+    Size,
+    SizeDigits,
+    Ext,
+    ExtName,
+    ExtValue,
+    ExtToken,
+    ExtQuoted,
+    ExtQuotedEscape,
+    ExtQuotedEnd,
+    SizeLf,
+    Data,
+    DataCr,
+    DataLf,
+    TrailerStart,
+    TrailerName,
+    TrailerValue,
+    TrailerLf,
+    FinalLf,
+    Done
   };
   bool step(unsigned char c);
   bool fail(ParseError error);

@@ -21,9 +21,9 @@ struct ResponseHead {
   int status = 200;
   std::string_view content_type;  ///< omitted when empty
   std::size_t content_length = 0;
-  bool keep_alive = true;         ///< false adds `Connection: close`
+  bool keep_alive = true;            ///< false adds `Connection: close`
   bool announce_keep_alive = false;  ///< HTTP/1.0 client that asked for keep-alive
-  std::string_view date;          ///< IMF-fixdate, from the server's per-second cache
+  std::string_view date;             ///< IMF-fixdate, from the server's per-second cache
 };
 
 /// Appends status line, Server, Date, Content-Type, Content-Length, Connection and

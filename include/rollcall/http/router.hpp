@@ -29,7 +29,9 @@ struct RouteParams {
   std::string_view values[kMax];
   std::uint8_t count = 0;
 
-  std::string_view operator[](std::size_t i) const { return i < count ? values[i] : std::string_view{}; }
+  std::string_view operator[](std::size_t i) const {
+    return i < count ? values[i] : std::string_view{};
+  }
   /// Parameter `i` as a positive 64-bit id; nullopt unless it is 1..2^63-1 in plain decimal.
   std::optional<std::uint64_t> id(std::size_t i) const;
 };

@@ -66,7 +66,8 @@ class Exchange {
   /// Sends a complete response. `content_type` may be empty (no body expected).
   void respond(int status, std::string_view content_type, std::string_view body,
                std::initializer_list<HeaderField> extra = {});
-  void respond_json(int status, std::string_view json, std::initializer_list<HeaderField> extra = {}) {
+  void respond_json(int status, std::string_view json,
+                    std::initializer_list<HeaderField> extra = {}) {
     respond(status, "application/json", json, extra);
   }
   /// The API's JSON error: {"error":{"code":code,"message":message}}.
@@ -89,7 +90,11 @@ class Exchange {
   friend class Server;
   Exchange(Server& server, net::Connection& connection, const RequestHead& head,
            std::string_view body_bytes, const RouteParams& route_params)
-      : request(head), body(body_bytes), params(route_params), server_(server), connection_(connection) {}
+      : request(head),
+        body(body_bytes),
+        params(route_params),
+        server_(server),
+        connection_(connection) {}
 
   Server& server_;
   net::Connection& connection_;
@@ -105,8 +110,8 @@ class Server final : public net::ConnectionHandler {
          std::uint32_t slots);
 
   /// Answers a deferred request on `c` (found from `d.connection` by the caller),
-  /// also while the handler that deferred it is still running. Returns false, writing nothing, if that request is gone (client closed, timed
-  /// out): the caller simply drops the answer.
+  /// also while the handler that deferred it is still running. Returns false, writing nothing, if
+  /// that request is gone (client closed, timed out): the caller simply drops the answer.
   bool complete(net::Reactor& r, net::Connection& c, const Deferred& d, int status,
                 std::string_view content_type, std::string_view body,
                 std::initializer_list<HeaderField> extra = {});
@@ -127,12 +132,12 @@ class Server final : public net::ConnectionHandler {
   friend class Exchange;
 
   enum class Phase : std::uint8_t {
-    Idle,     ///< between requests (or before the first); idle timeout applies
-    Head,     ///< some bytes of a request head arrived; header timeout applies
-    Body,     ///< head complete, body incomplete; silence timeout applies
-    Waiting,  ///< request handed on (deferred); input is buffered, not parsed
-    Closing,  ///< a final answer is queued; input is ignored
-    Upgraded, ///< another protocol owns the connection (`Session::upgraded`)
+    Idle,      ///< between requests (or before the first); idle timeout applies
+    Head,      ///< some bytes of a request head arrived; header timeout applies
+    Body,      ///< head complete, body incomplete; silence timeout applies
+    Waiting,   ///< request handed on (deferred); input is buffered, not parsed
+    Closing,   ///< a final answer is queued; input is ignored
+    Upgraded,  ///< another protocol owns the connection (`Session::upgraded`)
   };
 
   /// What writing an answer needs to know about its request.
@@ -144,11 +149,11 @@ class Server final : public net::ConnectionHandler {
 
   struct Session {
     Phase phase = Phase::Idle;
-    bool paused = false;            ///< output backlog over the limit: not parsing
-    bool close_when_idle = false;   ///< shutdown asked us to close after this request
-    bool continue_sent = false;     ///< `100 Continue` already written for this request
-    std::uint32_t scanned = 0;      ///< head bytes already searched for a line end
-    std::uint32_t deferred_seq = 0; ///< numbers deferred requests on this connection
+    bool paused = false;             ///< output backlog over the limit: not parsing
+    bool close_when_idle = false;    ///< shutdown asked us to close after this request
+    bool continue_sent = false;      ///< `100 Continue` already written for this request
+    std::uint32_t scanned = 0;       ///< head bytes already searched for a line end
+    std::uint32_t deferred_seq = 0;  ///< numbers deferred requests on this connection
     RequestMeta deferred_meta;
     std::uint64_t deferred_started_ns = 0;
     /// The request's handler is running. A deferred answer may come before it
@@ -164,8 +169,9 @@ class Server final : public net::ConnectionHandler {
   static RequestMeta meta_of(const RequestHead& head);
   /// Writes status line, headers and body into `c.out`; returns whether the
   /// connection stays open afterwards.
-  bool write_response(net::Connection& c, const RequestMeta& meta, int status, std::string_view content_type,
-                      std::string_view body, std::initializer_list<HeaderField> extra);
+  bool write_response(net::Connection& c, const RequestMeta& meta, int status,
+                      std::string_view content_type, std::string_view body,
+                      std::initializer_list<HeaderField> extra);
   Deferred begin_deferred(net::Connection& c, const RequestHead& head);
 
   /// Parses and answers as many complete requests as `buf` holds. `owned` says
@@ -184,8 +190,8 @@ class Server final : public net::ConnectionHandler {
   Dispatched dispatch(net::Connection& c, const RequestHead& head, std::string_view body);
   /// Answers an error with `Connection: close` and closes gracefully. `head_request`:
   /// the request was HEAD, so the answer carries no body.
-  void fail(net::Reactor& r, net::Connection& c, int status, std::string_view code, std::string_view message,
-            bool head_request = false);
+  void fail(net::Reactor& r, net::Connection& c, int status, std::string_view code,
+            std::string_view message, bool head_request = false);
   void fail_parse(net::Reactor& r, net::Connection& c, ParseError error);
   void finish_request(net::Reactor& r, net::Connection& c, Session& s, bool keep_alive);
   void arm_idle(net::Reactor& r, net::Connection& c);

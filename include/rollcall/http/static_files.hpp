@@ -28,9 +28,9 @@ class StaticFiles {
   };
   struct File {
     std::string content;
-    std::string etag;           ///< quoted, e.g. "\"3f2a...\""
+    std::string etag;  ///< quoted, e.g. "\"3f2a...\""
     std::string_view content_type;
-    bool immutable = false;     ///< under /assets/ (content-hashed names): cache for a year
+    bool immutable = false;  ///< under /assets/ (content-hashed names): cache for a year
   };
 
   /// Loads every regular file under `root`. A missing root is not an error (nothing

@@ -50,7 +50,9 @@ constexpr std::uint64_t make_user_data(Op op, std::uint32_t generation, std::uin
          (static_cast<std::uint64_t>(generation & kGenerationMask) << 32) | index;
 }
 
-constexpr Op op_of(std::uint64_t user_data) { return static_cast<Op>(user_data >> 56); }
+constexpr Op op_of(std::uint64_t user_data) {
+  return static_cast<Op>(user_data >> 56);
+}
 constexpr std::uint32_t generation_of(std::uint64_t user_data) {
   return static_cast<std::uint32_t>(user_data >> 32) & kGenerationMask;
 }

@@ -37,7 +37,7 @@ struct Connection {
   bool flush_queued = false;    ///< listed in the shard's flush list for this turn
   bool peer_closed = false;     ///< recv returned 0 (peer shut down its write side)
   std::uint64_t accepted_ms = 0;
-  std::string in;               ///< received bytes not yet consumed by the protocol
+  std::string in;  ///< received bytes not yet consumed by the protocol
   OutBuffer out;
 
   ConnectionHandle handle() const { return {index, generation}; }

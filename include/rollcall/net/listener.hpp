@@ -15,8 +15,8 @@
 namespace rollcall::net {
 
 struct ListenAddress {
-  std::string host;       ///< as given ("0.0.0.0", "::1", "localhost")
-  std::uint16_t port = 0; ///< 0 asks the kernel for a free port
+  std::string host;        ///< as given ("0.0.0.0", "::1", "localhost")
+  std::uint16_t port = 0;  ///< 0 asks the kernel for a free port
   sockaddr_storage addr{};
   socklen_t addr_len = 0;
 };

@@ -41,7 +41,9 @@ class OutBuffer {
   }
 
   /// Bytes queued and not yet acknowledged by a send completion.
-  std::size_t backlog_bytes() const { return (inflight_.size() - inflight_sent_) + pending_.size(); }
+  std::size_t backlog_bytes() const {
+    return (inflight_.size() - inflight_sent_) + pending_.size();
+  }
   bool empty() const { return backlog_bytes() == 0; }
 
   /// The bytes the next send should carry. Moves pending into flight when nothing

@@ -18,7 +18,8 @@ class TimerWheel {
  public:
   static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
 
-  TimerWheel(std::uint32_t slots, std::uint32_t tick_ms, std::uint32_t buckets, std::uint64_t now_ms);
+  TimerWheel(std::uint32_t slots, std::uint32_t tick_ms, std::uint32_t buckets,
+             std::uint64_t now_ms);
 
   std::uint32_t tick_ms() const { return tick_ms_; }
 
@@ -64,11 +65,11 @@ class TimerWheel {
   std::uint32_t buckets_;
   std::uint64_t current_tick_;
   std::uint32_t size_ = 0;
-  std::vector<std::uint32_t> head_;          // per bucket
-  std::vector<std::uint32_t> next_;          // per slot
-  std::vector<std::uint32_t> prev_;          // per slot
-  std::vector<std::uint32_t> bucket_of_;     // per slot, kNone if not scheduled
-  std::vector<std::uint64_t> deadline_tick_; // per slot
+  std::vector<std::uint32_t> head_;           // per bucket
+  std::vector<std::uint32_t> next_;           // per slot
+  std::vector<std::uint32_t> prev_;           // per slot
+  std::vector<std::uint32_t> bucket_of_;      // per slot, kNone if not scheduled
+  std::vector<std::uint64_t> deadline_tick_;  // per slot
 };
 
 }  // namespace rollcall::net

@@ -67,7 +67,9 @@ class Runtime {
   std::vector<const metrics::ShardMetrics*> all_metrics() const;
 
   // Used by shards.
-  SpscQueue<Message>& queue(unsigned from, unsigned to) { return *queues_[from * shard_count() + to]; }
+  SpscQueue<Message>& queue(unsigned from, unsigned to) {
+    return *queues_[from * shard_count() + to];
+  }
   /// Producer side of the wake-up protocol: true if the caller must send MSG_RING.
   bool claim_wake(unsigned target);
   /// Consumer side: called at the top of every turn before draining.

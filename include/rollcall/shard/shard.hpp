@@ -40,19 +40,19 @@ class LogCompletions {
 };
 
 struct ShardConfig {
-  std::uint32_t max_connections = 10000;    ///< connection slots of this shard
+  std::uint32_t max_connections = 10000;  ///< connection slots of this shard
   unsigned sq_entries = 4096;
   unsigned cq_entries = 16384;
-  unsigned recv_buffers = 2048;             ///< provided buffers (power of two)
+  unsigned recv_buffers = 2048;  ///< provided buffers (power of two)
   unsigned recv_buffer_bytes = 4096;
-  std::uint32_t tick_ms = 100;              ///< timer wheel resolution
-  std::uint32_t linger_ms = 2000;           ///< graceful close: wait this long for the peer's FIN
-  std::uint32_t shutdown_timeout_ms = 10000;///< on SIGTERM: force-close what is left after this
-  std::size_t in_bytes_max = 2 * 1024 * 1024;  ///< unconsumed input per connection before abort
-  std::size_t overflow_messages_max = 1 << 16; ///< per destination, beyond the SPSC queue
+  std::uint32_t tick_ms = 100;                ///< timer wheel resolution
+  std::uint32_t linger_ms = 2000;             ///< graceful close: wait this long for the peer's FIN
+  std::uint32_t shutdown_timeout_ms = 10000;  ///< on SIGTERM: force-close what is left after this
+  std::size_t in_bytes_max = 2 * 1024 * 1024;   ///< unconsumed input per connection before abort
+  std::size_t overflow_messages_max = 1 << 16;  ///< per destination, beyond the SPSC queue
   bool pin_to_core = true;
-  int listen_fd = -1;                       ///< -1: this shard accepts nothing (tests)
-  int signal_fd = -1;                       ///< read by this shard when >= 0 (shard 0)
+  int listen_fd = -1;  ///< -1: this shard accepts nothing (tests)
+  int signal_fd = -1;  ///< read by this shard when >= 0 (shard 0)
 };
 
 class Shard final : public net::Reactor {
@@ -156,12 +156,12 @@ class Shard final : public net::Reactor {
   std::uint64_t now_ms_ = 0;
   __kernel_timespec tick_ts_{};
   signalfd_siginfo siginfo_{};
-  std::vector<std::uint32_t> flush_list_;     ///< connections with output queued this turn
-  std::vector<std::uint32_t> starved_;        ///< connections whose recv hit -ENOBUFS
-  std::vector<std::uint8_t> lingering_;       ///< per slot: in graceful-close linger
-  std::vector<std::uint8_t> close_after_send_;///< per slot: graceful close once drained
-  std::vector<std::deque<Message>> overflow_; ///< per destination, FIFO behind the queue
-  std::vector<std::uint8_t> wake_needed_;     ///< per destination, posted this turn
+  std::vector<std::uint32_t> flush_list_;       ///< connections with output queued this turn
+  std::vector<std::uint32_t> starved_;          ///< connections whose recv hit -ENOBUFS
+  std::vector<std::uint8_t> lingering_;         ///< per slot: in graceful-close linger
+  std::vector<std::uint8_t> close_after_send_;  ///< per slot: graceful close once drained
+  std::vector<std::deque<Message>> overflow_;   ///< per destination, FIFO behind the queue
+  std::vector<std::uint8_t> wake_needed_;       ///< per destination, posted this turn
   std::vector<Poller> pollers_;
   bool accept_armed_ = false;
   bool accept_rearm_on_tick_ = false;

@@ -44,9 +44,9 @@ enum class RecordType : std::uint8_t {
   BulkApplied = 5,
   SessionClosed = 6,
   Enrolled = 7,
-  ClassJoined = 8,  ///< a class's owner announced a join (keeps live-update seqs replayable)
-  SyncCheckedIn = 9,   ///< an offline check-in applied through /sync
-  SyncOverridden = 10, ///< an offline override applied through /sync
+  ClassJoined = 8,      ///< a class's owner announced a join (keeps live-update seqs replayable)
+  SyncCheckedIn = 9,    ///< an offline check-in applied through /sync
+  SyncOverridden = 10,  ///< an offline override applied through /sync
 };
 bool is_known(std::uint8_t type);
 const char* to_string(RecordType type);
@@ -64,14 +64,16 @@ bool parse_segment_header(std::string_view bytes, SegmentHeader& out);
 
 /// Size on disk of a record with `payload_bytes` of payload (header + padding).
 constexpr std::size_t record_bytes(std::size_t payload_bytes) {
-  return (kRecordHeaderBytes + payload_bytes + kRecordAlignment - 1) / kRecordAlignment * kRecordAlignment;
+  return (kRecordHeaderBytes + payload_bytes + kRecordAlignment - 1) / kRecordAlignment *
+         kRecordAlignment;
 }
 
 /// Appends one framed record (header, payload, padding) to `out`.
 void append_record(std::string& out, RecordType type, std::uint64_t lsn, std::string_view payload);
 
 /// Appends the Commit record that closes a batch.
-void append_commit(std::string& out, std::uint64_t lsn, std::uint64_t batch_first_lsn, std::uint32_t batch_records);
+void append_commit(std::string& out, std::uint64_t lsn, std::uint64_t batch_first_lsn,
+                   std::uint32_t batch_records);
 
 /// A record found by the scanner. `payload` points into the scanned bytes.
 struct ScannedRecord {
@@ -94,16 +96,17 @@ struct ScanResult {
   /// Byte offset just past the last record of the last intact batch: where appending
   /// resumes (and where a torn tail is truncated).
   std::size_t valid_bytes = kSegmentHeaderBytes;
-  std::uint64_t last_lsn = 0;      ///< last LSN of the last intact batch (0 if none)
-  std::size_t bad_offset = 0;      ///< TornTail/Corrupt: offset of the first bad byte found
-  std::string reason;              ///< TornTail/Corrupt: what is wrong there
-  std::size_t records = 0;         ///< records delivered (Commit records included)
+  std::uint64_t last_lsn = 0;  ///< last LSN of the last intact batch (0 if none)
+  std::size_t bad_offset = 0;  ///< TornTail/Corrupt: offset of the first bad byte found
+  std::string reason;          ///< TornTail/Corrupt: what is wrong there
+  std::size_t records = 0;     ///< records delivered (Commit records included)
 };
 
 /// Scans a whole segment (`bytes` = the file's contents, header included). Calls
 /// `on_record` for every record of every intact batch, in order (Commit records
 /// included), only after the batch's Commit was verified. `expected_first_lsn`: the
 /// LSN the first record must have (the header's first LSN).
-ScanResult scan_segment(std::string_view bytes, const std::function<void(const ScannedRecord&)>& on_record);
+ScanResult scan_segment(std::string_view bytes,
+                        const std::function<void(const ScannedRecord&)>& on_record);
 
 }  // namespace rollcall::wal

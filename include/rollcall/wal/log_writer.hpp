@@ -40,20 +40,20 @@ struct Waiter {
 };
 
 struct LogWriterConfig {
-  std::string dir;                  ///< this shard's directory of this generation
+  std::string dir;  ///< this shard's directory of this generation
   std::uint32_t shard = 0;
   std::uint64_t generation = 0;
-  std::uint64_t first_lsn = 1;      ///< LSN of the first record this writer appends
+  std::uint64_t first_lsn = 1;                    ///< LSN of the first record this writer appends
   std::uint64_t segment_bytes_max = 64ull << 20;  ///< roll to a new segment past this
 };
 
 struct LogWriterStats {
-  std::uint64_t records = 0;   ///< appended (Commit records excluded)
+  std::uint64_t records = 0;          ///< appended (Commit records excluded)
   std::uint64_t durable_records = 0;  ///< of those, made durable
-  std::uint64_t batches = 0;   ///< made durable
-  std::uint64_t bytes = 0;     ///< written
-  std::uint64_t syncs = 0;     ///< fdatasyncs completed
-  std::uint64_t segments = 0;  ///< opened
+  std::uint64_t batches = 0;          ///< made durable
+  std::uint64_t bytes = 0;            ///< written
+  std::uint64_t syncs = 0;            ///< fdatasyncs completed
+  std::uint64_t segments = 0;         ///< opened
 };
 
 class LogWriter {
@@ -104,8 +104,8 @@ class LogWriter {
   LogWriterConfig config_;
   std::string error_;
   int fd_ = -1;
-  std::uint64_t offset_ = 0;          // next write position in the current segment
-  std::vector<Segment> segments_;     // oldest first; back() is being written
+  std::uint64_t offset_ = 0;       // next write position in the current segment
+  std::vector<Segment> segments_;  // oldest first; back() is being written
   std::uint64_t next_lsn_;
   std::uint64_t durable_lsn_;
   // The open batch: records appended since the last flush.

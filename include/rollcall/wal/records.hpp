@@ -104,9 +104,9 @@ struct SyncOverriddenRecord {  // RecordType::SyncOverridden
   std::string op_id;
 };
 
-using Record = std::variant<SessionOpenedRecord, CheckedInRecord, OverriddenRecord, BulkAppliedRecord,
-                            SessionClosedRecord, EnrolledRecord, ClassJoinedRecord, SyncCheckedInRecord,
-                            SyncOverriddenRecord>;
+using Record = std::variant<SessionOpenedRecord, CheckedInRecord, OverriddenRecord,
+                            BulkAppliedRecord, SessionClosedRecord, EnrolledRecord,
+                            ClassJoinedRecord, SyncCheckedInRecord, SyncOverriddenRecord>;
 
 RecordType type_of(const Record& r);
 /// Appends the payload of `r` to `out`.

@@ -34,9 +34,9 @@ struct TornTail {
 
 struct ShardLogSummary {
   unsigned shard = 0;
-  std::uint64_t snapshot_lsn = 0;   ///< LSN the snapshot used covers
-  std::uint64_t last_lsn = 0;       ///< last LSN recovered (snapshot or log)
-  std::uint64_t records = 0;        ///< log records replayed (Commit records excluded)
+  std::uint64_t snapshot_lsn = 0;  ///< LSN the snapshot used covers
+  std::uint64_t last_lsn = 0;      ///< last LSN recovered (snapshot or log)
+  std::uint64_t records = 0;       ///< log records replayed (Commit records excluded)
   std::size_t segments = 0;
   std::size_t classes = 0;
   std::optional<TornTail> torn_tail;
@@ -59,19 +59,21 @@ using RecordVisitor = std::function<void(unsigned shard, std::uint64_t lsn, cons
 /// Called for every class record replayed, in log order, with the domain events it
 /// produced (what the live call announced). Runs on the shard's recovery thread:
 /// calls for different shards may run concurrently (their classes are disjoint).
-using ReplayHook = std::function<void(unsigned shard, const domain::Roster& roster, const domain::ClassInfo& cls,
-                                      const domain::ClassAttendance& att, const Record& record,
-                                      const std::vector<domain::Event>& events)>;
+using ReplayHook =
+    std::function<void(unsigned shard, const domain::Roster& roster, const domain::ClassInfo& cls,
+                       const domain::ClassAttendance& att, const Record& record,
+                       const std::vector<domain::Event>& events)>;
 
 /// Recovers the data directory. `seed_roster` is used when there is no generation
 /// yet (fresh directory: the demo district or an imported roster).
-Result<RecoveredState> recover(const std::string& data_dir, std::shared_ptr<const domain::Roster> seed_roster,
+Result<RecoveredState> recover(const std::string& data_dir,
+                               std::shared_ptr<const domain::Roster> seed_roster,
                                const RecordVisitor& visit = {}, const ReplayHook& on_replayed = {});
 
 /// Applies one class record to `att` as the live call did, appending the domain
 /// events to `events` (if given). False (with `why`) if it does not apply the same
 /// way (corruption or a bug: recovery refuses to go on).
-bool replay(domain::ClassAttendance& att, const domain::ClassInfo& cls, const Record& record, std::string& why,
-            std::vector<domain::Event>* events = nullptr);
+bool replay(domain::ClassAttendance& att, const domain::ClassInfo& cls, const Record& record,
+            std::string& why, std::vector<domain::Event>* events = nullptr);
 
 }  // namespace rollcall::wal

@@ -37,7 +37,8 @@ struct SnapshotHeader {
 };
 
 /// Serialises `classes` (in the given order) into a complete snapshot file image.
-std::string encode_snapshot(const SnapshotHeader& header, const std::vector<const domain::ClassAttendance*>& classes);
+std::string encode_snapshot(const SnapshotHeader& header,
+                            const std::vector<const domain::ClassAttendance*>& classes);
 
 struct DecodedSnapshot {
   SnapshotHeader header;

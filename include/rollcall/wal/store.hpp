@@ -49,9 +49,10 @@ class LogStore {
   /// covering LSN 0, empty shard directories; then switches CURRENT to it and deletes
   /// every other generation. All durable before CURRENT changes.
   /// `feeds_by_shard` (optional, same size): each shard's `feeds-0.bin` image.
-  Status start_generation(std::uint64_t gen, const domain::Roster& roster,
-                          const std::vector<std::vector<const domain::ClassAttendance*>>& classes_by_shard,
-                          const std::vector<std::string>& feeds_by_shard = {}) const;
+  Status start_generation(
+      std::uint64_t gen, const domain::Roster& roster,
+      const std::vector<std::vector<const domain::ClassAttendance*>>& classes_by_shard,
+      const std::vector<std::string>& feeds_by_shard = {}) const;
 
  private:
   std::string data_dir_;

@@ -11,19 +11,26 @@
 
 namespace rollcall::ws {
 
-enum class Opcode : std::uint8_t { Continuation = 0x0, Text = 0x1, Binary = 0x2, Close = 0x8, Ping = 0x9, Pong = 0xA };
+enum class Opcode : std::uint8_t {
+  Continuation = 0x0,
+  Text = 0x1,
+  Binary = 0x2,
+  Close = 0x8,
+  Ping = 0x9,
+  Pong = 0xA
+};
 
 /// Close codes we send (RFC 6455 §7.4.1).
 enum class CloseCode : std::uint16_t {
   Normal = 1000,
-  GoingAway = 1001,        ///< server shutting down
+  GoingAway = 1001,  ///< server shutting down
   ProtocolError = 1002,
   UnsupportedData = 1003,
-  InvalidPayload = 1007,   ///< text that is not UTF-8
+  InvalidPayload = 1007,  ///< text that is not UTF-8
   PolicyViolation = 1008,
-  MessageTooBig = 1009,    ///< over the 64 KiB message limit
+  MessageTooBig = 1009,  ///< over the 64 KiB message limit
   InternalError = 1011,
-  TryAgainLater = 1013,    ///< the subscriber cannot keep up
+  TryAgainLater = 1013,  ///< the subscriber cannot keep up
 };
 
 // ---------------------------------------------------------------------------
@@ -32,17 +39,18 @@ enum class CloseCode : std::uint16_t {
 /// What is wrong with an upgrade request, if anything.
 enum class HandshakeError : std::uint8_t {
   None,
-  NotGet,          ///< 405
-  NotUpgrade,      ///< 400/426: no `Upgrade: websocket` with a `Connection: upgrade` token
-  BadVersion,      ///< 426 with `Sec-WebSocket-Version: 13`
-  BadKey,          ///< 400: Sec-WebSocket-Key missing or not base64 of 16 bytes
+  NotGet,      ///< 405
+  NotUpgrade,  ///< 400/426: no `Upgrade: websocket` with a `Connection: upgrade` token
+  BadVersion,  ///< 426 with `Sec-WebSocket-Version: 13`
+  BadKey,      ///< 400: Sec-WebSocket-Key missing or not base64 of 16 bytes
 };
 
 /// Checks the upgrade headers. `method` is the request method; the header values
 /// are the raw field values (empty when absent). Token lists are compared
 /// case-insensitively (`Connection: keep-alive, Upgrade` is fine).
-HandshakeError check_handshake(std::string_view method, std::string_view upgrade, std::string_view connection,
-                               std::string_view version, std::string_view key);
+HandshakeError check_handshake(std::string_view method, std::string_view upgrade,
+                               std::string_view connection, std::string_view version,
+                               std::string_view key);
 
 /// Sec-WebSocket-Accept for `key`: base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")).
 std::string accept_key(std::string_view key);
@@ -83,23 +91,24 @@ class Utf8Validator {
 /// One event from the decoder.
 struct Event {
   enum class Kind : std::uint8_t {
-    NeedMore,   ///< nothing complete yet
-    Message,    ///< a complete text or binary message: `opcode`, `payload`
-    Ping,       ///< `payload` (<= 125 bytes): answer with a Pong carrying it
-    Pong,       ///< `payload`
-    Close,      ///< the peer's Close: `close_code` (1005 if none), `payload` = reason
-    Error,      ///< protocol error: send Close with `close_code`, then close
+    NeedMore,  ///< nothing complete yet
+    Message,   ///< a complete text or binary message: `opcode`, `payload`
+    Ping,      ///< `payload` (<= 125 bytes): answer with a Pong carrying it
+    Pong,      ///< `payload`
+    Close,     ///< the peer's Close: `close_code` (1005 if none), `payload` = reason
+    Error,     ///< protocol error: send Close with `close_code`, then close
   };
   Kind kind = Kind::NeedMore;
   Opcode opcode = Opcode::Text;
   std::string_view payload;  ///< valid until the next call to `next`
   std::uint16_t close_code = 0;
-  std::string_view error;    ///< Error: a short reason for the Close frame and logs
+  std::string_view error;  ///< Error: a short reason for the Close frame and logs
 };
 
 class Decoder {
  public:
-  explicit Decoder(std::size_t message_bytes_max = 64 * 1024) : message_bytes_max_(message_bytes_max) {}
+  explicit Decoder(std::size_t message_bytes_max = 64 * 1024)
+      : message_bytes_max_(message_bytes_max) {}
 
   /// Appends received bytes (copied; the decoder unmasks in its own buffer).
   void feed(std::string_view bytes);
@@ -113,31 +122,31 @@ class Decoder {
  private:
   /// The frame being received: its header is parsed, its payload may be partial.
   struct Frame {
-    bool active = false;          // a header has been parsed
+    bool active = false;  // a header has been parsed
     bool fin = false;
-    bool text = false;            // part of a text message: validate as it arrives
+    bool text = false;  // part of a text message: validate as it arrives
     Opcode opcode = Opcode::Text;
     std::size_t header_bytes = 0;
     std::size_t payload_bytes = 0;
-    std::size_t unmasked = 0;     // payload bytes already unmasked (and validated) in place
+    std::size_t unmasked = 0;  // payload bytes already unmasked (and validated) in place
     std::uint8_t mask[4] = {};
   };
 
   Event fail(std::uint16_t code, std::string_view why);
-  bool parse_header();            // false: need more bytes, or failed (done_)
-  Event finish_frame();           // the frame's payload is complete and unmasked
+  bool parse_header();   // false: need more bytes, or failed (done_)
+  Event finish_frame();  // the frame's payload is complete and unmasked
   Event close_event(std::string_view payload);
 
   std::size_t message_bytes_max_;
   Frame frame_;
-  std::string buffer_;          // received bytes; [consumed_, size) not yet parsed
+  std::string buffer_;  // received bytes; [consumed_, size) not yet parsed
   std::size_t consumed_ = 0;
-  std::string message_;         // the fragmented message being assembled
+  std::string message_;  // the fragmented message being assembled
   bool in_message_ = false;
   Opcode message_opcode_ = Opcode::Text;
   Utf8Validator utf8_;
-  std::string control_;         // unmasked payload of the last control frame
-  bool done_ = false;           // after Close or Error
+  std::string control_;  // unmasked payload of the last control frame
+  bool done_ = false;    // after Close or Error
   Event final_;
 };
 

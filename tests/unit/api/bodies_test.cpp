@@ -14,7 +14,9 @@ class BodiesTest : public ::testing::Test {
 
 TEST_F(BodiesTest, CheckInByCodeAndByQr) {
   CheckInBody code;
-  ASSERT_FALSE(parse_check_in(json_, R"({"method":"verification_code","class_id":4,"code":"123456","extra":[1,{"x":2}]})", code));
+  ASSERT_FALSE(parse_check_in(
+      json_, R"({"method":"verification_code","class_id":4,"code":"123456","extra":[1,{"x":2}]})",
+      code));
   EXPECT_EQ(code.method, CheckInBody::Method::VerificationCode);
   EXPECT_EQ(code.class_id, 4u);
   EXPECT_EQ(code.code, "123456");
@@ -35,9 +37,12 @@ TEST_F(BodiesTest, MissingAndMistypedFieldsAreNamed) {
       {R"({"class_id":4,"code":"1"})", 422, "invalid_field", "method"},
       {R"({"method":"verification_code","code":"1"})", 422, "invalid_field", "class_id"},
       {R"({"method":"verification_code","class_id":4})", 422, "invalid_field", "code"},
-      {R"({"method":"verification_code","class_id":"4","code":"1"})", 422, "invalid_field", "class_id"},
-      {R"({"method":"verification_code","class_id":0,"code":"1"})", 422, "invalid_field", "class_id"},
-      {R"({"method":"verification_code","class_id":-3,"code":"1"})", 422, "invalid_field", "class_id"},
+      {R"({"method":"verification_code","class_id":"4","code":"1"})", 422, "invalid_field",
+       "class_id"},
+      {R"({"method":"verification_code","class_id":0,"code":"1"})", 422, "invalid_field",
+       "class_id"},
+      {R"({"method":"verification_code","class_id":-3,"code":"1"})", 422, "invalid_field",
+       "class_id"},
       {R"({"method":"qr_code"})", 422, "invalid_field", "qr_token"},
       {R"({"method":"smoke_signal"})", 422, "invalid_field", "method"},
       {R"({"method":7})", 422, "invalid_field", "method"},
@@ -73,15 +78,17 @@ TEST_F(BodiesTest, OverrideStatusReasonAndEscapes) {
     EXPECT_EQ(e->code, "invalid_field") << bad;
   }
   OverrideBody too_long;
-  const std::string body = R"({"status":"late","reason":")" + std::string(kReasonBytesMax + 1, 'x') + "\"}";
+  const std::string body =
+      R"({"status":"late","reason":")" + std::string(kReasonBytesMax + 1, 'x') + "\"}";
   ASSERT_TRUE(parse_override(json_, body, too_long).has_value());
 }
 
 TEST_F(BodiesTest, BulkItemsAndMarkRemaining) {
   BulkBody b;
-  ASSERT_FALSE(parse_bulk(json_,
-                          R"({"updates":[{"student_id":5,"status":"absent","reason":null},{"student_id":6,"status":"late"}],"mark_remaining":"absent"})",
-                          b));
+  ASSERT_FALSE(parse_bulk(
+      json_,
+      R"({"updates":[{"student_id":5,"status":"absent","reason":null},{"student_id":6,"status":"late"}],"mark_remaining":"absent"})",
+      b));
   ASSERT_EQ(b.updates.size(), 2u);
   EXPECT_EQ(b.updates[0].student.value, 5u);
   EXPECT_EQ(b.updates[1].status, AttendanceStatus::Late);
@@ -94,7 +101,8 @@ TEST_F(BodiesTest, BulkItemsAndMarkRemaining) {
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->code, "invalid_field");
   BulkBody bad_item;
-  const auto e2 = parse_bulk(json_, R"({"updates":[{"student_id":5,"status":"absent"},{"status":"absent"}]})", bad_item);
+  const auto e2 = parse_bulk(
+      json_, R"({"updates":[{"student_id":5,"status":"absent"},{"status":"absent"}]})", bad_item);
   ASSERT_TRUE(e2.has_value());
   EXPECT_EQ(e2->message.rfind("updates[1].student_id", 0), 0u) << e2->message;
 }
@@ -133,7 +141,8 @@ TEST_F(BodiesTest, SyncOpsOfBothKinds) {
        "client_time":"2026-11-22T08:01:02.345Z"},
       {"op_id":"b","kind":"check_in","method":"qr_code","class_id":4,"qr_token":"tok","client_time":"2026-11-22T09:01:02+01:00"},
       {"op_id":"c","kind":"override","class_session_id":4194305,"student_id":10,"status":"excused","reason":null,
-       "client_time":"2026-11-22T08:00:00Z","extra":{"ignored":true}}]})", b));
+       "client_time":"2026-11-22T08:00:00Z","extra":{"ignored":true}}]})",
+                          b));
   EXPECT_EQ(b.client_id, "phone-1");
   ASSERT_EQ(b.ops.size(), 3u);
   EXPECT_EQ(b.ops[0].kind, SyncOpBody::Kind::CheckIn);
@@ -145,7 +154,8 @@ TEST_F(BodiesTest, SyncOpsOfBothKinds) {
   EXPECT_EQ(b.ops[2].session_id, 4194305u);
   EXPECT_EQ(b.ops[2].status, AttendanceStatus::Excused);
   EXPECT_EQ(b.ops[2].reason, std::nullopt);
-  for (const SyncOpBody& op : b.ops) EXPECT_FALSE(op.error) << op.op_id << ": " << op.error->message;
+  for (const SyncOpBody& op : b.ops)
+    EXPECT_FALSE(op.error) << op.op_id << ": " << op.error->message;
 }
 
 TEST_F(BodiesTest, ABadOpIsRejectedAloneAndNamed) {
@@ -160,8 +170,8 @@ TEST_F(BodiesTest, ABadOpIsRejectedAloneAndNamed) {
       {"op_id":"7","kind":"override","class_session_id":1,"student_id":2,"status":"absent","client_time":"2026-11-22T08:00:00Z"}]})",
                           b));
   ASSERT_EQ(b.ops.size(), 7u);
-  const char* expect[] = {"ops[0].kind", "ops[1].client_time", "ops[2].code", "ops[3].status",
-                          "ops[4].client_time", "ops[5].method"};
+  const char* expect[] = {"ops[0].kind",   "ops[1].client_time", "ops[2].code",
+                          "ops[3].status", "ops[4].client_time", "ops[5].method"};
   for (int i = 0; i < 6; ++i) {
     ASSERT_TRUE(b.ops[i].error) << i;
     EXPECT_EQ(b.ops[i].error->code, "invalid_field");
@@ -192,8 +202,10 @@ TEST_F(BodiesTest, BatchLevelProblemsRefuseTheWholeBatch) {
       {R"({"client_id":"p","ops":[7]})", 422, "invalid_field", "ops[0]"},
       {R"({"client_id":"p","ops":[{"kind":"check_in"}]})", 422, "invalid_field", "ops[0].op_id"},
       {R"({"client_id":"p","ops":[{"op_id":""}]})", 422, "invalid_field", "ops[0].op_id"},
-      {R"({"client_id":"p","ops":[{"op_id":")" + std::string(65, 'x') + "\"}]}", 422, "invalid_field", "ops[0].op_id"},
-      {R"({"client_id":"p","ops":[{"op_id":"x"},{"op_id":"y"},{"op_id":"x"}]})", 422, "duplicate_op_id", "ops[2]"},
+      {R"({"client_id":"p","ops":[{"op_id":")" + std::string(65, 'x') + "\"}]}", 422,
+       "invalid_field", "ops[0].op_id"},
+      {R"({"client_id":"p","ops":[{"op_id":"x"},{"op_id":"y"},{"op_id":"x"}]})", 422,
+       "duplicate_op_id", "ops[2]"},
       {many, 413, "too_many_ops", "500"},
   };
   for (const Case& c : cases) {

@@ -37,7 +37,9 @@ TEST(CsvExport, HeaderRowsQuotingAndDateFilter) {
   const std::int64_t start = 1'795'334'400'000;  // 2026-11-22T08:00:00Z
   const SessionId sid = att.open({UserId{2}, 5, "123456", start}).session->id;
   att.check_in(cls, sid, {UserId{10}, Method::QrCode, start + 60'000, start + 60'000});
-  att.override_record(cls, sid, {UserId{2}, UserId{11}, AttendanceStatus::Excused, std::string("note, \"quoted\""), start});
+  att.override_record(
+      cls, sid,
+      {UserId{2}, UserId{11}, AttendanceStatus::Excused, std::string("note, \"quoted\""), start});
 
   std::string out;
   write_attendance_csv(out, *roster, cls, att, INT64_MIN, INT64_MAX);
@@ -45,9 +47,12 @@ TEST(CsvExport, HeaderRowsQuotingAndDateFilter) {
   ASSERT_EQ(rows.size(), 3u) << out;
   EXPECT_EQ(rows[0], kCsvHeader);
   EXPECT_EQ(rows[1], "2026-11-22," + std::to_string(sid.value) +
-                         ",4,\"Math, 101\",10,src-10,\"O'Brien, \"\"Al\"\"\",present,2026-11-22T08:01:00.000Z,0,qr_code,false,");
-  EXPECT_EQ(rows[2], "2026-11-22," + std::to_string(sid.value) +
-                         ",4,\"Math, 101\",11,,\"'=HYPERLINK(1)\",excused,,0,teacher_override,true,\"note, \"\"quoted\"\"\"");
+                         ",4,\"Math, 101\",10,src-10,\"O'Brien, "
+                         "\"\"Al\"\"\",present,2026-11-22T08:01:00.000Z,0,qr_code,false,");
+  EXPECT_EQ(rows[2],
+            "2026-11-22," + std::to_string(sid.value) +
+                ",4,\"Math, 101\",11,,\"'=HYPERLINK(1)\",excused,,0,teacher_override,true,\"note, "
+                "\"\"quoted\"\"\"");
 
   const std::int64_t day = *parse_day("2026-11-22");
   std::string none;

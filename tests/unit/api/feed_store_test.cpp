@@ -95,8 +95,10 @@ TEST(FeedStoreTest, RestoredRingServesTheStoredFramesAndOnlyAContiguousTail) {
   for (std::uint64_t s = 1; s <= 5; ++s) {
     std::string blob;
     ASSERT_EQ(live.ring->read(s, blob), broadcast::ClassRing::Read::Ok) << s;
-    EXPECT_EQ(broadcast::EventView(blob).staff(), broadcast::EventView(f.events[s - 1].second).staff());
-    EXPECT_EQ(broadcast::EventView(blob).personal(6), broadcast::EventView(f.events[s - 1].second).personal(6));
+    EXPECT_EQ(broadcast::EventView(blob).staff(),
+              broadcast::EventView(f.events[s - 1].second).staff());
+    EXPECT_EQ(broadcast::EventView(blob).personal(6),
+              broadcast::EventView(f.events[s - 1].second).personal(6));
   }
   // A hole (seq 3 missing): only 4..5 can be served; asking for 2 must not "resume".
   StoredFeed holed = f;

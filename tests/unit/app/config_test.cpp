@@ -5,7 +5,9 @@
 namespace rollcall::app {
 namespace {
 
-Result<Command> parse(std::vector<std::string> args) { return parse_command_line(args); }
+Result<Command> parse(std::vector<std::string> args) {
+  return parse_command_line(args);
+}
 
 TEST(Config, ServeDefaultsMatchTheContract) {
   auto cmd = parse({"serve"});
@@ -22,7 +24,7 @@ TEST(Config, ServeDefaultsMatchTheContract) {
   EXPECT_EQ(cmd->serve.ws_ping_interval_ms, 30000u);     // API.md §5: a ping every 30 s
   EXPECT_EQ(cmd->serve.ws_silence_timeout_ms, 75000u);   // dropped after 75 s of silence
   EXPECT_EQ(cmd->serve.ws_backlog_bytes_max, 1048576u);  // 1 MiB, then close 1013
-  EXPECT_EQ(cmd->serve.sync_clock_skew_s, 120u);          // offline ops: 2 minutes ahead at most
+  EXPECT_EQ(cmd->serve.sync_clock_skew_s, 120u);         // offline ops: 2 minutes ahead at most
   EXPECT_FALSE(cmd->serve.web_dir.empty());
 }
 
@@ -74,8 +76,9 @@ TEST(Config, HelpAndVersion) {
   ASSERT_TRUE(help_cmd.ok());
   EXPECT_EQ(help_cmd->help_topic, "serve");
   for (const char* flag : {"--listen", "--data-dir", "--shards", "--web-dir", "--max-connections",
-                           "--demo", "--header-timeout-ms", "--idle-timeout-ms", "--ws-ping-interval-ms",
-                           "--ws-silence-timeout-ms", "--ws-backlog-bytes-max", "--ring-events", "--sync-clock-skew-s"}) {
+                           "--demo", "--header-timeout-ms", "--idle-timeout-ms",
+                           "--ws-ping-interval-ms", "--ws-silence-timeout-ms",
+                           "--ws-backlog-bytes-max", "--ring-events", "--sync-clock-skew-s"}) {
     EXPECT_NE(serve_help().find(flag), std::string::npos) << flag;
   }
 }

@@ -15,7 +15,8 @@ using namespace domain;
 // --- CSV ------------------------------------------------------------------
 
 TEST(Csv, QuotesCommasLineBreaksAndDoubledQuotes) {
-  auto t = parse_csv("a,b,c\r\n\"x, y\",\"say \"\"hi\"\"\",\"two\nlines\"\r\nplain,,last\n", "t.csv");
+  auto t =
+      parse_csv("a,b,c\r\n\"x, y\",\"say \"\"hi\"\"\",\"two\nlines\"\r\nplain,,last\n", "t.csv");
   ASSERT_TRUE(t.ok()) << t.error();
   ASSERT_EQ(t->header, (std::vector<std::string>{"a", "b", "c"}));
   ASSERT_EQ(t->rows.size(), 2u);
@@ -59,22 +60,26 @@ TEST(Csv, ErrorsNameTheFileAndLine) {
 // --- merge ----------------------------------------------------------------
 
 const char* kUsersHeader =
-    "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,"
+    "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,"
+    "familyName,"
     "middleName,identifier,email,sms,phone,agentSourcedIds,grades,password\n";
 
 std::string user_row(const std::string& id, const std::string& role, const std::string& username,
-                     const std::string& given, const std::string& family, const std::string& password = "",
-                     const std::string& status = "", const std::string& enabled = "true") {
-  return id + "," + status + ",2026-09-01," + enabled + ",school-1," + role + "," + username + ",," + given + "," +
-         family + ",,,,,,,," + password + "\n";
+                     const std::string& given, const std::string& family,
+                     const std::string& password = "", const std::string& status = "",
+                     const std::string& enabled = "true") {
+  return id + "," + status + ",2026-09-01," + enabled + ",school-1," + role + "," + username +
+         ",," + given + "," + family + ",,,,,,,," + password + "\n";
 }
 
 struct Fixture {
-  std::string users = std::string(kUsersHeader) + user_row("t-1", "teacher", "mrivera", "Maria", "Rivera", "pw-t") +
+  std::string users = std::string(kUsersHeader) +
+                      user_row("t-1", "teacher", "mrivera", "Maria", "Rivera", "pw-t") +
                       user_row("s-1", "student", "alee", "Ada", "Lee") +
                       user_row("s-2", "student", "bkhan", "Bilal", "Khan", "pw-s2") +
                       user_row("a-1", "aide", "aide1", "Al", "Aide");
-  std::string classes = "sourcedId,status,title,classCode\nc-1,,\"Biology, period 2\",BIO2\nc-2,,Chemistry,CHEM\n";
+  std::string classes =
+      "sourcedId,status,title,classCode\nc-1,,\"Biology, period 2\",BIO2\nc-2,,Chemistry,CHEM\n";
   std::string enrollments =
       "sourcedId,classSourcedId,userSourcedId,role,status\n"
       "e-1,c-1,t-1,teacher,\ne-2,c-1,s-1,student,\ne-3,c-1,s-2,student,\ne-4,c-2,s-2,student,\n"
@@ -107,7 +112,9 @@ struct Hooks {
   }
 };
 
-std::shared_ptr<const Roster> empty_roster() { return RosterBuilder().build(); }
+std::shared_ptr<const Roster> empty_roster() {
+  return RosterBuilder().build();
+}
 
 TEST(OneRoster, ImportsUsersClassesAndEnrollments) {
   Fixture f;
@@ -189,7 +196,8 @@ TEST(OneRoster, UpdatesByIdAddsNewOnesAndNeverRemoves) {
   ASSERT_TRUE(first.ok()) << first.error();
   Fixture g;
   // Bilal renamed (new username too), Ada no longer in the file, a new student.
-  g.users = std::string(kUsersHeader) + user_row("t-1", "teacher", "mrivera", "Maria", "Rivera-Diaz") +
+  g.users = std::string(kUsersHeader) +
+            user_row("t-1", "teacher", "mrivera", "Maria", "Rivera-Diaz") +
             user_row("s-2", "student", "bkhan2", "Bilal", "Khan-Ali") +
             user_row("s-3", "student", "cdoe", "Cy", "Doe");
   g.classes = "sourcedId,title\nc-1,Biology 2\n";
@@ -224,7 +232,8 @@ TEST(OneRoster, DeletedAndDisabledUsers) {
   auto first = merge_oneroster(*empty_roster(), f.files(), h.get());
   ASSERT_TRUE(first.ok());
   Fixture g;
-  g.users = std::string(kUsersHeader) + user_row("s-1", "student", "alee", "Ada", "Lee", "", "", "false") +
+  g.users = std::string(kUsersHeader) +
+            user_row("s-1", "student", "alee", "Ada", "Lee", "", "", "false") +
             user_row("s-2", "student", "bkhan", "Bilal", "Khan", "", "tobedeleted") +
             user_row("s-9", "student", "gone", "New", "Disabled", "", "", "false");
   g.classes = "sourcedId,title\n";
@@ -344,12 +353,15 @@ TEST(OneRoster, ExistingUsersWithoutSourcedIdKeepTheirUsernames) {
   Hooks h;
   int calls = 0;
   ImportHooks hooks = h.get();
-  hooks.new_join_code = [&calls] { return ++calls == 1 ? std::string("JOIN1") : std::string("JOIN2"); };
+  hooks.new_join_code = [&calls] {
+    return ++calls == 1 ? std::string("JOIN1") : std::string("JOIN2");
+  };
   auto r = merge_oneroster(*base, g.files(), hooks);
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->roster->user_by_username("newt")->id, UserId{3});
   EXPECT_EQ(r->roster->class_info(ClassId{2})->join_code, "JOIN2");
-  EXPECT_EQ(r->roster->relation(UserId{2}, ClassId{1}), Relation::Teacher);  // the demo's links stay
+  EXPECT_EQ(r->roster->relation(UserId{2}, ClassId{1}),
+            Relation::Teacher);  // the demo's links stay
 }
 
 // --- command line -----------------------------------------------------------

@@ -1,10 +1,10 @@
+#include "rollcall/auth/attempt_limiter.hpp"
+
 #include <gtest/gtest.h>
 #include <sodium.h>
 
 #include <string>
 #include <utility>
-
-#include "rollcall/auth/attempt_limiter.hpp"
 
 namespace rollcall::auth {
 namespace {
@@ -113,7 +113,8 @@ TEST_F(AttemptLimiterTest, ABlockedKeySurvivesUntilMaxKeysOthersFailAfterIt) {
   EXPECT_TRUE(limiter.blocked("victim", 7));
   EXPECT_FALSE(limiter.blocked("x1", 7));
   EXPECT_EQ(limiter.size(), 4u);
-  for (int i = 0; i < 3; ++i) limiter.record_failure(std::string("y").append(std::to_string(i)), 8 + i);
+  for (int i = 0; i < 3; ++i)
+    limiter.record_failure(std::string("y").append(std::to_string(i)), 8 + i);
   EXPECT_FALSE(limiter.blocked("victim", 11));  // now the least recent: evicted
   EXPECT_EQ(limiter.size(), 4u);
 }

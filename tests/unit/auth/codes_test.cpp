@@ -1,11 +1,11 @@
+#include "rollcall/auth/codes.hpp"
+
 #include <gtest/gtest.h>
 #include <sodium.h>
 
 #include <array>
 #include <set>
 #include <string>
-
-#include "rollcall/auth/codes.hpp"
 
 namespace rollcall::auth {
 namespace {
@@ -67,8 +67,10 @@ TEST_F(CodesTest, JoinCodeSymbolsAreUniformInEveryPosition) {
   const int expected = kSamples / 32;
   for (std::size_t p = 0; p < 8; ++p) {
     for (std::size_t s = 0; s < 32; ++s) {
-      EXPECT_GT(counts[p][s], expected * 3 / 4) << "position " << p << " symbol " << kJoinCodeAlphabet[s];
-      EXPECT_LT(counts[p][s], expected * 5 / 4) << "position " << p << " symbol " << kJoinCodeAlphabet[s];
+      EXPECT_GT(counts[p][s], expected * 3 / 4)
+          << "position " << p << " symbol " << kJoinCodeAlphabet[s];
+      EXPECT_LT(counts[p][s], expected * 5 / 4)
+          << "position " << p << " symbol " << kJoinCodeAlphabet[s];
     }
   }
 }

@@ -1,11 +1,11 @@
+#include "rollcall/auth/jwt.hpp"
+
 #include <gtest/gtest.h>
 #include <sodium.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "rollcall/auth/jwt.hpp"
 
 namespace rollcall::auth {
 namespace {
@@ -15,9 +15,10 @@ using domain::Role;
 constexpr std::int64_t kNow = 1700000000;
 
 std::string b64url(std::string_view bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                  '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   out.resize(out.size() - 1);
   return out;
 }
@@ -25,8 +26,9 @@ std::string b64url(std::string_view bytes) {
 std::string b64url_decode(std::string_view b64) {
   std::string out(b64.size(), '\0');
   std::size_t n = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(), b64.size(), nullptr,
-                        &n, nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(),
+                        b64.size(), nullptr, &n, nullptr,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
     return "<invalid>";
   }
   out.resize(n);
@@ -37,9 +39,10 @@ std::string b64url_decode(std::string_view b64) {
 std::string sign(const Key& key, std::string_view header_json, std::string_view payload_json) {
   const std::string signing_input = b64url(header_json) + "." + b64url(payload_json);
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256(mac, reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size(),
-                         key.data());
-  return signing_input + "." + b64url(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac));
+  crypto_auth_hmacsha256(mac, reinterpret_cast<const unsigned char*>(signing_input.data()),
+                         signing_input.size(), key.data());
+  return signing_input + "." +
+         b64url(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac));
 }
 
 constexpr std::string_view kHeader = R"({"alg":"HS256","typ":"JWT"})";
@@ -126,8 +129,9 @@ TEST_F(JwtTest, PayloadSwappedUnderAValidSignatureIsBadSignature) {
 
 TEST_F(JwtTest, OnlyHs256IsAccepted) {
   const std::string payload = R"({"sub":"7","role":"admin","iat":1,"exp":9999999999})";
-  for (const std::string_view header : {R"({"alg":"none","typ":"JWT"})", R"({"alg":"HS512"})", R"({"alg":"hs256"})",
-                                         R"({"typ":"JWT"})", R"({"alg":256})", R"({"alg":null})", "{}"}) {
+  for (const std::string_view header :
+       {R"({"alg":"none","typ":"JWT"})", R"({"alg":"HS512"})", R"({"alg":"hs256"})",
+        R"({"typ":"JWT"})", R"({"alg":256})", R"({"alg":null})", "{}"}) {
     const VerifiedToken v = codec().verify(sign(key_, header, payload), kNow);
     EXPECT_FALSE(v.ok) << header;
     EXPECT_EQ(v.error, TokenError::UnsupportedAlgorithm) << header;
@@ -140,7 +144,7 @@ TEST_F(JwtTest, OnlyHs256IsAccepted) {
 TEST_F(JwtTest, OtherHs256HeadersAreAcceptedWhenSigned) {
   const std::string payload = R"({"sub":"7","role":"admin","iat":1,"exp":9999999999})";
   for (const std::string_view header : {R"({"typ":"JWT","alg":"HS256"})", R"({"alg":"HS256"})",
-                                         R"( { "alg" : "HS256", "kid": "1" } )"}) {
+                                        R"( { "alg" : "HS256", "kid": "1" } )"}) {
     EXPECT_TRUE(codec().verify(sign(key_, header, payload), kNow).ok) << header;
   }
 }
@@ -155,11 +159,12 @@ TEST_F(JwtTest, StructuralProblemsAreMalformed) {
       good + ".",
       good + ".x",
       "." + good,
-      good.substr(0, dot2) + "." + good.substr(dot2 + 1) + "=",            // padding
-      good.substr(0, dot2) + "." + good.substr(dot2 + 2),                  // 31-byte signature
-      good.substr(0, dot2) + "." + good.substr(dot2 + 1) + "AAAA",         // 35-byte signature
-      good.substr(0, dot2) + ".",                                          // no signature
-      good.substr(0, dot2) + "." + good.substr(dot2 + 1, 10) + "+" + good.substr(dot2 + 12),  // not base64url
+      good.substr(0, dot2) + "." + good.substr(dot2 + 1) + "=",     // padding
+      good.substr(0, dot2) + "." + good.substr(dot2 + 2),           // 31-byte signature
+      good.substr(0, dot2) + "." + good.substr(dot2 + 1) + "AAAA",  // 35-byte signature
+      good.substr(0, dot2) + ".",                                   // no signature
+      good.substr(0, dot2) + "." + good.substr(dot2 + 1, 10) + "+" +
+          good.substr(dot2 + 12),                                          // not base64url
       "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVC" + good.substr(good.find('.')),  // header cut short
       sign(key_, "not json", R"({"sub":"7","role":"admin","iat":1,"exp":9999999999})"),
       sign(key_, "[]", R"({"sub":"7","role":"admin","iat":1,"exp":9999999999})"),
@@ -206,8 +211,8 @@ TEST_F(JwtTest, ClaimsAreValidatedAfterTheSignature) {
       verify_payload(R"({"sub":"18446744073709551615","role":"admin","iat":1,"exp":9999999999})");
   ASSERT_TRUE(max_id.ok);
   EXPECT_EQ(max_id.claims.user_id, 18446744073709551615ull);
-  const VerifiedToken extra =
-      verify_payload(R"({"jti":"x","sub":"9","nested":{"a":[1,2]},"role":"student","iat":1,"exp":9999999999})");
+  const VerifiedToken extra = verify_payload(
+      R"({"jti":"x","sub":"9","nested":{"a":[1,2]},"role":"student","iat":1,"exp":9999999999})");
   ASSERT_TRUE(extra.ok);
   EXPECT_EQ(extra.claims.user_id, 9u);
   EXPECT_EQ(extra.claims.role, Role::Student);
@@ -218,8 +223,9 @@ TEST_F(JwtTest, TokensLongerThan4KiBAreMalformed) {
   std::string at_limit;
   std::string over_limit;
   for (std::size_t n = 2900; n < 3100 && (at_limit.empty() || over_limit.empty()); ++n) {
-    const std::string t =
-        sign(key_, kHeader, R"({"sub":"7","role":"admin","iat":1,"exp":9999999999,"pad":")" + std::string(n, 'x') + "\"}");
+    const std::string t = sign(key_, kHeader,
+                               R"({"sub":"7","role":"admin","iat":1,"exp":9999999999,"pad":")" +
+                                   std::string(n, 'x') + "\"}");
     if (t.size() == kMaxTokenBytes) at_limit = t;
     if (t.size() == kMaxTokenBytes + 1) over_limit = t;
   }

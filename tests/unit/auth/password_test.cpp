@@ -1,3 +1,5 @@
+#include "rollcall/auth/password.hpp"
+
 #include <gtest/gtest.h>
 #include <sodium.h>
 
@@ -5,8 +7,6 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
-
-#include "rollcall/auth/password.hpp"
 
 namespace rollcall::auth {
 namespace {
@@ -76,8 +76,9 @@ TEST_F(PasswordTest, DummyVerificationIsFalseAndTakesAsLongAsARealOne) {
     real_s = std::min(real_s, seconds_of([&] { EXPECT_FALSE(verify_password(hash, "wrong")); }));
     dummy_s = std::min(dummy_s, seconds_of([] { EXPECT_FALSE(verify_against_dummy("pw")); }));
   }
-  std::printf("[ timing   ] hash_password %.1f ms, verify_password %.1f ms, verify_against_dummy %.1f ms\n",
-              hash_s * 1e3, real_s * 1e3, dummy_s * 1e3);
+  std::printf(
+      "[ timing   ] hash_password %.1f ms, verify_password %.1f ms, verify_against_dummy %.1f ms\n",
+      hash_s * 1e3, real_s * 1e3, dummy_s * 1e3);
   // An early return would take microseconds; Argon2id with 64 MiB takes milliseconds.
   EXPECT_GT(dummy_s, real_s / 3);
   EXPECT_GT(real_s, 1e-3);

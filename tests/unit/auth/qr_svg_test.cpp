@@ -1,10 +1,10 @@
+#include "rollcall/auth/qr_svg.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <string>
 #include <vector>
-
-#include "rollcall/auth/qr_svg.hpp"
 
 namespace rollcall::auth {
 namespace {
@@ -19,22 +19,25 @@ struct Grid {
 Grid parse_svg(const std::string& svg) {
   Grid g;
   int w2 = 0;
-  if (std::sscanf(svg.c_str(), R"(<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d")", &g.w, &w2) != 2 ||
+  if (std::sscanf(svg.c_str(), R"(<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d")",
+                  &g.w, &w2) != 2 ||
       g.w != w2 || g.w <= 0) {
     return {};
   }
-  g.dark.assign(static_cast<std::size_t>(g.w), std::vector<bool>(static_cast<std::size_t>(g.w), false));
+  g.dark.assign(static_cast<std::size_t>(g.w),
+                std::vector<bool>(static_cast<std::size_t>(g.w), false));
   const std::size_t d = svg.find(" d=\"");
   if (d == std::string::npos) return {};
   const char* p = svg.c_str() + d + 4;
   while (*p == 'M') {
     int x = 0, y = 0, n = 0, n2 = 0, consumed = 0;
-    if (std::sscanf(p, "M%d %dh%dv1h-%dz%n", &x, &y, &n, &n2, &consumed) != 4 || consumed == 0 || n != n2 ||
-        n <= 0 || x < 0 || y < 0 || x + n > g.w || y >= g.w) {
+    if (std::sscanf(p, "M%d %dh%dv1h-%dz%n", &x, &y, &n, &n2, &consumed) != 4 || consumed == 0 ||
+        n != n2 || n <= 0 || x < 0 || y < 0 || x + n > g.w || y >= g.w) {
       return {};
     }
     for (int i = 0; i < n; ++i) {
-      if (g.dark[static_cast<std::size_t>(y)][static_cast<std::size_t>(x + i)]) return {};  // overlapping runs
+      if (g.dark[static_cast<std::size_t>(y)][static_cast<std::size_t>(x + i)])
+        return {};  // overlapping runs
       g.dark[static_cast<std::size_t>(y)][static_cast<std::size_t>(x + i)] = true;
     }
     p += consumed;
@@ -50,7 +53,9 @@ bool finder_at(const Grid& g, int x, int y) {
     for (int dx = 0; dx < 7; ++dx) {
       const bool ring = dx == 0 || dx == 6 || dy == 0 || dy == 6;
       const bool core = dx >= 2 && dx <= 4 && dy >= 2 && dy <= 4;
-      if (g.dark[static_cast<std::size_t>(y + dy)][static_cast<std::size_t>(x + dx)] != (ring || core)) return false;
+      if (g.dark[static_cast<std::size_t>(y + dy)][static_cast<std::size_t>(x + dx)] !=
+          (ring || core))
+        return false;
     }
   }
   return true;
@@ -61,7 +66,8 @@ int version_of(const Grid& g) {
   return (modules - 17) % 4 == 0 ? (modules - 17) / 4 : -1;
 }
 
-const std::string kUrl = "https://rollcall.example.org/check-in?t=AQECAwQFBgcIAAAAAAdbzRV7Ug63kXtHgQ3tt1wgRzuQ";
+const std::string kUrl =
+    "https://rollcall.example.org/check-in?t=AQECAwQFBgcIAAAAAAdbzRV7Ug63kXtHgQ3tt1wgRzuQ";
 
 TEST(QrSvgTest, RendersAStandaloneSvgOfTheDocumentedShape) {
   Result<std::string> svg = render_qr_svg(kUrl);
@@ -103,7 +109,9 @@ TEST(QrSvgTest, HasFinderPatternsAndAQuietZone) {
   }
   // Timing pattern: row 6 alternates between the top finders.
   for (int x = q + 8; x < last - 1; ++x) {
-    EXPECT_EQ(g.dark[static_cast<std::size_t>(q + 6)][static_cast<std::size_t>(x)], (x - q) % 2 == 0) << x;
+    EXPECT_EQ(g.dark[static_cast<std::size_t>(q + 6)][static_cast<std::size_t>(x)],
+              (x - q) % 2 == 0)
+        << x;
   }
 }
 
@@ -111,7 +119,7 @@ TEST(QrSvgTest, HasFinderPatternsAndAQuietZone) {
 // level M (1: 14, 2: 26, 3: 42, 4: 62, 5: 84 bytes). Another level or mode would
 // change these boundaries.
 TEST(QrSvgTest, VersionFollowsLevelMByteCapacities) {
-  const std::pair<std::size_t, int> cases[] = {{1, 1}, {14, 1}, {15, 2}, {26, 2}, {27, 3}, {42, 3},
+  const std::pair<std::size_t, int> cases[] = {{1, 1},  {14, 1}, {15, 2}, {26, 2}, {27, 3}, {42, 3},
                                                {43, 4}, {62, 4}, {63, 5}, {84, 5}, {85, 6}};
   for (const auto& [size, version] : cases) {
     // Digits would fit numeric mode in far less: this checks the whole text is 8-bit.

@@ -1,11 +1,11 @@
+#include "rollcall/auth/qr_token.hpp"
+
 #include <gtest/gtest.h>
 #include <sodium.h>
 
 #include <cstdint>
 #include <limits>
 #include <string>
-
-#include "rollcall/auth/qr_token.hpp"
 
 namespace rollcall::auth {
 namespace {
@@ -15,8 +15,8 @@ constexpr int kB64 = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
 std::string decode(const std::string& token) {
   std::string out(64, '\0');
   std::size_t n = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), token.data(), token.size(), nullptr,
-                        &n, nullptr, kB64) != 0) {
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), token.data(),
+                        token.size(), nullptr, &n, nullptr, kB64) != 0) {
     return {};
   }
   out.resize(n);
@@ -25,7 +25,8 @@ std::string decode(const std::string& token) {
 
 std::string encode(const std::string& bytes) {
   std::string out(sodium_base64_ENCODED_LEN(bytes.size(), kB64), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), kB64);
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), kB64);
   out.resize(out.size() - 1);
   return out;
 }
@@ -40,7 +41,8 @@ class QrTokenTest : public ::testing::Test {
 };
 
 TEST_F(QrTokenTest, KnownAnswer) {
-  // Python: base64url(01 || be64(0x0102030405060708) || be64(123456789) || hmac_sha256(key, ...)[:16]).
+  // Python: base64url(01 || be64(0x0102030405060708) || be64(123456789) || hmac_sha256(key,
+  // ...)[:16]).
   const std::string token = QrCodec(key_).issue(0x0102030405060708ull, 123456789);
   EXPECT_EQ(token, "AQECAwQFBgcIAAAAAAdbzRV7Ug63kXtHgQ3tt1wgRzuQ");
   EXPECT_EQ(token.size(), kQrTokenChars);
@@ -51,7 +53,8 @@ TEST_F(QrTokenTest, RoundTrips) {
   const std::int64_t max = std::numeric_limits<std::int64_t>::max();
   const std::int64_t min = std::numeric_limits<std::int64_t>::min();
   for (const std::uint64_t session : {1ull, 42ull << 20 | 7, ~0ull}) {
-    for (const std::int64_t window : {std::int64_t{0}, std::int64_t{113333334}, std::int64_t{-1}, max, min}) {
+    for (const std::int64_t window :
+         {std::int64_t{0}, std::int64_t{113333334}, std::int64_t{-1}, max, min}) {
       const std::optional<QrToken> t = codec.verify(codec.issue(session, window));
       ASSERT_TRUE(t.has_value()) << session << " " << window;
       EXPECT_EQ(t->session_id, session);
@@ -95,11 +98,16 @@ TEST_F(QrTokenTest, WrongKeyVersionOrLengthIsRejected) {
   std::string body = decode(token).substr(0, 17);
   body[0] = 2;
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256(mac, reinterpret_cast<const unsigned char*>(body.data()), body.size(), key_.data());
-  EXPECT_FALSE(QrCodec(key_).verify(encode(body + std::string(reinterpret_cast<char*>(mac), 16))).has_value());
+  crypto_auth_hmacsha256(mac, reinterpret_cast<const unsigned char*>(body.data()), body.size(),
+                         key_.data());
+  EXPECT_FALSE(QrCodec(key_)
+                   .verify(encode(body + std::string(reinterpret_cast<char*>(mac), 16)))
+                   .has_value());
   body[0] = 1;
-  crypto_auth_hmacsha256(mac, reinterpret_cast<const unsigned char*>(body.data()), body.size(), key_.data());
-  EXPECT_EQ(encode(body + std::string(reinterpret_cast<char*>(mac), 16)), token);  // the construction is as documented
+  crypto_auth_hmacsha256(mac, reinterpret_cast<const unsigned char*>(body.data()), body.size(),
+                         key_.data());
+  EXPECT_EQ(encode(body + std::string(reinterpret_cast<char*>(mac), 16)),
+            token);  // the construction is as documented
 
   EXPECT_FALSE(QrCodec(key_).verify("").has_value());
   EXPECT_FALSE(QrCodec(key_).verify(token.substr(0, 43)).has_value());

@@ -1,3 +1,5 @@
+#include "rollcall/auth/secret.hpp"
+
 #include <gtest/gtest.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -7,8 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include "rollcall/auth/secret.hpp"
 
 namespace rollcall::auth {
 namespace {
@@ -69,9 +69,7 @@ TEST_F(SecretTest, TwoDataDirectoriesGetDifferentSecrets) {
 }
 
 TEST_F(SecretTest, AStaleTemporaryFileIsReplaced) {
-  {
-    std::ofstream(path_ + ".tmp") << "garbage from a crash";
-  }
+  { std::ofstream(path_ + ".tmp") << "garbage from a crash"; }
   ASSERT_EQ(::chmod((path_ + ".tmp").c_str(), 0644), 0);
   Result<Key> created = load_or_create_secret(path_);
   ASSERT_TRUE(created.ok()) << created.error();
@@ -102,7 +100,11 @@ TEST_F(SecretTest, RefusesAFileGroupOrOthersCanAccess) {
   write_file(std::string(32, 'k'), 0400);
   Result<Key> key = load_or_create_secret(path_);
   ASSERT_TRUE(key.ok()) << key.error();
-  EXPECT_EQ(*key, [] { Key k; k.fill('k'); return k; }());
+  EXPECT_EQ(*key, [] {
+    Key k;
+    k.fill('k');
+    return k;
+  }());
 }
 
 TEST_F(SecretTest, RefusesDirectoriesSymlinksAndMissingParents) {
@@ -114,9 +116,7 @@ TEST_F(SecretTest, RefusesDirectoriesSymlinksAndMissingParents) {
   fs::remove(path_);
 
   const std::string target = dir_ + "/target";
-  {
-    std::ofstream(target) << std::string(32, 'k');
-  }
+  { std::ofstream(target) << std::string(32, 'k'); }
   ASSERT_EQ(::chmod(target.c_str(), 0600), 0);
   fs::create_symlink(target, path_);
   Result<Key> link = load_or_create_secret(path_);

@@ -65,7 +65,7 @@ TEST(Fanout, ALaggingCursorIsReportedNotSkippedSilently) {
   const FanoutResult r = fan_out(ring, a.ptrs, blob, nullptr);
   EXPECT_EQ(r.lapped_at, 6u);  // seq 1..6 are gone: the subscriber must resync
   EXPECT_EQ(a.ptrs[0]->cursor, 0u);
-  EXPECT_EQ(a.take(0), "");     // and got none of the later events (no silent gap)
+  EXPECT_EQ(a.take(0), "");  // and got none of the later events (no silent gap)
 }
 
 TEST(Fanout, ALaggingSubscriberDoesNotHoldBackTheOthers) {
@@ -74,7 +74,8 @@ TEST(Fanout, ALaggingSubscriberDoesNotHoldBackTheOthers) {
   a.add(2, true);  // far behind
   a.add(3, true);  // saw up to 8
   a.add(4, true);  // saw up to 5: 6 is gone, so it is lapped too
-  for (std::uint64_t s = 1; s <= 10; ++s) ASSERT_TRUE(ring.publish(s, {0, std::to_string(s), "", {}}));
+  for (std::uint64_t s = 1; s <= 10; ++s)
+    ASSERT_TRUE(ring.publish(s, {0, std::to_string(s), "", {}}));
   a.ptrs[1]->cursor = 8;
   a.ptrs[2]->cursor = 5;
   std::string blob;
@@ -125,7 +126,8 @@ TEST(Fanout, AWarmDeliveryAllocatesNothingPerSubscriber) {
   auto round = [&](std::uint64_t seq) {
     ASSERT_TRUE(ring.publish(seq, frames));
     fan_out(ring, a.ptrs, blob, nullptr);
-    for (std::size_t i = 0; i < a.outs.size(); ++i) a.outs[i]->consume(a.outs[i]->next_chunk().size());
+    for (std::size_t i = 0; i < a.outs.size(); ++i)
+      a.outs[i]->consume(a.outs[i]->next_chunk().size());
   };
   for (std::uint64_t seq = 1; seq <= 3; ++seq) round(seq);  // warm: queues reach their size
   // 100 more events to 1000 subscribers: publishing reuses its staging buffer and
@@ -134,7 +136,8 @@ TEST(Fanout, AWarmDeliveryAllocatesNothingPerSubscriber) {
   for (std::uint64_t seq = 4; seq <= 103; ++seq) {
     ring.publish(seq, frames);
     fan_out(ring, a.ptrs, blob, nullptr);
-    for (std::size_t i = 0; i < a.outs.size(); ++i) a.outs[i]->consume(a.outs[i]->next_chunk().size());
+    for (std::size_t i = 0; i < a.outs.size(); ++i)
+      a.outs[i]->consume(a.outs[i]->next_chunk().size());
   }
   const std::size_t allocations = rollcall::testing::stop_counting_allocations();
   EXPECT_EQ(allocations, 0u) << "100 events x 1000 subscribers";

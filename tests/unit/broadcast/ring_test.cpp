@@ -37,14 +37,16 @@ TEST(ClassRing, AudiencesComeBackSeparately) {
 
 TEST(ClassRing, OldEventsAreGoneWhenSlotsOrBytesAreReused) {
   ClassRing slots_bound(4, 1 << 16);
-  for (std::uint64_t s = 1; s <= 6; ++s) ASSERT_TRUE(slots_bound.publish(s, {0, frame_for(s, 'T', 40), "", {}}));
+  for (std::uint64_t s = 1; s <= 6; ++s)
+    ASSERT_TRUE(slots_bound.publish(s, {0, frame_for(s, 'T', 40), "", {}}));
   std::string blob;
   EXPECT_EQ(slots_bound.read(2, blob), ClassRing::Read::Gone);
   EXPECT_EQ(slots_bound.read(3, blob), ClassRing::Read::Ok);
   EXPECT_EQ(slots_bound.first_seq(), 3u);
 
   ClassRing bytes_bound(1024, 1024);  // about 4 events of 250 bytes fit
-  for (std::uint64_t s = 1; s <= 20; ++s) ASSERT_TRUE(bytes_bound.publish(s, {0, frame_for(s, 'T', 230), "", {}}));
+  for (std::uint64_t s = 1; s <= 20; ++s)
+    ASSERT_TRUE(bytes_bound.publish(s, {0, frame_for(s, 'T', 230), "", {}}));
   EXPECT_EQ(bytes_bound.read(10, blob), ClassRing::Read::Gone);
   ASSERT_EQ(bytes_bound.read(20, blob), ClassRing::Read::Ok);
   EXPECT_EQ(EventView(blob).staff(), frame_for(20, 'T', 230));
@@ -80,7 +82,8 @@ TEST(ClassRing, ConcurrentReadersNeverSeeATornEvent) {
       }
       const EventView v(blob);
       const std::size_t size = 50 + next % 300;
-      if (v.staff() != frame_for(next, 'S', size) || v.personal(next % 7) != frame_for(next, 'P', 20)) {
+      if (v.staff() != frame_for(next, 'S', size) ||
+          v.personal(next % 7) != frame_for(next, 'P', 20)) {
         bad_reads.fetch_add(1);
       }
       ok_reads.fetch_add(1);

@@ -9,8 +9,20 @@ namespace {
 TEST(JsonWriter, NestedObjectsAndArraysGetCommasRight) {
   std::string out;
   JsonWriter w(out);
-  w.begin_object().field("a", 1).key("b").begin_array().value("x").begin_object().end_object().null().end_array();
-  w.field("c", true).key("d").begin_object().field("e", std::uint64_t{18446744073709551615ull}).end_object();
+  w.begin_object()
+      .field("a", 1)
+      .key("b")
+      .begin_array()
+      .value("x")
+      .begin_object()
+      .end_object()
+      .null()
+      .end_array();
+  w.field("c", true)
+      .key("d")
+      .begin_object()
+      .field("e", std::uint64_t{18446744073709551615ull})
+      .end_object();
   w.end_object();
   EXPECT_EQ(out, R"({"a":1,"b":["x",{},null],"c":true,"d":{"e":18446744073709551615}})");
 }

@@ -23,7 +23,8 @@ class AttendanceTest : public ::testing::Test {
     EXPECT_EQ(r.error, Refusal::None);
     return r.session->id;
   }
-  CheckInResult check_in(SessionId sid, UserId student, std::int64_t at, Method m = Method::VerificationCode) {
+  CheckInResult check_in(SessionId sid, UserId student, std::int64_t at,
+                         Method m = Method::VerificationCode) {
     return cls_.check_in(info_, sid, {student, m, at, at});
   }
 
@@ -108,7 +109,8 @@ TEST_F(AttendanceTest, CheckInAfterCloseIsRefusedAndChangesNothing) {
 
 TEST_F(AttendanceTest, OverrideThenCheckInKeepsTheOverride) {
   const SessionId sid = open();
-  const RecordResult o = cls_.override_record(info_, sid, {kTeacher, kAlice, AttendanceStatus::Excused, "doctor", kStart + kMinute});
+  const RecordResult o = cls_.override_record(
+      info_, sid, {kTeacher, kAlice, AttendanceStatus::Excused, "doctor", kStart + kMinute});
   ASSERT_EQ(o.error, Refusal::None);
   EXPECT_TRUE(o.created);
   EXPECT_TRUE(o.record.is_manual_override);
@@ -125,7 +127,9 @@ TEST_F(AttendanceTest, OverrideThenCheckInKeepsTheOverride) {
 TEST_F(AttendanceTest, OverrideOfACheckInKeepsItsTimeAndIsAnUpdate) {
   const SessionId sid = open(5);
   check_in(sid, kAlice, kStart + 12 * kMinute);  // late, 12 minutes
-  const RecordResult o = cls_.override_record(info_, sid, {kTeacher, kAlice, AttendanceStatus::Present, std::nullopt, kStart + 20 * kMinute});
+  const RecordResult o = cls_.override_record(
+      info_, sid,
+      {kTeacher, kAlice, AttendanceStatus::Present, std::nullopt, kStart + 20 * kMinute});
   ASSERT_EQ(o.error, Refusal::None);
   EXPECT_FALSE(o.created);
   EXPECT_EQ(o.record.status, AttendanceStatus::Present);
@@ -133,16 +137,25 @@ TEST_F(AttendanceTest, OverrideOfACheckInKeepsItsTimeAndIsAnUpdate) {
   EXPECT_EQ(o.record.late_minutes, 0u);
   EXPECT_EQ(o.record.check_in_time_ms, kStart + 12 * kMinute);
   EXPECT_FALSE(o.record.override_reason.has_value());
-  const RecordResult back = cls_.override_record(info_, sid, {kTeacher, kAlice, AttendanceStatus::Late, "bus", kStart + 21 * kMinute});
+  const RecordResult back = cls_.override_record(
+      info_, sid, {kTeacher, kAlice, AttendanceStatus::Late, "bus", kStart + 21 * kMinute});
   EXPECT_TRUE(back.record.is_late);
   EXPECT_EQ(back.record.late_minutes, 12u);
 }
 
 TEST_F(AttendanceTest, OverrideRefusesUnmarkedAndStrangers) {
   const SessionId sid = open();
-  EXPECT_EQ(cls_.override_record(info_, sid, {kTeacher, kAlice, AttendanceStatus::Unmarked, {}, kStart}).error, Refusal::InvalidStatus);
-  EXPECT_EQ(cls_.override_record(info_, sid, {kTeacher, kStranger, AttendanceStatus::Present, {}, kStart}).error, Refusal::UnknownStudent);
-  EXPECT_EQ(cls_.override_record(info_, SessionId{sid.value + 1}, {kTeacher, kAlice, AttendanceStatus::Present, {}, kStart}).error,
+  EXPECT_EQ(
+      cls_.override_record(info_, sid, {kTeacher, kAlice, AttendanceStatus::Unmarked, {}, kStart})
+          .error,
+      Refusal::InvalidStatus);
+  EXPECT_EQ(
+      cls_.override_record(info_, sid, {kTeacher, kStranger, AttendanceStatus::Present, {}, kStart})
+          .error,
+      Refusal::UnknownStudent);
+  EXPECT_EQ(cls_.override_record(info_, SessionId{sid.value + 1},
+                                 {kTeacher, kAlice, AttendanceStatus::Present, {}, kStart})
+                .error,
             Refusal::SessionNotFound);
   EXPECT_TRUE(cls_.session(sid)->audit.empty());
 }
@@ -150,14 +163,19 @@ TEST_F(AttendanceTest, OverrideRefusesUnmarkedAndStrangers) {
 TEST_F(AttendanceTest, OverrideWorksOnAClosedSession) {
   const SessionId sid = open();
   cls_.close(info_, sid, {kTeacher, kStart + kMinute});
-  const RecordResult o = cls_.override_record(info_, sid, {kTeacher, kBob, AttendanceStatus::Excused, "note", kStart + 60 * kMinute});
+  const RecordResult o = cls_.override_record(
+      info_, sid, {kTeacher, kBob, AttendanceStatus::Excused, "note", kStart + 60 * kMinute});
   ASSERT_EQ(o.error, Refusal::None);
   EXPECT_EQ(cls_.session(sid)->record_of(kBob).status, AttendanceStatus::Excused);
 }
 
 TEST_F(AttendanceTest, BulkWithOneBadStudentChangesNothing) {
   const SessionId sid = open();
-  Bulk b{kTeacher, {{kAlice, AttendanceStatus::Absent, std::nullopt}, {kStranger, AttendanceStatus::Absent, std::nullopt}}, AttendanceStatus::Absent, kStart};
+  Bulk b{kTeacher,
+         {{kAlice, AttendanceStatus::Absent, std::nullopt},
+          {kStranger, AttendanceStatus::Absent, std::nullopt}},
+         AttendanceStatus::Absent,
+         kStart};
   const BulkResult r = cls_.bulk(info_, sid, b);
   EXPECT_EQ(r.error, Refusal::UnknownStudent);
   EXPECT_EQ(r.offending_student, kStranger);
@@ -165,7 +183,10 @@ TEST_F(AttendanceTest, BulkWithOneBadStudentChangesNothing) {
   EXPECT_TRUE(cls_.session(sid)->records.empty());
   EXPECT_TRUE(cls_.session(sid)->audit.empty());
 
-  Bulk dup{kTeacher, {{kAlice, AttendanceStatus::Absent, {}}, {kAlice, AttendanceStatus::Present, {}}}, std::nullopt, kStart};
+  Bulk dup{kTeacher,
+           {{kAlice, AttendanceStatus::Absent, {}}, {kAlice, AttendanceStatus::Present, {}}},
+           std::nullopt,
+           kStart};
   EXPECT_EQ(cls_.bulk(info_, sid, dup).error, Refusal::DuplicateStudent);
   Bulk unmarked{kTeacher, {{kAlice, AttendanceStatus::Unmarked, {}}}, std::nullopt, kStart};
   EXPECT_EQ(cls_.bulk(info_, sid, unmarked).error, Refusal::InvalidStatus);
@@ -175,7 +196,10 @@ TEST_F(AttendanceTest, BulkWithOneBadStudentChangesNothing) {
 TEST_F(AttendanceTest, BulkUpdatesThenMarksRemaining) {
   const SessionId sid = open();
   check_in(sid, kAlice, kStart + kMinute);
-  Bulk b{kTeacher, {{kBob, AttendanceStatus::Excused, std::string("field trip")}}, AttendanceStatus::Absent, kStart + 30 * kMinute};
+  Bulk b{kTeacher,
+         {{kBob, AttendanceStatus::Excused, std::string("field trip")}},
+         AttendanceStatus::Absent,
+         kStart + 30 * kMinute};
   const BulkResult r = cls_.bulk(info_, sid, b);
   ASSERT_EQ(r.error, Refusal::None);
   ASSERT_EQ(r.changed.size(), 2u);  // Bob by update, Carol as remaining; Alice had checked in
@@ -194,7 +218,8 @@ TEST_F(AttendanceTest, BulkUpdatesThenMarksRemaining) {
 TEST_F(AttendanceTest, CloseMarksEveryUnmarkedStudentAbsent) {
   const SessionId sid = open();
   check_in(sid, kAlice, kStart + kMinute);
-  cls_.override_record(info_, sid, {kTeacher, kBob, AttendanceStatus::Excused, {}, kStart + kMinute});
+  cls_.override_record(info_, sid,
+                       {kTeacher, kBob, AttendanceStatus::Excused, {}, kStart + kMinute});
   const CloseResult r = cls_.close(info_, sid, {kTeacher, kStart + 45 * kMinute});
   ASSERT_EQ(r.error, Refusal::None);
   EXPECT_EQ(r.marked_absent, 1u);
@@ -207,14 +232,17 @@ TEST_F(AttendanceTest, CloseMarksEveryUnmarkedStudentAbsent) {
   EXPECT_FALSE(carol.is_manual_override);
   EXPECT_EQ(carol.timestamp_ms, kStart + 45 * kMinute);
   EXPECT_EQ(cls_.open_session(), nullptr);
-  EXPECT_EQ(cls_.close(info_, sid, {kTeacher, kStart + 46 * kMinute}).error, Refusal::SessionAlreadyClosed);
+  EXPECT_EQ(cls_.close(info_, sid, {kTeacher, kStart + 46 * kMinute}).error,
+            Refusal::SessionAlreadyClosed);
 }
 
 TEST_F(AttendanceTest, EveryChangeIsAudited) {
   const SessionId sid = open();
   check_in(sid, kAlice, kStart + kMinute);
-  cls_.override_record(info_, sid, {kTeacher, kAlice, AttendanceStatus::Excused, "doctor", kStart + 2 * kMinute});
-  cls_.bulk(info_, sid, {kTeacher, {{kBob, AttendanceStatus::Late, {}}}, std::nullopt, kStart + 3 * kMinute});
+  cls_.override_record(
+      info_, sid, {kTeacher, kAlice, AttendanceStatus::Excused, "doctor", kStart + 2 * kMinute});
+  cls_.bulk(info_, sid,
+            {kTeacher, {{kBob, AttendanceStatus::Late, {}}}, std::nullopt, kStart + 3 * kMinute});
   cls_.close(info_, sid, {kTeacher, kStart + 4 * kMinute});
   const auto& audit = cls_.session(sid)->audit;
   ASSERT_EQ(audit.size(), 4u);

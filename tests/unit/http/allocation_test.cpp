@@ -35,14 +35,30 @@ void* operator new[](std::size_t n) {
   if (void* p = counted_alloc(n)) return p;
   throw std::bad_alloc();
 }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  return counted_alloc(n);
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  return counted_alloc(n);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
 
 namespace rollcall::testing {
 // Shared with other tests of the binary (e.g. the broadcast fan-out).
@@ -70,10 +86,16 @@ class NullReactor final : public net::Reactor {
   int closes = 0;
 };
 
-void healthz(void*, Exchange& ex) { ex.respond_json(200, R"({"status":"ok"})"); }
+void healthz(void*, Exchange& ex) {
+  ex.respond_json(200, R"({"status":"ok"})");
+}
 void with_params(void*, Exchange& ex) {
   std::string& body = ex.scratch();
-  body.append(R"({"session":)").append(ex.params[0]).append(R"(,"student":)").append(ex.params[1]).append("}");
+  body.append(R"({"session":)")
+      .append(ex.params[0])
+      .append(R"(,"student":)")
+      .append(ex.params[1])
+      .append("}");
   ex.respond_json(200, body);
 }
 

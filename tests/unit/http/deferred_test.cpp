@@ -26,8 +26,12 @@ class RecordingReactor final : public net::Reactor {
 };
 
 std::vector<Deferred> g_pending;
-void slow(void*, Exchange& ex) { g_pending.push_back(ex.defer()); }
-void fast(void*, Exchange& ex) { ex.respond(200, "text/plain", "fast"); }
+void slow(void*, Exchange& ex) {
+  g_pending.push_back(ex.defer());
+}
+void fast(void*, Exchange& ex) {
+  ex.respond(200, "text/plain", "fast");
+}
 // Defers, then finds the awaited work already done and answers before returning
 // (as a shard-local call does when the log has nothing left to make durable).
 Server* g_server = nullptr;
@@ -81,7 +85,8 @@ TEST_F(DeferredTest, PipelinedRequestsWaitForTheDeferredAnswer) {
   feed("GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
   ASSERT_EQ(g_pending.size(), 1u);
   EXPECT_EQ(take_output(), "");  // /fast must not overtake /slow
-  ASSERT_TRUE(server_.complete(reactor_, *c_, g_pending[0], 201, "application/json", R"({"late":true})"));
+  ASSERT_TRUE(
+      server_.complete(reactor_, *c_, g_pending[0], 201, "application/json", R"({"late":true})"));
   const std::string out = take_output();
   const auto slow_at = out.find("HTTP/1.1 201 Created");
   const auto fast_at = out.find("HTTP/1.1 200 OK");
@@ -111,7 +116,8 @@ TEST_F(DeferredTest, HeadRequestsGetNoBodyEvenWhenDeferred) {
 
 TEST_F(DeferredTest, ConnectionCloseIsHonouredAfterTheDeferredAnswer) {
   feed("GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-  ASSERT_TRUE(server_.complete_error(reactor_, *c_, g_pending[0], 404, "class_not_found", "no class 9"));
+  ASSERT_TRUE(
+      server_.complete_error(reactor_, *c_, g_pending[0], 404, "class_not_found", "no class 9"));
   const std::string out = take_output();
   EXPECT_NE(out.find("Connection: close"), std::string::npos);
   EXPECT_NE(out.find(R"("code":"class_not_found")"), std::string::npos);
@@ -134,7 +140,9 @@ TEST_F(DeferredTest, AnAnswerCompletedBeforeTheHandlerReturnsIsSentAndTheNextReq
 }
 
 TEST_F(DeferredTest, ConnectionCloseIsHonouredWhenAnsweredBeforeTheHandlerReturns) {
-  feed("GET /at-once HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  feed(
+      "GET /at-once HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /fast HTTP/1.1\r\nHost: "
+      "x\r\n\r\n");
   const std::string out = take_output();
   EXPECT_NE(out.find("Connection: close"), std::string::npos) << out;
   EXPECT_EQ(out.find("fast"), std::string::npos) << out;

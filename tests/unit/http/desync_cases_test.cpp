@@ -9,9 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "rollcall/http/parser.hpp"
-
 #include "printable.hpp"
+#include "rollcall/http/parser.hpp"
 
 namespace rollcall::http {
 namespace {
@@ -37,7 +36,9 @@ std::string to_bytes(std::string_view utf8) {
   return out;
 }
 
-std::string str(simdjson::dom::element e) { return to_bytes(std::string_view(e)); }
+std::string str(simdjson::dom::element e) {
+  return to_bytes(std::string_view(e));
+}
 
 std::vector<Case> load_cases() {
   simdjson::dom::parser parser;

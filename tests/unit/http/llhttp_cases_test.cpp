@@ -7,9 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "rollcall/http/parser.hpp"
-
 #include "printable.hpp"
+#include "rollcall/http/parser.hpp"
 
 namespace rollcall::http {
 namespace {
@@ -45,7 +44,9 @@ std::vector<Case> load_cases() {
 
 // llhttp "pauses" on CONNECT, Upgrade and the HTTP/2 preface and reports it as an
 // error code; those are successful heads the server hands to another handler.
-bool llhttp_accepts(const Case& c) { return c.error.empty() || c.error.starts_with("Pause on"); }
+bool llhttp_accepts(const Case& c) {
+  return c.error.empty() || c.error.starts_with("Pause on");
+}
 
 enum class Outcome { Accepted, Rejected, ClosedAfterMessage };
 
@@ -67,13 +68,9 @@ Outcome run_connection(std::string input) {
     } else if (head.framing == BodyFraming::Chunked) {
       ChunkedDecoder decoder(limits.body_bytes_max);
       switch (decoder.feed(input.data() + pos, input.size() - pos)) {
-        case ChunkedDecoder::Status::NeedMore:
-          return Outcome::Accepted;
-        case ChunkedDecoder::Status::Error:
-          return Outcome::Rejected;
-        case ChunkedDecoder::Status::Done:
-          pos += decoder.raw_consumed();
-          break;
+        case ChunkedDecoder::Status::NeedMore: return Outcome::Accepted;
+        case ChunkedDecoder::Status::Error: return Outcome::Rejected;
+        case ChunkedDecoder::Status::Done: pos += decoder.raw_consumed(); break;
       }
     }
     if (!head.keep_alive) return Outcome::ClosedAfterMessage;

@@ -9,7 +9,9 @@
 namespace rollcall::http {
 
 // Readable gtest failure messages.
-void PrintTo(ParseError error, std::ostream* os) { *os << code_of(error); }
+void PrintTo(ParseError error, std::ostream* os) {
+  *os << code_of(error);
+}
 
 namespace {
 
@@ -37,7 +39,9 @@ ParseError header_error(std::string_view fields) {
   return error_of("GET / HTTP/1.1\r\n" + std::string(fields) + "\r\n");
 }
 
-bool complete(std::string_view raw) { return parse(raw).result.status == Status::Complete; }
+bool complete(std::string_view raw) {
+  return parse(raw).result.status == Status::Complete;
+}
 
 TEST(ParseHead, SmallGet) {
   const std::string raw = "GET /index.html?a=1&b=2 HTTP/1.1\r\nHost: localhost:8080\r\n\r\n";

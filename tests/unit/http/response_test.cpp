@@ -47,8 +47,8 @@ TEST(Response, NoContentAndNotModifiedCarryNoContentLength) {
 TEST(Response, ErrorBodyIsEscapedJson) {
   std::string out;
   append_error_body(out, "bad_thing", "a \"quoted\"\\ line\nwith\x01 control");
-  EXPECT_EQ(out,
-            R"({"error":{"code":"bad_thing","message":"a \"quoted\"\\ line\nwith\u0001 control"}})");
+  EXPECT_EQ(
+      out, R"({"error":{"code":"bad_thing","message":"a \"quoted\"\\ line\nwith\u0001 control"}})");
 }
 
 TEST(Response, ReasonPhrases) {

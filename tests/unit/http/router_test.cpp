@@ -6,9 +6,15 @@ namespace rollcall::http {
 namespace {
 
 int g_which = 0;
-void h1(void*, Exchange&) { g_which = 1; }
-void h2(void*, Exchange&) { g_which = 2; }
-void h3(void*, Exchange&) { g_which = 3; }
+void h1(void*, Exchange&) {
+  g_which = 1;
+}
+void h2(void*, Exchange&) {
+  g_which = 2;
+}
+void h3(void*, Exchange&) {
+  g_which = 3;
+}
 
 class RouterTest : public ::testing::Test {
  protected:
@@ -58,7 +64,8 @@ TEST_F(RouterTest, NearMissesAreNotFound) {
   EXPECT_EQ(router_.match("GET", "/api/v1/class").kind, Router::Match::Kind::NotFound);
   EXPECT_EQ(router_.match("GET", "/api/v1/classes/x/y").kind, Router::Match::Kind::NotFound);
   EXPECT_EQ(router_.match("POST", "/api/v1/classes//sessions").kind, Router::Match::Kind::NotFound);
-  EXPECT_EQ(router_.match("GET", "/api/v1/sessions/1/attendance/2/3").kind, Router::Match::Kind::NotFound);
+  EXPECT_EQ(router_.match("GET", "/api/v1/sessions/1/attendance/2/3").kind,
+            Router::Match::Kind::NotFound);
   EXPECT_EQ(router_.match("GET", "").kind, Router::Match::Kind::NotFound);
 }
 

@@ -30,7 +30,9 @@ class StaticFilesTest : public ::testing::Test {
     fs::remove_all(root_);
     fs::remove(outside_);
   }
-  void write(const std::string& rel, const std::string& content) { std::ofstream(root_ / rel) << content; }
+  void write(const std::string& rel, const std::string& content) {
+    std::ofstream(root_ / rel) << content;
+  }
 
   fs::path root_;
   fs::path outside_;

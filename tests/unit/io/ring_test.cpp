@@ -18,7 +18,8 @@ namespace {
 TEST(Ring, InitialisesWithTheBestAvailableMode) {
   Ring ring;
   ASSERT_EQ(ring.init(64, 256), 0);
-  EXPECT_TRUE(ring.mode() == "defer_taskrun" || ring.mode() == "coop_taskrun" || ring.mode() == "basic");
+  EXPECT_TRUE(ring.mode() == "defer_taskrun" || ring.mode() == "coop_taskrun" ||
+              ring.mode() == "basic");
 }
 
 TEST(Ring, FullSubmissionQueueIsSubmittedNotFatal) {
@@ -118,7 +119,9 @@ TEST_F(BufRingTest, RunningOutOfBuffersEndsRecvWithEnobufsAndRecyclingRecovers) 
   arm_recv(2);
   const io_uring_cqe cqe = next_cqe();
   ASSERT_GT(cqe.res, 0);  // the bytes that waited in the socket arrive now
-  EXPECT_EQ(std::string(buffers.buffer(BufRing::buffer_id_of(cqe.flags)), static_cast<std::size_t>(cqe.res)), "msg2");
+  EXPECT_EQ(std::string(buffers.buffer(BufRing::buffer_id_of(cqe.flags)),
+                        static_cast<std::size_t>(cqe.res)),
+            "msg2");
 }
 
 TEST_F(BufRingTest, RejectsCountsThatAreNotPowersOfTwo) {

@@ -1,6 +1,6 @@
-#include "rollcall/net/connection.hpp"
-
 #include <gtest/gtest.h>
+
+#include "rollcall/net/connection.hpp"
 
 namespace rollcall::net {
 namespace {

@@ -29,8 +29,8 @@ struct Tally {
 
 struct AllToAll {
   std::uint64_t per_pair = 0;
-  std::vector<Tally> tally;             // indexed by receiver; touched only by its shard
-  std::vector<std::uint64_t> sent_to;   // [sender * n + receiver]; touched only by sender
+  std::vector<Tally> tally;            // indexed by receiver; touched only by its shard
+  std::vector<std::uint64_t> sent_to;  // [sender * n + receiver]; touched only by sender
   std::atomic<unsigned> finished_receivers{0};
   unsigned n = 0;
 };

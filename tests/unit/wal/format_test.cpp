@@ -19,12 +19,13 @@ using End = ScanResult::End;
 struct Segment {
   std::string bytes;
   std::uint64_t next_lsn = 1;
-  std::vector<std::size_t> batch_start;              // offset of each batch's first record
-  std::vector<std::size_t> batch_end;                // offset just past each batch's Commit
-  std::vector<std::uint64_t> batch_last_lsn;         // the Commit's LSN
-  std::vector<std::vector<std::size_t>> record_at;   // offsets of each batch's records (Commit last)
+  std::vector<std::size_t> batch_start;             // offset of each batch's first record
+  std::vector<std::size_t> batch_end;               // offset just past each batch's Commit
+  std::vector<std::uint64_t> batch_last_lsn;        // the Commit's LSN
+  std::vector<std::vector<std::size_t>> record_at;  // offsets of each batch's records (Commit last)
 
-  explicit Segment(std::uint64_t first_lsn = 1, std::uint32_t shard = 3, std::uint64_t generation = 7)
+  explicit Segment(std::uint64_t first_lsn = 1, std::uint32_t shard = 3,
+                   std::uint64_t generation = 7)
       : next_lsn(first_lsn) {
     append_segment_header(bytes, SegmentHeader{shard, generation, first_lsn});
   }
@@ -86,8 +87,12 @@ void refresh_crc(std::string& bytes, std::size_t offset) {
   std::memcpy(bytes.data() + offset + 16, &crc, 4);
 }
 
-void put_u64_at(std::string& bytes, std::size_t offset, std::uint64_t v) { std::memcpy(bytes.data() + offset, &v, 8); }
-void put_u32_at(std::string& bytes, std::size_t offset, std::uint32_t v) { std::memcpy(bytes.data() + offset, &v, 4); }
+void put_u64_at(std::string& bytes, std::size_t offset, std::uint64_t v) {
+  std::memcpy(bytes.data() + offset, &v, 8);
+}
+void put_u32_at(std::string& bytes, std::size_t offset, std::uint32_t v) {
+  std::memcpy(bytes.data() + offset, &v, 4);
+}
 
 // Expects exactly the first `batches` batches of `seg` to have been delivered.
 void expect_batches(const Scan& s, const Segment& seg, std::size_t batches) {
@@ -98,10 +103,12 @@ void expect_batches(const Scan& s, const Segment& seg, std::size_t batches) {
   for (std::size_t b = 0; b < batches; ++b) {
     for (std::size_t k = 0; k < seg.record_at[b].size(); ++k, ++i) {
       EXPECT_EQ(s.records[i].offset, seg.record_at[b][k]);
-      EXPECT_EQ(s.records[i].type, k + 1 == seg.record_at[b].size() ? RecordType::Commit : RecordType::CheckedIn);
+      EXPECT_EQ(s.records[i].type,
+                k + 1 == seg.record_at[b].size() ? RecordType::Commit : RecordType::CheckedIn);
     }
   }
-  for (std::size_t j = 1; j < s.records.size(); ++j) EXPECT_EQ(s.records[j].lsn, s.records[j - 1].lsn + 1);
+  for (std::size_t j = 1; j < s.records.size(); ++j)
+    EXPECT_EQ(s.records[j].lsn, s.records[j - 1].lsn + 1);
   EXPECT_EQ(s.result.valid_bytes, batches == 0 ? kSegmentHeaderBytes : seg.batch_end[batches - 1]);
   EXPECT_EQ(s.result.last_lsn, batches == 0 ? 0 : seg.batch_last_lsn[batches - 1]);
 }
@@ -257,7 +264,8 @@ TEST(WalScanTest, CrashInsideTheLastBatchIsATornTail) {
     // ...or the preallocated zeros follow it.
     std::string zeroed = seg.bytes.substr(0, cut) + std::string(end - cut + 4096, '\0');
     s = scan(zeroed);
-    if (std::memcmp(zeroed.data(), seg.bytes.data(), end) == 0) continue;  // the cut only lost zero padding
+    if (std::memcmp(zeroed.data(), seg.bytes.data(), end) == 0)
+      continue;  // the cut only lost zero padding
     EXPECT_EQ(s.result.end, End::TornTail) << s.result.reason;
     expect_batches(s, seg, 2);
   }
@@ -425,7 +433,8 @@ TEST(WalScanTest, CommitThatDoesNotMatchItsBatchIsInvalid) {
     if (later) seg.batch_of(2);
     return std::pair{seg, commit};
   };
-  for (const auto& [first, count] : {std::pair<std::uint64_t, std::uint32_t>{1, 5}, {4, 2}, {3, 2}, {3, 4}, {5, 1}}) {
+  for (const auto& [first, count] :
+       {std::pair<std::uint64_t, std::uint32_t>{1, 5}, {4, 2}, {3, 2}, {3, 4}, {5, 1}}) {
     SCOPED_TRACE(std::to_string(first) + "/" + std::to_string(count));
     auto [last, commit] = build(false, first, count);
     Scan s = scan(last.bytes);
@@ -454,9 +463,11 @@ TEST(WalScanTest, MalformedRecordHeadersAreInvalid) {
       {"flags", [](std::string& b, std::size_t o) { b[o + 5] = 1; }},
       {"reserved", [](std::string& b, std::size_t o) { b[o + 7] = 1; }},
       {"reserved2", [](std::string& b, std::size_t o) { b[o + 21] = 1; }},
-      {"huge length", [](std::string& b, std::size_t o) { put_u32_at(b, o, kRecordPayloadBytesMax + 1); }, false},
+      {"huge length",
+       [](std::string& b, std::size_t o) { put_u32_at(b, o, kRecordPayloadBytesMax + 1); }, false},
       {"length past eof", [](std::string& b, std::size_t o) { put_u32_at(b, o, 1u << 20); }, false},
-      {"commit wrong size", [](std::string& b, std::size_t o) { b[o + 4] = static_cast<char>(RecordType::Commit); }},
+      {"commit wrong size",
+       [](std::string& b, std::size_t o) { b[o + 4] = static_cast<char>(RecordType::Commit); }},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -515,7 +526,8 @@ TEST(WalScanTest, EveryTruncationOfRandomLayoutsIsCleanOrTorn) {
       const std::size_t whole_end = whole == 0 ? kSegmentHeaderBytes : seg.batch_end[whole - 1];
       EXPECT_EQ(s.result.end == End::Clean,
                 std::all_of(seg.bytes.begin() + static_cast<std::ptrdiff_t>(whole_end),
-                            seg.bytes.begin() + static_cast<std::ptrdiff_t>(cut), [](char c) { return c == 0; }));
+                            seg.bytes.begin() + static_cast<std::ptrdiff_t>(cut),
+                            [](char c) { return c == 0; }));
       expect_batches(s, seg, whole);
 
       // Zeros after the cut: a batch survives if zero-filling did not change it.
@@ -530,7 +542,8 @@ TEST(WalScanTest, EveryTruncationOfRandomLayoutsIsCleanOrTorn) {
       expect_batches(s, seg, intact);
       const std::size_t kept = intact == 0 ? kSegmentHeaderBytes : seg.batch_end[intact - 1];
       EXPECT_EQ(s.result.end == End::Clean,
-                std::all_of(filled.begin() + static_cast<std::ptrdiff_t>(kept), filled.end(), [](char c) { return c == 0; }));
+                std::all_of(filled.begin() + static_cast<std::ptrdiff_t>(kept), filled.end(),
+                            [](char c) { return c == 0; }));
     }
   }
 }

@@ -87,8 +87,9 @@ CheckedInRecord check_in(std::uint64_t student) {
 class LogWriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("rollcall-wal-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("rollcall-wal-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -100,7 +101,8 @@ class LogWriterTest : public ::testing::Test {
     return w;
   }
   // Every record on disk, in order, across segments (scanned like recovery does).
-  std::vector<ScannedRecord> on_disk(std::vector<std::string>& keep, ScanResult::End* last_end = nullptr) {
+  std::vector<ScannedRecord> on_disk(std::vector<std::string>& keep,
+                                     ScanResult::End* last_end = nullptr) {
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(dir_)) files.push_back(e.path());
     std::sort(files.begin(), files.end());
@@ -108,7 +110,8 @@ class LogWriterTest : public ::testing::Test {
     for (const fs::path& f : files) {
       std::ifstream in(f, std::ios::binary);
       keep.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-      const ScanResult r = scan_segment(keep.back(), [&](const ScannedRecord& rec) { out.push_back(rec); });
+      const ScanResult r =
+          scan_segment(keep.back(), [&](const ScannedRecord& rec) { out.push_back(rec); });
       if (last_end != nullptr) *last_end = r.end;
     }
     return out;
@@ -245,9 +248,11 @@ TEST_F(LogWriterTest, SegmentsRollAtTheSizeLimitAndOldOnesCanBeDropped) {
   const auto recs = on_disk(keep);
   ASSERT_EQ(recs.size(), 40u * 6);  // 5 records + Commit per batch, across all segments
   for (std::size_t i = 0; i < recs.size(); ++i) EXPECT_EQ(recs[i].lsn, i + 1);
-  const std::size_t files_before = std::distance(fs::directory_iterator(dir_), fs::directory_iterator());
+  const std::size_t files_before =
+      std::distance(fs::directory_iterator(dir_), fs::directory_iterator());
   w->drop_segments_through(w->durable_lsn());
-  const std::size_t files_after = std::distance(fs::directory_iterator(dir_), fs::directory_iterator());
+  const std::size_t files_after =
+      std::distance(fs::directory_iterator(dir_), fs::directory_iterator());
   EXPECT_EQ(files_after, 1u);  // the segment being written stays
   EXPECT_GT(files_before, files_after);
 }

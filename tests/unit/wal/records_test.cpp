@@ -118,33 +118,46 @@ BulkAppliedRecord big_bulk(std::size_t n) {
 std::vector<Record> samples() {
   std::vector<Record> out;
   out.push_back(SessionOpenedRecord{kCls, UserId{2}, 5, "123456", kNow});
-  out.push_back(SessionOpenedRecord{ClassId{domain::kClassIdMax}, UserId{~0ull}, 0xFFFFFFFFu, "", -1});
+  out.push_back(
+      SessionOpenedRecord{ClassId{domain::kClassIdMax}, UserId{~0ull}, 0xFFFFFFFFu, "", -1});
   out.push_back(SessionOpenedRecord{kCls, UserId{2}, 0, "код-✓-\"q\"\\\n\x01", INT64_MIN});
   for (std::uint8_t m = 0; m <= static_cast<std::uint8_t>(Method::SessionClose); ++m) {
-    out.push_back(CheckedInRecord{kCls, kSid, UserId{10u + m}, static_cast<Method>(m), kNow + m, kNow + 1000});
+    out.push_back(CheckedInRecord{kCls, kSid, UserId{10u + m}, static_cast<Method>(m), kNow + m,
+                                  kNow + 1000});
   }
-  out.push_back(OverriddenRecord{kCls, kSid, UserId{2}, UserId{11}, AttendanceStatus::Excused, std::nullopt, kNow});
-  out.push_back(OverriddenRecord{kCls, kSid, UserId{2}, UserId{11}, AttendanceStatus::Late, std::string(), kNow});
+  out.push_back(OverriddenRecord{kCls, kSid, UserId{2}, UserId{11}, AttendanceStatus::Excused,
+                                 std::nullopt, kNow});
+  out.push_back(OverriddenRecord{kCls, kSid, UserId{2}, UserId{11}, AttendanceStatus::Late,
+                                 std::string(), kNow});
   out.push_back(OverriddenRecord{kCls, kSid, UserId{2}, UserId{12}, AttendanceStatus::Unmarked,
-                                 std::string("Arzttermin – 医者 🩺 \"quoted\"\ttab"), INT64_MAX});
+                                 std::string("Arzttermin – 医者 🩺 \"quoted\"\ttab"),
+                                 INT64_MAX});
   out.push_back(BulkAppliedRecord{kCls, kSid, UserId{2}, {}, std::nullopt, {}, kNow});
-  out.push_back(BulkAppliedRecord{kCls, kSid, UserId{2}, {}, AttendanceStatus::Excused, {}, kNow});  // nobody left
-  out.push_back(BulkAppliedRecord{kCls, kSid, UserId{2},
+  out.push_back(BulkAppliedRecord{
+      kCls, kSid, UserId{2}, {}, AttendanceStatus::Excused, {}, kNow});  // nobody left
+  out.push_back(BulkAppliedRecord{kCls,
+                                  kSid,
+                                  UserId{2},
                                   {{UserId{10}, AttendanceStatus::Present, std::nullopt},
                                    {UserId{11}, AttendanceStatus::Excused, std::string("sick")}},
-                                  AttendanceStatus::Absent, {UserId{12}, UserId{13}}, kNow});
+                                  AttendanceStatus::Absent,
+                                  {UserId{12}, UserId{13}},
+                                  kNow});
   out.push_back(big_bulk(10'000));
   out.push_back(SessionClosedRecord{kCls, kSid, UserId{2}, {}, kNow + 3'600'000});
-  out.push_back(SessionClosedRecord{kCls, kSid, UserId{2}, {UserId{10}, UserId{12}, UserId{~0ull}}, kNow});
+  out.push_back(
+      SessionClosedRecord{kCls, kSid, UserId{2}, {UserId{10}, UserId{12}, UserId{~0ull}}, kNow});
   out.push_back(EnrolledRecord{UserId{10}, kCls, 42});
   out.push_back(EnrolledRecord{UserId{1}, ClassId{1}, 0});
   out.push_back(ClassJoinedRecord{kCls, UserId{10}, kNow});
-  out.push_back(SyncCheckedInRecord{kCls, kSid, UserId{10}, Method::QrCode, kNow - 3'600'000, kNow, "phone-7f3a:42"});
-  out.push_back(SyncCheckedInRecord{kCls, kSid, UserId{10}, Method::VerificationCode, INT64_MIN, INT64_MAX, ""});
+  out.push_back(SyncCheckedInRecord{kCls, kSid, UserId{10}, Method::QrCode, kNow - 3'600'000, kNow,
+                                    "phone-7f3a:42"});
+  out.push_back(SyncCheckedInRecord{kCls, kSid, UserId{10}, Method::VerificationCode, INT64_MIN,
+                                    INT64_MAX, ""});
   out.push_back(SyncOverriddenRecord{kCls, kSid, UserId{2}, UserId{11}, AttendanceStatus::Excused,
                                      std::string("train 🚆"), kNow - 1, kNow, std::string(64, 'z')});
-  out.push_back(SyncOverriddenRecord{kCls, kSid, UserId{2}, UserId{11}, AttendanceStatus::Absent, std::nullopt, 0, 0,
-                                     "ü"});
+  out.push_back(SyncOverriddenRecord{kCls, kSid, UserId{2}, UserId{11}, AttendanceStatus::Absent,
+                                     std::nullopt, 0, 0, "ü"});
   return out;
 }
 
@@ -185,7 +198,8 @@ TEST(WalRecordTest, TypeOf) {
 }
 
 TEST(WalRecordTest, KnownLayoutOfACheckIn) {
-  const std::string bytes = encoded(CheckedInRecord{ClassId{1}, SessionId{2}, UserId{3}, Method::QrCode, 4, 5});
+  const std::string bytes =
+      encoded(CheckedInRecord{ClassId{1}, SessionId{2}, UserId{3}, Method::QrCode, 4, 5});
   ASSERT_EQ(bytes.size(), 8u * 3 + 1 + 8 * 2);
   EXPECT_EQ(bytes[0], 1);
   EXPECT_EQ(bytes[8], 2);
@@ -206,19 +220,21 @@ TEST(WalRecordTest, TruncatedOrPaddedPayloadsAreRejected) {
     EXPECT_FALSE(decode(type_of(r), bytes + "xyz").has_value());
   }
   const std::string big = encoded(big_bulk(10'000));
-  for (std::size_t n = 0; n < big.size(); n += 997) EXPECT_FALSE(decode(RecordType::BulkApplied, big.substr(0, n)));
+  for (std::size_t n = 0; n < big.size(); n += 997)
+    EXPECT_FALSE(decode(RecordType::BulkApplied, big.substr(0, n)));
   EXPECT_FALSE(decode(RecordType::BulkApplied, big.substr(0, big.size() - 1)));
 }
 
 TEST(WalRecordTest, OutOfRangeEnumsAndFlagsAreRejected) {
-  std::string checked_in = encoded(CheckedInRecord{kCls, kSid, UserId{10}, Method::QrCode, kNow, kNow});
+  std::string checked_in =
+      encoded(CheckedInRecord{kCls, kSid, UserId{10}, Method::QrCode, kNow, kNow});
   checked_in[24] = 6;  // Method has 0..5
   EXPECT_FALSE(decode(RecordType::CheckedIn, checked_in));
   checked_in[24] = 5;
   EXPECT_TRUE(decode(RecordType::CheckedIn, checked_in));
 
-  std::string overridden =
-      encoded(OverriddenRecord{kCls, kSid, UserId{2}, UserId{11}, AttendanceStatus::Late, std::nullopt, kNow});
+  std::string overridden = encoded(OverriddenRecord{kCls, kSid, UserId{2}, UserId{11},
+                                                    AttendanceStatus::Late, std::nullopt, kNow});
   overridden[32] = 9;  // status 9
   EXPECT_FALSE(decode(RecordType::Overridden, overridden));
   overridden[32] = 5;
@@ -228,8 +244,13 @@ TEST(WalRecordTest, OutOfRangeEnumsAndFlagsAreRejected) {
   overridden[33] = 2;  // optional flag neither 0 nor 1
   EXPECT_FALSE(decode(RecordType::Overridden, overridden));
 
-  const BulkAppliedRecord bulk{kCls, kSid, UserId{2}, {{UserId{10}, AttendanceStatus::Present, std::nullopt}},
-                               AttendanceStatus::Absent, {}, kNow};
+  const BulkAppliedRecord bulk{kCls,
+                               kSid,
+                               UserId{2},
+                               {{UserId{10}, AttendanceStatus::Present, std::nullopt}},
+                               AttendanceStatus::Absent,
+                               {},
+                               kNow};
   std::string b = encoded(bulk);
   const std::size_t item_status = 8 * 3 + 4 + 8;
   b[item_status] = 7;
@@ -264,8 +285,10 @@ TEST(WalRecordTest, StudentListsMustBeAscending) {
   auto bulk = [](std::optional<AttendanceStatus> mark, std::vector<UserId> ids) {
     return encoded(BulkAppliedRecord{kCls, kSid, UserId{2}, {}, mark, std::move(ids), kNow});
   };
-  EXPECT_TRUE(decode(RecordType::BulkApplied, bulk(AttendanceStatus::Absent, {UserId{5}, UserId{9}})));
-  EXPECT_FALSE(decode(RecordType::BulkApplied, bulk(AttendanceStatus::Absent, {UserId{9}, UserId{5}})));
+  EXPECT_TRUE(
+      decode(RecordType::BulkApplied, bulk(AttendanceStatus::Absent, {UserId{5}, UserId{9}})));
+  EXPECT_FALSE(
+      decode(RecordType::BulkApplied, bulk(AttendanceStatus::Absent, {UserId{9}, UserId{5}})));
   // Marked "remaining" with no status to mark them with.
   EXPECT_FALSE(decode(RecordType::BulkApplied, bulk(std::nullopt, {UserId{5}})));
 }
@@ -341,20 +364,23 @@ TEST(WalRecordTest, ToJsonIsValidJsonNamedLikeTheStructs) {
               ++i;
             }
             if (rec.mark_remaining) {
-              EXPECT_EQ(std::string_view(obj["mark_remaining"]), domain::to_string(*rec.mark_remaining));
+              EXPECT_EQ(std::string_view(obj["mark_remaining"]),
+                        domain::to_string(*rec.mark_remaining));
             } else {
               EXPECT_TRUE(obj["mark_remaining"].is_null());
             }
             simdjson::dom::array remaining = obj["remaining"];
             ASSERT_EQ(remaining.size(), rec.remaining.size());
             i = 0;
-            for (simdjson::dom::element id : remaining) EXPECT_EQ(std::uint64_t(id), rec.remaining[i++].value);
+            for (simdjson::dom::element id : remaining)
+              EXPECT_EQ(std::uint64_t(id), rec.remaining[i++].value);
           } else if constexpr (std::is_same_v<T, SessionClosedRecord>) {
             EXPECT_EQ(std::uint64_t(obj["actor"]), rec.actor.value);
             simdjson::dom::array marked = obj["marked_absent"];
             ASSERT_EQ(marked.size(), rec.marked_absent.size());
             std::size_t i = 0;
-            for (simdjson::dom::element id : marked) EXPECT_EQ(std::uint64_t(id), rec.marked_absent[i++].value);
+            for (simdjson::dom::element id : marked)
+              EXPECT_EQ(std::uint64_t(id), rec.marked_absent[i++].value);
             EXPECT_EQ(std::int64_t(obj["now_ms"]), rec.now_ms);
           } else if constexpr (std::is_same_v<T, EnrolledRecord>) {
             EXPECT_EQ(std::uint64_t(obj["student"]), rec.student.value);

@@ -41,7 +41,8 @@ TEST(RosterFile, JsonRoundTripKeepsEverything) {
 }
 
 TEST(RosterFile, WrittenPrivateAtomicallyAndReadable) {
-  const std::string dir = std::filesystem::temp_directory_path() / ("rollcall-roster-" + std::to_string(::getpid()));
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("rollcall-roster-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string path = seed_roster_path(dir);
   EXPECT_EQ(active_roster_path(dir), "");
@@ -60,11 +61,13 @@ TEST(RosterFile, WrittenPrivateAtomicallyAndReadable) {
 TEST(RosterFile, CorruptFilesAreRefusedWithTheReason) {
   EXPECT_FALSE(decode_roster("{").ok());
   EXPECT_NE(decode_roster(R"({"format":"other"})").error().find("format"), std::string::npos);
-  const std::string dup = R"({"format":"rollcall-roster","format_version":1,"roster_version":1,"users":[
+  const std::string dup =
+      R"({"format":"rollcall-roster","format_version":1,"roster_version":1,"users":[
     {"id":1,"username":"a","name":"A","role":"student","password_hash":"","sourced_id":""},
     {"id":2,"username":"a","name":"B","role":"student","password_hash":"","sourced_id":""}],"classes":[]})";
   EXPECT_NE(decode_roster(dup).error().find("duplicate"), std::string::npos);
-  const std::string bad_enroll = R"({"format":"rollcall-roster","format_version":1,"roster_version":1,"users":[],
+  const std::string bad_enroll =
+      R"({"format":"rollcall-roster","format_version":1,"roster_version":1,"users":[],
     "classes":[{"id":1,"name":"C","join_code":"","sourced_id":"","teachers":[],"students":[42]}]})";
   EXPECT_NE(decode_roster(bad_enroll).error().find("unknown student"), std::string::npos);
 }

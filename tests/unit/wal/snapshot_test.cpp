@@ -35,27 +35,39 @@ ClassAttendance busy_class(ClassId id) {
   const ClassInfo info = class_info(id);
   ClassAttendance c(id);
   const SessionId s1 = c.open({kTeacher, 5, "123456", kStart}).session->id;
-  EXPECT_EQ(c.check_in(info, s1, {kAlice, Method::VerificationCode, kStart + kMinute, kStart + kMinute}).error,
-            Refusal::None);
-  EXPECT_EQ(c.check_in(info, s1, {kBob, Method::QrCode, kStart + 9 * kMinute, kStart + 9 * kMinute + 3}).error,
-            Refusal::None);
+  EXPECT_EQ(
+      c.check_in(info, s1, {kAlice, Method::VerificationCode, kStart + kMinute, kStart + kMinute})
+          .error,
+      Refusal::None);
+  EXPECT_EQ(
+      c.check_in(info, s1, {kBob, Method::QrCode, kStart + 9 * kMinute, kStart + 9 * kMinute + 3})
+          .error,
+      Refusal::None);
   EXPECT_EQ(c.override_record(info, s1,
-                              {kTeacher, kBob, AttendanceStatus::Excused, std::string("Arzt – 医者 🩺"), kStart + 20 * kMinute})
+                              {kTeacher, kBob, AttendanceStatus::Excused,
+                               std::string("Arzt – 医者 🩺"), kStart + 20 * kMinute})
                 .error,
             Refusal::None);
   EXPECT_EQ(c.bulk(info, s1,
-                   {kTeacher, {{kCarol, AttendanceStatus::Late, std::nullopt}, {kAlice, AttendanceStatus::Present, std::string()}},
-                    std::nullopt, kStart + 30 * kMinute})
+                   {kTeacher,
+                    {{kCarol, AttendanceStatus::Late, std::nullopt},
+                     {kAlice, AttendanceStatus::Present, std::string()}},
+                    std::nullopt,
+                    kStart + 30 * kMinute})
                 .error,
             Refusal::None);
-  EXPECT_EQ(c.close(info, s1, {kTeacher, kStart + 60 * kMinute}).error, Refusal::None);  // Dan: absent
+  EXPECT_EQ(c.close(info, s1, {kTeacher, kStart + 60 * kMinute}).error,
+            Refusal::None);  // Dan: absent
 
   const SessionId s2 = c.open({kTeacher, 10, "", kStart + 24 * 60 * kMinute}).session->id;
-  EXPECT_EQ(c.check_in(info, s2, {kDan, Method::QrCode, kStart + 24 * 60 * kMinute + 11 * kMinute,
-                                  kStart + 24 * 60 * kMinute + 11 * kMinute})
+  EXPECT_EQ(c.check_in(info, s2,
+                       {kDan, Method::QrCode, kStart + 24 * 60 * kMinute + 11 * kMinute,
+                        kStart + 24 * 60 * kMinute + 11 * kMinute})
                 .error,
             Refusal::None);
-  EXPECT_EQ(c.override_record(info, s2, {kTeacher, kAlice, AttendanceStatus::Absent, std::nullopt, kStart + 25 * 60 * kMinute})
+  EXPECT_EQ(c.override_record(info, s2,
+                              {kTeacher, kAlice, AttendanceStatus::Absent, std::nullopt,
+                               kStart + 25 * 60 * kMinute})
                 .error,
             Refusal::None);
   return c;
@@ -67,7 +79,9 @@ ClassAttendance quiet_class(ClassId id) {
   ClassAttendance c(id);
   for (int i = 0; i < 3; ++i) {
     const SessionId s = c.open({kTeacher, 0, "000000", kStart + i * kMinute}).session->id;
-    EXPECT_EQ(c.bulk(info, s, {kTeacher, {}, AttendanceStatus::Present, kStart + i * kMinute + 1}).error, Refusal::None);
+    EXPECT_EQ(
+        c.bulk(info, s, {kTeacher, {}, AttendanceStatus::Present, kStart + i * kMinute + 1}).error,
+        Refusal::None);
     EXPECT_EQ(c.close(info, s, {kTeacher, kStart + i * kMinute + 2}).error, Refusal::None);
   }
   return c;
@@ -133,7 +147,10 @@ void fix_crc(std::string& bytes) {
 
 class SnapshotTest : public ::testing::Test {
  protected:
-  SnapshotTest() : busy_(busy_class(ClassId{4})), empty_(ClassId{77}), quiet_(quiet_class(ClassId{kClassIdMax})) {}
+  SnapshotTest()
+      : busy_(busy_class(ClassId{4})),
+        empty_(ClassId{77}),
+        quiet_(quiet_class(ClassId{kClassIdMax})) {}
   std::string encoded() const { return encode_snapshot(header_, {&busy_, &empty_, &quiet_}); }
 
   SnapshotHeader header_{5, 0xABCDEF0123ull, 123456};
@@ -163,7 +180,8 @@ TEST_F(SnapshotTest, RoundTripsEveryField) {
 
   // Encoding is deterministic (records sorted by student), so re-encoding matches.
   const DecodedSnapshot& snap = got.value();
-  EXPECT_EQ(encode_snapshot(header_, {&snap.classes[0], &snap.classes[1], &snap.classes[2]}), bytes);
+  EXPECT_EQ(encode_snapshot(header_, {&snap.classes[0], &snap.classes[1], &snap.classes[2]}),
+            bytes);
 }
 
 TEST_F(SnapshotTest, RestoredClassesKeepWorking) {
@@ -173,8 +191,10 @@ TEST_F(SnapshotTest, RestoredClassesKeepWorking) {
   const ClassInfo info = class_info(ClassId{4});
   const SessionId open = c.open_session()->id;
   EXPECT_EQ(c.open({kTeacher, 5, "999999", kStart}).error, Refusal::SessionAlreadyOpen);
-  const CheckInResult r = c.check_in(info, open, {kBob, Method::VerificationCode, kStart + 24 * 60 * kMinute + 1,
-                                                  kStart + 24 * 60 * kMinute + 1});
+  const CheckInResult r =
+      c.check_in(info, open,
+                 {kBob, Method::VerificationCode, kStart + 24 * 60 * kMinute + 1,
+                  kStart + 24 * 60 * kMinute + 1});
   EXPECT_EQ(r.error, Refusal::None);
   EXPECT_TRUE(r.created);
   EXPECT_EQ(c.close(info, open, {kTeacher, kStart + 26 * 60 * kMinute}).error, Refusal::None);
@@ -229,10 +249,12 @@ TEST_F(SnapshotTest, BadStructureWithAValidCrcIsAnError) {
       {"version", [](std::string& b) { b[8] = 3; }, "version"},
       {"version 0", [](std::string& b) { b[8] = 0; }, "version"},
       {"reserved", [](std::string& b) { b[10] = 1; }, "reserved"},
-      {"huge class count", [](std::string& b) { std::memset(b.data() + kClassCountAt, 0xFF, 4); }, "class count"},
+      {"huge class count", [](std::string& b) { std::memset(b.data() + kClassCountAt, 0xFF, 4); },
+       "class count"},
       {"class id zero", [](std::string& b) { std::memset(b.data() + 36, 0, 8); }, "out of range"},
       {"wrong session id", [](std::string& b) { b[kFirstSessionAt] ^= 1; }, "should have id"},
-      {"huge session count", [](std::string& b) { std::memset(b.data() + 44, 0xFF, 4); }, "session count"},
+      {"huge session count", [](std::string& b) { std::memset(b.data() + 44, 0xFF, 4); },
+       "session count"},
       {"open flag 2", [](std::string& b) { b[kFirstOpenFlagAt] = 2; }, "not 0 or 1"},
       {"open with close time", [](std::string& b) { b[kFirstOpenFlagAt] = 1; }, "close time"},
       {"two open sessions",
@@ -338,10 +360,13 @@ TEST_F(SnapshotTest, SyncedOpsAndOverrideTimesSurvive) {
   const ClassInfo info = class_info(ClassId{9});
   const SessionId sid = c.open({kTeacher, 5, "12", kStart}).session->id;
   const std::int64_t now = kStart + 60 * kMinute;
-  ASSERT_EQ(c.sync_check_in(info, sid, {kAlice, Method::QrCode, kStart + kMinute, now, now, "phone:1"}).outcome,
-            SyncOutcome::Applied);
-  ASSERT_EQ(c.sync_override(info, sid, {kTeacher, kBob, AttendanceStatus::Excused, "train", kStart + 2 * kMinute, now,
-                                        now, "tablet:9"})
+  ASSERT_EQ(
+      c.sync_check_in(info, sid, {kAlice, Method::QrCode, kStart + kMinute, now, now, "phone:1"})
+          .outcome,
+      SyncOutcome::Applied);
+  ASSERT_EQ(c.sync_override(info, sid,
+                            {kTeacher, kBob, AttendanceStatus::Excused, "train",
+                             kStart + 2 * kMinute, now, now, "tablet:9"})
                 .outcome,
             SyncOutcome::Applied);
   Result<DecodedSnapshot> got = decode_snapshot(encode_snapshot({}, {&c}));
@@ -360,8 +385,9 @@ TEST_F(SnapshotTest, SyncedOpsAndOverrideTimesSurvive) {
   EXPECT_EQ(bob.override_op, "tablet:9");
   // An older override from another device still loses after the restart.
   ClassAttendance copy = back;
-  EXPECT_EQ(copy.sync_override(info, sid, {kTeacher, kBob, AttendanceStatus::Absent, std::nullopt, kStart + kMinute,
-                                           now, now, "zzz"})
+  EXPECT_EQ(copy.sync_override(info, sid,
+                               {kTeacher, kBob, AttendanceStatus::Absent, std::nullopt,
+                                kStart + kMinute, now, now, "zzz"})
                 .outcome,
             SyncOutcome::Superseded);
 }
@@ -372,12 +398,15 @@ TEST_F(SnapshotTest, AVersion1SnapshotIsStillRead) {
   ClassAttendance c(ClassId{9});
   const ClassInfo info = class_info(ClassId{9});
   const SessionId sid = c.open({kTeacher, 5, "12", kStart}).session->id;
-  ASSERT_EQ(c.override_record(info, sid, {kTeacher, kAlice, AttendanceStatus::Excused, "x", kStart + kMinute}).error,
+  ASSERT_EQ(c.override_record(info, sid,
+                              {kTeacher, kAlice, AttendanceStatus::Excused, "x", kStart + kMinute})
+                .error,
             Refusal::None);
   std::string v2 = encode_snapshot({}, {&c});
   const std::size_t code_at = kFirstSessionAt + 8 + 1 + 8 + 8 + 4;
   const std::size_t record_at = code_at + 4 + 2 + 4;
-  const std::size_t v2_fields_at = record_at + 8 + 1 + 1 + 1 + 1 + 4 + 1 + 1 + 4 + 1 + 8;  // after the timestamp
+  const std::size_t v2_fields_at =
+      record_at + 8 + 1 + 1 + 1 + 1 + 4 + 1 + 1 + 4 + 1 + 8;  // after the timestamp
   std::string v1 = v2.substr(0, v2_fields_at) + v2.substr(v2_fields_at + 12);
   v1.erase(v1.size() - 8, 4);  // the applied op count (0), before the CRC
   v1[8] = 1;
@@ -396,13 +425,15 @@ TEST_F(SnapshotTest, AnAppliedOpOfAnotherClassOrTwiceIsAnError) {
   ClassAttendance c(ClassId{9});
   const ClassInfo info = class_info(ClassId{9});
   const SessionId sid = c.open({kTeacher, 5, "12", kStart}).session->id;
-  ASSERT_EQ(c.sync_check_in(info, sid, {kAlice, Method::QrCode, kStart, kStart, kStart, "a"}).outcome,
-            SyncOutcome::Applied);
+  ASSERT_EQ(
+      c.sync_check_in(info, sid, {kAlice, Method::QrCode, kStart, kStart, kStart, "a"}).outcome,
+      SyncOutcome::Applied);
   const std::string good = encode_snapshot({}, {&c});
   // The op's session id is the last 16 bytes before the CRC minus the student (8).
   std::string bad = good;
   const std::size_t session_at = bad.size() - 4 - 8 - 8;
-  bad[session_at] = static_cast<char>(bad[session_at] + 1);  // session 2 of the class: does not exist
+  bad[session_at] =
+      static_cast<char>(bad[session_at] + 1);  // session 2 of the class: does not exist
   fix_crc(bad);
   Result<DecodedSnapshot> got = decode_snapshot(bad);
   ASSERT_FALSE(got.ok());

@@ -85,7 +85,11 @@ std::vector<Case> corpus() {
       {"U+10FFFF", bytes({0xF4, 0x8F, 0xBF, 0xBF}), true},
       {"U+FEFF BOM", bytes({0xEF, 0xBB, 0xBF}), true},
       {"noncharacter U+FFFE", bytes({0xEF, 0xBF, 0xBE}), true},
-      {"mixed", std::string("a\xC2\xA9" "b\xE2\x82\xAC" "c\xF0\x9F\x98\x80"), true},
+      {"mixed",
+       std::string("a\xC2\xA9"
+                   "b\xE2\x82\xAC"
+                   "c\xF0\x9F\x98\x80"),
+       true},
       // kosme with the last byte replaced (Autobahn 6.3.1), and its invalid tail
       {"kosme broken", bytes({0xCE, 0xBA, 0xE1, 0xBD, 0xB9, 0xCF, 0x83, 0xCE, 0xBC, 0xCE,
                               0xB5, 0xED, 0xA0, 0x80, 0x65, 0x64, 0x69, 0x74, 0x65, 0x64}),
