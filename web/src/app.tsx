@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import { clearAuth, loadAuth, onAuthChange, type Auth } from './auth';
 import { linkTo, useRoute } from './router';
-import { startAutoFlush } from './student';
-import { CheckInLink } from './ui/CheckInLink';
-import { Home } from './ui/Home';
-import { usePending } from './ui/pending';
-import { SignIn } from './ui/SignIn';
-import { StudentClass } from './ui/StudentClass';
-import { TeacherClass } from './ui/TeacherClass';
+import { SignIn } from './features/auth/SignIn';
+import { Home } from './features/classes/Home';
+import { CheckInLink } from './features/student/CheckInLink';
+import { PendingBadge } from './features/student/PendingBadge';
+import { StudentClass } from './features/student/StudentClass';
+import { startAutoFlush } from './features/student/syncQueue';
+import { TeacherClass } from './features/teacher/TeacherClass';
 
 function useAuth(): Auth | null {
   const [auth, setAuth] = useState<Auth | null>(() => loadAuth());
@@ -24,15 +24,6 @@ function useAuth(): Auth | null {
     };
   }, []);
   return auth;
-}
-
-function PendingBadge() {
-  const n = usePending().length;
-  return (
-    <span class={`pending ${n ? 'has' : ''}`} title="check-ins saved on this device, waiting to be sent">
-      Waiting to send: <b data-testid="sync-pending">{n}</b>
-    </span>
-  );
 }
 
 export function App() {

@@ -1,4 +1,8 @@
-// Words for every error code the API can answer (API.md and docs/api.md).
+// Words for every error code the API can answer (API.md and docs/api.md), and the
+// one helper that turns anything thrown into text for the user: errorText.
+
+import { ApiError } from './api/http';
+import { CODE_ATTEMPTS_WINDOW_MS } from './api/limits';
 
 export type ErrorContext = 'login' | 'check-in' | 'session' | 'override' | 'bulk' | 'join' | 'general';
 
@@ -33,11 +37,15 @@ const MESSAGES: Record<string, string> = {
   network_error: 'No connection to the server.',
 };
 
+/** The minutes of the wrong-code window (API.md §4), for the words. */
+const CODE_WINDOW_MIN = CODE_ATTEMPTS_WINDOW_MS / 60_000;
+
+/** Words for an error code the server answered (`serverMessage`: its `message`). */
 export function errorMessage(code: string, context: ErrorContext = 'general', serverMessage?: string): string {
   if (code === 'too_many_attempts') {
     return context === 'login'
       ? 'Too many failed sign-ins for this username. Wait 10 minutes and try again.'
-      : 'Too many wrong codes. Wait 10 minutes, or ask your teacher to mark you.';
+      : `Too many wrong codes. Wait ${CODE_WINDOW_MIN} minutes, or ask your teacher to mark you.`;
   }
   if (code === 'forbidden' && context === 'check-in') return 'Only students can check in.';
   if (code === 'invalid_code' && context === 'check-in') return 'Wrong code.';
@@ -47,5 +55,12 @@ export function errorMessage(code: string, context: ErrorContext = 'general', se
   return serverMessage ? `Error: ${serverMessage}` : `Unexpected error (${code}).`;
 }
 
-/** Wrong verification codes allowed per student and session (API.md §4). */
-export const MAX_CODE_ATTEMPTS = 5;
+/**
+ * Words for anything a call threw: an ApiError (the server's answer, or no
+ * connection at all: `network_error`) through errorMessage; anything else (a bug,
+ * an answer that is not JSON) is `fallback`, never a raw exception message.
+ */
+export function errorText(err: unknown, context: ErrorContext = 'general', fallback = 'Something went wrong.'): string {
+  if (err instanceof ApiError) return errorMessage(err.code, context, err.message);
+  return fallback;
+}

@@ -1,6 +1,7 @@
 // Small localStorage helpers: the cached class list (so a student can check in by
 // code while offline), the device's sync client id, and recent sync outcomes.
 
+import { CODE_ATTEMPTS_WINDOW_MS } from './api/limits';
 import type { ClassSummary } from './types';
 
 function ls(): Storage | null {
@@ -46,9 +47,9 @@ export function clientId(): string {
   return id;
 }
 
-/** Wrong verification codes this device sent for a class's session, within 10 minutes. */
+/** Wrong verification codes this device sent for a class's session, within the server's window (API.md §4). */
 export function wrongAttempts(userId: number, sessionKey: string, now = Date.now()): number[] {
-  return read<number[]>(`rollcall.wrong.${userId}.${sessionKey}`, []).filter((t) => now - t < 10 * 60_000);
+  return read<number[]>(`rollcall.wrong.${userId}.${sessionKey}`, []).filter((t) => now - t < CODE_ATTEMPTS_WINDOW_MS);
 }
 
 export function addWrongAttempt(userId: number, sessionKey: string, now = Date.now()): number {

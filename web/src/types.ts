@@ -82,11 +82,34 @@ export interface AttendanceResponse {
   counts: Counts;
 }
 
+export interface ClassListResponse {
+  classes: ClassSummary[];
+}
+
+export interface LoginRequest {
+  username: string;
+  password: string;
+}
+
+/** `POST /classes/{id}/sessions` (body optional). */
+export interface OpenSessionRequest {
+  late_after_minutes?: number;
+  rotating_code?: boolean;
+}
+
+export interface CloseSessionResponse {
+  session: Session;
+  marked_absent: number;
+}
+
 export interface QrInfo {
   token: string;
   expires_at: string;
   rotates_at?: string;
   check_in_url: string;
+  /** With `rotating_code` only. */
+  verification_code?: string;
+  code_expires_at?: string;
 }
 
 export interface AuditEntry {
@@ -119,6 +142,49 @@ export interface BulkUpdate {
   status: Status;
   reason: string | null;
 }
+
+/** `POST /sessions/{id}/attendance/bulk`: `updates` and/or `mark_remaining`. */
+export interface BulkRequest {
+  updates?: BulkUpdate[];
+  mark_remaining?: Status;
+}
+
+/** `PUT /sessions/{id}/attendance/{student_id}`. */
+export interface OverrideRequest {
+  status: Status;
+  reason: string | null;
+}
+
+export interface AuditResponse {
+  entries: AuditEntry[];
+}
+
+/** `POST /attendance/check-in`: by QR token, or by the class's code. */
+export type CheckInRequest =
+  | { method: 'qr_code'; qr_token: string }
+  | { method: 'verification_code'; class_id: number; code: string };
+
+/** A check-in's answer: `201` the first time (created), `200` the existing record. */
+export interface CheckInResponse {
+  created: boolean;
+  record: AttendanceRecord;
+}
+
+/** A student's check-in as a sync op (API.md §6; the only kind the app sends). */
+export type CheckInSyncOp = {
+  op_id: string;
+  kind: 'check_in';
+  method: 'verification_code' | 'qr_code';
+  class_id: number;
+  code?: string;
+  qr_token?: string;
+  client_time: string;
+};
+
+export type SyncRequest = {
+  client_id: string;
+  ops: CheckInSyncOp[];
+};
 
 export interface BulkResponse {
   updated: number;

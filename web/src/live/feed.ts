@@ -1,6 +1,7 @@
 // The live feed of one class: owns the WebSocket, the roster state, reconnection
 // with backoff and resume (since + epoch), heartbeats, and REST reconciles.
 
+import { attendanceSocketUrl } from '../api/client';
 import type { AttendanceRecord, LiveEvent, Session } from '../types';
 import { applyFrame, initialState, mergeRest, type ApplyResult, type RosterState } from './roster';
 
@@ -146,11 +147,13 @@ export class LiveFeed {
   /** The URL of the next connection: resumes when a history is known. */
   url(): string {
     const token = this.opts.getToken() ?? '';
-    let u = `${this.opts.wsBase}/ws/attendance/${this.opts.classId}?token=${encodeURIComponent(token)}`;
-    if (this.state.epoch !== null && this.state.seq >= 0) {
-      u += `&since=${this.state.seq}&epoch=${encodeURIComponent(this.state.epoch)}`;
-    }
-    return u;
+    const known = this.state.epoch !== null && this.state.seq >= 0;
+    return attendanceSocketUrl(
+      this.opts.wsBase,
+      this.opts.classId,
+      token,
+      known ? { since: this.state.seq, epoch: this.state.epoch! } : undefined,
+    );
   }
 
   /** Closes the socket and reconnects at once, resuming with since + epoch. */

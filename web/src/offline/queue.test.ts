@@ -1,7 +1,9 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it, vi } from 'vitest';
-import type { SyncResponse } from '../types';
-import { IdbOpStore, MAX_BATCH, MAX_QUEUED, MemoryOpStore, OfflineQueue, QueueFull, wireOp, type OpStore } from './queue';
+import { ApiError } from '../api/http';
+import { SYNC_MAX_OPS } from '../api/limits';
+import type { SyncRequest, SyncResponse } from '../types';
+import { IdbOpStore, MAX_QUEUED, MemoryOpStore, OfflineQueue, QueueFull, wireOp, type OpStore } from './queue';
 
 function okAll(outcome: 'applied' | 'duplicate' = 'applied') {
   return vi.fn(async (body: { client_id: string; ops: Record<string, unknown>[] }): Promise<SyncResponse> => ({
@@ -88,14 +90,63 @@ describe.each([
   });
 
   it('sends at most 500 ops per batch', async () => {
+    expect(SYNC_MAX_OPS).toBe(500); // API.md §6
     const send = okAll();
     const q = new OfflineQueue(makeStore(), send, 'dev-1');
-    for (let i = 0; i < MAX_BATCH + 3; i++) await q.enqueue(codeOp());
+    for (let i = 0; i < SYNC_MAX_OPS + 3; i++) await q.enqueue(codeOp());
     const done = await q.flush(7);
     expect(send).toHaveBeenCalledTimes(2);
-    expect(send.mock.calls[0][0].ops).toHaveLength(MAX_BATCH);
+    expect(send.mock.calls[0][0].ops).toHaveLength(SYNC_MAX_OPS);
     expect(send.mock.calls[1][0].ops).toHaveLength(3);
-    expect(done).toHaveLength(MAX_BATCH + 3);
+    expect(done).toHaveLength(SYNC_MAX_OPS + 3);
+  });
+
+  it('halves the batch when the server answers 413 too_many_ops, and sends every op once', async () => {
+    const limit = 100; // a server stricter than the contract says
+    const sizes: number[] = [];
+    const accepted: string[] = [];
+    const send = vi.fn(async (body: SyncRequest): Promise<SyncResponse> => {
+      sizes.push(body.ops.length);
+      if (body.ops.length > limit) throw new ApiError(413, 'too_many_ops', `at most ${limit} ops`);
+      accepted.push(...body.ops.map((o) => o.op_id));
+      return { results: body.ops.map((o) => ({ op_id: o.op_id, outcome: 'applied' as const })), server_time: '' };
+    });
+    const q = new OfflineQueue(makeStore(), send, 'dev-1');
+    const ops = [];
+    for (let i = 0; i < 250; i++) {
+      ops.push(await q.enqueue({ ...codeOp(), client_time: new Date(Date.UTC(2026, 10, 22, 8, 0, 0, i)).toISOString() }));
+    }
+    const done = await q.flush(7);
+    // 250 (413), 125 (413), then batches of 63.
+    expect(sizes).toEqual([250, 125, 63, 63, 63, 61]);
+    expect(accepted).toEqual(ops.map((o) => o.op_id)); // each once, in order
+    expect(done.map((d) => d.op.op_id)).toEqual(ops.map((o) => o.op_id));
+    expect(await q.pending(7)).toEqual([]);
+    // The smaller size is kept: the next flush does not hit the 413 again.
+    for (let i = 0; i < 70; i++) await q.enqueue(codeOp());
+    sizes.length = 0;
+    await q.flush(7);
+    expect(sizes).toEqual([63, 7]);
+  });
+
+  it('keeps the op when even one op is answered 413, and does not retry other errors', async () => {
+    const tooLarge = vi.fn(async (): Promise<SyncResponse> => {
+      throw new ApiError(413, 'too_many_ops', 'no');
+    });
+    const store = makeStore();
+    const q = new OfflineQueue(store, tooLarge, 'dev-1');
+    await q.enqueue(codeOp());
+    await expect(q.flush(7)).rejects.toMatchObject({ status: 413, code: 'too_many_ops' });
+    expect(tooLarge).toHaveBeenCalledTimes(1);
+    expect(await q.pending(7)).toHaveLength(1);
+    const overloaded = vi.fn(async (): Promise<SyncResponse> => {
+      throw new ApiError(503, 'overloaded', 'busy');
+    });
+    const q2 = new OfflineQueue(store, overloaded, 'dev-1');
+    await q2.enqueue(codeOp());
+    await expect(q2.flush(7)).rejects.toMatchObject({ status: 503 });
+    expect(overloaded).toHaveBeenCalledTimes(1);
+    expect(await q2.pending(7)).toHaveLength(2);
   });
 
   it(`refuses a new op once ${MAX_QUEUED} are waiting, and takes one again after a flush`, async () => {

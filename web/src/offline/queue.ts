@@ -1,17 +1,13 @@
 // The offline queue: check-ins made without a connection are stored (IndexedDB in
-// the browser) as sync ops (API.md §6) and sent through POST /api/v1/sync once the
-// connection is back. An op leaves the store only after the server answered it.
+// the browser) as sync ops (API.md §6) and sent through the sync call (`send`,
+// POST /api/v1/sync) once the connection is back. An op leaves the store only
+// after the server answered it.
 
-import type { SyncResponse, SyncResult } from '../types';
+import { ApiError } from '../api/http';
+import { SYNC_MAX_OPS } from '../api/limits';
+import type { CheckInSyncOp, SyncRequest, SyncResponse, SyncResult } from '../types';
 
-export interface CheckInOp {
-  op_id: string;
-  kind: 'check_in';
-  method: 'verification_code' | 'qr_code';
-  class_id: number;
-  code?: string;
-  qr_token?: string;
-  client_time: string;
+export interface CheckInOp extends CheckInSyncOp {
   /** Local bookkeeping, not sent: whose op this is, and the class's name for display. */
   user_id: number;
   class_name?: string;
@@ -139,7 +135,7 @@ export function newOpId(): string {
 }
 
 /** The body of one op as the server wants it (local fields removed). */
-export function wireOp(op: QueuedOp): Record<string, unknown> {
+export function wireOp(op: QueuedOp): CheckInSyncOp {
   const { user_id: _u, class_name: _n, ...wire } = op;
   return wire;
 }
@@ -149,13 +145,20 @@ export interface FlushedOp {
   result: SyncResult;
 }
 
-export type SendSync = (body: { client_id: string; ops: Record<string, unknown>[] }) => Promise<SyncResponse>;
+export type SendSync = (body: SyncRequest) => Promise<SyncResponse>;
 
 /** Error thrown by `send` that means the batch must be kept and retried later. */
 export class RetryLater extends Error {}
 
-export const MAX_BATCH = 500;
-/** At most this many ops wait on one device; beyond, a new check-in is refused. */
+/** `send` failed because the batch was too big (`413 too_many_ops` or `body_too_large`). */
+function batchTooLarge(e: unknown): boolean {
+  return e instanceof ApiError && e.status === 413;
+}
+
+/**
+ * At most this many ops wait on one device; beyond, a new check-in is refused.
+ * The app's own cap (not a server limit): it bounds the device's storage.
+ */
 export const MAX_QUEUED = 1000;
 
 /** Thrown by `enqueue`/`enqueueOnce` when MAX_QUEUED ops are already waiting. */
@@ -168,6 +171,8 @@ export class QueueFull extends Error {
 export class OfflineQueue {
   private flushing: Promise<FlushedOp[]> | null = null;
   private listeners = new Set<() => void>();
+  /** Ops per sync call: the contract's maximum, halved for good after a 413. */
+  private batchSize = SYNC_MAX_OPS;
 
   constructor(
     private store: OpStore,
@@ -237,10 +242,12 @@ export class OfflineQueue {
   }
 
   /**
-   * Sends the user's queued ops (in batches of at most 500). Ops are removed once
-   * the server answered them (any outcome: `rejected` ops would be rejected again).
-   * A failed send keeps everything; it throws so the caller can retry later.
-   * Concurrent calls share one flush.
+   * Sends the user's queued ops (in batches of at most SYNC_MAX_OPS). Ops are
+   * removed once the server answered them (any outcome: `rejected` ops would be
+   * rejected again). A batch answered 413 (too many ops, too large) is halved and
+   * sent again, so the app does not depend on the exact limit. Any other failed
+   * send keeps everything not yet answered; it throws so the caller can retry
+   * later. Concurrent calls share one flush.
    */
   flush(userId: number): Promise<FlushedOp[]> {
     if (this.flushing) return this.flushing;
@@ -253,9 +260,17 @@ export class OfflineQueue {
   private async doFlush(userId: number): Promise<FlushedOp[]> {
     const out: FlushedOp[] = [];
     const ops = await this.pending(userId);
-    for (let i = 0; i < ops.length; i += MAX_BATCH) {
-      const batch = ops.slice(i, i + MAX_BATCH);
-      const res = await this.send({ client_id: this.clientId, ops: batch.map(wireOp) });
+    for (let i = 0; i < ops.length; ) {
+      const batch = ops.slice(i, i + this.batchSize);
+      let res: SyncResponse;
+      try {
+        res = await this.send({ client_id: this.clientId, ops: batch.map(wireOp) });
+      } catch (e) {
+        if (!batchTooLarge(e) || batch.length <= 1) throw e;
+        this.batchSize = Math.ceil(batch.length / 2);
+        continue;
+      }
+      i += batch.length;
       const byId = new Map(res.results.map((r) => [r.op_id, r]));
       const answered: string[] = [];
       for (const op of batch) {

@@ -1,5 +1,5 @@
 // A result handed from one page to the next (the QR link page to the class page).
-import type { CheckInResult } from '../student';
+import type { CheckInResult } from './checkin';
 
 const results = new Map<number, CheckInResult>();
 

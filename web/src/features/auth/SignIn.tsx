@@ -1,9 +1,10 @@
 import { useState } from 'preact/hooks';
-import { ApiError, post } from '../api';
-import { saveLogin } from '../auth';
-import { errorMessage } from '../errors';
-import type { LoginResponse } from '../types';
+import { login } from '../../api/client';
+import { saveLogin } from '../../auth';
+import { errorText } from '../../errors';
+import { ErrorText } from '../../ui/common';
 
+/** The sign-in form; `reason` says why it shows (e.g. a QR link needs a sign-in). */
 export function SignIn({ reason }: { reason?: string }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -14,10 +15,9 @@ export function SignIn({ reason }: { reason?: string }) {
     setBusy(true);
     setError(null);
     try {
-      const res = await post<LoginResponse>('/api/v1/auth/login', { username: username.trim(), password }, { noAuth: true });
-      saveLogin(res);
+      saveLogin(await login({ username: username.trim(), password }));
     } catch (err) {
-      setError(err instanceof ApiError ? errorMessage(err.code, 'login', err.message) : 'Sign-in failed.');
+      setError(errorText(err, 'login', 'Sign-in failed.'));
       setBusy(false);
     }
   }
@@ -48,11 +48,7 @@ export function SignIn({ reason }: { reason?: string }) {
             required
           />
         </label>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorText error={error} />
         <button class="primary big" type="submit" disabled={busy}>
           Sign in
         </button>

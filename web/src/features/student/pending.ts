@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { loadAuth } from '../auth';
-import type { QueuedOp } from '../offline/queue';
-import { queue } from '../student';
+import { loadAuth } from '../../auth';
+import type { QueuedOp } from '../../offline/queue';
+import { queue } from './syncQueue';
 
 /** The signed-in student's queued ops, kept up to date (also across tabs). */
 export function usePending(): QueuedOp[] {

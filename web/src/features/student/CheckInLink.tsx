@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { loadAuth } from '../auth';
-import { linkTo, navigate } from '../router';
-import { checkInByQr, type CheckInResult } from '../student';
+import { loadAuth } from '../../auth';
+import { linkTo, navigate } from '../../router';
+import { checkInByQr, type CheckInResult } from './checkin';
 import { putResult } from './flash';
-import { toView } from './StudentClass';
+import { toView } from './words';
 
 /** `/check-in?token=...`: the QR code's link. Checks in at once (after sign-in if needed). */
 export function CheckInLink({ token }: { token: string | null }) {

@@ -1,6 +1,8 @@
-// REST calls with the Bearer token; errors become ApiError with the server's code.
+// The fetch wrapper under the typed client (client.ts): the Bearer token, JSON
+// bodies, and errors as ApiError with the server's code (API.md: every error
+// body is {"error": {"code", "message"}}). Components do not call this directly.
 
-import { clearAuth, token } from './auth';
+import { clearAuth, token } from '../auth';
 
 export class ApiError extends Error {
   constructor(
@@ -10,18 +12,20 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+  /** No answer at all (no connection, DNS, the server down): status 0. */
   get isNetwork(): boolean {
     return this.status === 0;
   }
 }
 
 export interface RequestOptions {
-  /** Do not sign out on 401 (the login call). */
+  /** Send no token and do not sign out on 401 (the login call). */
   noAuth?: boolean;
   accept?: string;
 }
 
-async function request(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<Response> {
+/** One request; resolves with a 2xx response, throws ApiError otherwise. */
+export async function request(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<Response> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (opts.accept) headers['Accept'] = opts.accept;
@@ -61,11 +65,13 @@ export async function apiJson<T>(method: string, path: string, body?: unknown, o
   return (await res.json()) as T;
 }
 
+/** Like apiJson, with the answer's status (a check-in: 201 created, 200 existing). */
+export async function apiJsonWithStatus<T>(method: string, path: string, body?: unknown): Promise<{ status: number; data: T }> {
+  const res = await request(method, path, body);
+  return { status: res.status, data: (await res.json()) as T };
+}
+
 export async function apiBlob(path: string, accept?: string): Promise<{ blob: Blob; res: Response }> {
   const res = await request('GET', path, undefined, { accept });
   return { blob: await res.blob(), res };
 }
-
-export const get = <T>(path: string) => apiJson<T>('GET', path);
-export const post = <T>(path: string, body?: unknown, opts?: RequestOptions) => apiJson<T>('POST', path, body, opts);
-export const put = <T>(path: string, body?: unknown) => apiJson<T>('PUT', path, body);

@@ -1,31 +1,29 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, get } from '../api';
-import type { Auth } from '../auth';
-import { errorMessage } from '../errors';
-import { linkTo } from '../router';
-import { cacheClasses, cachedClasses } from '../storage';
-import type { ClassSummary } from '../types';
+import { listClasses } from '../../api/client';
+import { ApiError } from '../../api/http';
+import type { Auth } from '../../auth';
+import { errorText } from '../../errors';
+import { linkTo } from '../../router';
+import { cacheClasses, cachedClasses } from '../../storage';
+import type { ClassSummary } from '../../types';
 
+/** The class list (also kept on the device, so a student can check in offline). */
 export function Home({ auth }: { auth: Auth }) {
   const uid = auth.user.id;
   const [classes, setClasses] = useState<ClassSummary[] | null>(() => cachedClasses(uid));
   const [stale, setStale] = useState<string | null>(null);
   useEffect(() => {
     let stop = false;
-    get<{ classes: ClassSummary[] }>('/api/v1/classes')
-      .then((r) => {
+    listClasses()
+      .then((list) => {
         if (stop) return;
-        cacheClasses(uid, r.classes);
-        setClasses(r.classes);
+        cacheClasses(uid, list);
+        setClasses(list);
         setStale(null);
       })
       .catch((e) => {
         if (stop) return;
-        setStale(
-          e instanceof ApiError && e.isNetwork
-            ? 'Offline: showing the classes saved on this device.'
-            : errorMessage(e instanceof ApiError ? e.code : 'unknown', 'general', e?.message),
-        );
+        setStale(e instanceof ApiError && e.isNetwork ? 'Offline: showing the classes saved on this device.' : errorText(e));
       });
     return () => {
       stop = true;

@@ -1,0 +1,134 @@
+// One typed function per endpoint of the wire contract (shared/API.md) that the
+// app calls. The only place that knows the URLs: components, the live feed and
+// the student's check-in call these. Every failure is an ApiError (http.ts):
+// status 0 / `network_error` when the server could not be reached.
+
+import type {
+  AttendanceRecord,
+  AttendanceResponse,
+  AuditEntry,
+  AuditResponse,
+  BulkRequest,
+  BulkResponse,
+  CheckInRequest,
+  CheckInResponse,
+  ClassDetail,
+  ClassListResponse,
+  ClassSummary,
+  CloseSessionResponse,
+  LoginRequest,
+  LoginResponse,
+  OpenSessionRequest,
+  OverrideRequest,
+  QrInfo,
+  Session,
+  SyncRequest,
+  SyncResponse,
+} from '../types';
+import { apiBlob, apiJson, apiJsonWithStatus } from './http';
+
+const V1 = '/api/v1';
+
+// §1 Roles and tokens
+
+/** `POST /auth/login` (no token; a 401 here does not sign anyone out). */
+export function login(body: LoginRequest): Promise<LoginResponse> {
+  return apiJson<LoginResponse>('POST', `${V1}/auth/login`, body, { noAuth: true });
+}
+
+// §4 Sessions and check-in
+
+/** `GET /classes`: the caller's classes. */
+export async function listClasses(): Promise<ClassSummary[]> {
+  return (await apiJson<ClassListResponse>('GET', `${V1}/classes`)).classes;
+}
+
+/** `GET /classes/{id}` (roster and join code for the class's teachers). */
+export function getClass(classId: number): Promise<ClassDetail> {
+  return apiJson<ClassDetail>('GET', `${V1}/classes/${classId}`);
+}
+
+/** `POST /classes/{id}/sessions`: `201 Session`; `409 session_already_open`. */
+export function openSession(classId: number, body: OpenSessionRequest): Promise<Session> {
+  return apiJson<Session>('POST', `${V1}/classes/${classId}/sessions`, body);
+}
+
+/** `POST /sessions/{id}/close` (no body): every unmarked student becomes absent. */
+export function closeSession(sessionId: number): Promise<CloseSessionResponse> {
+  return apiJson<CloseSessionResponse>('POST', `${V1}/sessions/${sessionId}/close`);
+}
+
+/** `GET /sessions/{id}/attendance`: the session, its records and counts. */
+export function getAttendance(sessionId: number): Promise<AttendanceResponse> {
+  return apiJson<AttendanceResponse>('GET', `${V1}/sessions/${sessionId}/attendance`);
+}
+
+/** `GET /sessions/{id}/audit`: every change, oldest first. */
+export async function getAudit(sessionId: number): Promise<AuditEntry[]> {
+  return (await apiJson<AuditResponse>('GET', `${V1}/sessions/${sessionId}/audit`)).entries;
+}
+
+/** `GET /sessions/{id}/qr`: the current QR token and when it rotates. */
+export function getQr(sessionId: number): Promise<QrInfo> {
+  return apiJson<QrInfo>('GET', `${V1}/sessions/${sessionId}/qr`);
+}
+
+/** `GET /sessions/{id}/qr.svg`: the check-in URL as an SVG QR code (typed `image/svg+xml`). */
+export async function getQrSvg(sessionId: number): Promise<Blob> {
+  const { blob } = await apiBlob(`${V1}/sessions/${sessionId}/qr.svg`, 'image/svg+xml');
+  return blob.type ? blob : new Blob([blob], { type: 'image/svg+xml' });
+}
+
+/** `POST /attendance/check-in`: `created` tells 201 (first check-in) from 200 (already). */
+export async function checkIn(body: CheckInRequest): Promise<CheckInResponse> {
+  const { status, data } = await apiJsonWithStatus<AttendanceRecord>('POST', `${V1}/attendance/check-in`, body);
+  return { created: status === 201, record: data };
+}
+
+/** `PUT /sessions/{id}/attendance/{student_id}`: a teacher's override. */
+export function overrideAttendance(sessionId: number, studentId: number, body: OverrideRequest): Promise<AttendanceRecord> {
+  return apiJson<AttendanceRecord>('PUT', `${V1}/sessions/${sessionId}/attendance/${studentId}`, body);
+}
+
+/** `POST /sessions/{id}/attendance/bulk`: all or nothing. */
+export function bulkUpdate(sessionId: number, body: BulkRequest): Promise<BulkResponse> {
+  return apiJson<BulkResponse>('POST', `${V1}/sessions/${sessionId}/attendance/bulk`, body);
+}
+
+export interface CsvExport {
+  blob: Blob;
+  /** From `Content-Disposition`, when the server names the file. */
+  filename: string | null;
+}
+
+/** `GET /classes/{id}/attendance.csv?from=YYYY-MM-DD&to=YYYY-MM-DD` (both optional). */
+export async function exportAttendanceCsv(classId: number, range: { from?: string; to?: string } = {}): Promise<CsvExport> {
+  const q = new URLSearchParams();
+  if (range.from) q.set('from', range.from);
+  if (range.to) q.set('to', range.to);
+  const qs = q.toString();
+  const { blob, res } = await apiBlob(`${V1}/classes/${classId}/attendance.csv${qs ? `?${qs}` : ''}`, 'text/csv');
+  const m = /filename="?([^";]+)"?/.exec(res.headers.get('Content-Disposition') ?? '');
+  return { blob, filename: m ? m[1] : null };
+}
+
+// §6 Offline sync
+
+/** `POST /sync`: one result per op, in order. */
+export function sync(body: SyncRequest): Promise<SyncResponse> {
+  return apiJson<SyncResponse>('POST', `${V1}/sync`, body);
+}
+
+// §5 Live updates
+
+/** `/ws/attendance/{class_id}?token=…[&since=…&epoch=…]` on `wsBase` (e.g. `ws://host:8080`). */
+export function attendanceSocketUrl(
+  wsBase: string,
+  classId: number,
+  token: string,
+  resume?: { since: number; epoch: string },
+): string {
+  let u = `${wsBase}/ws/attendance/${classId}?token=${encodeURIComponent(token)}`;
+  if (resume) u += `&since=${resume.since}&epoch=${encodeURIComponent(resume.epoch)}`;
+  return u;
+}

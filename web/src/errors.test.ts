@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from './api/http';
+import { errorMessage, errorText } from './errors';
+
+describe('errorMessage', () => {
+  it('has words for every error code of the API', () => {
+    for (const code of [
+      'invalid_credentials', 'unauthorized', 'forbidden', 'not_enrolled', 'no_open_session', 'session_closed',
+      'invalid_code', 'too_many_attempts', 'session_already_open', 'session_already_closed', 'session_not_found',
+      'class_not_found', 'student_not_found', 'unknown_student', 'duplicate_student', 'invalid_field', 'invalid_json',
+      'invalid_join_code', 'invalid_client_time', 'overloaded', 'storage_unavailable', 'too_many_sessions',
+      'qr_render_failed', 'duplicate_op_id', 'too_many_ops', 'network_error',
+    ]) {
+      expect(errorMessage(code, 'general')).not.toMatch(/Unexpected error/);
+    }
+    expect(errorMessage('too_many_attempts', 'login')).toContain('sign-ins');
+    expect(errorMessage('too_many_attempts', 'check-in')).toBe(
+      'Too many wrong codes. Wait 10 minutes, or ask your teacher to mark you.',
+    );
+  });
+
+  it('uses the server message for invalid fields and unknown codes', () => {
+    expect(errorMessage('invalid_field', 'session', 'late_after_minutes: expected an integer')).toBe(
+      'Not valid: late_after_minutes: expected an integer',
+    );
+    expect(errorMessage('brand_new_code', 'general', 'something new')).toBe('Error: something new');
+    expect(errorMessage('brand_new_code')).toBe('Unexpected error (brand_new_code).');
+  });
+});
+
+describe('errorText', () => {
+  it('words an API error by its code and context', () => {
+    expect(errorText(new ApiError(409, 'session_already_open', 'a session is open'), 'session')).toBe(
+      'A session is already open for this class.',
+    );
+    expect(errorText(new ApiError(422, 'invalid_code', 'wrong'), 'check-in')).toBe('Wrong code.');
+    expect(errorText(new ApiError(403, 'forbidden', 'no'), 'check-in')).toBe('Only students can check in.');
+    expect(errorText(new ApiError(403, 'forbidden', 'no'))).toBe('You are not allowed to do this.');
+    expect(errorText(new ApiError(401, 'invalid_credentials', 'x'), 'login')).toBe('Wrong username or password.');
+  });
+
+  it('words a network error (no answer at all)', () => {
+    const e = new ApiError(0, 'network_error', 'No connection to the server.');
+    expect(e.isNetwork).toBe(true);
+    expect(errorText(e, 'bulk')).toBe('No connection to the server.');
+  });
+
+  it('words an error the server sent without a JSON body by its status', () => {
+    expect(errorText(new ApiError(502, 'http_502', 'Bad Gateway'))).toBe('Error: Bad Gateway');
+  });
+
+  it('never shows a raw exception: anything else is the fallback', () => {
+    expect(errorText(new SyntaxError('Unexpected token < in JSON'))).toBe('Something went wrong.');
+    expect(errorText(new TypeError('x is undefined'), 'login', 'Sign-in failed.')).toBe('Sign-in failed.');
+    expect(errorText('a string', 'check-in', 'Something went wrong. Try again.')).toBe('Something went wrong. Try again.');
+    expect(errorText(undefined)).toBe('Something went wrong.');
+  });
+});

@@ -1,0 +1,37 @@
+import { STATUS_LABEL } from '../../live/roster';
+import type { AuditEntry } from '../../types';
+import { fmtTime } from '../../ui/format';
+import { methodLabel } from './labels';
+
+/** Audit entries, oldest first; `names` maps user ids (students, teachers) to names. */
+export function AuditTable({ entries, names }: { entries: AuditEntry[]; names: Map<number, string> }) {
+  const who = (id: number) => names.get(id) ?? `#${id}`;
+  return (
+    <table class="audit-table" data-testid="audit-table">
+      <thead>
+        <tr>
+          <th>Time</th>
+          <th>Student</th>
+          <th>Change</th>
+          <th>How</th>
+          <th>By</th>
+          <th>Reason</th>
+        </tr>
+      </thead>
+      <tbody>
+        {entries.map((e, i) => (
+          <tr key={i} data-testid="audit-entry">
+            <td>{fmtTime(e.at)}</td>
+            <td>{who(e.student_id)}</td>
+            <td>
+              {STATUS_LABEL[e.from] ?? e.from} → {STATUS_LABEL[e.to] ?? e.to}
+            </td>
+            <td>{methodLabel(e.method)}</td>
+            <td>{e.actor_id === e.student_id ? 'the student' : who(e.actor_id)}</td>
+            <td>{e.reason ?? ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

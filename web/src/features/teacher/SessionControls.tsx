@@ -1,0 +1,66 @@
+import { useState } from 'preact/hooks';
+import { closeSession, openSession } from '../../api/client';
+import { errorText } from '../../errors';
+import type { Session } from '../../types';
+import { OpenSession } from './OpenSession';
+import { StartSession } from './StartSession';
+
+const plural = (n: number) => `${n} student${n === 1 ? '' : 's'}`;
+
+/**
+ * Starts a session, or closes the open one (after a confirmation). The state
+ * lives here, so the chosen late threshold outlasts a session.
+ */
+export function SessionControls({
+  classId,
+  session,
+  unmarked,
+  onNotice,
+  onError,
+}: {
+  classId: number;
+  session: Session | null;
+  unmarked: number;
+  onNotice: (s: string | null) => void;
+  onError: (s: string | null) => void;
+}) {
+  const [late, setLate] = useState(5);
+  const [busy, setBusy] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+
+  async function start() {
+    setBusy(true);
+    onError(null);
+    onNotice(null);
+    try {
+      await openSession(classId, { late_after_minutes: late });
+      onNotice(`Session started. Students are late after ${late} min.`);
+    } catch (e) {
+      onError(errorText(e, 'session'));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function close() {
+    if (!session) return;
+    setBusy(true);
+    onError(null);
+    try {
+      const r = await closeSession(session.id);
+      onNotice(`Session closed. ${plural(r.marked_absent)} marked absent.`);
+    } catch (e) {
+      onError(errorText(e, 'session'));
+    } finally {
+      setBusy(false);
+      setConfirming(false);
+    }
+  }
+
+  if (!session || session.status === 'closed') {
+    return <StartSession last={session} late={late} onLate={setLate} busy={busy} onStart={start} />;
+  }
+  return (
+    <OpenSession session={session} unmarked={unmarked} busy={busy} confirming={confirming} onConfirming={setConfirming} onClose={close} />
+  );
+}

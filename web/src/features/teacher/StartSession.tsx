@@ -1,0 +1,49 @@
+import type { Session } from '../../types';
+import { fmtTime } from '../../ui/format';
+
+const LATE_CHOICES = [0, 1, 2, 5, 10, 15, 20, 30, 45, 60];
+
+/** No open session: the last one (if any), the late threshold, and Start. */
+export function StartSession({
+  last,
+  late,
+  onLate,
+  busy,
+  onStart,
+}: {
+  /** The class's last session (closed), or null. */
+  last: Session | null;
+  late: number;
+  onLate: (minutes: number) => void;
+  busy: boolean;
+  onStart: () => void;
+}) {
+  return (
+    <section class="card session-controls">
+      <p>
+        {last ? (
+          <>
+            Last session closed at {fmtTime(last.closed_at)} (started {fmtTime(last.starts_at)}).
+          </>
+        ) : (
+          'No session is open.'
+        )}
+      </p>
+      <div class="row">
+        <label>
+          Late after{' '}
+          <select value={late} onChange={(e) => onLate(Number((e.target as HTMLSelectElement).value))}>
+            {LATE_CHOICES.map((m) => (
+              <option value={m} key={m}>
+                {m} min
+              </option>
+            ))}
+          </select>
+        </label>
+        <button class="primary" onClick={onStart} disabled={busy}>
+          Start session
+        </button>
+      </div>
+    </section>
+  );
+}
