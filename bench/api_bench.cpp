@@ -3,14 +3,16 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <string>
+#include <vector>
 
-#include "rollcall/api/live_events.hpp"
-#include "rollcall/api/serialize.hpp"
 #include "rollcall/app/demo.hpp"
 #include "rollcall/common/json_writer.hpp"
+#include "rollcall/live/events.hpp"
+#include "rollcall/wire/json.hpp"
 
-namespace rollcall::api {
+namespace rollcall::live {
 namespace {
 
 using namespace domain;
@@ -20,12 +22,19 @@ struct Fixture {
   const ClassInfo& cls = *roster->class_info(ClassId{1});
   ClassAttendance att{ClassId{1}};
   SessionId sid;
+  std::vector<Event> check_in_events;  ///< what the check-in below announced
   Fixture() {
-    sid = att.open({UserId{2}, 5, "123456", 1'795'334'400'000}).session->id;
-    att.check_in(cls, sid, {cls.students[0], Method::QrCode, 1'795'334'460'000, 1'795'334'460'000});
-    att.override_record(cls, sid,
-                        {UserId{2}, cls.students[1], AttendanceStatus::Excused, "Arzttermin 🩺",
-                         1'795'334'470'000});
+    const Outcome opened =
+        att.apply(cls, OpenSession{cls.id, UserId{2}, 5, "123456", 1'795'334'400'000});
+    if (!opened.applied()) std::abort();
+    sid = opened.session;
+    const Outcome checked_in = att.apply(cls, CheckIn{cls.id, sid, cls.students[0], Method::QrCode,
+                                                      1'795'334'460'000, 1'795'334'460'000, ""});
+    const Outcome overridden = att.apply(
+        cls, Override{cls.id, sid, UserId{2}, cls.students[1], AttendanceStatus::Excused,
+                      std::string("Arzttermin 🩺"), 1'795'334'470'000, 1'795'334'470'000, ""});
+    if (!checked_in.applied() || !overridden.applied()) std::abort();
+    check_in_events = checked_in.events;
   }
 };
 
@@ -42,7 +51,7 @@ void BM_AttendanceRecordJson(benchmark::State& state) {
   for (auto _ : state) {
     out.clear();
     JsonWriter w(out);
-    write_record(w, *f.roster, f.cls, s, r);
+    wire::write_record(w, *f.roster, f.cls, s, r);
     benchmark::DoNotOptimize(out.data());
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * out.size()));
@@ -54,9 +63,7 @@ BENCHMARK(BM_AttendanceRecordJson);
 // their WebSocket frames for every audience.
 void BM_CheckInEventFrames(benchmark::State& state) {
   Fixture& f = fixture();
-  const Session& s = *f.att.session(f.sid);
-  const std::vector<Event> events{
-      Event{Event::Kind::CheckedIn, f.sid, {s.record_of(f.cls.students[0])}, true, 0}};
+  const std::vector<Event>& events = f.check_in_events;  // student_joined (+ counts)
   EventFrameBuffers buffers;
   std::size_t bytes = 0;
   for (auto _ : state) {
@@ -74,4 +81,4 @@ void BM_CheckInEventFrames(benchmark::State& state) {
 BENCHMARK(BM_CheckInEventFrames);
 
 }  // namespace
-}  // namespace rollcall::api
+}  // namespace rollcall::live

@@ -45,7 +45,7 @@ void BM_ErrorBody(benchmark::State& state) {
 }
 BENCHMARK(BM_ErrorBody);
 
-void noop_handler(void*, http::Exchange& ex) {
+void noop_handler(http::Exchange& ex) {
   ex.respond_json(200, R"({"status":"ok"})");
 }
 
@@ -59,7 +59,7 @@ void BM_RouterMatch(benchmark::State& state) {
                             "/api/v1/sessions/{id}/attendance/{student}",
                             "/healthz",
                             "/metrics"};
-  for (const char* p : patterns) router.add("GET", p, {noop_handler, nullptr});
+  for (const char* p : patterns) router.add("GET", p, noop_handler);
   for (auto _ : state) {
     auto m = router.match("GET", "/api/v1/sessions/456/attendance/123");
     benchmark::DoNotOptimize(m);
@@ -83,7 +83,7 @@ class CountingReactor final : public net::Reactor {
 
 void run_requests(benchmark::State& state, std::string request, int pipelined) {
   http::Router router;
-  router.add("GET", "/healthz", {noop_handler, nullptr});
+  router.add("GET", "/healthz", noop_handler);
   metrics::ShardMetrics metrics;
   http::Server server(http::ServerConfig{}, router, metrics, 1);
   net::ConnectionTable table(1);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "rollcall/domain/commands.hpp"
 #include "rollcall/wal/crc32c.hpp"
 #include "rollcall/wal/format.hpp"
 #include "rollcall/wal/records.hpp"
@@ -56,8 +57,8 @@ void BM_WalFrameBatch(benchmark::State& state) {
     for (int i = 0; i < kBatch; ++i) {
       payload.clear();
       encode(payload,
-             CheckedInRecord{cls, sid, domain::UserId{1000u + static_cast<std::uint64_t>(i)},
-                             domain::Method::VerificationCode, kNow + i, kNow + i});
+             domain::CheckIn{cls, sid, domain::UserId{1000u + static_cast<std::uint64_t>(i)},
+                             domain::Method::VerificationCode, kNow + i, kNow + i, ""});
       append_record(out, RecordType::CheckedIn, lsn++, payload);
     }
     append_commit(out, lsn++, first, kBatch + 1);
@@ -76,13 +77,14 @@ void BM_WalScanSegment(benchmark::State& state) {
   std::string payload;
   std::uint64_t lsn = 1;
   const domain::ClassId cls{4};
-  const std::size_t batch_bytes = 100 * record_bytes(41) + record_bytes(12);
+  // A live check-in: 41 bytes of fields and the empty op_id's length.
+  const std::size_t batch_bytes = 100 * record_bytes(45) + record_bytes(12);
   while (seg.size() + batch_bytes <= kSegmentBytes) {
     const std::uint64_t first = lsn;
     for (int i = 0; i < 100; ++i) {
       payload.clear();
-      encode(payload, CheckedInRecord{cls, domain::make_session_id(cls, 1), domain::UserId{lsn},
-                                      domain::Method::QrCode, kNow, kNow});
+      encode(payload, domain::CheckIn{cls, domain::make_session_id(cls, 1), domain::UserId{lsn},
+                                      domain::Method::QrCode, kNow, kNow, ""});
       append_record(seg, RecordType::CheckedIn, lsn++, payload);
     }
     append_commit(seg, lsn++, first, 101);

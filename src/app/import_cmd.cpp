@@ -25,6 +25,7 @@
 #include "rollcall/auth/password.hpp"
 #include "rollcall/auth/secret.hpp"
 #include "rollcall/common/log.hpp"
+#include "rollcall/wal/engine.hpp"
 #include "rollcall/wal/roster_file.hpp"
 #include "rollcall/wal/store.hpp"
 
@@ -185,10 +186,9 @@ int run_import(const ImportConfig& config) {
     }
     return merged->roster;
   };
-  std::vector<std::unordered_map<domain::ClassId, domain::ClassAttendance>> owned;
-  std::vector<api::StoredFeeds> feeds;
-  Result<wal::RecoveredState> done = recover_and_checkpoint(
-      {shards, 4096}, dir, seed, owned, feeds, auth::derive_key(*secret, "epoch"), edit);
+  wal::Engine engine({dir});
+  Result<Checkpointed> done = recover_and_checkpoint(engine, {shards, 4096}, seed,
+                                                     auth::derive_key(*secret, "epoch"), edit);
   if (!done) {
     if (!passwords_path.empty()) ::unlink(passwords_path.c_str());
     return fail("import refused, nothing changed: " + done.error());

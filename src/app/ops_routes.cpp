@@ -6,12 +6,11 @@ namespace rollcall::app {
 
 namespace {
 
-void healthz(void*, http::Exchange& ex) {
+void healthz(const OpsContext&, http::Exchange& ex) {
   ex.respond_json(200, R"({"status":"ok"})");
 }
 
-void readyz(void* ctx, http::Exchange& ex) {
-  const auto& ops = *static_cast<OpsContext*>(ctx);
+void readyz(const OpsContext& ops, http::Exchange& ex) {
   if (ops.runtime->ready()) {
     ex.respond_json(200, R"({"status":"ready"})");
   } else if (ops.runtime->shutting_down()) {
@@ -21,8 +20,7 @@ void readyz(void* ctx, http::Exchange& ex) {
   }
 }
 
-void metrics_text(void* ctx, http::Exchange& ex) {
-  const auto& ops = *static_cast<OpsContext*>(ctx);
+void metrics_text(const OpsContext& ops, http::Exchange& ex) {
   std::string& body = ex.scratch();
   ops.exposition->render(body);
   ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", body);
@@ -33,8 +31,7 @@ bool has_prefix_segment(std::string_view path, std::string_view prefix) {
          (path.size() == prefix.size() || path[prefix.size()] == '/');
 }
 
-void fallback(void* ctx, http::Exchange& ex) {
-  const auto& ops = *static_cast<OpsContext*>(ctx);
+void fallback(const OpsContext& ops, http::Exchange& ex) {
   const std::string_view path = ex.request.path;
   if (has_prefix_segment(path, "/api") || has_prefix_segment(path, "/ws") ||
       has_prefix_segment(path, "/metrics")) {
@@ -47,10 +44,13 @@ void fallback(void* ctx, http::Exchange& ex) {
 }  // namespace
 
 void add_ops_routes(http::Router& router, OpsContext& context) {
-  router.add("GET", "/healthz", {healthz, &context});
-  router.add("GET", "/readyz", {readyz, &context});
-  router.add("GET", "/metrics", {metrics_text, &context});
-  router.set_fallback({fallback, &context});
+  auto bind = [&context](void (*fn)(const OpsContext&, http::Exchange&)) {
+    return [&context, fn](http::Exchange& ex) { fn(context, ex); };
+  };
+  router.add("GET", "/healthz", bind(healthz));
+  router.add("GET", "/readyz", bind(readyz));
+  router.add("GET", "/metrics", bind(metrics_text));
+  router.set_fallback(bind(fallback));
 }
 
 }  // namespace rollcall::app

@@ -1,3 +1,6 @@
+// `rollcall serve`: composition. Everything here builds and connects parts that
+// know nothing of each other; none of it runs on the request path.
+
 #include "rollcall/app/serve.hpp"
 
 #include <sodium.h>
@@ -7,18 +10,12 @@
 
 #include <csignal>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <memory>
-#include <unordered_map>
-#include <variant>
 #include <vector>
 
-#include "rollcall/api/context.hpp"
-#include "rollcall/api/durability.hpp"
-#include "rollcall/api/feed_store.hpp"
-#include "rollcall/api/live.hpp"
+#include "rollcall/api/login.hpp"
 #include "rollcall/api/routes.hpp"
+#include "rollcall/api/shard_api.hpp"
 #include "rollcall/app/checkpoint.hpp"
 #include "rollcall/app/data_dir.hpp"
 #include "rollcall/app/demo.hpp"
@@ -27,11 +24,13 @@
 #include "rollcall/common/log.hpp"
 #include "rollcall/http/server.hpp"
 #include "rollcall/http/static_files.hpp"
+#include "rollcall/live/endpoint.hpp"
+#include "rollcall/live/feed.hpp"
 #include "rollcall/net/listener.hpp"
+#include "rollcall/owner/owner.hpp"
 #include "rollcall/shard/runtime.hpp"
-#include "rollcall/wal/recovery.hpp"
+#include "rollcall/wal/engine.hpp"
 #include "rollcall/wal/roster_file.hpp"
-#include "rollcall/wal/store.hpp"
 #include "rollcall_build_config.h"
 
 namespace rollcall::app {
@@ -50,16 +49,49 @@ log::Level level_of(const std::string& name) {
   return log::Level::Info;
 }
 
-// Raises the open-files soft limit to the hard limit; returns the soft limit in force.
-rlim_t raise_open_files_limit() {
+// Raises the open-files soft limit to the hard limit; warns if it stays too low.
+void raise_open_files_limit(std::uint32_t max_connections) {
   rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 0;
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
   if (lim.rlim_cur < lim.rlim_max) {
     lim.rlim_cur = lim.rlim_max;
     setrlimit(RLIMIT_NOFILE, &lim);
     getrlimit(RLIMIT_NOFILE, &lim);
   }
-  return lim.rlim_cur;
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < max_connections + 64) {
+    log::warn("open_files_limit_low",
+              {{"limit", static_cast<unsigned long long>(lim.rlim_cur)},
+               {"max_connections", max_connections},
+               {"effect", "accepts beyond the limit fail and are counted"}});
+  }
+}
+
+// SIGTERM/SIGINT are read by shard 0 from a signalfd; every thread inherits the mask.
+int block_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  // A file-size limit (ulimit -f) must make log writes fail with EFBIG (answered
+  // 503, counted, logged) rather than kill the process.
+  std::signal(SIGXFSZ, SIG_IGN);
+  return signalfd(-1, &signals, SFD_CLOEXEC);
+}
+
+void print_demo_seeded(const ServeConfig& config, const domain::Roster& demo) {
+  const std::uint32_t teachers = (config.demo_classes + 2) / 3;
+  const std::uint64_t students =
+      static_cast<std::uint64_t>(config.demo_classes) * config.demo_class_size;
+  std::printf(
+      "demo district seeded: %u classes, 1 admin, %u teachers, %llu students; password %s\n",
+      config.demo_classes, teachers, static_cast<unsigned long long>(students), kDemoPassword);
+  std::printf(
+      "  admin:    admin\n  teachers: teacher1 .. teacher%u\n  students: student001 .. %s\n",
+      teachers, demo.user(domain::UserId{1 + teachers + students})->username.c_str());
+  log::info("demo_seeded", {{"classes", config.demo_classes},
+                            {"students", static_cast<unsigned long long>(students)}});
 }
 
 // The roster a fresh data directory starts from: the seed file (import or an
@@ -70,8 +102,7 @@ Result<std::shared_ptr<const domain::Roster>> seed_roster(const ServeConfig& con
                                                           const std::string& data_dir) {
   const std::string path = wal::seed_roster_path(data_dir);
   if (::access(path.c_str(), F_OK) == 0) return wal::read_roster_file(path);
-  if (!wal::active_roster_path(data_dir).empty())
-    return domain::RosterBuilder().build();  // the log has it
+  if (!wal::active_roster_path(data_dir).empty()) return domain::RosterBuilder().build();
   if (!config.demo) {
     log::warn("no_roster", {{"path", path}, {"hint", "start with --demo, or import a roster"}});
     return domain::RosterBuilder().build();
@@ -79,18 +110,157 @@ Result<std::shared_ptr<const domain::Roster>> seed_roster(const ServeConfig& con
   std::shared_ptr<const domain::Roster> demo =
       build_demo_roster({config.demo_classes, config.demo_class_size});
   if (Status saved = wal::write_roster_file(path, *demo); !saved) return Error{saved.error()};
-  const std::uint32_t teachers = (config.demo_classes + 2) / 3;
-  const std::uint64_t students =
-      static_cast<std::uint64_t>(config.demo_classes) * config.demo_class_size;
-  std::printf(
-      "demo district seeded: %u classes, 1 admin, %u teachers, %llu students; password %s\n",
-      config.demo_classes, teachers, static_cast<unsigned long long>(students), kDemoPassword);
-  std::printf(
-      "  admin:    admin\n  teachers: teacher1 .. teacher%u\n  students: student001 .. %s\n",
-      teachers, demo->user(domain::UserId{1 + teachers + students})->username.c_str());
-  log::info("demo_seeded", {{"classes", config.demo_classes},
-                            {"students", static_cast<unsigned long long>(students)}});
+  print_demo_seeded(config, *demo);
   return demo;
+}
+
+shard::Runtime::Options runtime_options(const ServeConfig& config, std::vector<int> listeners,
+                                        int signal_fd) {
+  shard::Runtime::Options options;
+  options.shard_count = config.shards;
+  options.aux_shard_count = 1;  // the auth shard: Argon2id off the connection shards
+  options.listen_fds = std::move(listeners);
+  options.signal_fd = signal_fd;
+  options.shard.max_connections = (config.max_connections + config.shards - 1) / config.shards;
+  options.shard.shutdown_timeout_ms = config.shutdown_timeout_ms;
+  options.shard.recv_buffers = config.recv_buffers;
+  return options;
+}
+
+std::unique_ptr<api::Services> make_services(const ServeConfig& config, const auth::Key& secret) {
+  auto s = std::make_unique<api::Services>(auth::derive_key(secret, "jwt"),
+                                           auth::derive_key(secret, "qr"));
+  s->qr_rotation_s = config.qr_rotation_s;
+  s->public_url = config.public_url;
+  s->data_shards = config.shards;
+  s->auth_shard = config.shards;
+  s->sync_clock_skew_ms = static_cast<std::int64_t>(config.sync_clock_skew_s) * 1000;
+  return s;
+}
+
+live::LiveConfig live_config(const ServeConfig& config, const auth::Key& epoch_key,
+                             std::uint64_t generation) {
+  live::LiveConfig c;
+  c.ring_events = config.ring_events;
+  c.ring_bytes = config.ring_bytes;
+  c.backlog_bytes_max = config.ws_backlog_bytes_max;
+  c.ping_interval_ms = config.ws_ping_interval_ms;
+  c.silence_timeout_ms = config.ws_silence_timeout_ms;
+  c.epoch_key = epoch_key;
+  c.generation = generation;
+  return c;
+}
+
+http::ServerConfig http_config(const ServeConfig& config) {
+  http::ServerConfig c;
+  c.header_timeout_ms = config.header_timeout_ms;
+  c.idle_timeout_ms = config.idle_timeout_ms;
+  c.limits.head_bytes_max = config.head_bytes_max;
+  c.limits.body_bytes_max = config.body_bytes_max;
+  return c;
+}
+
+// Every object of a running server, built before the shards start and destroyed
+// after they stopped.
+struct Assembly {
+  std::unique_ptr<api::Services> services;
+  live::LiveConfig live;
+  http::ServerConfig http;
+  api::Directory directory;
+  live::Peers peers;
+  std::vector<std::unique_ptr<owner::Owner>> owners;
+  std::vector<std::unique_ptr<live::Feeds>> feeds;
+  std::vector<std::unique_ptr<live::Endpoint>> endpoints;
+  std::vector<std::unique_ptr<api::ShardApi>> apis;
+  std::vector<std::unique_ptr<http::Router>> routers;
+  std::vector<std::unique_ptr<http::Server>> servers;
+  std::unique_ptr<api::AuthWorker> auth;
+};
+
+// One data shard's parts: its state of record and log, feeds, endpoint, API, routes.
+Status assemble_shard(Assembly& a, shard::Runtime& runtime, unsigned i, Checkpointed& state,
+                      storage::Engine& engine, const ServeConfig& config, OpsContext& ops) {
+  shard::Shard& s = runtime.shard(i);
+  Result<std::unique_ptr<storage::Log>> log = engine.open_log(s, i, state.generation);
+  if (!log) return Error{log.error()};
+  a.owners.push_back(std::make_unique<owner::Owner>(s, config.shards, state.roster,
+                                                    std::move(state.classes[i]), std::move(*log)));
+  a.feeds.push_back(std::make_unique<live::Feeds>(s, a.live, config.shards));
+  a.feeds.back()->restore(state.feeds[i]);
+  a.endpoints.push_back(std::make_unique<live::Endpoint>(s, a.live, a.peers));
+  a.apis.push_back(std::make_unique<api::ShardApi>(*a.services, a.directory, *a.owners.back(),
+                                                   *a.feeds.back(), *a.endpoints.back()));
+  auto router = std::make_unique<http::Router>();
+  api::add_api_routes(*router, *a.apis.back());
+  api::add_live_routes(*router, *a.apis.back(), config.ws_echo);
+  add_ops_routes(*router, ops);
+  a.servers.push_back(
+      std::make_unique<http::Server>(a.http, *router, s.metrics(), s.connections().capacity()));
+  a.apis.back()->http = a.servers.back().get();
+  a.routers.push_back(std::move(router));
+  a.directory.shards.push_back(a.apis.back().get());
+  a.peers.owners.push_back(a.owners.back().get());
+  a.peers.feeds.push_back(a.feeds.back().get());
+  a.peers.endpoints.push_back(a.endpoints.back().get());
+  return Ok{};
+}
+
+Status assemble(Assembly& a, shard::Runtime& runtime, Checkpointed& state, storage::Engine& engine,
+                const ServeConfig& config, OpsContext& ops) {
+  for (unsigned i = 0; i < config.shards; ++i) {
+    if (Status s = assemble_shard(a, runtime, i, state, engine, config, ops); !s) return s;
+  }
+  for (auto& f : a.feeds) f->connect(a.peers.endpoints);
+  a.auth = std::make_unique<api::AuthWorker>(runtime.shard(config.shards), *a.services);
+  a.directory.auth = a.auth.get();
+  return Ok{};
+}
+
+Status start(shard::Runtime& runtime, Assembly& a, unsigned data_shards) {
+  return runtime.start(
+      [&a](shard::Shard& s) -> net::ConnectionHandler* {
+        return s.id() < a.servers.size() ? a.servers[s.id()].get() : nullptr;
+      },
+      [&a, data_shards](shard::Shard& s) {
+        if (s.id() >= data_shards) return;
+        owner::Owner& owner = *a.owners[s.id()];
+        live::Feeds& feeds = *a.feeds[s.id()];
+        // The turn's end: followers hear which classes advanced; the log commits the
+        // turn's batch (a checkpoint first, when one is due).
+        s.add_poller([&feeds](shard::Shard&) { return feeds.notify(); });
+        s.add_poller([&owner, &feeds](shard::Shard&) {
+          owner.end_turn([&feeds] { return feeds.encoded_history(); });
+          return false;
+        });
+      });
+}
+
+void announce(const ServeConfig& config, shard::Runtime& runtime, const DataDir& dir,
+              const http::StaticFiles& files, const Checkpointed& state,
+              const net::ListenAddress& address) {
+  const std::string where = net::format_host_port(address);
+  log::info("started", {{"version", ROLLCALL_VERSION},
+                        {"shards", config.shards},
+                        {"ring_mode", runtime.shard(0).ring_mode()},
+                        {"max_connections", config.max_connections},
+                        {"data_dir", dir.path()},
+                        {"web_dir", config.web_dir},
+                        {"web_files", static_cast<unsigned long>(files.file_count())},
+                        {"users", static_cast<unsigned long>(state.roster->user_count())},
+                        {"classes", static_cast<unsigned long>(state.roster->class_count())},
+                        {"log_generation", static_cast<unsigned long long>(state.generation)}});
+  if (files.find("/index.html") == nullptr) {
+    // Not fatal (the API, WebSocket and metrics work without it), but "/" answers 404.
+    log::warn("web_app_missing",
+              {{"web_dir", config.web_dir},
+               {"effect", "the browser app is not served; / answers 404"},
+               {"fix",
+                "build it (cd web && npm ci && npm run build; tools/demo does) or pass "
+                "--web-dir"}});
+  }
+  std::printf("rollcall listening on http://%s\n", where.c_str());
+  std::fflush(stdout);
+  log::info("listening", {{"address", where}});
 }
 
 }  // namespace
@@ -98,164 +268,38 @@ Result<std::shared_ptr<const domain::Roster>> seed_roster(const ServeConfig& con
 int run_serve(const ServeConfig& config) {
   log::set_min_level(level_of(config.log_level));
   if (sodium_init() < 0) return refuse("libsodium failed to initialise");
-
   Result<net::ListenAddress> address = net::parse_listen_address(config.listen);
   if (!address) return refuse(address.error());
-
   Result<DataDir> data_dir = DataDir::open(config.data_dir);
   if (!data_dir) return refuse(data_dir.error());
-
   Result<http::StaticFiles> files = http::StaticFiles::load(config.web_dir, {});
   if (!files) return refuse(files.error());
-
-  const rlim_t open_files = raise_open_files_limit();
-  if (open_files != RLIM_INFINITY && open_files < config.max_connections + 64) {
-    log::warn("open_files_limit_low",
-              {{"limit", static_cast<unsigned long long>(open_files)},
-               {"max_connections", config.max_connections},
-               {"effect", "accepts beyond the limit fail and are counted"}});
-  }
-
-  // SIGTERM/SIGINT are read by shard 0 from a signalfd; every thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
-  // A file-size limit (ulimit -f) must make log writes fail with EFBIG (answered
-  // 503, counted, logged) rather than kill the process.
-  std::signal(SIGXFSZ, SIG_IGN);
-  const int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC);
+  raise_open_files_limit(config.max_connections);
+  const int signal_fd = block_signals();
   if (signal_fd < 0) return refuse("cannot create signalfd");
-
   Result<std::vector<int>> listeners = net::open_listeners(*address, config.shards, 4096);
   if (!listeners) return refuse(listeners.error());
-
   Result<auth::Key> secret = auth::load_or_create_secret(data_dir->path() + "/jwt.secret");
   if (!secret) return refuse(secret.error());
   Result<std::shared_ptr<const domain::Roster>> seed = seed_roster(config, data_dir->path());
   if (!seed) return refuse(seed.error());
-  std::vector<std::unordered_map<domain::ClassId, domain::ClassAttendance>> owned;
-  std::vector<api::StoredFeeds> stored_feeds;
   const auth::Key epoch_key = auth::derive_key(*secret, "epoch");
-  Result<wal::RecoveredState> recovered = recover_and_checkpoint(
-      {config.shards, config.ring_events}, data_dir->path(), *seed, owned, stored_feeds, epoch_key);
-  if (!recovered) return refuse(recovered.error());
-  const std::shared_ptr<const domain::Roster> roster = recovered->roster;
-  const wal::LogStore log_store(data_dir->path());
+  wal::Engine engine({data_dir->path(), config.wal_segment_bytes, config.wal_snapshot_bytes});
+  Result<Checkpointed> state =
+      recover_and_checkpoint(engine, {config.shards, config.ring_events}, *seed, epoch_key);
+  if (!state) return refuse(state.error());
 
-  shard::Runtime::Options options;
-  options.shard_count = config.shards;
-  options.aux_shard_count = 1;  // the auth shard: Argon2id off the connection shards
-  options.listen_fds = *listeners;
-  options.signal_fd = signal_fd;
-  options.shard.max_connections = (config.max_connections + config.shards - 1) / config.shards;
-  options.shard.shutdown_timeout_ms = config.shutdown_timeout_ms;
-  options.shard.recv_buffers = config.recv_buffers;
-  shard::Runtime runtime(std::move(options));
-
-  api::Services services(auth::derive_key(*secret, "jwt"), auth::derive_key(*secret, "qr"));
-  services.qr_rotation_s = config.qr_rotation_s;
-  services.public_url = config.public_url;
-  services.data_shards = config.shards;
-  services.auth_shard = config.shards;
-  services.snapshot_after_bytes = config.wal_snapshot_bytes;
-  services.sync_clock_skew_ms = static_cast<std::int64_t>(config.sync_clock_skew_s) * 1000;
-  api::LiveConfig live_config;
-  live_config.ring_events = config.ring_events;
-  live_config.ring_bytes = config.ring_bytes;
-  live_config.backlog_bytes_max = config.ws_backlog_bytes_max;
-  live_config.ping_interval_ms = config.ws_ping_interval_ms;
-  live_config.silence_timeout_ms = config.ws_silence_timeout_ms;
-  live_config.epoch_key = epoch_key;
-  live_config.generation = recovered->generation;
-  services.live = &live_config;
-
-  http::ServerConfig http_config;
-  http_config.header_timeout_ms = config.header_timeout_ms;
-  http_config.idle_timeout_ms = config.idle_timeout_ms;
-  http_config.limits.head_bytes_max = config.head_bytes_max;
-  http_config.limits.body_bytes_max = config.body_bytes_max;
-
+  shard::Runtime runtime(runtime_options(config, std::move(*listeners), signal_fd));
   metrics::Exposition exposition(runtime.all_metrics(), runtime.data_shard_count());
-  exposition.set_recovery(recovered->seconds, recovered->records_replayed);
+  exposition.set_recovery(state->seconds, state->commands_replayed);
   OpsContext ops{&runtime, &exposition, &files.value()};
-
-  // Per shard: its state, its router (handlers get that shard's state), its HTTP server.
-  const unsigned all_shards = runtime.shard_count();
-  std::vector<std::unique_ptr<api::ShardState>> states;
-  std::vector<std::unique_ptr<http::Router>> routers;
-  std::vector<std::unique_ptr<http::Server>> servers;
-  std::vector<std::unique_ptr<api::LiveEndpoint>> endpoints;
-  for (unsigned i = 0; i < all_shards; ++i) {
-    shard::Shard& s = runtime.shard(i);
-    auto st = std::make_unique<api::ShardState>();
-    st->shard = &s;
-    st->services = &services;
-    st->roster = roster;
-    st->roster_head = roster;
-    s.set_context(st.get());
-    if (i < config.shards) {
-      st->classes = std::move(owned[i]);
-      for (const auto& [cls, stored] : stored_feeds[i]) {
-        api::restore_feed(st->feeds[cls], stored, live_config, config.shards);
-      }
-      st->generation = recovered->generation;
-      st->log_dir = log_store.shard_dir(recovered->generation, i);
-      st->log = std::make_unique<wal::LogWriter>(
-          wal::LogWriterConfig{st->log_dir, i, recovered->generation, 1, config.wal_segment_bytes});
-      st->log_io = std::make_unique<api::ShardLog>(s, *st->log);
-      s.set_log_completions(st->log_io.get());
-      endpoints.push_back(std::make_unique<api::LiveEndpoint>(*st, live_config));
-      st->live = endpoints.back().get();
-      auto router = std::make_unique<http::Router>();
-      api::add_api_routes(*router, *st);
-      api::add_live_routes(*router, *st, config.ws_echo);
-      add_ops_routes(*router, ops);
-      servers.push_back(std::make_unique<http::Server>(http_config, *router, s.metrics(),
-                                                       s.connections().capacity()));
-      st->http = servers.back().get();
-      routers.push_back(std::move(router));
-    }
-    states.push_back(std::move(st));
-  }
-  Status started = runtime.start(
-      [&servers](shard::Shard& s) -> net::ConnectionHandler* {
-        return s.id() < servers.size() ? servers[s.id()].get() : nullptr;
-      },
-      [&config](shard::Shard& s) {
-        // Group commit: the turn's log batch goes to the ring with the turn's sends.
-        if (s.id() < config.shards)
-          s.add_poller([](shard::Shard& self) { return api::log_turn(api::ShardState::of(self)); });
-      });
-  if (!started) return refuse(started.error());
-
-  const std::string where = net::format_host_port(*address);
-  log::info("started",
-            {{"version", ROLLCALL_VERSION},
-             {"shards", config.shards},
-             {"ring_mode", runtime.shard(0).ring_mode()},
-             {"max_connections", config.max_connections},
-             {"data_dir", data_dir->path()},
-             {"web_dir", config.web_dir},
-             {"web_files", static_cast<unsigned long>(files->file_count())},
-             {"users", static_cast<unsigned long>(roster->user_count())},
-             {"classes", static_cast<unsigned long>(roster->class_count())},
-             {"log_generation", static_cast<unsigned long long>(recovered->generation)}});
-  if (files->find("/index.html") == nullptr) {
-    // Not fatal (the API, WebSocket and metrics work without it), but "/" answers 404.
-    log::warn(
-        "web_app_missing",
-        {{"web_dir", config.web_dir},
-         {"effect", "the browser app is not served; / answers 404"},
-         {"fix",
-          "build it (cd web && npm ci && npm run build; tools/demo does) or pass --web-dir"}});
-  }
-  std::printf("rollcall listening on http://%s\n", where.c_str());
-  std::fflush(stdout);
-  log::info("listening", {{"address", where}});
-
+  Assembly a;
+  a.services = make_services(config, *secret);
+  a.live = live_config(config, epoch_key, state->generation);
+  a.http = http_config(config);
+  if (Status s = assemble(a, runtime, *state, engine, config, ops); !s) return refuse(s.error());
+  if (Status s = start(runtime, a, config.shards); !s) return refuse(s.error());
+  announce(config, runtime, *data_dir, *files, *state, *address);
   runtime.join();
   ::close(signal_fd);
   log::info("stopped", {});

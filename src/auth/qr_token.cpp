@@ -64,10 +64,4 @@ std::optional<QrToken> QrCodec::verify(std::string_view token) const {
   return QrToken{get_be64(&t[1]), static_cast<std::int64_t>(get_be64(&t[9]))};
 }
 
-bool qr_window_accepted(std::int64_t token_window, std::int64_t current_window) {
-  if (token_window == current_window) return true;
-  return token_window != std::numeric_limits<std::int64_t>::max() &&
-         token_window + 1 == current_window;
-}
-
 }  // namespace rollcall::auth

@@ -40,7 +40,7 @@ std::string_view reason_phrase(int status) {
 }
 
 void append_response_head(std::string& out, const ResponseHead& head,
-                          std::initializer_list<HeaderField> extra) {
+                          std::span<const HeaderField> extra) {
   char num[24];
   out.append("HTTP/1.1 ");
   auto [end, ec] = std::to_chars(num, num + sizeof num, head.status);

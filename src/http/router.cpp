@@ -66,7 +66,7 @@ void Router::add(std::string_view method_name, std::string_view pattern, Handler
     route = &routes_.back();
   }
   for (const Entry& e : route->entries) RC_ASSERT(e.method != method_name);
-  route->entries.push_back(Entry{std::string(method_name), handler});
+  route->entries.push_back(Entry{std::string(method_name), std::move(handler)});
   std::vector<std::string> methods;
   for (const Entry& e : route->entries) {
     methods.push_back(e.method);
@@ -112,7 +112,7 @@ Router::Match Router::match(std::string_view method_name, std::string_view path)
       for (const Entry& e : route.entries) {
         if (e.method == method_name) {
           m.kind = Match::Kind::Found;
-          m.handler = e.handler;
+          m.handler = &e.handler;
           m.params = params;
           return m;
         }
@@ -120,7 +120,7 @@ Router::Match Router::match(std::string_view method_name, std::string_view path)
       }
       if (get_for_head != nullptr) {
         m.kind = Match::Kind::Found;
-        m.handler = get_for_head->handler;
+        m.handler = &get_for_head->handler;
         m.params = params;
         return m;
       }
@@ -136,7 +136,7 @@ Router::Match Router::match(std::string_view method_name, std::string_view path)
   }
   if (fallback_) {
     m.kind = Match::Kind::Found;
-    m.handler = fallback_;
+    m.handler = &fallback_;
   }
   return m;
 }

@@ -64,7 +64,7 @@ bool valid_host(std::string_view v) {
 // Exchange
 
 void Exchange::respond(int status, std::string_view content_type, std::string_view body_bytes,
-                       std::initializer_list<HeaderField> extra) {
+                       std::span<const HeaderField> extra) {
   RC_ASSERT(!responded_ && !deferred_);
   responded_ = true;
   status_ = status;
@@ -88,7 +88,7 @@ Deferred Exchange::defer() {
 }
 
 void Exchange::respond_error(int status, std::string_view code, std::string_view message,
-                             std::initializer_list<HeaderField> extra) {
+                             std::span<const HeaderField> extra) {
   std::string& body_out = server_.error_body_;
   body_out.clear();
   append_error_body(body_out, code, message);
@@ -127,7 +127,7 @@ Server::RequestMeta Server::meta_of(const RequestHead& head) {
 
 bool Server::write_response(Connection& c, const RequestMeta& meta, int status,
                             std::string_view content_type, std::string_view body,
-                            std::initializer_list<HeaderField> extra) {
+                            std::span<const HeaderField> extra) {
   RC_ASSERT(status >= 200 && status <= 599);
   const Session& s = sessions_[c.index];
   const bool keep_alive = meta.keep_alive && !draining_ && !s.close_when_idle;
@@ -154,21 +154,16 @@ Deferred Server::begin_deferred(Connection& c, const RequestHead& head) {
 
 bool Server::complete(Reactor& r, Connection& c, const Deferred& d, int status,
                       std::string_view content_type, std::string_view body,
-                      std::initializer_list<HeaderField> extra) {
+                      std::span<const HeaderField> extra) {
   Session& s = sessions_[c.index];
-  if (!c.open() || c.generation != d.connection.generation ||
-      (s.phase != Phase::Waiting && !s.in_handler) || s.deferred_seq != d.sequence) {
-    return false;  // the client went away (or timed out) meanwhile
+  if (!c.open() || c.generation != d.connection.generation || s.deferred_seq != d.sequence) {
+    return false;  // the client went away meanwhile
   }
+  // Waiting, unless answered already or timed out (or, a caller's bug, the handler
+  // that deferred it has not returned yet: shard/call.hpp never lets that happen).
+  if (s.phase != Phase::Waiting) return false;
   const bool keep_alive = write_response(c, s.deferred_meta, status, content_type, body, extra);
   metrics_.http_requests_by_class[status / 100].inc();
-  if (s.in_handler) {
-    // Answered before the handler returned: handle_one finishes the request.
-    metrics_.http_request_duration.observe_ns(monotonic_ns() - dispatch_started_ns_);
-    s.answered_in_handler = true;
-    s.answered_keep_alive = keep_alive;
-    return true;
-  }
   metrics_.http_request_duration.observe_ns(monotonic_ns() - s.deferred_started_ns);
   finish_request(r, c, s, keep_alive);
   if (c.open() && s.phase == Phase::Idle && !s.paused) {
@@ -342,9 +337,7 @@ std::size_t Server::handle_one(Reactor& r, Connection& c, Session& s, char* p, s
       break;
     }
   }
-  s.in_handler = true;
   const Dispatched d = dispatch(c, head_, body);
-  s.in_handler = false;
   if (!c.open()) return 0;
   if (d.upgraded != nullptr) {
     metrics_.http_requests_by_class[1].inc();
@@ -352,11 +345,6 @@ std::size_t Server::handle_one(Reactor& r, Connection& c, Session& s, char* p, s
     r.flush(c);
     s.phase = Phase::Upgraded;
     s.upgraded = d.upgraded;
-    return consumed;
-  }
-  if (d.deferred && s.answered_in_handler) {
-    s.answered_in_handler = false;
-    finish_request(r, c, s, s.answered_keep_alive);
     return consumed;
   }
   if (d.deferred) {
@@ -391,7 +379,7 @@ Server::Dispatched Server::dispatch(Connection& c, const RequestHead& head, std:
     // `OPTIONS *` asks about the server as a whole (the only asterisk-form allowed).
     ex.respond(204, {}, {}, {{"Allow", "GET, HEAD, POST, PUT, OPTIONS"}});
   } else if (m.kind == Router::Match::Kind::Found) {
-    m.handler.fn(m.handler.context, ex);
+    (*m.handler)(ex);
     if (!ex.responded() && !ex.deferred())
       ex.respond_error(500, "internal_error", "the handler gave no answer");
   } else if (m.kind == Router::Match::Kind::MethodNotAllowed) {

@@ -35,6 +35,8 @@ Runtime::Runtime(Options options) : options_(std::move(options)) {
 
 Runtime::~Runtime() {
   join();
+  // Tasks still in a mailbox when the loops ended are destroyed here.
+  for (auto& q : queues_) q->drain([](const Message& m) { delete m.task; });
 }
 
 Status Runtime::start(const HandlerFactory& make_handler, const ShardHook& before_run) {

@@ -43,6 +43,10 @@ Shard::Shard(Runtime& runtime, unsigned id, const ShardConfig& config,
 }
 
 Shard::~Shard() {
+  // Tasks still waiting here (the loop stopped) are destroyed with the shard.
+  for (std::deque<Message>& overflow : overflow_) {
+    for (const Message& m : overflow) delete m.task;
+  }
   if (config_.listen_fd >= 0) ::close(config_.listen_fd);
   connections_.for_each_open([](Connection& c) { ::close(c.fd); });
 }
@@ -78,6 +82,7 @@ void Shard::run() {
   while (true) {
     now_ms_ = monotonic_ms();
     bool busy = drain_mailboxes();
+    busy |= run_deferred();
     busy |= run_pollers();
     if (runtime_.shutting_down() && !stopping_) begin_stop();
     if (stopping_) {
@@ -88,7 +93,8 @@ void Shard::run() {
     send_wakes();
     flush_sends();
     // Never sleep with work of our own pending (a self-post from a poller, say).
-    busy |= !overflow_[id_].empty() || !runtime_.queue(id_, id_).empty_for_consumer();
+    busy |= !overflow_[id_].empty() || !runtime_.queue(id_, id_).empty_for_consumer() ||
+            !deferred_.empty();
     const int rc = ring_.submit_and_wait(busy ? 0 : 1);
     if (rc < 0) {
       log::error("ring_submit_failed",
@@ -583,11 +589,50 @@ void Shard::send_wakes() {
   }
 }
 
+bool Shard::post(unsigned to, std::unique_ptr<Task>& task, PostMode mode) {
+  RC_ASSERT(task != nullptr);
+  if (to == id_) {
+    defer(std::move(task));
+    return true;
+  }
+  Message m;
+  m.task = task.get();
+  if (!post(to, m, mode)) return false;
+  static_cast<void>(task.release());  // the message owns it now
+  return true;
+}
+
+void Shard::defer(std::unique_ptr<Task> task) {
+  RC_ASSERT(task != nullptr);
+  deferred_.push_back(std::move(task));
+}
+
+bool Shard::run_deferred() {
+  if (deferred_.empty()) return false;
+  // What runs now may defer more: that waits for the next turn.
+  running_.swap(deferred_);
+  for (std::unique_ptr<Task>& t : running_) {
+    Task& raw = *t;
+    raw.run(*this, std::move(t));
+  }
+  running_.clear();
+  return true;
+}
+
+void Shard::receive(const Message& m) {
+  if (m.task != nullptr) {
+    m.task->run(*this, std::unique_ptr<Task>(m.task));
+    return;
+  }
+  RC_ASSERT(m.fn != nullptr);
+  m.fn(*this, m);
+}
+
 bool Shard::drain_mailboxes() {
   runtime_.clear_wake(id_);
   std::size_t handled = 0;
   for (unsigned from = 0; from < runtime_.shard_count(); ++from) {
-    handled += runtime_.queue(from, id_).drain([this](const Message& m) { m.fn(*this, m); });
+    handled += runtime_.queue(from, id_).drain([this](const Message& m) { receive(m); });
   }
   metrics_.messages_received.inc(handled);
   return handled > 0;

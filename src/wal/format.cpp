@@ -107,21 +107,21 @@ bool later_batch_exists(std::string_view bytes, std::size_t from, std::uint64_t 
 
 bool is_known(std::uint8_t type) {
   return type >= static_cast<std::uint8_t>(RecordType::Commit) &&
-         type <= static_cast<std::uint8_t>(RecordType::SyncOverridden);
+         type <= static_cast<std::uint8_t>(RecordType::Overridden);
 }
 
 const char* to_string(RecordType type) {
   switch (type) {
     case RecordType::Commit: return "commit";
     case RecordType::SessionOpened: return "session_opened";
-    case RecordType::CheckedIn: return "checked_in";
-    case RecordType::Overridden: return "overridden";
+    case RecordType::LegacyCheckedIn: return "checked_in (v1)";
+    case RecordType::LegacyOverridden: return "overridden (v1)";
     case RecordType::BulkApplied: return "bulk_applied";
     case RecordType::SessionClosed: return "session_closed";
     case RecordType::Enrolled: return "enrolled";
     case RecordType::ClassJoined: return "class_joined";
-    case RecordType::SyncCheckedIn: return "sync_checked_in";
-    case RecordType::SyncOverridden: return "sync_overridden";
+    case RecordType::CheckedIn: return "checked_in";
+    case RecordType::Overridden: return "overridden";
   }
   return "unknown";
 }

@@ -11,6 +11,7 @@
 #include "rollcall/common/assert.hpp"
 #include "rollcall/common/log.hpp"
 #include "rollcall/wal/format.hpp"
+#include "rollcall/wal/records.hpp"
 
 namespace rollcall::wal {
 
@@ -43,33 +44,37 @@ LogWriter::~LogWriter() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::uint64_t LogWriter::append(const Record& record) {
+std::uint64_t LogWriter::append(const domain::Command& command) {
   RC_ASSERT(healthy());
   scratch_.clear();
-  encode(scratch_, record);
+  encode(scratch_, command);  // asserts the command is well formed
   const std::uint64_t lsn = next_lsn_++;
   if (open_records_ == 0) open_first_lsn_ = lsn;
-  append_record(open_, type_of(record), lsn, scratch_);
+  append_record(open_, type_of(command), lsn, scratch_);
   ++open_records_;
   ++stats_.records;
   return lsn;
 }
 
-void LogWriter::when_durable(Waiter w) {
-  RC_ASSERT(w.fn != nullptr);
-  if (!healthy()) {
-    w.fn(w.arg, false);
-    return;
-  }
-  if (open_records_ == 0 && inflight_.empty()) {
-    w.fn(w.arg, true);  // everything appended so far is already durable
+void LogWriter::when_durable(std::unique_ptr<storage::Waiter> w) {
+  RC_ASSERT(w != nullptr);
+  if (!healthy() || (open_records_ == 0 && inflight_.empty())) {
+    // Failed for good, or everything appended so far is already durable.
+    w->settle(healthy());
+    released_.push_back(std::move(w));
     return;
   }
   if (open_records_ == 0) {
-    inflight_waiters_.push_back(w);
+    inflight_waiters_.push_back(std::move(w));
   } else {
-    open_waiters_.push_back(w);
+    open_waiters_.push_back(std::move(w));
   }
+}
+
+std::vector<std::unique_ptr<storage::Waiter>> LogWriter::take_released() {
+  Waiters out;
+  out.swap(released_);
+  return out;
 }
 
 Status LogWriter::open_segment(std::uint64_t first_lsn) {
@@ -170,13 +175,14 @@ void LogWriter::on_sync(int result, LogIo& io) {
   stats_.durable_records += inflight_records_;
   durable_lsn_ = inflight_last_lsn_;
   inflight_.clear();
-  std::vector<Waiter> done;
-  done.swap(inflight_waiters_);
-  release(done, true);
+  release(inflight_waiters_, true);
 }
 
-void LogWriter::release(std::vector<Waiter>& waiters, bool ok) {
-  for (const Waiter& w : waiters) w.fn(w.arg, ok);
+void LogWriter::release(Waiters& waiters, bool ok) {
+  for (std::unique_ptr<storage::Waiter>& w : waiters) {
+    w->settle(ok);
+    released_.push_back(std::move(w));
+  }
   waiters.clear();
 }
 
@@ -184,14 +190,11 @@ void LogWriter::fail(const std::string& why) {
   if (!healthy()) return;
   error_ = why;
   log::error("wal_failed", {{"shard", config_.shard}, {"error", why}});
-  std::vector<Waiter> a, b;
-  a.swap(inflight_waiters_);
-  b.swap(open_waiters_);
   inflight_.clear();
   open_.clear();
   open_records_ = 0;
-  release(a, false);
-  release(b, false);
+  release(inflight_waiters_, false);
+  release(open_waiters_, false);
 }
 
 void LogWriter::drop_segments_through(std::uint64_t lsn) {

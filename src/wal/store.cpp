@@ -46,6 +46,21 @@ std::string feeds_file_name(std::uint64_t covered_lsn) {
   return "feeds-" + padded(covered_lsn, 20) + ".bin";
 }
 
+bool parse_numbered_name(std::string_view name, std::string_view prefix, std::string_view suffix,
+                         std::uint64_t& n) {
+  if (name.size() != prefix.size() + 20 + suffix.size() ||
+      name.substr(0, prefix.size()) != prefix ||
+      name.substr(name.size() - suffix.size()) != suffix) {
+    return false;
+  }
+  n = 0;
+  for (std::size_t i = prefix.size(); i < prefix.size() + 20; ++i) {
+    if (name[i] < '0' || name[i] > '9') return false;
+    n = n * 10 + static_cast<std::uint64_t>(name[i] - '0');
+  }
+  return true;
+}
+
 Status fsync_directory(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Error{"cannot open " + dir + ": " + std::strerror(errno)};

@@ -15,7 +15,7 @@ using namespace rollcall::api;
 
 namespace {
 
-void check_error(const std::optional<ApiError>& e) {
+void check_error(const std::optional<wire::Error>& e) {
   if (!e) return;
   const bool known = (e->status == 400 && e->code == "invalid_json") ||
                      (e->status == 422 && e->code == "invalid_field");
@@ -26,7 +26,7 @@ void check_error(const std::optional<ApiError>& e) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  static JsonScratch json;
+  static wire::JsonScratch json;
   const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 7) {
     case 0: {

@@ -197,8 +197,11 @@ def owner_of(class_id: int, shards: int) -> int:
 
 
 # -- log files ---------------------------------------------------------------------
-RECORD_TYPES = {1: "commit", 2: "session_opened", 3: "checked_in", 4: "overridden", 5: "bulk_applied",
-                6: "session_closed", 7: "enrolled", 8: "class_joined", 9: "sync_checked_in", 10: "sync_overridden"}
+# 3 and 4: the live-only check-in and override of logs written before one type
+# served live and offline ones (still read); 9 and 10 are written now.
+RECORD_TYPES = {1: "commit", 2: "session_opened", 3: "checked_in (v1)", 4: "overridden (v1)",
+                5: "bulk_applied", 6: "session_closed", 7: "enrolled", 8: "class_joined",
+                9: "checked_in", 10: "overridden"}
 SEGMENT_HEADER_BYTES = 64
 RECORD_HEADER_BYTES = 24
 

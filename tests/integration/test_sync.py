@@ -37,7 +37,7 @@ or a QR token's window, never from sleeping). Covered:
 - A batch over classes on both shards is answered in the original order.
 - Durability: after kill -9 (with and without a snapshot in between) the state is
   identical, the same batches answer `duplicate`, override times still break ties,
-  and `rollcall wal dump` shows sync_checked_in / sync_overridden with their op_ids.
+  and `rollcall wal dump` shows them as checked_in / overridden with their op_ids.
 
 Regression tests for bugs these tests found:
 - test_batch_with_nothing_to_write_on_the_owner_shard: a batch whose ops all
@@ -58,7 +58,8 @@ import time
 import pytest
 
 import http_client
-from api_client import (Api, District, assert_counts, assert_error, assert_record, assert_time, class_of_student,
+from api_client import (Api, District, assert_counts, assert_error, assert_json, assert_record, assert_time,
+                        class_of_student,
                         open_session, session_id, start_demo, student_id, student_user, students_of, teacher_id,
                         teacher_of)
 from crash_harness import (Tokens, assert_same_state, client, district_state, owner_of, start, wait_event,
@@ -503,10 +504,11 @@ def test_rejected_and_superseded_ops_are_not_remembered(dist):
         batch = [code_op("later", 4, room.code, room.at(2)), code_op("wrong", 4, "000000" if room.code != "000000"
                                                                        else "111111", room.at(1))]
         for _ in range(2):
+            # A wrong code after a valid check-in leaves it standing (as REST does).
             res = sync(s, batch)
-            assert outcomes(res) == ["superseded", "rejected"], res
+            assert outcomes(res) == ["superseded", "superseded"], res
             assert res[0]["record"]["check_in_time"] == iso(room.at(1))
-            assert res[1]["error"]["code"] == "invalid_code"
+            assert res[1]["record"]["check_in_time"] == iso(room.at(1))
     # A rejected op judged again once its problem is gone applies: the op_id was not taken.
     b = room.ks[1]
     with dist.student(b) as s:
@@ -516,6 +518,30 @@ def test_rejected_and_superseded_ops_are_not_remembered(dist):
         op["client_time"] = iso(room.at(3))
         res = sync_one(s, op)
         assert res["outcome"] == "applied" and res["record"]["check_in_time"] == iso(room.at(3)), res
+
+
+def test_rest_and_sync_agree_on_a_wrong_code(dist):
+    """One rule decides a check-in for REST and sync: a wrong code after a valid
+    check-in answers with the record that stands (REST 200, sync superseded) and
+    changes nothing; without a check-in both refuse it as invalid_code."""
+    room = Room(dist, 4)
+    a, b = room.ks[2:4]
+    wrong = "000000" if room.code != "000000" else "111111"
+    with dist.student(a) as s:
+        first = assert_json(s.check_in_code(4, room.code), 201)
+        audit_before = len(room.audit())
+        rest = assert_json(s.check_in_code(4, wrong), 200)
+        synced = sync_one(s, code_op("late-wrong", 4, wrong, room.at(3)))
+        assert rest == first, (rest, first)
+        assert synced["outcome"] == "superseded" and synced["record"] == first, synced
+        assert len(room.audit()) == audit_before
+        assert room.record(a) == first
+    with dist.student(b) as s:
+        r = s.check_in_code(4, wrong)
+        assert r.status == 422 and r.json["error"]["code"] == "invalid_code", r
+        synced = sync_one(s, code_op("no-check-in", 4, wrong, room.at(1)))
+        assert synced["outcome"] == "rejected" and synced["error"]["code"] == "invalid_code", synced
+        assert room.record(b)["attendance_status"] == "unmarked"
 
 
 def test_op_ids_belong_to_their_sender(dist):
@@ -593,16 +619,17 @@ def test_check_in_rejections_do_not_stop_the_rest(dist):
         code_op("ne", 6, room.code, room.at(1)),                   # class 6: not this student's
         code_op("before", 5, room.code, room.at(0, -1)),           # no session was open yet
         code_op("ok", 5, room.code, room.at(1)),
-        code_op("bad", 5, wrong, room.at(1)),                      # wrong code
+        code_op("bad", 5, wrong, room.at(1)),                      # wrong code: "ok" stands
         code_op("future", 5, room.code, room.at(0, 3700 * SEC)),   # > now + 3600 s
         code_op("other", 7, room.code, room.at(1)),                # not enrolled (and class 7 has no session)
     ]
     with dist.student(k) as s:
         res = sync(s, ops)
-    assert outcomes(res) == ["rejected"] * 3 + ["applied"] + ["rejected"] * 3, res
-    assert error_codes(res) == ["class_not_found", "not_enrolled", "no_open_session", None, "invalid_code",
+    assert outcomes(res) == ["rejected"] * 3 + ["applied", "superseded"] + ["rejected"] * 2, res
+    assert error_codes(res) == ["class_not_found", "not_enrolled", "no_open_session", None, None,
                                 "invalid_client_time", "not_enrolled"], res
     assert res[3]["record"]["check_in_time"] == iso(room.at(1))
+    assert res[4]["record"] == res[3]["record"]
     # A student of class 6, which has no session: no_open_session.
     with dist.student(students_of(6)[0]) as s:
         [r6] = sync(s, [code_op("c6", 6, room.code, room.at(1))])
@@ -642,8 +669,12 @@ def test_qr_rejections(make_dist):
     with d.student(ks[7]) as s:  # one batch of all of them (one student), the good one in the middle
         res = sync(s, [op for _, op, _ in cases[:3]] + [qr_op("good", 7, qr["token"], room.start)] +
                    [op for _, op, _ in cases[3:]])
-    assert error_codes(res) == [c for _, _, c in cases[:3]] + [None] + [c for _, _, c in cases[3:]], res
+    # After "good", a stale token (or a time outside the session) leaves the
+    # check-in standing, as REST does: answered superseded with it.
+    assert error_codes(res) == [c for _, _, c in cases[:3]] + [None] * 4 + ["not_enrolled"], res
     assert res[3]["outcome"] == "applied" and res[3]["record"]["check_in_time"] == room.session["starts_at"], res
+    assert [r["outcome"] for r in res[4:7]] == ["superseded"] * 3, res
+    assert all(r["record"] == res[3]["record"] for r in res[4:7]), res
     for k, op, code in cases:  # the same ops from their own students: rejected, nothing recorded
         with d.student(k) as s:
             r = sync_one(s, op)
@@ -1214,7 +1245,8 @@ def test_live_events_as_rest_twins(dist):
            [rc[0]["record"], rc[1]["record"]], ["created", "updated"])
     # Duplicates, superseded and rejected ops publish nothing.
     with dist.student(a) as s:
-        res = sync(s, [ci, code_op("a-3", 11, room.code, room.at(4)), code_op("a-4", 11, "x", room.at(4))])
+        res = sync(s, [ci, code_op("a-3", 11, room.code, room.at(4)),
+                       code_op("a-4", 11, room.code, room.at(0, 3700 * SEC))])  # > now + 3600 s
     assert outcomes(res) == ["duplicate", "superseded", "rejected"], res
     res = sync(room.teacher, ovs + [ovr_op("t-old", room.sid, student_id(b), "late", room.at(1))])
     assert outcomes(res) == ["duplicate", "duplicate", "superseded"], res
@@ -1403,10 +1435,11 @@ def test_kill_9_and_restart_answers_duplicate(server, tmp_path):
     want_ci = {op["op_id"] for user, batch, res in sent if user != "teacher1"
                for op, r in zip(batch, res) if r["outcome"] == "applied"}
     want_ov = {op["op_id"] for user, batch, _ in sent if user == "teacher1" for op in batch}
-    assert {r["op_id"] for r in logged if r["type"] == "sync_checked_in"} == want_ci, logged
-    assert {r["op_id"] for r in logged if r["type"] == "sync_overridden"} == want_ov, logged
-    assert sum(r["type"] == "sync_checked_in" for r in logged) == len(want_ci)
-    assert sum(r["type"] == "sync_overridden" for r in logged) == len(want_ov)
+    synced = lambda t: [r for r in logged if r["type"] == t and r["op_id"]]  # noqa: E731
+    assert {r["op_id"] for r in synced("checked_in")} == want_ci, logged
+    assert {r["op_id"] for r in synced("overridden")} == want_ov, logged
+    assert len(synced("checked_in")) == len(want_ci)
+    assert len(synced("overridden")) == len(want_ov)
     srv = start(server, data_dir, *flags)
     assert_same_state(before, full_state(srv, tokens), "after kill -9")
     resend_all(srv, tokens, sent, before)
@@ -1432,7 +1465,7 @@ def test_snapshot_then_kill_9_answers_duplicate(server, tmp_path):
         sent.append(("teacher1", tail, res))
     before = full_state(srv, tokens)
     srv.kill()
-    replayed = [r for r in wal_dump(data_dir) if r["type"].startswith("sync_")]
+    replayed = [r for r in wal_dump(data_dir) if r.get("op_id")]
     applied = sum(len(batch) for _, batch, _ in sent)
     assert len(replayed) < applied, (len(replayed), applied)  # the snapshots hold the rest
     srv = start(server, data_dir, *flags)

@@ -136,7 +136,7 @@ def garbage(kind: str, data: bytes, scan, rng: random.Random) -> bytes:
         return bytes([rng.randrange(1, 256)]) + bytes(rng.randrange(256) for _ in range(255))
     if kind == "uncommitted_record":  # a well-formed record with the next LSN, and no Commit
         body = scan.records[-2]
-        return encode_record({"checked_in": 3, "overridden": 4}.get(body.type, 3), last.lsn + 1, body.payload)
+        return encode_record({"checked_in": 9, "overridden": 10}.get(body.type, 9), last.lsn + 1, body.payload)
     if kind == "partial_record":  # the first 20 bytes of a record that claims 100
         return encode_record(4, last.lsn + 1, b"\x01" * 100)[:20]
     raise ValueError(kind)

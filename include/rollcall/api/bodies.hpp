@@ -1,6 +1,6 @@
 #pragma once
 /// Request bodies of the REST API, parsed with simdjson's on-demand API into plain
-/// structs. Each parser returns the first problem as an ApiError (400 invalid_json,
+/// structs. Each parser returns the first problem as an wire::Error (400 invalid_json,
 /// 422 invalid_field naming the field) or nullopt with `out` filled. Unknown fields
 /// are ignored. Kept apart from the handlers so they can be unit-tested and fuzzed.
 
@@ -10,16 +10,17 @@
 #include <string_view>
 #include <vector>
 
-#include "rollcall/api/request.hpp"
 #include "rollcall/domain/attendance.hpp"
+#include "rollcall/wire/errors.hpp"
+#include "rollcall/wire/json_reader.hpp"
 
 namespace rollcall::api {
 
-inline constexpr std::size_t kReasonBytesMax = 500;
+using domain::kOpIdBytesMax;
+using domain::kReasonBytesMax;
 inline constexpr std::size_t kBulkItemsMax = 10'000;
 inline constexpr std::uint64_t kLateAfterMinutesMax = 24 * 60;
 inline constexpr std::size_t kSyncOpsMax = 500;
-inline constexpr std::size_t kOpIdBytesMax = 64;
 inline constexpr std::size_t kClientIdBytesMax = 128;
 
 struct LoginBody {
@@ -69,7 +70,7 @@ struct SyncOpBody {
   domain::AttendanceStatus status = domain::AttendanceStatus::Present;  ///< override
   std::optional<std::string> reason;                                    ///< override
   std::int64_t client_time_ms = 0;
-  std::optional<ApiError> error;
+  std::optional<wire::Error> error;
 };
 
 struct SyncBody {
@@ -77,18 +78,24 @@ struct SyncBody {
   std::vector<SyncOpBody> ops;
 };
 
-std::optional<ApiError> parse_login(JsonScratch& json, std::string_view body, LoginBody& out);
-std::optional<ApiError> parse_check_in(JsonScratch& json, std::string_view body, CheckInBody& out);
+std::optional<wire::Error> parse_login(wire::JsonScratch& json, std::string_view body,
+                                       LoginBody& out);
+std::optional<wire::Error> parse_check_in(wire::JsonScratch& json, std::string_view body,
+                                          CheckInBody& out);
 /// An empty body keeps the defaults.
-std::optional<ApiError> parse_open_session(JsonScratch& json, std::string_view body,
-                                           OpenSessionBody& out);
-std::optional<ApiError> parse_override(JsonScratch& json, std::string_view body, OverrideBody& out);
-std::optional<ApiError> parse_bulk(JsonScratch& json, std::string_view body, BulkBody& out);
-std::optional<ApiError> parse_join(JsonScratch& json, std::string_view body, JoinBody& out);
+std::optional<wire::Error> parse_open_session(wire::JsonScratch& json, std::string_view body,
+                                              OpenSessionBody& out);
+std::optional<wire::Error> parse_override(wire::JsonScratch& json, std::string_view body,
+                                          OverrideBody& out);
+std::optional<wire::Error> parse_bulk(wire::JsonScratch& json, std::string_view body,
+                                      BulkBody& out);
+std::optional<wire::Error> parse_join(wire::JsonScratch& json, std::string_view body,
+                                      JoinBody& out);
 /// The whole batch is refused (nothing applies) for: not JSON (400), `client_id` or
 /// `ops` missing or malformed, an op that is not an object or whose `op_id` is
 /// missing, empty or over 64 bytes (422 invalid_field), more than 500 ops
 /// (413 too_many_ops), the same op_id twice (422 duplicate_op_id).
-std::optional<ApiError> parse_sync(JsonScratch& json, std::string_view body, SyncBody& out);
+std::optional<wire::Error> parse_sync(wire::JsonScratch& json, std::string_view body,
+                                      SyncBody& out);
 
 }  // namespace rollcall::api

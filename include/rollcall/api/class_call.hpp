@@ -1,31 +1,23 @@
 #pragma once
-/// Class-scoped operations. The accepting shard authenticates, parses and checks
-/// access, fills a `ClassCall`, and runs it on the class's owner shard: inline when
-/// it owns the class, otherwise through the owner's mailbox with the answer coming
-/// back the same way. Only the owner touches the class's attendance state.
+/// Class-scoped requests (API.md §4): the accepting shard authenticates, parses and
+/// checks access against its roster, fills a `ClassRequest`, and runs it on the
+/// class's owner shard (shard/call.hpp): reads answer from the owner's state;
+/// writes apply a command there and answer once it is durable, then publish its
+/// live events. The answer always comes back to the accepting shard on a later turn.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "rollcall/api/context.hpp"
-#include "rollcall/api/live_events.hpp"
-#include "rollcall/api/request.hpp"
+#include "rollcall/api/reply.hpp"
+#include "rollcall/api/shard_api.hpp"
 #include "rollcall/domain/attendance.hpp"
-#include "rollcall/http/server.hpp"
+#include "rollcall/live/events.hpp"
 
 namespace rollcall::api {
 
-/// The answer an owner computed.
-struct Reply {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  std::string content_disposition;  ///< for the CSV export
-};
-
-struct ClassCall {
+struct ClassRequest {
   enum class Kind : std::uint8_t {
     OpenSession,
     CurrentSession,
@@ -41,39 +33,41 @@ struct ClassCall {
     ExportCsv,
   };
   Kind kind = Kind::CurrentSession;
-  Principal who;
-  bool staff = false;  ///< the caller teaches the class or is an admin
-  domain::ClassId class_id;
-  domain::SessionId session_id;
-  domain::UserId student;
-  std::uint32_t late_after_minutes = 5;
-  std::string code;            ///< CheckInCode
-  std::int64_t qr_window = 0;  ///< CheckInQr: the token's window
+  domain::UserId actor;  ///< who asks (the roster entry stays on the accepting shard)
+  bool staff = false;    ///< the caller teaches the class or is an admin
+  domain::ClassId cls;
+  domain::SessionId session;
+  domain::UserId student;                ///< Override
+  std::uint32_t late_after_minutes = 5;  ///< OpenSession
+  std::string code;                      ///< CheckInCode
+  std::int64_t qr_window = 0;            ///< CheckInQr: the token's window
   domain::AttendanceStatus status = domain::AttendanceStatus::Present;  ///< Override
   std::optional<std::string> reason;                                    ///< Override
   std::vector<domain::BulkItem> bulk;                                   ///< Bulk
-  std::optional<domain::AttendanceStatus> mark_remaining;
-  std::string public_base;            ///< Qr: "http://host:port"
+  std::optional<domain::AttendanceStatus> mark_remaining;               ///< Bulk
+  std::string public_base;                                              ///< Qr: "http://host:port"
   std::int64_t from_day = INT64_MIN;  ///< ExportCsv: days since the epoch, inclusive
   std::int64_t to_day = INT64_MAX;
-
-  // Routing back to the accepting shard.
-  unsigned origin_shard = 0;
-  http::Deferred deferred;
-  Reply reply;
-  /// The call changed state and appended a log record: the answer goes out only
-  /// once that record is durable (or as 503 if it cannot be made durable).
-  bool durable = false;
-  ShardState* owner = nullptr;  ///< set while waiting for durability
-  /// Live events of the change, published once it is durable.
-  std::vector<FeedEvent> events;
 };
 
-/// Runs `call` on the owner (whose state `st` is) and fills `call.reply`.
-void run_class_call(ShardState& st, ClassCall& call);
+/// What the owner made of a request.
+struct ClassResult {
+  Response answer = Reply{};
+  /// The answer goes out only once everything the owner appended so far is durable
+  /// (every write, also one that changed nothing: what it answers with may still be
+  /// on its way to disk).
+  bool wait_for_log = false;
+  /// Classes this request changed: tainted if the change cannot be made durable.
+  std::vector<domain::ClassId> changed;
+  /// Live events of the change, published once durable.
+  std::vector<live::FeedEvent> events;
+};
 
-/// Sends `call` to the owner of `call.class_id` and answers `ex` (now when this
-/// shard owns the class, later otherwise). The roster checks are the caller's.
-void dispatch_class_call(ShardState& st, http::Exchange& ex, ClassCall call);
+/// Runs `req` on its class's owner; `owner` is that shard's API.
+ClassResult run_class_request(ShardApi& owner, const ClassRequest& req);
+
+/// Hands `req` to its class's owner and answers `ex` when the result is back (a
+/// later turn). `503 overloaded` when the owner's mailbox is full.
+Answer dispatch(ShardApi& api, http::Exchange& ex, ClassRequest req);
 
 }  // namespace rollcall::api

@@ -1,31 +1,20 @@
 #pragma once
-/// Request-side helpers shared by the REST handlers: errors, authentication, and
-/// reading JSON bodies with simdjson's on-demand API.
-
-#include <simdjson.h>
+/// What every handler needs from a request before it can act: who is calling (one
+/// authentication path, whether the token comes in the Authorization header or,
+/// for a WebSocket, in the query), how they relate to the class they name, and
+/// the query string. Each returns the value or the error to answer.
 
 #include <cstdint>
 #include <optional>
-#include <string>
 #include <string_view>
 
+#include "rollcall/api/shard_api.hpp"
+#include "rollcall/common/result.hpp"
 #include "rollcall/domain/roster.hpp"
-#include "rollcall/domain/types.hpp"
 #include "rollcall/http/server.hpp"
+#include "rollcall/wire/errors.hpp"
 
 namespace rollcall::api {
-
-/// An API error answer: status, snake_case code, human message.
-struct ApiError {
-  int status = 400;
-  std::string code;
-  std::string message;
-};
-
-ApiError invalid_field(std::string_view field, std::string_view why);
-void respond(http::Exchange& ex, const ApiError& e);
-
-struct ShardState;
 
 struct Principal {
   domain::UserId id;
@@ -33,69 +22,30 @@ struct Principal {
   const domain::User* user = nullptr;  ///< in the shard's current roster
 };
 
-/// The caller behind `Authorization: Bearer <JWT>`. On failure answers
-/// `401 unauthorized` and returns nullopt.
-std::optional<Principal> authenticate(ShardState& st, http::Exchange& ex);
+/// The caller behind `token` (a JWT), as of `now_s`: `401 unauthorized` when it is
+/// missing, invalid, expired, or names a user the roster does not have (any more).
+Expected<Principal, wire::Error> authenticate(const ShardApi& api, std::string_view token);
+/// The token of `Authorization: Bearer <JWT>` ("" when there is none).
+std::string_view bearer_token(const http::Exchange& ex);
+/// The caller of a REST request (`Authorization: Bearer`).
+Expected<Principal, wire::Error> caller(const ShardApi& api, const http::Exchange& ex);
 
-/// Answers `403 forbidden` unless the principal has `role` (admins pass every check).
-bool require_role(http::Exchange& ex, const Principal& p, domain::Role role);
-
-/// A reusable simdjson parser and a buffer for copying bodies with the padding
-/// simdjson reads past the end. One per thread (each shard has its own).
-struct JsonScratch {
-  simdjson::ondemand::parser parser;
-  std::string buffer;
-};
-
-/// Parses `body` as one JSON object and calls `on_field(key, value)` for every
-/// member in order; `on_field` returns an error to stop. Unknown keys must be
-/// skipped by the callback (return nullopt without reading the value). Unparseable
-/// JSON or a non-object is `400 invalid_json`.
-template <typename OnField>
-std::optional<ApiError> parse_object(JsonScratch& json, std::string_view body, OnField&& on_field);
-
-// Typed readers: `422 invalid_field` naming the field when the type is wrong.
-std::optional<ApiError> read_id(simdjson::ondemand::value v, std::string_view field,
-                                std::uint64_t& out);
-std::optional<ApiError> read_uint(simdjson::ondemand::value v, std::string_view field,
-                                  std::uint64_t max, std::uint64_t& out);
-std::optional<ApiError> read_string(simdjson::ondemand::value v, std::string_view field,
-                                    std::size_t max_bytes, std::string& out);
-/// A string or null (null leaves `out` empty).
-std::optional<ApiError> read_optional_string(simdjson::ondemand::value v, std::string_view field,
-                                             std::size_t max_bytes,
-                                             std::optional<std::string>& out);
-/// One of present/late/absent/excused.
-std::optional<ApiError> read_status(simdjson::ondemand::value v, std::string_view field,
-                                    domain::AttendanceStatus& out);
-
-ApiError invalid_json();
-
-template <typename OnField>
-std::optional<ApiError> parse_object(JsonScratch& json, std::string_view body, OnField&& on_field) {
-  // simdjson reads up to SIMDJSON_PADDING bytes past the end: copy into a padded buffer.
-  std::string& buf = json.buffer;
-  buf.assign(body.data(), body.size());
-  buf.resize(body.size() + simdjson::SIMDJSON_PADDING, '\0');
-  simdjson::ondemand::document doc;
-  if (json.parser.iterate(buf.data(), body.size(), buf.size()).get(doc) != simdjson::SUCCESS)
-    return invalid_json();
-  simdjson::ondemand::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS) return invalid_json();
-  for (auto member : obj) {
-    simdjson::ondemand::field f;
-    if (std::move(member).get(f) != simdjson::SUCCESS) return invalid_json();
-    std::string_view key;
-    if (f.unescaped_key().get(key) != simdjson::SUCCESS) return invalid_json();
-    simdjson::ondemand::value v = f.value();
-    if (auto err = on_field(key, v)) return err;
-    // Whatever the callback did not read is skipped by the iterator; a syntax error
-    // anywhere surfaces when iteration reaches it.
+/// A class and how the caller relates to it.
+struct ClassAccess {
+  const domain::ClassInfo* cls = nullptr;
+  domain::Relation relation = domain::Relation::None;
+  bool staff() const {
+    return relation == domain::Relation::Teacher || relation == domain::Relation::Admin;
   }
-  // Anything after the object (`{...} x`) is not one JSON value.
-  const char* trailing = nullptr;
-  if (doc.current_location().get(trailing) == simdjson::SUCCESS) return invalid_json();
-  return std::nullopt;
-}
+};
+/// The class `id` as `who` may see it: `404` (`missing` names what the path
+/// addressed: a class, or a session of it) when it does not exist, `403 forbidden`
+/// when the caller is not a member (or not staff, with `staff_only`).
+Expected<ClassAccess, wire::Error> class_access(const ShardApi& api, const Principal& who,
+                                                domain::ClassId id, bool staff_only,
+                                                const wire::Error& missing);
+
+/// The value of query parameter `name` in `query` ("a=1&b=2"), or nullopt.
+std::optional<std::string_view> query_param(std::string_view query, std::string_view name);
 
 }  // namespace rollcall::api

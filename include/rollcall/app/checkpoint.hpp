@@ -2,25 +2,24 @@
 /// Recovery plus checkpoint: what `rollcall serve` does before it accepts anything,
 /// and what `rollcall import` does to change the roster of a stopped server.
 ///
-/// Recovers the data directory's current log generation (classes, roster with its
-/// enrollments, the live-update history that lets clients resume), then writes the
-/// next generation with the classes distributed over `shards` and switches to it
-/// (see wal/store.hpp). `edit_roster`, when given, replaces the recovered roster
-/// before the new generation is written; if it fails nothing is written.
+/// Loads what the storage engine holds, replays it (owner/recovery.hpp), rebuilds
+/// the live-update history that lets clients resume (the saved history plus the
+/// events the log's tail produces, encoded as live), then writes the next
+/// generation with the classes spread over `shards` and switches to it.
+/// `edit_roster`, when given, replaces the recovered roster before the new
+/// generation is written; if it fails nothing is written.
 
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <string>
-#include <unordered_map>
 #include <vector>
 
-#include "rollcall/api/feed_store.hpp"
 #include "rollcall/auth/secret.hpp"
 #include "rollcall/common/result.hpp"
-#include "rollcall/domain/attendance.hpp"
 #include "rollcall/domain/roster.hpp"
-#include "rollcall/wal/recovery.hpp"
+#include "rollcall/live/feed_store.hpp"
+#include "rollcall/owner/owner.hpp"
+#include "rollcall/storage/engine.hpp"
 
 namespace rollcall::app {
 
@@ -32,12 +31,20 @@ struct CheckpointOptions {
 using RosterEdit = std::function<Result<std::shared_ptr<const domain::Roster>>(
     const std::shared_ptr<const domain::Roster>&)>;
 
-/// `owned` and `feeds` receive one map per shard of the new generation.
-Result<wal::RecoveredState> recover_and_checkpoint(
-    const CheckpointOptions& options, const std::string& data_dir,
-    std::shared_ptr<const domain::Roster> seed,
-    std::vector<std::unordered_map<domain::ClassId, domain::ClassAttendance>>& owned,
-    std::vector<api::StoredFeeds>& feeds, const auth::Key& epoch_key,
-    const RosterEdit& edit_roster = {});
+/// The state the new generation starts from, by shard of this run.
+struct Checkpointed {
+  std::uint64_t generation = 0;  ///< the one just written
+  std::shared_ptr<const domain::Roster> roster;
+  std::vector<owner::Classes> classes;
+  std::vector<live::StoredFeeds> feeds;
+  std::uint64_t commands_replayed = 0;
+  double seconds = 0;  ///< recovery's duration
+};
+
+Result<Checkpointed> recover_and_checkpoint(storage::Engine& engine,
+                                            const CheckpointOptions& options,
+                                            std::shared_ptr<const domain::Roster> seed,
+                                            const auth::Key& epoch_key,
+                                            const RosterEdit& edit_roster = {});
 
 }  // namespace rollcall::app

@@ -1,5 +1,6 @@
 #pragma once
-/// Short random codes people type, and the comparison to check them.
+/// Short random codes people type (checking them is the domain's: a session's
+/// code is part of its state).
 /// Requires `sodium_init()` to have succeeded (the app calls it at start).
 
 #include <string>
@@ -16,9 +17,5 @@ inline constexpr std::size_t kJoinCodeLength = 8;
 
 /// A class join code: 8 characters, each uniform over `kJoinCodeAlphabet` (40 bits).
 std::string new_join_code();
-
-/// True when `a` and `b` are equal, in time that depends only on their lengths
-/// (false at once when the lengths differ: code lengths are public).
-bool equal_constant_time(std::string_view a, std::string_view b);
 
 }  // namespace rollcall::auth

@@ -33,7 +33,8 @@ class QrCodec {
   std::string issue(std::uint64_t session_id, std::int64_t window) const;
 
   /// The token's contents if it is well formed and signed with this key; nullopt
-  /// if forged or malformed. Does not judge the window: see `qr_window_accepted`.
+  /// if forged or malformed. Does not judge the window: which windows a check-in accepts is an
+  /// attendance rule (domain::ClassAttendance::attempt_check_in).
   std::optional<QrToken> verify(std::string_view token) const;
 
  private:
@@ -45,8 +46,5 @@ class QrCodec {
 inline std::int64_t qr_window(std::int64_t now_s, std::int64_t rotation_s) {
   return now_s / rotation_s;
 }
-
-/// A token is accepted in its own window and the next one.
-bool qr_window_accepted(std::int64_t token_window, std::int64_t current_window);
 
 }  // namespace rollcall::auth

@@ -1,9 +1,10 @@
 #pragma once
 /// Attendance rules for one class: sessions, check-ins, overrides, bulk marking,
-/// closing, counts and the audit trail. Pure and synchronous: every operation takes
-/// the state and a command whose inputs are all given (times, codes, ids), and
-/// returns an outcome plus the events it produced. The same functions run live, in
-/// tests and (later) when the log is replayed.
+/// closing, counts and the audit trail. Pure and synchronous: `apply(state,
+/// command) -> Outcome` (refusal, what changed, the command to log, the events).
+/// The same function runs live, in tests and when the log is replayed; requests
+/// that still need judging (a check-in's proof, an offline op's time) go through
+/// `attempt_*` first, which ends in the same `apply`.
 ///
 /// The owner shard of a class holds its `ClassAttendance`; nothing else mutates it.
 
@@ -15,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "rollcall/domain/commands.hpp"
 #include "rollcall/domain/roster.hpp"
 #include "rollcall/domain/types.hpp"
 
@@ -69,149 +71,113 @@ struct Session {
   Record record_of(UserId student) const;
 };
 
-/// Why an operation was refused. The API maps each to a status and code.
+/// Why a command or attempt was refused. The API maps each to a status and code
+/// (one table for REST, sync and WebSocket).
 enum class Refusal : std::uint8_t {
   None,
-  SessionAlreadyOpen,    ///< 409 session_already_open
-  NoOpenSession,         ///< 404 no_open_session
-  SessionNotFound,       ///< 404 session_not_found
-  SessionClosed,         ///< 410 session_closed (a check-in into a closed session)
-  SessionAlreadyClosed,  ///< 409 session_already_closed
-  NotEnrolled,           ///< 403 not_enrolled
-  UnknownStudent,        ///< 422 (bulk/override: not enrolled in the class)
-  InvalidStatus,         ///< 422 (unmarked is not a status one can set)
-  DuplicateStudent,      ///< 422 (the same student twice in one bulk)
-  TooManySessions,       ///< 409 (the class used all 2^20-1 session numbers)
-  OutsideSession,        ///< sync: client_time is not inside the session's open interval
-  InFuture,              ///< sync: client_time is later than the allowed clock skew
+  SessionAlreadyOpen,    ///< open: the class has an open session
+  TooManySessions,       ///< open: the class used all 2^20-1 session numbers
+  NoOpenSession,         ///< check-in: no session to check in to (none open, none at that time)
+  SessionNotFound,       ///< no such session in this class
+  SessionAlreadyClosed,  ///< close: already closed
+  NotEnrolled,           ///< check-in: the student is not in the class
+  StudentNotFound,       ///< override: the student it names is not in the class
+  UnknownStudent,        ///< bulk: an update names a student not in the class
+  InvalidStatus,         ///< unmarked is not a status one can set
+  DuplicateStudent,      ///< bulk: the same student twice
+  InvalidCode,           ///< check-in: wrong code, or a QR token outside its window
+  TooManyAttempts,       ///< check-in: too many wrong codes for this session lately
+  SessionClosed,         ///< check-in: the time lies after the session closed
+  BeforeSession,         ///< the time lies before the session started
+  InFuture,              ///< an offline op's client_time is later than the allowed skew
+  NotAsLogged,           ///< replay: the command does not apply as it did live
 };
 
-/// What an operation changed, for live updates and the log.
+/// What an operation changed, for live updates.
 struct Event {
   enum class Kind : std::uint8_t {
     SessionOpened,
     SessionClosed,
     CheckedIn,
     RecordChanged,
-    BulkChanged
+    BulkChanged,
+    StudentJoinedClass,
   };
   Kind kind;
   SessionId session;
   std::vector<Record> records;      ///< the records after the change
   bool created = false;             ///< RecordChanged: the student had no record before
   std::uint32_t marked_absent = 0;  ///< SessionClosed
+  UserId student;                   ///< StudentJoinedClass
 };
 
-// Commands. Every input is explicit so applying a command is deterministic.
-struct OpenSession {
-  UserId actor;
-  std::uint32_t late_after_minutes = 5;
-  std::string verification_code;
-  std::int64_t now_ms = 0;
-};
-struct CheckIn {
-  UserId student;
-  Method method = Method::VerificationCode;
-  std::int64_t at_ms = 0;   ///< when the check-in counts (late is judged from it)
-  std::int64_t now_ms = 0;  ///< commit time
-};
-struct Override {
-  UserId actor;
-  UserId student;
-  AttendanceStatus status = AttendanceStatus::Present;
-  std::optional<std::string> reason;
-  std::int64_t now_ms = 0;
-};
-struct BulkItem {
-  UserId student;
-  AttendanceStatus status = AttendanceStatus::Absent;
-  std::optional<std::string> reason;
-};
-struct Bulk {
-  UserId actor;
-  std::vector<BulkItem> updates;
-  std::optional<AttendanceStatus> mark_remaining;
-  std::int64_t now_ms = 0;
-};
-struct CloseSession {
-  UserId actor;
-  std::int64_t now_ms = 0;
+/// Whether a command (or attempt) changed anything.
+enum class Change : std::uint8_t {
+  Applied,    ///< it changed the state: `logged` is what to append to the log
+  Unchanged,  ///< what stands stands (an earlier check-in, a later override): the
+              ///< record is answered as it is (REST 200, sync `superseded`)
+  Duplicate,  ///< an offline op already applied: answered with the current record
 };
 
-/// Offline ops (API.md §6), judged at their client_time. `latest_ms` is the latest
-/// client_time accepted (the server's time plus the allowed clock skew; replay
-/// passes the maximum: it re-applies what was accepted).
-struct SyncCheckIn {
+/// The result of applying a command or attempt.
+struct Outcome {
+  Refusal refusal = Refusal::None;
+  Change change = Change::Unchanged;
+  /// The session concerned (OpenSession: the new one, or the open one it ran into).
+  SessionId session;
+  /// Records after the change: check-in/override: the student's (also when
+  /// unchanged or a duplicate); bulk: the records written; close: those marked absent.
+  std::vector<Record> records;
+  /// CheckIn: a first check-in (the student had none); Override: no record before.
+  bool created = false;
+  /// The command as the log must store it (its lists resolved); set iff Applied.
+  std::optional<Command> logged;
+  std::vector<Event> events;  ///< only when Applied
+  UserId offending_student;   ///< bulk refusals: the student at fault
+  /// A wrong verification code to count against the student's attempt limit.
+  bool wrong_code = false;
+
+  bool applied() const { return refusal == Refusal::None && change == Change::Applied; }
+};
+
+/// How a student proves presence: the session's verification code, or a QR token
+/// (its signature already verified) with its rotation window and the window that
+/// was current at the check-in time.
+struct CodeProof {
+  std::string code;
+};
+struct QrProof {
+  std::int64_t token_window = 0;
+  std::int64_t window_at = 0;
+};
+using Proof = std::variant<CodeProof, QrProof>;
+
+/// A student's check-in as presented (REST or offline sync), not yet judged.
+struct CheckInAttempt {
+  SessionId session;  ///< REST by code: the open session; offline by code: the one
+                      ///< open at client_time; QR: the token's
   UserId student;
-  Method method = Method::VerificationCode;
-  std::int64_t client_time_ms = 0;
-  std::int64_t now_ms = 0;
-  std::int64_t latest_ms = 0;
-  std::string op_id;
-};
-struct SyncOverride {
-  UserId actor;
-  UserId student;
-  AttendanceStatus status = AttendanceStatus::Present;
-  std::optional<std::string> reason;
-  std::int64_t client_time_ms = 0;
-  std::int64_t now_ms = 0;
-  std::int64_t latest_ms = 0;
-  std::string op_id;
+  Proof proof;
+  std::int64_t at_ms = 0;           ///< when it counts: now, or client_time
+  std::int64_t now_ms = 0;          ///< the server's time
+  std::int64_t latest_ms = 0;       ///< the latest at_ms accepted (now + allowed skew)
+  std::string op_id;                ///< offline op id, "" live
+  bool attempts_exhausted = false;  ///< the owner's limiter: too many wrong codes lately
 };
 
-enum class SyncOutcome : std::uint8_t { Applied, Duplicate, Superseded };
-
-struct SyncResult {
-  Refusal error = Refusal::None;
-  SyncOutcome outcome = SyncOutcome::Applied;
-  Record record;              ///< the student's record after the op (also when not applied)
-  std::vector<Event> events;  ///< only when applied
+/// A teacher's override as presented (REST or offline sync).
+struct OverrideAttempt {
+  Override command;            ///< at_ms = now (REST) or client_time (offline)
+  std::int64_t latest_ms = 0;  ///< the latest at_ms accepted
 };
 
-/// A synced op that was applied: who sent it (its op_id is theirs), and the record
+/// An offline op that was applied: who sent it (its op_id is theirs), and the record
 /// it concerned (a duplicate answers with that record as it is now).
 struct AppliedOp {
   UserId user;
   std::string op_id;
   SessionId session;
   UserId student;
-};
-
-struct OpenResult {
-  Refusal error = Refusal::None;
-  const Session* session = nullptr;
-  std::vector<Event> events;
-};
-struct CheckInResult {
-  Refusal error = Refusal::None;
-  bool created = false;  ///< false: the existing record is returned (idempotent repeat)
-  Record record;
-  std::vector<Event> events;
-};
-struct RecordResult {
-  Refusal error = Refusal::None;
-  /// Override: a synced override with a later client_time stands; nothing changed
-  /// and `record` is the winner.
-  bool superseded = false;
-  bool created = false;
-  Record record;
-  std::vector<Event> events;
-};
-struct BulkResult {
-  Refusal error = Refusal::None;
-  UserId offending_student;  ///< for UnknownStudent / DuplicateStudent
-  /// The updates that were written, in order (an update loses, and is left out, where
-  /// a synced override with a later client_time stands).
-  std::vector<BulkItem> updates_applied;
-  /// The records written: one per applied update, then those `mark_remaining` marked.
-  std::vector<Record> changed;
-  std::vector<Event> events;
-};
-struct CloseResult {
-  Refusal error = Refusal::None;
-  std::uint32_t marked_absent = 0;
-  std::vector<Event> events;
 };
 
 /// Late if more than `late_after_minutes` have passed since `starts_at_ms`;
@@ -241,20 +207,39 @@ class ClassAttendance {
   /// 1..n in order; at most one may be open.
   void restore(std::deque<Session> sessions);
 
-  OpenResult open(const OpenSession& cmd);
-  /// A student checks in to session `sid` (REST: the open session).
-  CheckInResult check_in(const ClassInfo& cls, SessionId sid, const CheckIn& cmd);
-  RecordResult override_record(const ClassInfo& cls, SessionId sid, const Override& cmd);
-  /// All of it applies or none: any unknown student or status refuses the whole call.
-  BulkResult bulk(const ClassInfo& cls, SessionId sid, const Bulk& cmd);
-  CloseResult close(const ClassInfo& cls, SessionId sid, const CloseSession& cmd);
+  /// Applies a resolved command: live (after the owner judged the request) and in
+  /// replay alike. Refused commands change nothing; Enroll (a roster change) is
+  /// refused as NotAsLogged. A command that lists the
+  /// students it marks (close, bulk "mark remaining") marks exactly those; replay
+  /// checks that the command applies and that `logged` equals it.
+  Outcome apply(const ClassInfo& cls, const Command& cmd);
 
-  // Offline sync (API.md §6). Rules, so that the result never depends on the order
+  /// A student's check-in as presented, judged by the rules every path shares (REST
+  /// and offline sync; the log replays the resulting CheckIn):
+  ///  1. an offline op already applied answers Duplicate;
+  ///  2. the session must exist (NoOpenSession), the student be enrolled
+  ///     (NotEnrolled);
+  ///  3. too many wrong codes lately: TooManyAttempts;
+  ///  4. a wrong code or a QR token outside its window (its own window or the next)
+  ///     does not count: an earlier check-in or a teacher's decision stands
+  ///     (Unchanged, answered with it); otherwise InvalidCode (a wrong code counts
+  ///     against the attempt limit: `wrong_code`);
+  ///  5. the time must not be in the future (InFuture);
+  ///  6. the time must lie within the session (BeforeSession, SessionClosed), unless
+  ///     a record stands as in 4;
+  ///  7. then the CheckIn applies (see `apply`).
+  Outcome attempt_check_in(const ClassInfo& cls, const CheckInAttempt& attempt);
+  /// A teacher's override as presented: an offline op already applied answers
+  /// Duplicate; then SessionNotFound, StudentNotFound, InvalidStatus, a time in the
+  /// future (InFuture); then it applies.
+  Outcome attempt_override(const ClassInfo& cls, const OverrideAttempt& attempt);
+
+  // Offline sync (API.md §6). The rules make the result independent of the order
   // in which ops arrive:
   //  - a student's check-in time is the earliest valid one (time, then method);
-  //  - the winning override is the latest (time, op_id); REST and bulk overrides
-  //    count at the server's time with op_id "" (so they lose to a synced override
-  //    whose client_time is later than the server's clock, and answer with it);
+  //  - the winning override is the latest (at_ms, op_id); two live decisions (op_id
+  //    "") are ordered by arrival; a live one loses to an offline one made at the
+  //    same time or later (a device whose clock is ahead, within the allowed skew);
   //  - the record shown is the override when there is one (keeping the check-in
   //    time underneath), else the check-in, else session_close's absent, else
   //    unmarked. Each op merges into that, so any order gives the same records.
@@ -268,17 +253,16 @@ class ClassAttendance {
   /// Replaces the applied-op index (snapshot restore).
   void restore_applied_ops(std::vector<AppliedOp> ops);
 
-  /// A student's offline check-in into session `sid` (the caller checked the code or
-  /// QR token against that session). Refusals: SessionNotFound, NotEnrolled,
-  /// InFuture, OutsideSession.
-  SyncResult sync_check_in(const ClassInfo& cls, SessionId sid, const SyncCheckIn& cmd);
-  /// A teacher's offline override. Refusals: SessionNotFound, UnknownStudent,
-  /// InvalidStatus, InFuture, OutsideSession (before the session started).
-  SyncResult sync_override(const ClassInfo& cls, SessionId sid, const SyncOverride& cmd);
-
  private:
   Session* find(SessionId id);
   void write(Session& s, Record next, UserId actor, std::int64_t now_ms);
+  Outcome open(const OpenSession& cmd);
+  Outcome check_in(const ClassInfo& cls, const CheckIn& cmd);
+  Outcome override_record(const ClassInfo& cls, const Override& cmd);
+  Outcome bulk(const ClassInfo& cls, const Bulk& cmd);
+  Outcome close(const ClassInfo& cls, const CloseSession& cmd);
+  Outcome announce_join(const AnnounceJoin& cmd);
+  Outcome duplicate_of(const AppliedOp& op);
 
   void remember(UserId user, const std::string& op_id, SessionId session, UserId student);
 

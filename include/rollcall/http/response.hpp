@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -29,7 +30,11 @@ struct ResponseHead {
 /// Appends status line, Server, Date, Content-Type, Content-Length, Connection and
 /// `extra` headers, then the blank line.
 void append_response_head(std::string& out, const ResponseHead& head,
-                          std::initializer_list<HeaderField> extra);
+                          std::span<const HeaderField> extra);
+inline void append_response_head(std::string& out, const ResponseHead& head,
+                                 std::initializer_list<HeaderField> extra) {
+  append_response_head(out, head, std::span(extra.begin(), extra.size()));
+}
 
 /// Appends the API's error body: {"error":{"code":"...","message":"..."}}.
 void append_error_body(std::string& out, std::string_view code, std::string_view message);

@@ -5,6 +5,7 @@
 /// yields 405 with the pattern's `Allow` list (GET routes also answer HEAD).
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,12 +17,10 @@ namespace rollcall::http {
 
 class Exchange;
 
-/// A handler: a plain function plus a context pointer (no std::function, no allocation).
-struct Handler {
-  void (*fn)(void* context, Exchange& exchange) = nullptr;
-  void* context = nullptr;
-  explicit operator bool() const { return fn != nullptr; }
-};
+/// A handler: runs with the exchange, capturing whatever state it needs (typed:
+/// no context pointer to cast). Registered once at start; matching hands out a
+/// pointer to it, so a request copies nothing.
+using Handler = std::function<void(Exchange& exchange)>;
 
 /// Path parameters captured by a match, in pattern order.
 struct RouteParams {
@@ -41,7 +40,7 @@ class Router {
   struct Match {
     enum class Kind : std::uint8_t { Found, NotFound, MethodNotAllowed };
     Kind kind = Kind::NotFound;
-    Handler handler;
+    const Handler* handler = nullptr;
     RouteParams params;
     std::string_view allow;  ///< for MethodNotAllowed: e.g. "GET, HEAD, POST"
   };
@@ -55,7 +54,7 @@ class Router {
 
   /// Handler for requests whose path matches no pattern, any method (static files:
   /// it answers 404/405 itself).
-  void set_fallback(Handler handler) { fallback_ = handler; }
+  void set_fallback(Handler handler) { fallback_ = std::move(handler); }
 
   Match match(std::string_view method_name, std::string_view path) const;
 

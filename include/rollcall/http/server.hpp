@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,7 +47,9 @@ class UpgradedHandler {
 };
 
 /// A promise to answer a request later (e.g. once another shard computed the
-/// answer). Complete it with `Server::complete` on the shard that accepted it.
+/// answer). Complete it with `Server::complete` on the shard that accepted it, on a
+/// later loop turn than the one whose handler deferred it (shard/call.hpp
+/// guarantees that).
 struct Deferred {
   net::ConnectionHandle connection;
   std::uint32_t sequence = 0;
@@ -65,14 +68,21 @@ class Exchange {
 
   /// Sends a complete response. `content_type` may be empty (no body expected).
   void respond(int status, std::string_view content_type, std::string_view body,
-               std::initializer_list<HeaderField> extra = {});
-  void respond_json(int status, std::string_view json,
-                    std::initializer_list<HeaderField> extra = {}) {
-    respond(status, "application/json", json, extra);
+               std::span<const HeaderField> extra = {});
+  void respond(int status, std::string_view content_type, std::string_view body,
+               std::initializer_list<HeaderField> extra) {
+    respond(status, content_type, body, std::span(extra.begin(), extra.size()));
+  }
+  void respond_json(int status, std::string_view json) {
+    respond(status, "application/json", json);
   }
   /// The API's JSON error: {"error":{"code":code,"message":message}}.
   void respond_error(int status, std::string_view code, std::string_view message,
-                     std::initializer_list<HeaderField> extra = {});
+                     std::span<const HeaderField> extra = {});
+  void respond_error(int status, std::string_view code, std::string_view message,
+                     std::initializer_list<HeaderField> extra) {
+    respond_error(status, code, message, std::span(extra.begin(), extra.size()));
+  }
   /// A reusable per-shard buffer for building response bodies (cleared here).
   std::string& scratch();
   /// Promises a later answer (see `Deferred`).
@@ -109,12 +119,13 @@ class Server final : public net::ConnectionHandler {
   Server(const ServerConfig& config, const Router& router, metrics::ShardMetrics& metrics,
          std::uint32_t slots);
 
-  /// Answers a deferred request on `c` (found from `d.connection` by the caller),
-  /// also while the handler that deferred it is still running. Returns false, writing nothing, if
-  /// that request is gone (client closed, timed out): the caller simply drops the answer.
+  /// Answers a deferred request on `c` (found from `d.connection` by the caller).
+  /// Returns false, writing nothing, if that request is gone (client closed, timed
+  /// out): the caller simply drops the answer. Refused too while the handler that
+  /// deferred it still runs (answers come on a later loop turn: shard/call.hpp).
   bool complete(net::Reactor& r, net::Connection& c, const Deferred& d, int status,
                 std::string_view content_type, std::string_view body,
-                std::initializer_list<HeaderField> extra = {});
+                std::span<const HeaderField> extra = {});
   /// The API's JSON error as a deferred answer.
   bool complete_error(net::Reactor& r, net::Connection& c, const Deferred& d, int status,
                       std::string_view code, std::string_view message);
@@ -156,12 +167,6 @@ class Server final : public net::ConnectionHandler {
     std::uint32_t deferred_seq = 0;  ///< numbers deferred requests on this connection
     RequestMeta deferred_meta;
     std::uint64_t deferred_started_ns = 0;
-    /// The request's handler is running. A deferred answer may come before it
-    /// returns (the work it waited for was already done); it is written then and the
-    /// request finished once the handler is back (`answered_keep_alive`).
-    bool in_handler = false;
-    bool answered_in_handler = false;
-    bool answered_keep_alive = false;
     UpgradedHandler* upgraded = nullptr;
     ChunkedDecoder decoder{Limits{}.body_bytes_max};
   };
@@ -171,7 +176,7 @@ class Server final : public net::ConnectionHandler {
   /// connection stays open afterwards.
   bool write_response(net::Connection& c, const RequestMeta& meta, int status,
                       std::string_view content_type, std::string_view body,
-                      std::initializer_list<HeaderField> extra);
+                      std::span<const HeaderField> extra);
   Deferred begin_deferred(net::Connection& c, const RequestHead& head);
 
   /// Parses and answers as many complete requests as `buf` holds. `owned` says

@@ -1,20 +1,23 @@
 #pragma once
-/// A cross-shard message: a function to run on the receiving shard plus six
-/// 64-bit words of payload (ids, counts, or a pointer whose ownership travels with
-/// the message). Trivially copyable, one cache line.
+/// A cross-shard message, one cache line, trivially copyable. Either a
+/// notification (a function to run on the receiving shard plus five 64-bit words of
+/// plain values: ids, counts, never pointers) or an owned task (task.hpp), whose
+/// ownership travels with the message.
 
 #include <cstdint>
 
 namespace rollcall::shard {
 
 class Shard;
+class Task;
 
 struct Message {
   using Fn = void (*)(Shard& receiver, const Message& message);
-  Fn fn = nullptr;
+  Fn fn = nullptr;         ///< a notification: run with the words
+  Task* task = nullptr;    ///< or a task, owned by the message (set only by `Shard::post`)
   std::uint32_t from = 0;  ///< sending shard id (filled in by `Shard::post`)
   std::uint32_t tag = 0;   ///< free for the sender's use
-  std::uint64_t words[6] = {};
+  std::uint64_t words[5] = {};
 };
 static_assert(sizeof(Message) == 64, "a message is one cache line");
 

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "rollcall/io/buf_ring.hpp"
@@ -24,6 +25,7 @@
 #include "rollcall/net/handler.hpp"
 #include "rollcall/net/timer_wheel.hpp"
 #include "rollcall/shard/message.hpp"
+#include "rollcall/shard/task.hpp"
 
 namespace rollcall::shard {
 
@@ -89,10 +91,13 @@ class Shard final : public net::Reactor {
   /// Returns false only in Bounded mode, if the queue and this shard's overflow are
   /// full. Must be called on this shard's thread.
   bool post(unsigned to, Message message, PostMode mode = PostMode::Bounded);
-
-  /// Application state of this shard (opaque here; the app layer owns it).
-  void set_context(void* context) { context_ = context; }
-  void* context() const { return context_; }
+  /// Posts an owned task to shard `to` (to this shard: as `defer`). On success the
+  /// task has moved out of `task`; on refusal (Bounded mode, mailbox full) it stays.
+  [[nodiscard]] bool post(unsigned to, std::unique_ptr<Task>& task,
+                          PostMode mode = PostMode::Bounded);
+  /// Runs `task` on this shard at the top of the next loop turn (completions of any
+  /// kind: never inline in the code that produced them). FIFO.
+  void defer(std::unique_ptr<Task> task);
 
   /// Sets the protocol handler (before `run`).
   void set_handler(net::ConnectionHandler* handler) { handler_ = handler; }
@@ -135,6 +140,8 @@ class Shard final : public net::Reactor {
   void abort_connection(net::Connection& c);
   void maybe_release(net::Connection& c);
   bool drain_mailboxes();
+  bool run_deferred();
+  void receive(const Message& m);
   void flush_overflow();
   void send_wakes();
   void flush_sends();
@@ -145,7 +152,6 @@ class Shard final : public net::Reactor {
   const unsigned id_;
   ShardConfig config_;
   net::ConnectionHandler* handler_;
-  void* context_ = nullptr;
   LogCompletions* log_completions_ = nullptr;
   io::Ring ring_;
   io::BufRing buffers_;
@@ -163,6 +169,8 @@ class Shard final : public net::Reactor {
   std::vector<std::deque<Message>> overflow_;   ///< per destination, FIFO behind the queue
   std::vector<std::uint8_t> wake_needed_;       ///< per destination, posted this turn
   std::vector<Poller> pollers_;
+  std::vector<std::unique_ptr<Task>> deferred_;  ///< run at the top of the next turn
+  std::vector<std::unique_ptr<Task>> running_;   ///< scratch: the batch being run
   bool accept_armed_ = false;
   bool accept_rearm_on_tick_ = false;
   bool stopping_ = false;

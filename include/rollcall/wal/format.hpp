@@ -39,14 +39,14 @@ inline constexpr std::uint8_t kFormatVersion = 1;
 enum class RecordType : std::uint8_t {
   Commit = 1,
   SessionOpened = 2,
-  CheckedIn = 3,
-  Overridden = 4,
+  LegacyCheckedIn = 3,   ///< read only: a live check-in, before one type served all
+  LegacyOverridden = 4,  ///< read only: a live override, likewise
   BulkApplied = 5,
   SessionClosed = 6,
   Enrolled = 7,
-  ClassJoined = 8,      ///< a class's owner announced a join (keeps live-update seqs replayable)
-  SyncCheckedIn = 9,    ///< an offline check-in applied through /sync
-  SyncOverridden = 10,  ///< an offline override applied through /sync
+  ClassJoined = 8,  ///< a class's owner announced a join (keeps live-update seqs replayable)
+  CheckedIn = 9,    ///< a check-in, live or offline (the former offline-only layout)
+  Overridden = 10,  ///< an override, live or offline (likewise)
 };
 bool is_known(std::uint8_t type);
 const char* to_string(RecordType type);

@@ -1,7 +1,9 @@
 #pragma once
 /// One shard's log appender: records appended during a loop turn form a batch that
 /// is written and made durable with one fdatasync (group commit); whoever waits on
-/// those records is told only when the fdatasync completed.
+/// those records is released only when the fdatasync completed. The writer never
+/// runs a waiter: it settles it (durable or not) and hands it out through
+/// `take_released`, and its owner runs it on a later loop turn.
 ///
 /// The writer does no I/O itself: it asks a `LogIo` to write a batch and sync it,
 /// and is told the results (`on_write`, `on_sync`). The shard implements `LogIo` with
@@ -10,16 +12,18 @@
 /// load each fdatasync covers everything that arrived while the previous one ran.
 ///
 /// On any write or sync error the writer fails for good: every waiter still pending
-/// is told `ok = false`, later appends are refused, and the reason stays available
-/// (a restart recovers the durable state).
+/// is released as not durable, later appends are refused, and the reason stays
+/// available (a restart recovers the durable state).
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "rollcall/common/result.hpp"
-#include "rollcall/wal/records.hpp"
+#include "rollcall/domain/commands.hpp"
+#include "rollcall/storage/log.hpp"
 
 namespace rollcall::wal {
 
@@ -31,12 +35,6 @@ class LogIo {
 
  protected:
   ~LogIo() = default;
-};
-
-/// Called once a waited-on record is durable (`ok`) or can never be (`!ok`).
-struct Waiter {
-  void (*fn)(void* arg, bool ok) = nullptr;
-  void* arg = nullptr;
 };
 
 struct LogWriterConfig {
@@ -67,10 +65,14 @@ class LogWriter {
   /// Why the writer failed ("" while healthy).
   const std::string& error() const { return error_; }
 
-  /// Appends `record` to the open batch and returns its LSN. Must be healthy.
-  std::uint64_t append(const Record& record);
-  /// `w` runs once every record appended so far is durable (or the writer failed).
-  void when_durable(Waiter w);
+  /// Appends `command` (well formed) to the open batch and returns its LSN. Must be
+  /// healthy.
+  std::uint64_t append(const domain::Command& command);
+  /// Releases `w` once every record appended so far is durable (at once if that is
+  /// already so), or as not durable once the writer failed.
+  void when_durable(std::unique_ptr<storage::Waiter> w);
+  /// The waiters released since the last call, settled, in release order.
+  std::vector<std::unique_ptr<storage::Waiter>> take_released();
 
   /// Closes the open batch and hands it to `io`, unless a batch is already in flight
   /// or nothing was appended. Call once per loop turn. Returns true if it submitted.
@@ -98,8 +100,9 @@ class LogWriter {
     std::string path;
   };
   Status open_segment(std::uint64_t first_lsn);
+  using Waiters = std::vector<std::unique_ptr<storage::Waiter>>;
   void fail(const std::string& why);
-  void release(std::vector<Waiter>& waiters, bool ok);
+  void release(Waiters& waiters, bool ok);
 
   LogWriterConfig config_;
   std::string error_;
@@ -112,7 +115,7 @@ class LogWriter {
   std::string open_;
   std::uint64_t open_first_lsn_ = 0;
   std::uint32_t open_records_ = 0;
-  std::vector<Waiter> open_waiters_;
+  Waiters open_waiters_;
   // The batch being written.
   std::string inflight_;
   std::uint64_t inflight_offset_ = 0;
@@ -120,7 +123,8 @@ class LogWriter {
   std::uint64_t inflight_last_lsn_ = 0;
   std::uint32_t inflight_records_ = 0;  // Commit excluded
   int inflight_write_error_ = 0;
-  std::vector<Waiter> inflight_waiters_;
+  Waiters inflight_waiters_;
+  Waiters released_;
   std::uint64_t growth_bytes_ = 0;
   LogWriterStats stats_;
   std::string scratch_;

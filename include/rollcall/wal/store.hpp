@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rollcall/common/result.hpp"
@@ -66,6 +67,11 @@ std::string roster_snapshot_file_name(std::uint64_t covered_lsn);
 /// `feeds-<lsn:020>.bin`: the live-update history (seq, epoch, recent events) of the
 /// shard's classes as of its snapshot at that LSN (format: api/feed_store.hpp).
 std::string feeds_file_name(std::uint64_t covered_lsn);
+
+/// Parses "<prefix><20 digits><suffix>" (segment and snapshot file names) into `n`;
+/// false if the name has another shape.
+bool parse_numbered_name(std::string_view name, std::string_view prefix, std::string_view suffix,
+                         std::uint64_t& n);
 
 /// Writes `bytes` to `path` atomically and durably: `path.tmp` (0600), fsync, rename,
 /// fsync of the directory.

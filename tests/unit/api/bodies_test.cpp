@@ -9,7 +9,7 @@ using domain::AttendanceStatus;
 
 class BodiesTest : public ::testing::Test {
  protected:
-  JsonScratch json_;
+  wire::JsonScratch json_;
 };
 
 TEST_F(BodiesTest, CheckInByCodeAndByQr) {
@@ -54,7 +54,7 @@ TEST_F(BodiesTest, MissingAndMistypedFieldsAreNamed) {
   };
   for (const Case& c : cases) {
     CheckInBody out;
-    const std::optional<ApiError> e = parse_check_in(json_, c.body, out);
+    const std::optional<wire::Error> e = parse_check_in(json_, c.body, out);
     ASSERT_TRUE(e.has_value()) << c.body;
     EXPECT_EQ(e->status, c.status) << c.body;
     EXPECT_EQ(e->code, c.code) << c.body;
@@ -210,7 +210,7 @@ TEST_F(BodiesTest, BatchLevelProblemsRefuseTheWholeBatch) {
   };
   for (const Case& c : cases) {
     SyncBody b;
-    const std::optional<ApiError> e = parse_sync(json_, c.body, b);
+    const std::optional<wire::Error> e = parse_sync(json_, c.body, b);
     ASSERT_TRUE(e) << c.body.substr(0, 80);
     EXPECT_EQ(e->status, c.status) << c.body.substr(0, 80);
     EXPECT_EQ(e->code, c.code) << c.body.substr(0, 80);

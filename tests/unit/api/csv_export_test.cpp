@@ -35,11 +35,15 @@ TEST(CsvExport, HeaderRowsQuotingAndDateFilter) {
   const ClassInfo& cls = *roster->class_info(ClassId{4});
   ClassAttendance att(ClassId{4});
   const std::int64_t start = 1'795'334'400'000;  // 2026-11-22T08:00:00Z
-  const SessionId sid = att.open({UserId{2}, 5, "123456", start}).session->id;
-  att.check_in(cls, sid, {UserId{10}, Method::QrCode, start + 60'000, start + 60'000});
-  att.override_record(
-      cls, sid,
-      {UserId{2}, UserId{11}, AttendanceStatus::Excused, std::string("note, \"quoted\""), start});
+  const SessionId sid =
+      att.apply(cls, OpenSession{ClassId{4}, UserId{2}, 5, "123456", start}).session;
+  ASSERT_TRUE(att.apply(cls, CheckIn{ClassId{4}, sid, UserId{10}, Method::QrCode, start + 60'000,
+                                     start + 60'000, ""})
+                  .applied());
+  ASSERT_TRUE(
+      att.apply(cls, Override{ClassId{4}, sid, UserId{2}, UserId{11}, AttendanceStatus::Excused,
+                              std::string("note, \"quoted\""), start, start, ""})
+          .applied());
 
   std::string out;
   write_attendance_csv(out, *roster, cls, att, INT64_MIN, INT64_MAX);

@@ -75,18 +75,5 @@ TEST_F(CodesTest, JoinCodeSymbolsAreUniformInEveryPosition) {
   }
 }
 
-TEST_F(CodesTest, ConstantTimeEquality) {
-  EXPECT_TRUE(equal_constant_time("123456", "123456"));
-  EXPECT_FALSE(equal_constant_time("123456", "123457"));
-  EXPECT_FALSE(equal_constant_time("123456", "023456"));
-  EXPECT_FALSE(equal_constant_time("123456", "12345"));
-  EXPECT_FALSE(equal_constant_time("12345", "123456"));
-  EXPECT_FALSE(equal_constant_time("", "1"));
-  EXPECT_TRUE(equal_constant_time("", ""));
-  EXPECT_TRUE(equal_constant_time(std::string_view(), ""));
-  EXPECT_TRUE(equal_constant_time(std::string("a\0b", 3), std::string("a\0b", 3)));
-  EXPECT_FALSE(equal_constant_time(std::string("a\0b", 3), std::string("a\0c", 3)));
-}
-
 }  // namespace
 }  // namespace rollcall::auth

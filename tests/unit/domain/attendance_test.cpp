@@ -1,32 +1,39 @@
+// Live (REST) attendance rules in the domain: sessions, check-ins, overrides, bulk
+// marking, closing, counts and the audit trail, through `apply` and `attempt_*`.
 #include "rollcall/domain/attendance.hpp"
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/domain/fixtures.hpp"
+
 namespace rollcall::domain {
 namespace {
 
-constexpr std::int64_t kStart = 1'795'334'400'000;  // 2026-11-22T08:00:00Z
-constexpr std::int64_t kMinute = 60'000;
-const UserId kTeacher{2};
-const UserId kAlice{10}, kBob{11}, kCarol{12}, kStranger{99};
+using namespace fixtures;
 
 class AttendanceTest : public ::testing::Test {
  protected:
-  AttendanceTest() : cls_(ClassId{4}) {
-    info_.id = ClassId{4};
-    info_.name = "Math 101";
-    info_.teachers = {kTeacher};
-    info_.students = {kAlice, kBob, kCarol};
-  }
+  AttendanceTest() : cls_(kClass), info_(class_info()) {}
+
   SessionId open(std::uint32_t late_after = 5, std::int64_t at = kStart) {
-    OpenResult r = cls_.open({kTeacher, late_after, "123456", at});
-    EXPECT_EQ(r.error, Refusal::None);
-    return r.session->id;
+    const Outcome r = cls_.apply(info_, open_cmd(at, late_after));
+    EXPECT_TRUE(r.applied());
+    return r.session;
   }
-  CheckInResult check_in(SessionId sid, UserId student, std::int64_t at,
-                         Method m = Method::VerificationCode) {
-    return cls_.check_in(info_, sid, {student, m, at, at});
+  // A REST check-in: the right code (or a current QR token), counted now.
+  Outcome check_in(SessionId sid, UserId student, std::int64_t at,
+                   Method m = Method::VerificationCode) {
+    return cls_.attempt_check_in(
+        info_, live_check_in(sid, student, at,
+                             m == Method::QrCode ? Proof{qr()} : Proof{CodeProof{kCode}}));
   }
+  // A REST override, decided now.
+  Outcome override_record(SessionId sid, UserId student, AttendanceStatus status,
+                          std::optional<std::string> reason, std::int64_t now) {
+    return cls_.attempt_override(info_, live_override(sid, student, status, reason, now));
+  }
+  Outcome close(SessionId sid, std::int64_t now) { return cls_.apply(info_, close_cmd(sid, now)); }
+  const Session& session(SessionId sid) { return *cls_.session(sid); }
 
   ClassAttendance cls_;
   ClassInfo info_;
@@ -34,196 +41,311 @@ class AttendanceTest : public ::testing::Test {
 
 TEST_F(AttendanceTest, OneOpenSessionPerClass) {
   const SessionId sid = open();
-  EXPECT_EQ(class_of(sid), ClassId{4});
-  const OpenResult again = cls_.open({kTeacher, 5, "654321", kStart + 1});
-  EXPECT_EQ(again.error, Refusal::SessionAlreadyOpen);
-  EXPECT_EQ(again.session->id, sid);
+  EXPECT_EQ(class_of(sid), kClass);
+  const Outcome again = cls_.apply(info_, open_cmd(kStart + 1, 5, "654321"));
+  EXPECT_EQ(again.refusal, Refusal::SessionAlreadyOpen);
+  EXPECT_EQ(again.session, sid);
+  EXPECT_FALSE(again.logged.has_value());
+  EXPECT_TRUE(again.events.empty());
   ASSERT_EQ(cls_.sessions().size(), 1u);
-  ASSERT_EQ(cls_.close(info_, sid, {kTeacher, kStart + kMinute}).error, Refusal::None);
-  const OpenResult next = cls_.open({kTeacher, 5, "111111", kStart + 2 * kMinute});
-  ASSERT_EQ(next.error, Refusal::None);
-  EXPECT_NE(next.session->id, sid);
-  EXPECT_EQ(next.session->id.value, sid.value + 1);
+  EXPECT_EQ(cls_.open_session()->verification_code, kCode);
+  ASSERT_EQ(close(sid, kStart + kMinute).refusal, Refusal::None);
+  const Outcome next = cls_.apply(info_, open_cmd(kStart + 2 * kMinute, 5, "111111"));
+  ASSERT_EQ(next.refusal, Refusal::None);
+  EXPECT_EQ(next.change, Change::Applied);
+  EXPECT_NE(next.session, sid);
+  EXPECT_EQ(next.session.value, sid.value + 1);
+  ASSERT_EQ(next.events.size(), 1u);
+  EXPECT_EQ(next.events[0].kind, Event::Kind::SessionOpened);
+  EXPECT_EQ(next.events[0].session, next.session);
 }
 
 TEST_F(AttendanceTest, FirstCheckInCreatesPresentThenRepeatIsIdempotent) {
   const SessionId sid = open();
-  const CheckInResult first = check_in(sid, kAlice, kStart + 2 * kMinute);
-  ASSERT_EQ(first.error, Refusal::None);
+  const Outcome first = check_in(sid, kAlice, kStart + 2 * kMinute);
+  ASSERT_EQ(first.refusal, Refusal::None);
+  EXPECT_EQ(first.change, Change::Applied);
   EXPECT_TRUE(first.created);
-  EXPECT_EQ(first.record.status, AttendanceStatus::Present);
-  EXPECT_EQ(first.record.method, Method::VerificationCode);
-  EXPECT_EQ(first.record.check_in_time_ms, kStart + 2 * kMinute);
-  EXPECT_FALSE(first.record.is_late);
+  ASSERT_EQ(first.records.size(), 1u);
+  EXPECT_EQ(first.records[0].status, AttendanceStatus::Present);
+  EXPECT_EQ(first.records[0].method, Method::VerificationCode);
+  EXPECT_EQ(first.records[0].check_in_time_ms, kStart + 2 * kMinute);
+  EXPECT_FALSE(first.records[0].is_late);
   ASSERT_EQ(first.events.size(), 1u);
   EXPECT_EQ(first.events[0].kind, Event::Kind::CheckedIn);
+  EXPECT_TRUE(first.events[0].created);
 
-  const CheckInResult repeat = check_in(sid, kAlice, kStart + 9 * kMinute, Method::QrCode);
-  ASSERT_EQ(repeat.error, Refusal::None);
+  const Outcome repeat = check_in(sid, kAlice, kStart + 9 * kMinute, Method::QrCode);
+  ASSERT_EQ(repeat.refusal, Refusal::None);
+  EXPECT_EQ(repeat.change, Change::Unchanged);
   EXPECT_FALSE(repeat.created);
+  EXPECT_FALSE(repeat.logged.has_value());
   EXPECT_TRUE(repeat.events.empty());
-  EXPECT_EQ(repeat.record.check_in_time_ms, kStart + 2 * kMinute);  // unchanged
-  EXPECT_EQ(repeat.record.method, Method::VerificationCode);
-  EXPECT_EQ(cls_.session(sid)->audit.size(), 1u);
+  ASSERT_EQ(repeat.records.size(), 1u);
+  EXPECT_EQ(repeat.records[0].check_in_time_ms, kStart + 2 * kMinute);  // unchanged
+  EXPECT_EQ(repeat.records[0].method, Method::VerificationCode);
+  EXPECT_EQ(session(sid).audit.size(), 1u);
 }
 
 TEST_F(AttendanceTest, LateBoundaryExactlyAtThresholdIsPresentOneMsLaterIsLate) {
   const SessionId sid = open(5);
-  const CheckInResult on_time = check_in(sid, kAlice, kStart + 5 * kMinute);
-  EXPECT_EQ(on_time.record.status, AttendanceStatus::Present);
-  EXPECT_FALSE(on_time.record.is_late);
-  EXPECT_EQ(on_time.record.late_minutes, 0u);
-  const CheckInResult late = check_in(sid, kBob, kStart + 5 * kMinute + 1);
-  EXPECT_EQ(late.record.status, AttendanceStatus::Late);
-  EXPECT_TRUE(late.record.is_late);
-  EXPECT_EQ(late.record.late_minutes, 5u);
-  const CheckInResult later = check_in(sid, kCarol, kStart + 17 * kMinute + 59'999);
-  EXPECT_EQ(later.record.late_minutes, 17u);  // whole minutes since the start
+  const Outcome on_time = check_in(sid, kAlice, kStart + 5 * kMinute);
+  ASSERT_EQ(on_time.records.size(), 1u);
+  EXPECT_EQ(on_time.records[0].status, AttendanceStatus::Present);
+  EXPECT_FALSE(on_time.records[0].is_late);
+  EXPECT_EQ(on_time.records[0].late_minutes, 0u);
+  const Outcome late = check_in(sid, kBob, kStart + 5 * kMinute + 1);
+  ASSERT_EQ(late.records.size(), 1u);
+  EXPECT_EQ(late.records[0].status, AttendanceStatus::Late);
+  EXPECT_TRUE(late.records[0].is_late);
+  EXPECT_EQ(late.records[0].late_minutes, 5u);
+  const Outcome later = check_in(sid, kCarol, kStart + 17 * kMinute + 59'999);
+  ASSERT_EQ(later.records.size(), 1u);
+  EXPECT_EQ(later.records[0].late_minutes, 17u);  // whole minutes since the start
 }
 
 TEST_F(AttendanceTest, LateAfterZeroMakesAnyDelayLate) {
   const SessionId sid = open(0);
-  EXPECT_EQ(check_in(sid, kAlice, kStart).record.status, AttendanceStatus::Present);
-  const CheckInResult r = check_in(sid, kBob, kStart + 1);
-  EXPECT_EQ(r.record.status, AttendanceStatus::Late);
-  EXPECT_EQ(r.record.late_minutes, 0u);
+  EXPECT_EQ(check_in(sid, kAlice, kStart).records.at(0).status, AttendanceStatus::Present);
+  const Outcome r = check_in(sid, kBob, kStart + 1);
+  ASSERT_EQ(r.records.size(), 1u);
+  EXPECT_EQ(r.records[0].status, AttendanceStatus::Late);
+  EXPECT_EQ(r.records[0].late_minutes, 0u);
+}
+
+TEST(Lateness, IsJudgedFromTheStartInWholeMinutes) {
+  EXPECT_FALSE(lateness(kStart, 5, kStart + 5 * kMinute).is_late);
+  EXPECT_TRUE(lateness(kStart, 5, kStart + 5 * kMinute + 1).is_late);
+  EXPECT_EQ(lateness(kStart, 5, kStart + 5 * kMinute + 1).late_minutes, 5u);
+  EXPECT_EQ(lateness(kStart, 0, kStart + kMinute - 1).late_minutes, 0u);
+  EXPECT_TRUE(lateness(kStart, 0, kStart + kMinute - 1).is_late);
+  EXPECT_FALSE(lateness(kStart, 0, kStart).is_late);
 }
 
 TEST_F(AttendanceTest, StudentNotEnrolledIsRefused) {
   const SessionId sid = open();
-  const CheckInResult r = check_in(sid, kStranger, kStart);
-  EXPECT_EQ(r.error, Refusal::NotEnrolled);
-  EXPECT_TRUE(cls_.session(sid)->records.empty());
-  EXPECT_TRUE(cls_.session(sid)->audit.empty());
+  const Outcome r = check_in(sid, kStranger, kStart);
+  EXPECT_EQ(r.refusal, Refusal::NotEnrolled);
+  EXPECT_FALSE(r.applied());
+  EXPECT_FALSE(r.logged.has_value());
+  EXPECT_TRUE(session(sid).records.empty());
+  EXPECT_TRUE(session(sid).audit.empty());
+}
+
+TEST_F(AttendanceTest, CheckInWithoutASessionIsNoOpenSession) {
+  // REST passes the open session; with none open (or an unknown one) there is none.
+  EXPECT_EQ(check_in(SessionId{}, kAlice, kStart).refusal, Refusal::NoOpenSession);
+  const SessionId sid = open();
+  EXPECT_EQ(check_in(SessionId{sid.value + 1}, kAlice, kStart).refusal, Refusal::NoOpenSession);
+  EXPECT_EQ(check_in(make_session_id(ClassId{5}, 1), kAlice, kStart).refusal,
+            Refusal::NoOpenSession);
+  EXPECT_TRUE(session(sid).audit.empty());
 }
 
 TEST_F(AttendanceTest, CheckInAfterCloseIsRefusedAndChangesNothing) {
   const SessionId sid = open();
-  ASSERT_EQ(cls_.close(info_, sid, {kTeacher, kStart + kMinute}).error, Refusal::None);
-  const std::size_t audit_before = cls_.session(sid)->audit.size();
-  const CheckInResult r = check_in(sid, kAlice, kStart + 2 * kMinute);
-  EXPECT_EQ(r.error, Refusal::SessionClosed);
-  EXPECT_EQ(cls_.session(sid)->record_of(kAlice).status, AttendanceStatus::Absent);
-  EXPECT_EQ(cls_.session(sid)->audit.size(), audit_before);
+  ASSERT_EQ(close(sid, kStart + kMinute).refusal, Refusal::None);
+  const std::size_t audit_before = session(sid).audit.size();
+  const Outcome r = check_in(sid, kAlice, kStart + 2 * kMinute);
+  EXPECT_EQ(r.refusal, Refusal::SessionClosed);
+  EXPECT_FALSE(r.logged.has_value());
+  EXPECT_EQ(session(sid).record_of(kAlice).status, AttendanceStatus::Absent);
+  EXPECT_EQ(session(sid).audit.size(), audit_before);
 }
 
-TEST_F(AttendanceTest, OverrideThenCheckInKeepsTheOverride) {
+TEST_F(AttendanceTest, ALiveCheckInUnderAnOverrideChangesNothing) {
   const SessionId sid = open();
-  const RecordResult o = cls_.override_record(
-      info_, sid, {kTeacher, kAlice, AttendanceStatus::Excused, "doctor", kStart + kMinute});
-  ASSERT_EQ(o.error, Refusal::None);
+  const Outcome o =
+      override_record(sid, kAlice, AttendanceStatus::Excused, "doctor", kStart + kMinute);
+  ASSERT_EQ(o.refusal, Refusal::None);
+  EXPECT_EQ(o.change, Change::Applied);
   EXPECT_TRUE(o.created);
-  EXPECT_TRUE(o.record.is_manual_override);
-  EXPECT_EQ(o.record.method, Method::TeacherOverride);
-  EXPECT_EQ(o.record.override_reason, "doctor");
-  const CheckInResult r = check_in(sid, kAlice, kStart + 2 * kMinute);
-  ASSERT_EQ(r.error, Refusal::None);
-  EXPECT_FALSE(r.created);
-  EXPECT_EQ(r.record.status, AttendanceStatus::Excused);
-  EXPECT_TRUE(r.record.is_manual_override);
-  EXPECT_FALSE(r.record.check_in_time_ms.has_value());
+  ASSERT_EQ(o.records.size(), 1u);
+  EXPECT_TRUE(o.records[0].is_manual_override);
+  EXPECT_EQ(o.records[0].method, Method::TeacherOverride);
+  EXPECT_EQ(o.records[0].override_reason, "doctor");
+  // API.md §4: a live check-in answers with the overridden record, unchanged.
+  const Outcome r = check_in(sid, kAlice, kStart + 2 * kMinute);
+  ASSERT_EQ(r.refusal, Refusal::None);
+  EXPECT_EQ(r.change, Change::Unchanged);
+  EXPECT_FALSE(r.logged.has_value());
+  EXPECT_TRUE(r.events.empty());
+  ASSERT_EQ(r.records.size(), 1u);
+  EXPECT_EQ(r.records[0].status, AttendanceStatus::Excused);
+  EXPECT_EQ(r.records[0].method, Method::TeacherOverride);
+  EXPECT_EQ(r.records[0].override_reason, "doctor");
+  EXPECT_FALSE(r.records[0].check_in_time_ms.has_value());
+  EXPECT_EQ(r.records[0].timestamp_ms, o.records[0].timestamp_ms);
+  EXPECT_EQ(session(sid).audit.size(), 1u);
 }
 
 TEST_F(AttendanceTest, OverrideOfACheckInKeepsItsTimeAndIsAnUpdate) {
   const SessionId sid = open(5);
-  check_in(sid, kAlice, kStart + 12 * kMinute);  // late, 12 minutes
-  const RecordResult o = cls_.override_record(
-      info_, sid,
-      {kTeacher, kAlice, AttendanceStatus::Present, std::nullopt, kStart + 20 * kMinute});
-  ASSERT_EQ(o.error, Refusal::None);
+  ASSERT_TRUE(check_in(sid, kAlice, kStart + 12 * kMinute).applied());  // late, 12 minutes
+  const Outcome o =
+      override_record(sid, kAlice, AttendanceStatus::Present, std::nullopt, kStart + 20 * kMinute);
+  ASSERT_EQ(o.refusal, Refusal::None);
+  EXPECT_EQ(o.change, Change::Applied);
   EXPECT_FALSE(o.created);
-  EXPECT_EQ(o.record.status, AttendanceStatus::Present);
-  EXPECT_FALSE(o.record.is_late);
-  EXPECT_EQ(o.record.late_minutes, 0u);
-  EXPECT_EQ(o.record.check_in_time_ms, kStart + 12 * kMinute);
-  EXPECT_FALSE(o.record.override_reason.has_value());
-  const RecordResult back = cls_.override_record(
-      info_, sid, {kTeacher, kAlice, AttendanceStatus::Late, "bus", kStart + 21 * kMinute});
-  EXPECT_TRUE(back.record.is_late);
-  EXPECT_EQ(back.record.late_minutes, 12u);
+  ASSERT_EQ(o.records.size(), 1u);
+  EXPECT_EQ(o.records[0].status, AttendanceStatus::Present);
+  EXPECT_FALSE(o.records[0].is_late);
+  EXPECT_EQ(o.records[0].late_minutes, 0u);
+  EXPECT_EQ(o.records[0].check_in_time_ms, kStart + 12 * kMinute);
+  EXPECT_FALSE(o.records[0].override_reason.has_value());
+  EXPECT_EQ(o.records[0].override_at_ms, kStart + 20 * kMinute);
+  EXPECT_EQ(o.records[0].override_op, "");
+  ASSERT_EQ(o.events.size(), 1u);
+  EXPECT_EQ(o.events[0].kind, Event::Kind::RecordChanged);
+  EXPECT_FALSE(o.events[0].created);
+  const Outcome back =
+      override_record(sid, kAlice, AttendanceStatus::Late, "bus", kStart + 21 * kMinute);
+  ASSERT_EQ(back.records.size(), 1u);
+  EXPECT_TRUE(back.records[0].is_late);
+  EXPECT_EQ(back.records[0].late_minutes, 12u);
 }
 
 TEST_F(AttendanceTest, OverrideRefusesUnmarkedAndStrangers) {
   const SessionId sid = open();
-  EXPECT_EQ(
-      cls_.override_record(info_, sid, {kTeacher, kAlice, AttendanceStatus::Unmarked, {}, kStart})
-          .error,
-      Refusal::InvalidStatus);
-  EXPECT_EQ(
-      cls_.override_record(info_, sid, {kTeacher, kStranger, AttendanceStatus::Present, {}, kStart})
-          .error,
-      Refusal::UnknownStudent);
-  EXPECT_EQ(cls_.override_record(info_, SessionId{sid.value + 1},
-                                 {kTeacher, kAlice, AttendanceStatus::Present, {}, kStart})
-                .error,
+  EXPECT_EQ(override_record(sid, kAlice, AttendanceStatus::Unmarked, {}, kStart).refusal,
+            Refusal::InvalidStatus);
+  EXPECT_EQ(override_record(sid, kStranger, AttendanceStatus::Present, {}, kStart).refusal,
+            Refusal::StudentNotFound);
+  EXPECT_EQ(override_record(SessionId{sid.value + 1}, kAlice, AttendanceStatus::Present, {}, kStart)
+                .refusal,
             Refusal::SessionNotFound);
-  EXPECT_TRUE(cls_.session(sid)->audit.empty());
+  // `apply` of the Override command refuses the same way.
+  EXPECT_EQ(
+      cls_.apply(info_, live_override(sid, kAlice, AttendanceStatus::Unmarked, {}, kStart).command)
+          .refusal,
+      Refusal::InvalidStatus);
+  EXPECT_EQ(cls_.apply(info_,
+                       live_override(sid, kStranger, AttendanceStatus::Present, {}, kStart).command)
+                .refusal,
+            Refusal::StudentNotFound);
+  EXPECT_TRUE(session(sid).records.empty());
+  EXPECT_TRUE(session(sid).audit.empty());
 }
 
 TEST_F(AttendanceTest, OverrideWorksOnAClosedSession) {
   const SessionId sid = open();
-  cls_.close(info_, sid, {kTeacher, kStart + kMinute});
-  const RecordResult o = cls_.override_record(
-      info_, sid, {kTeacher, kBob, AttendanceStatus::Excused, "note", kStart + 60 * kMinute});
-  ASSERT_EQ(o.error, Refusal::None);
-  EXPECT_EQ(cls_.session(sid)->record_of(kBob).status, AttendanceStatus::Excused);
+  ASSERT_TRUE(close(sid, kStart + kMinute).applied());
+  const Outcome o =
+      override_record(sid, kBob, AttendanceStatus::Excused, "note", kStart + 60 * kMinute);
+  ASSERT_EQ(o.refusal, Refusal::None);
+  EXPECT_EQ(o.change, Change::Applied);
+  EXPECT_EQ(session(sid).record_of(kBob).status, AttendanceStatus::Excused);
 }
 
 TEST_F(AttendanceTest, BulkWithOneBadStudentChangesNothing) {
   const SessionId sid = open();
-  Bulk b{kTeacher,
-         {{kAlice, AttendanceStatus::Absent, std::nullopt},
-          {kStranger, AttendanceStatus::Absent, std::nullopt}},
-         AttendanceStatus::Absent,
-         kStart};
-  const BulkResult r = cls_.bulk(info_, sid, b);
-  EXPECT_EQ(r.error, Refusal::UnknownStudent);
+  const Outcome r =
+      cls_.apply(info_, bulk_cmd(sid,
+                                 {{kAlice, AttendanceStatus::Absent, std::nullopt},
+                                  {kStranger, AttendanceStatus::Absent, std::nullopt}},
+                                 AttendanceStatus::Absent, kStart));
+  EXPECT_EQ(r.refusal, Refusal::UnknownStudent);
   EXPECT_EQ(r.offending_student, kStranger);
-  EXPECT_TRUE(r.changed.empty());
-  EXPECT_TRUE(cls_.session(sid)->records.empty());
-  EXPECT_TRUE(cls_.session(sid)->audit.empty());
+  EXPECT_TRUE(r.records.empty());
+  EXPECT_FALSE(r.logged.has_value());
+  EXPECT_TRUE(session(sid).records.empty());
+  EXPECT_TRUE(session(sid).audit.empty());
 
-  Bulk dup{kTeacher,
-           {{kAlice, AttendanceStatus::Absent, {}}, {kAlice, AttendanceStatus::Present, {}}},
-           std::nullopt,
-           kStart};
-  EXPECT_EQ(cls_.bulk(info_, sid, dup).error, Refusal::DuplicateStudent);
-  Bulk unmarked{kTeacher, {{kAlice, AttendanceStatus::Unmarked, {}}}, std::nullopt, kStart};
-  EXPECT_EQ(cls_.bulk(info_, sid, unmarked).error, Refusal::InvalidStatus);
-  EXPECT_TRUE(cls_.session(sid)->records.empty());
+  const Outcome dup = cls_.apply(info_, bulk_cmd(sid,
+                                                 {{kAlice, AttendanceStatus::Absent, {}},
+                                                  {kAlice, AttendanceStatus::Present, {}}},
+                                                 std::nullopt, kStart));
+  EXPECT_EQ(dup.refusal, Refusal::DuplicateStudent);
+  EXPECT_EQ(dup.offending_student, kAlice);
+  const Outcome unmarked = cls_.apply(info_, bulk_cmd(sid,
+                                                      {{kBob, AttendanceStatus::Present, {}},
+                                                       {kCarol, AttendanceStatus::Unmarked, {}}},
+                                                      std::nullopt, kStart));
+  EXPECT_EQ(unmarked.refusal, Refusal::InvalidStatus);
+  EXPECT_EQ(unmarked.offending_student, kCarol);
+  EXPECT_EQ(cls_.apply(info_, bulk_cmd(sid, {{kBob, AttendanceStatus::Present, {}}},
+                                       AttendanceStatus::Unmarked, kStart))
+                .refusal,
+            Refusal::InvalidStatus);
+  EXPECT_EQ(
+      cls_.apply(info_, bulk_cmd(SessionId{sid.value + 1}, {{kBob, AttendanceStatus::Present, {}}},
+                                 std::nullopt, kStart))
+          .refusal,
+      Refusal::SessionNotFound);
+  EXPECT_TRUE(session(sid).records.empty());
+  EXPECT_TRUE(session(sid).audit.empty());
 }
 
 TEST_F(AttendanceTest, BulkUpdatesThenMarksRemaining) {
   const SessionId sid = open();
-  check_in(sid, kAlice, kStart + kMinute);
-  Bulk b{kTeacher,
-         {{kBob, AttendanceStatus::Excused, std::string("field trip")}},
-         AttendanceStatus::Absent,
-         kStart + 30 * kMinute};
-  const BulkResult r = cls_.bulk(info_, sid, b);
-  ASSERT_EQ(r.error, Refusal::None);
-  ASSERT_EQ(r.changed.size(), 2u);  // Bob by update, Carol as remaining; Alice had checked in
-  EXPECT_EQ(r.changed[0].student, kBob);
-  EXPECT_EQ(r.changed[0].status, AttendanceStatus::Excused);
-  EXPECT_EQ(r.changed[0].method, Method::Bulk);
-  EXPECT_TRUE(r.changed[0].is_manual_override);
-  EXPECT_EQ(r.changed[1].student, kCarol);
-  EXPECT_EQ(r.changed[1].status, AttendanceStatus::Absent);
-  const Counts c = count(info_, *cls_.session(sid));
-  EXPECT_EQ(c, (Counts{1, 0, 1, 1, 0, 3}));
+  ASSERT_TRUE(check_in(sid, kAlice, kStart + kMinute).applied());
+  const Outcome r = cls_.apply(
+      info_, bulk_cmd(sid, {{kBob, AttendanceStatus::Excused, std::string("field trip")}},
+                      AttendanceStatus::Absent, kStart + 30 * kMinute));
+  ASSERT_EQ(r.refusal, Refusal::None);
+  EXPECT_EQ(r.change, Change::Applied);
+  ASSERT_EQ(r.records.size(), 2u);  // Bob by update, Carol as remaining; Alice had checked in
+  EXPECT_EQ(r.records[0].student, kBob);
+  EXPECT_EQ(r.records[0].status, AttendanceStatus::Excused);
+  EXPECT_EQ(r.records[0].method, Method::Bulk);
+  EXPECT_EQ(r.records[0].override_reason, "field trip");
+  EXPECT_TRUE(r.records[0].is_manual_override);
+  EXPECT_EQ(r.records[1].student, kCarol);
+  EXPECT_EQ(r.records[1].status, AttendanceStatus::Absent);
+  EXPECT_EQ(r.records[1].method, Method::Bulk);
+  EXPECT_EQ(session(sid).record_of(kAlice).status, AttendanceStatus::Present);
+  EXPECT_EQ(count(info_, session(sid)), (Counts{1, 0, 1, 1, 0, 3}));
   ASSERT_EQ(r.events.size(), 1u);
   EXPECT_EQ(r.events[0].kind, Event::Kind::BulkChanged);
+  EXPECT_EQ(r.events[0].records.size(), 2u);
+  // The log gets the students "mark remaining" marked.
+  ASSERT_TRUE(r.logged.has_value());
+  const Bulk& logged = std::get<Bulk>(*r.logged);
+  EXPECT_EQ(logged.remaining, std::vector<UserId>{kCarol});
+}
+
+TEST_F(AttendanceTest, BulkThatChangesNothingIsUnchangedAndNotLogged) {
+  const SessionId sid = open();
+  // A clock a minute ahead: the phone's override is made after the bulk call.
+  ASSERT_TRUE(
+      cls_.attempt_override(info_, offline_override(sid, kAlice, AttendanceStatus::Absent, "phone",
+                                                    kStart + 11 * kMinute, "p1",
+                                                    kStart + 10 * kMinute, kStart + 12 * kMinute))
+          .applied());
+  const std::size_t audit = session(sid).audit.size();
+  // CHANGED: before the redesign a bulk call that wrote nothing still "succeeded"
+  // with an empty list; now it is Unchanged and there is nothing to log.
+  const Outcome none = cls_.apply(info_, bulk_cmd(sid, {{kAlice, AttendanceStatus::Present, {}}},
+                                                  std::nullopt, kStart + 10 * kMinute));
+  EXPECT_EQ(none.refusal, Refusal::None);
+  EXPECT_EQ(none.change, Change::Unchanged);
+  EXPECT_FALSE(none.logged.has_value());
+  EXPECT_TRUE(none.events.empty());
+  EXPECT_TRUE(none.records.empty());
+  const Outcome empty = cls_.apply(info_, bulk_cmd(sid, {}, std::nullopt, kStart + 10 * kMinute));
+  EXPECT_EQ(empty.change, Change::Unchanged);
+  EXPECT_FALSE(empty.logged.has_value());
+  EXPECT_EQ(session(sid).audit.size(), audit);
+  EXPECT_EQ(session(sid).record_of(kAlice).status, AttendanceStatus::Absent);
 }
 
 TEST_F(AttendanceTest, CloseMarksEveryUnmarkedStudentAbsent) {
   const SessionId sid = open();
-  check_in(sid, kAlice, kStart + kMinute);
-  cls_.override_record(info_, sid,
-                       {kTeacher, kBob, AttendanceStatus::Excused, {}, kStart + kMinute});
-  const CloseResult r = cls_.close(info_, sid, {kTeacher, kStart + 45 * kMinute});
-  ASSERT_EQ(r.error, Refusal::None);
-  EXPECT_EQ(r.marked_absent, 1u);
-  const Session& s = *cls_.session(sid);
+  ASSERT_TRUE(check_in(sid, kAlice, kStart + kMinute).applied());
+  ASSERT_TRUE(
+      override_record(sid, kBob, AttendanceStatus::Excused, {}, kStart + kMinute).applied());
+  const Outcome r = close(sid, kStart + 45 * kMinute);
+  ASSERT_EQ(r.refusal, Refusal::None);
+  EXPECT_EQ(r.change, Change::Applied);
+  EXPECT_EQ(r.session, sid);
+  ASSERT_EQ(r.records.size(), 1u);
+  EXPECT_EQ(r.records[0].student, kCarol);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].kind, Event::Kind::SessionClosed);
+  EXPECT_EQ(r.events[0].marked_absent, 1u);
+  ASSERT_TRUE(r.logged.has_value());
+  EXPECT_EQ(std::get<CloseSession>(*r.logged).marked_absent, std::vector<UserId>{kCarol});
+  const Session& s = session(sid);
   EXPECT_FALSE(s.open);
   EXPECT_EQ(s.closed_at_ms, kStart + 45 * kMinute);
   const Record carol = s.record_of(kCarol);
@@ -231,22 +353,28 @@ TEST_F(AttendanceTest, CloseMarksEveryUnmarkedStudentAbsent) {
   EXPECT_EQ(carol.method, Method::SessionClose);
   EXPECT_FALSE(carol.is_manual_override);
   EXPECT_EQ(carol.timestamp_ms, kStart + 45 * kMinute);
+  EXPECT_EQ(s.record_of(kAlice).status, AttendanceStatus::Present);
+  EXPECT_EQ(s.record_of(kBob).status, AttendanceStatus::Excused);
   EXPECT_EQ(cls_.open_session(), nullptr);
-  EXPECT_EQ(cls_.close(info_, sid, {kTeacher, kStart + 46 * kMinute}).error,
-            Refusal::SessionAlreadyClosed);
+  EXPECT_EQ(close(sid, kStart + 46 * kMinute).refusal, Refusal::SessionAlreadyClosed);
+  EXPECT_EQ(close(SessionId{sid.value + 1}, kStart + 46 * kMinute).refusal,
+            Refusal::SessionNotFound);
 }
 
 TEST_F(AttendanceTest, EveryChangeIsAudited) {
   const SessionId sid = open();
-  check_in(sid, kAlice, kStart + kMinute);
-  cls_.override_record(
-      info_, sid, {kTeacher, kAlice, AttendanceStatus::Excused, "doctor", kStart + 2 * kMinute});
-  cls_.bulk(info_, sid,
-            {kTeacher, {{kBob, AttendanceStatus::Late, {}}}, std::nullopt, kStart + 3 * kMinute});
-  cls_.close(info_, sid, {kTeacher, kStart + 4 * kMinute});
-  const auto& audit = cls_.session(sid)->audit;
+  ASSERT_TRUE(check_in(sid, kAlice, kStart + kMinute).applied());
+  ASSERT_TRUE(
+      override_record(sid, kAlice, AttendanceStatus::Excused, "doctor", kStart + 2 * kMinute)
+          .applied());
+  ASSERT_TRUE(cls_.apply(info_, bulk_cmd(sid, {{kBob, AttendanceStatus::Late, {}}}, std::nullopt,
+                                         kStart + 3 * kMinute))
+                  .applied());
+  ASSERT_TRUE(close(sid, kStart + 4 * kMinute).applied());
+  const auto& audit = session(sid).audit;
   ASSERT_EQ(audit.size(), 4u);
   EXPECT_EQ(audit[0].actor, kAlice);
+  EXPECT_EQ(audit[0].student, kAlice);
   EXPECT_EQ(audit[0].from, AttendanceStatus::Unmarked);
   EXPECT_EQ(audit[0].to, AttendanceStatus::Present);
   EXPECT_EQ(audit[0].method, Method::VerificationCode);
@@ -254,18 +382,34 @@ TEST_F(AttendanceTest, EveryChangeIsAudited) {
   EXPECT_EQ(audit[1].from, AttendanceStatus::Present);
   EXPECT_EQ(audit[1].to, AttendanceStatus::Excused);
   EXPECT_EQ(audit[1].reason, "doctor");
+  EXPECT_EQ(audit[2].student, kBob);
   EXPECT_EQ(audit[2].method, Method::Bulk);
+  EXPECT_EQ(audit[2].to, AttendanceStatus::Late);
   EXPECT_EQ(audit[3].student, kCarol);
+  EXPECT_EQ(audit[3].to, AttendanceStatus::Absent);
   EXPECT_EQ(audit[3].method, Method::SessionClose);
   for (std::size_t i = 1; i < audit.size(); ++i) EXPECT_LE(audit[i - 1].at_ms, audit[i].at_ms);
 }
 
 TEST_F(AttendanceTest, CountsCoverEveryEnrolledStudent) {
   const SessionId sid = open(5);
-  EXPECT_EQ(count(info_, *cls_.session(sid)), (Counts{0, 0, 0, 0, 3, 3}));
+  EXPECT_EQ(count(info_, session(sid)), (Counts{0, 0, 0, 0, 3, 3}));
   check_in(sid, kAlice, kStart);
   check_in(sid, kBob, kStart + 10 * kMinute);
-  EXPECT_EQ(count(info_, *cls_.session(sid)), (Counts{1, 1, 0, 0, 1, 3}));
+  EXPECT_EQ(count(info_, session(sid)), (Counts{1, 1, 0, 0, 1, 3}));
+}
+
+TEST_F(AttendanceTest, AnnounceJoinChangesNoAttendance) {
+  const SessionId sid = open();
+  const AnnounceJoin join{kClass, UserId{13}, kStart + kMinute};
+  const Outcome r = cls_.apply(info_, join);
+  ASSERT_TRUE(r.applied());
+  EXPECT_EQ(r.logged, std::optional<Command>(join));
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].kind, Event::Kind::StudentJoinedClass);
+  EXPECT_EQ(r.events[0].student, UserId{13});
+  EXPECT_TRUE(session(sid).records.empty());
+  EXPECT_TRUE(session(sid).audit.empty());
 }
 
 TEST(SessionIds, EncodeTheirClassAndStayBelowTwoToThe53) {
@@ -275,21 +419,14 @@ TEST(SessionIds, EncodeTheirClassAndStayBelowTwoToThe53) {
   EXPECT_EQ(class_of(make_session_id(ClassId{4}, 1)), ClassId{4});
 }
 
-}  // namespace
-}  // namespace rollcall::domain
-
-namespace rollcall::domain {
-namespace {
-
 TEST(AttendanceCopy, ACopyHasItsOwnOpenSession) {
-  ClassAttendance a(ClassId{4});
-  ASSERT_EQ(a.open({UserId{2}, 5, "123456", 1000}).error, Refusal::None);
+  ClassAttendance a(kClass);
+  const ClassInfo info = class_info(0);
+  ASSERT_TRUE(a.apply(info, open_cmd(1000)).applied());
   ClassAttendance b = a;
   ASSERT_NE(b.open_session(), nullptr);
   EXPECT_EQ(b.open_session(), &b.sessions().front());  // not a pointer into `a`
-  ClassInfo info;
-  info.id = ClassId{4};
-  ASSERT_EQ(a.close(info, a.open_session()->id, {UserId{2}, 2000}).error, Refusal::None);
+  ASSERT_EQ(a.apply(info, close_cmd(a.open_session()->id, 2000)).refusal, Refusal::None);
   EXPECT_EQ(a.open_session(), nullptr);
   ASSERT_NE(b.open_session(), nullptr);  // closing the original leaves the copy open
   EXPECT_TRUE(b.open_session()->open);

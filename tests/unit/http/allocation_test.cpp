@@ -86,10 +86,10 @@ class NullReactor final : public net::Reactor {
   int closes = 0;
 };
 
-void healthz(void*, Exchange& ex) {
+void healthz(Exchange& ex) {
   ex.respond_json(200, R"({"status":"ok"})");
 }
-void with_params(void*, Exchange& ex) {
+void with_params(Exchange& ex) {
   std::string& body = ex.scratch();
   body.append(R"({"session":)")
       .append(ex.params[0])
@@ -101,8 +101,8 @@ void with_params(void*, Exchange& ex) {
 
 TEST(Allocation, WarmRequestPathAllocatesNothing) {
   Router router;
-  router.add("GET", "/healthz", {healthz, nullptr});
-  router.add("PUT", "/api/v1/sessions/{id}/attendance/{student}", {with_params, nullptr});
+  router.add("GET", "/healthz", healthz);
+  router.add("PUT", "/api/v1/sessions/{id}/attendance/{student}", with_params);
   metrics::ShardMetrics metrics;
   Server server(ServerConfig{}, router, metrics, 1);
   net::ConnectionTable table(1);

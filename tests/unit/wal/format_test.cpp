@@ -185,11 +185,23 @@ TEST(WalFormatTest, RecordTypeNames) {
   EXPECT_TRUE(is_known(10));
   EXPECT_FALSE(is_known(0));
   EXPECT_FALSE(is_known(11));
-  EXPECT_STREQ(to_string(RecordType::CheckedIn), "checked_in");
   EXPECT_STREQ(to_string(RecordType::Commit), "commit");
+  EXPECT_STREQ(to_string(RecordType::SessionOpened), "session_opened");
+  EXPECT_STREQ(to_string(RecordType::BulkApplied), "bulk_applied");
+  EXPECT_STREQ(to_string(RecordType::SessionClosed), "session_closed");
+  EXPECT_STREQ(to_string(RecordType::Enrolled), "enrolled");
   EXPECT_STREQ(to_string(RecordType::ClassJoined), "class_joined");
-  EXPECT_STREQ(to_string(RecordType::SyncCheckedIn), "sync_checked_in");
-  EXPECT_STREQ(to_string(RecordType::SyncOverridden), "sync_overridden");
+  EXPECT_STREQ(to_string(RecordType::CheckedIn), "checked_in");
+  EXPECT_STREQ(to_string(RecordType::Overridden), "overridden");
+  // The read-only legacy types keep their numbers and say what they are.
+  EXPECT_EQ(static_cast<int>(RecordType::LegacyCheckedIn), 3);
+  EXPECT_EQ(static_cast<int>(RecordType::LegacyOverridden), 4);
+  EXPECT_EQ(static_cast<int>(RecordType::CheckedIn), 9);
+  EXPECT_EQ(static_cast<int>(RecordType::Overridden), 10);
+  EXPECT_STREQ(to_string(RecordType::LegacyCheckedIn), "checked_in (v1)");
+  EXPECT_STREQ(to_string(RecordType::LegacyOverridden), "overridden (v1)");
+  for (int t = 1; t <= 10; ++t) EXPECT_TRUE(is_known(static_cast<std::uint8_t>(t))) << t;
+  EXPECT_STREQ(to_string(static_cast<RecordType>(11)), "unknown");
 }
 
 TEST(WalScanTest, CleanSegmentDeliversEveryBatch) {

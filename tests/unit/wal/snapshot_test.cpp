@@ -29,60 +29,78 @@ ClassInfo class_info(ClassId id) {
   return c;
 }
 
-// A class with history, built only through the domain operations: a closed session
+// The domain commands, applied as the owner applies them live (times and codes
+// resolved; the students a close or "mark remaining" marks left to the state).
+Outcome open_session(ClassAttendance& c, std::uint32_t late_after, std::string code,
+                     std::int64_t now) {
+  return c.apply(class_info(c.id()),
+                 OpenSession{c.id(), kTeacher, late_after, std::move(code), now});
+}
+Outcome check_in(ClassAttendance& c, SessionId s, UserId student, Method method, std::int64_t at,
+                 std::int64_t now, std::string op_id = "") {
+  return c.apply(class_info(c.id()),
+                 CheckIn{c.id(), s, student, method, at, now, std::move(op_id)});
+}
+Outcome override_record(ClassAttendance& c, SessionId s, UserId student, AttendanceStatus status,
+                        std::optional<std::string> reason, std::int64_t at, std::int64_t now,
+                        std::string op_id = "") {
+  return c.apply(class_info(c.id()), Override{c.id(), s, kTeacher, student, status,
+                                              std::move(reason), at, now, std::move(op_id)});
+}
+Outcome bulk(ClassAttendance& c, SessionId s, std::vector<BulkItem> items,
+             std::optional<AttendanceStatus> mark_remaining, std::int64_t now) {
+  return c.apply(class_info(c.id()),
+                 Bulk{c.id(), s, kTeacher, std::move(items), mark_remaining, std::nullopt, now});
+}
+Outcome close_session(ClassAttendance& c, SessionId s, std::int64_t now) {
+  return c.apply(class_info(c.id()), CloseSession{c.id(), s, kTeacher, std::nullopt, now});
+}
+
+// A class with history, built only through the domain's commands: a closed session
 // with check-ins, an override, a bulk and the close's absences; then an open one.
 ClassAttendance busy_class(ClassId id) {
-  const ClassInfo info = class_info(id);
   ClassAttendance c(id);
-  const SessionId s1 = c.open({kTeacher, 5, "123456", kStart}).session->id;
-  EXPECT_EQ(
-      c.check_in(info, s1, {kAlice, Method::VerificationCode, kStart + kMinute, kStart + kMinute})
-          .error,
-      Refusal::None);
-  EXPECT_EQ(
-      c.check_in(info, s1, {kBob, Method::QrCode, kStart + 9 * kMinute, kStart + 9 * kMinute + 3})
-          .error,
-      Refusal::None);
-  EXPECT_EQ(c.override_record(info, s1,
-                              {kTeacher, kBob, AttendanceStatus::Excused,
-                               std::string("Arzt – 医者 🩺"), kStart + 20 * kMinute})
-                .error,
-            Refusal::None);
-  EXPECT_EQ(c.bulk(info, s1,
-                   {kTeacher,
-                    {{kCarol, AttendanceStatus::Late, std::nullopt},
-                     {kAlice, AttendanceStatus::Present, std::string()}},
-                    std::nullopt,
-                    kStart + 30 * kMinute})
-                .error,
-            Refusal::None);
-  EXPECT_EQ(c.close(info, s1, {kTeacher, kStart + 60 * kMinute}).error,
-            Refusal::None);  // Dan: absent
+  const Outcome opened = open_session(c, 5, "123456", kStart);
+  EXPECT_TRUE(opened.applied());
+  const SessionId s1 = opened.session;
+  EXPECT_TRUE(check_in(c, s1, kAlice, Method::VerificationCode, kStart + kMinute, kStart + kMinute)
+                  .applied());
+  EXPECT_TRUE(check_in(c, s1, kBob, Method::QrCode, kStart + 9 * kMinute, kStart + 9 * kMinute + 3)
+                  .applied());
+  EXPECT_TRUE(override_record(c, s1, kBob, AttendanceStatus::Excused,
+                              std::string("Arzt – 医者 🩺"), kStart + 20 * kMinute,
+                              kStart + 20 * kMinute)
+                  .applied());
+  EXPECT_TRUE(bulk(c, s1,
+                   {{kCarol, AttendanceStatus::Late, std::nullopt},
+                    {kAlice, AttendanceStatus::Present, std::string()}},
+                   std::nullopt, kStart + 30 * kMinute)
+                  .applied());
+  const Outcome closed = close_session(c, s1, kStart + 60 * kMinute);  // Dan: absent
+  EXPECT_TRUE(closed.applied());
+  EXPECT_EQ(closed.records.size(), 1u);
 
-  const SessionId s2 = c.open({kTeacher, 10, "", kStart + 24 * 60 * kMinute}).session->id;
-  EXPECT_EQ(c.check_in(info, s2,
-                       {kDan, Method::QrCode, kStart + 24 * 60 * kMinute + 11 * kMinute,
-                        kStart + 24 * 60 * kMinute + 11 * kMinute})
-                .error,
-            Refusal::None);
-  EXPECT_EQ(c.override_record(info, s2,
-                              {kTeacher, kAlice, AttendanceStatus::Absent, std::nullopt,
-                               kStart + 25 * 60 * kMinute})
-                .error,
-            Refusal::None);
+  const Outcome opened2 = open_session(c, 10, "", kStart + 24 * 60 * kMinute);
+  EXPECT_TRUE(opened2.applied());
+  const SessionId s2 = opened2.session;
+  EXPECT_TRUE(check_in(c, s2, kDan, Method::QrCode, kStart + 24 * 60 * kMinute + 11 * kMinute,
+                       kStart + 24 * 60 * kMinute + 11 * kMinute)
+                  .applied());
+  EXPECT_TRUE(override_record(c, s2, kAlice, AttendanceStatus::Absent, std::nullopt,
+                              kStart + 25 * 60 * kMinute, kStart + 25 * 60 * kMinute)
+                  .applied());
   return c;
 }
 
 // Closed sessions only.
 ClassAttendance quiet_class(ClassId id) {
-  const ClassInfo info = class_info(id);
   ClassAttendance c(id);
   for (int i = 0; i < 3; ++i) {
-    const SessionId s = c.open({kTeacher, 0, "000000", kStart + i * kMinute}).session->id;
-    EXPECT_EQ(
-        c.bulk(info, s, {kTeacher, {}, AttendanceStatus::Present, kStart + i * kMinute + 1}).error,
-        Refusal::None);
-    EXPECT_EQ(c.close(info, s, {kTeacher, kStart + i * kMinute + 2}).error, Refusal::None);
+    const Outcome opened = open_session(c, 0, "000000", kStart + i * kMinute);
+    EXPECT_TRUE(opened.applied());
+    const SessionId s = opened.session;
+    EXPECT_TRUE(bulk(c, s, {}, AttendanceStatus::Present, kStart + i * kMinute + 1).applied());
+    EXPECT_TRUE(close_session(c, s, kStart + i * kMinute + 2).applied());
   }
   return c;
 }
@@ -97,6 +115,8 @@ void expect_same(const domain::Record& a, const domain::Record& b) {
   EXPECT_EQ(a.is_manual_override, b.is_manual_override);
   EXPECT_EQ(a.override_reason, b.override_reason);
   EXPECT_EQ(a.timestamp_ms, b.timestamp_ms);
+  EXPECT_EQ(a.override_at_ms, b.override_at_ms);
+  EXPECT_EQ(a.override_op, b.override_op);
 }
 
 void expect_same(const ClassAttendance& want, const ClassAttendance& got) {
@@ -188,19 +208,53 @@ TEST_F(SnapshotTest, RestoredClassesKeepWorking) {
   Result<DecodedSnapshot> got = decode_snapshot(encoded());
   ASSERT_TRUE(got.ok()) << got.error();
   ClassAttendance& c = got->classes[0];
-  const ClassInfo info = class_info(ClassId{4});
   const SessionId open = c.open_session()->id;
-  EXPECT_EQ(c.open({kTeacher, 5, "999999", kStart}).error, Refusal::SessionAlreadyOpen);
-  const CheckInResult r =
-      c.check_in(info, open,
-                 {kBob, Method::VerificationCode, kStart + 24 * 60 * kMinute + 1,
-                  kStart + 24 * 60 * kMinute + 1});
-  EXPECT_EQ(r.error, Refusal::None);
+  const Outcome again = open_session(c, 5, "999999", kStart);
+  EXPECT_EQ(again.refusal, Refusal::SessionAlreadyOpen);
+  EXPECT_EQ(again.session, open);
+  const Outcome r = check_in(c, open, kBob, Method::VerificationCode,
+                             kStart + 24 * 60 * kMinute + 1, kStart + 24 * 60 * kMinute + 1);
+  EXPECT_TRUE(r.applied());
   EXPECT_TRUE(r.created);
-  EXPECT_EQ(c.close(info, open, {kTeacher, kStart + 26 * 60 * kMinute}).error, Refusal::None);
-  const OpenResult next = c.open({kTeacher, 5, "111111", kStart + 48 * 60 * kMinute});
-  ASSERT_EQ(next.error, Refusal::None);
-  EXPECT_EQ(next.session->id, make_session_id(ClassId{4}, 3));
+  const Outcome closed = close_session(c, open, kStart + 26 * 60 * kMinute);
+  ASSERT_TRUE(closed.applied());
+  // Carol was the only one left unmarked.
+  ASSERT_TRUE(closed.logged.has_value());
+  EXPECT_EQ(std::get<CloseSession>(*closed.logged).marked_absent, std::vector<UserId>{kCarol});
+  const Outcome next = open_session(c, 5, "111111", kStart + 48 * 60 * kMinute);
+  ASSERT_TRUE(next.applied());
+  EXPECT_EQ(next.session, make_session_id(ClassId{4}, 3));
+}
+
+// The restored class answers the log's next commands exactly as the class it was
+// taken from: replaying after a snapshot gives the state that was live.
+TEST_F(SnapshotTest, RestoredClassesApplyCommandsLikeTheOriginal) {
+  Result<DecodedSnapshot> got = decode_snapshot(encoded());
+  ASSERT_TRUE(got.ok()) << got.error();
+  ClassAttendance& restored = got->classes[0];
+  const SessionId open = busy_.open_session()->id;
+  const std::int64_t t = kStart + 24 * 60 * kMinute;
+  const std::vector<Command> commands = {
+      CheckIn{busy_.id(), open, kBob, Method::QrCode, t + 1, t + 2, "phone:3"},
+      Override{busy_.id(), open, kTeacher, kDan, AttendanceStatus::Late, std::string("bus"), t + 3,
+               t + 4, ""},
+      Bulk{busy_.id(), open, kTeacher, {}, AttendanceStatus::Excused, std::nullopt, t + 5},
+      CloseSession{busy_.id(), open, kTeacher, std::nullopt, t + 6},
+  };
+  const ClassInfo info = class_info(busy_.id());
+  for (const Command& cmd : commands) {
+    SCOPED_TRACE(name_of(cmd));
+    const Outcome live = busy_.apply(info, cmd);
+    const Outcome replayed = restored.apply(info, cmd);
+    EXPECT_EQ(live.refusal, replayed.refusal);
+    EXPECT_EQ(live.change, replayed.change);
+    EXPECT_EQ(live.logged, replayed.logged);
+    ASSERT_EQ(live.records.size(), replayed.records.size());
+    for (std::size_t i = 0; i < live.records.size(); ++i)
+      expect_same(live.records[i], replayed.records[i]);
+  }
+  expect_same(busy_, restored);
+  EXPECT_EQ(encode_snapshot({}, {&busy_}), encode_snapshot({}, {&restored}));
 }
 
 TEST_F(SnapshotTest, EmptySnapshot) {
@@ -278,9 +332,8 @@ TEST_F(SnapshotTest, BadStructureWithAValidCrcIsAnError) {
 TEST_F(SnapshotTest, BadRecordAndAuditFieldsAreErrors) {
   // A class with one session and one record, so every offset is known.
   ClassAttendance c(ClassId{9});
-  const ClassInfo info = class_info(ClassId{9});
-  const SessionId sid = c.open({kTeacher, 5, "12", kStart}).session->id;
-  ASSERT_EQ(c.check_in(info, sid, {kAlice, Method::QrCode, kStart, kStart}).error, Refusal::None);
+  const SessionId sid = open_session(c, 5, "12", kStart).session;
+  ASSERT_TRUE(check_in(c, sid, kAlice, Method::QrCode, kStart, kStart).applied());
   const std::string good = encode_snapshot({}, {&c});
   ASSERT_TRUE(decode_snapshot(good).ok());
   const std::size_t code_at = kFirstSessionAt + 8 + 1 + 8 + 8 + 4;
@@ -357,18 +410,12 @@ TEST_F(SnapshotTest, RandomDamageNeverCrashes) {
 
 TEST_F(SnapshotTest, SyncedOpsAndOverrideTimesSurvive) {
   ClassAttendance c(ClassId{9});
-  const ClassInfo info = class_info(ClassId{9});
-  const SessionId sid = c.open({kTeacher, 5, "12", kStart}).session->id;
+  const SessionId sid = open_session(c, 5, "12", kStart).session;
   const std::int64_t now = kStart + 60 * kMinute;
-  ASSERT_EQ(
-      c.sync_check_in(info, sid, {kAlice, Method::QrCode, kStart + kMinute, now, now, "phone:1"})
-          .outcome,
-      SyncOutcome::Applied);
-  ASSERT_EQ(c.sync_override(info, sid,
-                            {kTeacher, kBob, AttendanceStatus::Excused, "train",
-                             kStart + 2 * kMinute, now, now, "tablet:9"})
-                .outcome,
-            SyncOutcome::Applied);
+  ASSERT_TRUE(check_in(c, sid, kAlice, Method::QrCode, kStart + kMinute, now, "phone:1").applied());
+  ASSERT_TRUE(override_record(c, sid, kBob, AttendanceStatus::Excused, "train",
+                              kStart + 2 * kMinute, now, "tablet:9")
+                  .applied());
   Result<DecodedSnapshot> got = decode_snapshot(encode_snapshot({}, {&c}));
   ASSERT_TRUE(got.ok()) << got.error();
   const ClassAttendance& back = got->classes.at(0);
@@ -383,25 +430,29 @@ TEST_F(SnapshotTest, SyncedOpsAndOverrideTimesSurvive) {
   const Record& bob = back.session(sid)->records.at(kBob);
   EXPECT_EQ(bob.override_at_ms, kStart + 2 * kMinute);
   EXPECT_EQ(bob.override_op, "tablet:9");
-  // An older override from another device still loses after the restart.
+  // An older override from another device still loses after the restart...
   ClassAttendance copy = back;
-  EXPECT_EQ(copy.sync_override(info, sid,
-                               {kTeacher, kBob, AttendanceStatus::Absent, std::nullopt,
-                                kStart + kMinute, now, now, "zzz"})
-                .outcome,
-            SyncOutcome::Superseded);
+  const Outcome older = override_record(copy, sid, kBob, AttendanceStatus::Absent, std::nullopt,
+                                        kStart + kMinute, now, "zzz");
+  EXPECT_EQ(older.refusal, Refusal::None);
+  EXPECT_EQ(older.change, Change::Unchanged);
+  ASSERT_EQ(older.records.size(), 1u);
+  EXPECT_EQ(older.records[0].status, AttendanceStatus::Excused);
+  // ...and a retry of an applied op is a duplicate.
+  const Outcome retry =
+      check_in(copy, sid, kAlice, Method::QrCode, kStart + kMinute, now, "phone:1");
+  EXPECT_EQ(retry.refusal, Refusal::None);
+  EXPECT_EQ(retry.change, Change::Duplicate);
 }
 
 TEST_F(SnapshotTest, AVersion1SnapshotIsStillRead) {
   // Version 1 had neither the override time/op_id per record nor the applied ops:
   // build one from a version 2 image of a class with one REST override.
   ClassAttendance c(ClassId{9});
-  const ClassInfo info = class_info(ClassId{9});
-  const SessionId sid = c.open({kTeacher, 5, "12", kStart}).session->id;
-  ASSERT_EQ(c.override_record(info, sid,
-                              {kTeacher, kAlice, AttendanceStatus::Excused, "x", kStart + kMinute})
-                .error,
-            Refusal::None);
+  const SessionId sid = open_session(c, 5, "12", kStart).session;
+  ASSERT_TRUE(override_record(c, sid, kAlice, AttendanceStatus::Excused, "x", kStart + kMinute,
+                              kStart + kMinute)
+                  .applied());
   std::string v2 = encode_snapshot({}, {&c});
   const std::size_t code_at = kFirstSessionAt + 8 + 1 + 8 + 8 + 4;
   const std::size_t record_at = code_at + 4 + 2 + 4;
@@ -423,11 +474,8 @@ TEST_F(SnapshotTest, AVersion1SnapshotIsStillRead) {
 
 TEST_F(SnapshotTest, AnAppliedOpOfAnotherClassOrTwiceIsAnError) {
   ClassAttendance c(ClassId{9});
-  const ClassInfo info = class_info(ClassId{9});
-  const SessionId sid = c.open({kTeacher, 5, "12", kStart}).session->id;
-  ASSERT_EQ(
-      c.sync_check_in(info, sid, {kAlice, Method::QrCode, kStart, kStart, kStart, "a"}).outcome,
-      SyncOutcome::Applied);
+  const SessionId sid = open_session(c, 5, "12", kStart).session;
+  ASSERT_TRUE(check_in(c, sid, kAlice, Method::QrCode, kStart, kStart, "a").applied());
   const std::string good = encode_snapshot({}, {&c});
   // The op's session id is the last 16 bytes before the CRC minus the student (8).
   std::string bad = good;

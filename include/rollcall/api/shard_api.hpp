@@ -1,0 +1,48 @@
+#pragma once
+/// One data shard as the API uses it: its state of record (owner/owner.hpp), its
+/// live feeds and WebSocket endpoint (live/), its HTTP server, and the directory
+/// that leads to every other shard's. Handlers run with the accepting shard's; a
+/// job sent to a class's owner runs with the owner's (found by shard id).
+
+#include <vector>
+
+#include "rollcall/api/services.hpp"
+#include "rollcall/http/server.hpp"
+#include "rollcall/live/endpoint.hpp"
+#include "rollcall/live/feed.hpp"
+#include "rollcall/owner/owner.hpp"
+#include "rollcall/wire/json_reader.hpp"
+
+namespace rollcall::api {
+
+class AuthWorker;
+struct ShardApi;
+
+/// Every shard the API reaches, by shard id. Filled before the shards run.
+struct Directory {
+  std::vector<ShardApi*> shards;  ///< data shards
+  AuthWorker* auth = nullptr;     ///< the auxiliary shard that verifies passwords
+
+  ShardApi& at(unsigned shard) const;
+};
+
+struct ShardApi {
+  ShardApi(const Services& services, const Directory& directory, owner::Owner& owner,
+           live::Feeds& feeds, live::Endpoint& live)
+      : services(services), directory(directory), owner(owner), feeds(feeds), live(live) {}
+  ShardApi(const ShardApi&) = delete;
+  ShardApi& operator=(const ShardApi&) = delete;
+
+  shard::Shard& shard() { return owner.shard(); }
+  const domain::Roster& roster() const { return owner.roster(); }
+
+  const Services& services;
+  const Directory& directory;
+  owner::Owner& owner;
+  live::Feeds& feeds;
+  live::Endpoint& live;
+  http::Server* http = nullptr;  ///< set once the server exists (it needs the routes)
+  wire::JsonScratch json;
+};
+
+}  // namespace rollcall::api

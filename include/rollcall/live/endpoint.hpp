@@ -1,0 +1,129 @@
+#pragma once
+/// The readers' side of live updates (API.md §5): one shard's WebSocket
+/// subscribers of `/ws/attendance/{class_id}` (and the echo endpoint for
+/// conformance suites).
+///
+/// Subscribing: the API checks the token, the class and the caller's right to see
+/// it; `subscribe` answers the handshake and asks the class's owner (a round trip,
+/// shard/call.hpp) for the `connection_established` frame (snapshot or resume
+/// decision) and the seq to continue from; then it catches the subscriber up from
+/// the ring and it is live. Events published in between are in the ring, so nothing
+/// is missed or doubled. From then on, each time the owner says a class advanced,
+/// `deliver` appends the new events' frames to every local subscriber of that class
+/// (broadcast/fanout.hpp), each seeing only what its audience may see.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "rollcall/broadcast/fanout.hpp"
+#include "rollcall/broadcast/ring.hpp"
+#include "rollcall/domain/types.hpp"
+#include "rollcall/http/server.hpp"
+#include "rollcall/live/feed.hpp"
+#include "rollcall/owner/owner.hpp"
+#include "rollcall/shard/shard.hpp"
+#include "rollcall/wire/errors.hpp"
+#include "rollcall/wire/json_reader.hpp"
+#include "rollcall/ws/codec.hpp"
+
+namespace rollcall::live {
+
+/// A subscription the API allowed: who, to which class, resuming from where.
+struct Subscription {
+  domain::ClassId cls;
+  domain::UserId user;
+  domain::Role role = domain::Role::Student;
+  bool staff = false;                  ///< teacher of the class or admin: every event in full
+  std::optional<std::uint64_t> since;  ///< resume after this seq...
+  std::uint32_t epoch = 0;             ///< ...of this history
+};
+
+/// Every data shard's owner state, feeds and endpoint, by shard id: how the live
+/// side reaches the shard it must run something on. Filled before the shards run.
+struct Peers {
+  std::vector<owner::Owner*> owners;
+  std::vector<Feeds*> feeds;
+  std::vector<Endpoint*> endpoints;
+};
+
+class Endpoint final : public http::UpgradedHandler {
+ public:
+  Endpoint(shard::Shard& shard, const LiveConfig& config, const Peers& peers);
+
+  /// Answers `ex`'s WebSocket handshake and subscribes. Returns the error to answer
+  /// instead when the handshake is not a valid upgrade (RFC 6455 §4.2) or the
+  /// owner's mailbox is full.
+  std::optional<wire::Error> subscribe(http::Exchange& ex, const Subscription& s);
+  /// `GET /ws/echo` (`--ws-echo`): an unauthenticated echo, for conformance suites.
+  std::optional<wire::Error> echo(http::Exchange& ex);
+
+  /// New events of `cls` may be in its ring: deliver them to this shard's subscribers.
+  void deliver(domain::ClassId cls);
+
+  // The subscribe round trip, back on this shard.
+  struct Subscribed {
+    domain::ClassId cls;
+    std::string frame;  ///< connection_established
+    std::uint64_t cursor = 0;
+    std::uint32_t epoch = 0;
+    broadcast::ClassRing* ring = nullptr;
+  };
+  void on_subscribed(net::Connection& c, Subscribed& s);
+  void on_abandoned(domain::ClassId cls);
+
+  // http::UpgradedHandler
+  void on_upgraded(net::Reactor& r, net::Connection& c, char* data, std::size_t len) override;
+  void on_data(net::Reactor& r, net::Connection& c, char* data, std::size_t len) override;
+  void on_peer_closed(net::Reactor& r, net::Connection& c) override;
+  void on_drained(net::Reactor& r, net::Connection& c) override;
+  void on_deadline(net::Reactor& r, net::Connection& c) override;
+  void on_closed(net::Connection& c) override;
+  void on_shutdown(net::Reactor& r, net::Connection& c) override;
+
+  std::size_t subscribers() const { return subscriber_count_; }
+
+ private:
+  enum class Mode : std::uint8_t { None, Echo, Pending, Live, Closing };
+  struct Conn {
+    Mode mode = Mode::None;
+    domain::ClassId cls;
+    broadcast::Subscriber sub;  ///< user, audience, cursor, output queue
+    std::uint32_t epoch = 0;
+    std::int64_t last_heard_ms = 0;
+    std::uint8_t pongs_owed =
+        0;  ///< pings before connection_established (answered after it; at most 16)
+    std::unique_ptr<ws::Decoder> decoder;  ///< made on first data: idle subscribers stay small
+  };
+  struct Followed {
+    broadcast::ClassRing* ring = nullptr;
+    std::vector<std::uint32_t> conns;  ///< live subscribers (connection slot indices)
+  };
+
+  void start_subscription(net::Connection& c, Conn& s);
+  void handle_frames(net::Reactor& r, net::Connection& c, Conn& s);
+  void close_with(net::Reactor& r, net::Connection& c, ws::CloseCode code, std::string_view reason);
+  void unfollow(net::Connection& c, Conn& s);
+  void tell_owner_unfollowed(domain::ClassId cls);
+  void arm_timer(net::Reactor& r, net::Connection& c, Conn& s);
+  void send_pong_message(net::Connection& c, const Conn& s);
+  void close_lagging(Followed& f, std::uint64_t lapped_at);
+
+  shard::Shard& shard_;
+  LiveConfig config_;
+  const Peers& peers_;
+  wire::JsonScratch json_;
+  std::vector<Conn> conns_;  ///< per connection slot
+  std::unordered_map<domain::ClassId, Followed> followed_;
+  std::string blob_;                           ///< scratch for events copied out of a ring
+  std::vector<broadcast::Subscriber*> batch_;  ///< scratch: one class's live subscribers
+  std::size_t subscriber_count_ = 0;
+  // Between a route handler's upgrade and the server's on_upgraded (same call stack).
+  std::optional<Subscription> pending_subscribe_;
+  bool pending_echo_ = false;
+};
+
+}  // namespace rollcall::live

@@ -1,0 +1,97 @@
+#pragma once
+/// The owner's side of live updates (API.md §5): each owned class's feed (its
+/// `seq`, `epoch` and event ring), publishing durable events into it, and telling
+/// the shards that follow a class that it advanced. The readers' side is
+/// endpoint.hpp.
+///
+/// Publishing: once a change is durable, its events get the next seqs and are
+/// encoded once per audience into the class's ring (frames.hpp); each shard that
+/// has subscribers of the class is told at the end of the turn, one task per shard
+/// however many classes advanced. Publishing never fails the change: a full ring
+/// overwrites its oldest event.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "rollcall/broadcast/ring.hpp"
+#include "rollcall/domain/types.hpp"
+#include "rollcall/live/events.hpp"
+#include "rollcall/shard/shard.hpp"
+
+namespace rollcall::live {
+
+struct LiveConfig {
+  std::uint32_t ring_events = 4096;         ///< `--ring-events`: slots per class ring
+  std::size_t ring_bytes = 1 << 20;         ///< `--ring-bytes`: arena per class ring
+  std::size_t backlog_bytes_max = 1 << 20;  ///< `--ws-backlog-bytes-max`: then close 1013
+  std::uint32_t ping_interval_ms = 30'000;
+  std::uint32_t silence_timeout_ms = 75'000;
+  std::size_t message_bytes_max = 64 * 1024;  ///< client messages; above: close 1009
+  /// A class history's epoch is derived from this key, the log generation the
+  /// history started in and the class (see history_epoch), so that recovery gives a
+  /// history the epoch its clients saw even if it was never snapshotted.
+  std::array<unsigned char, 32> epoch_key{};
+  std::uint64_t generation = 0;  ///< this run's log generation
+};
+
+/// The epoch of a class history that starts in log generation `generation`: a keyed
+/// hash (the data directory's secret), never 0, different after the data directory
+/// is wiped (new secret) or in a later generation.
+std::uint32_t history_epoch(const std::array<unsigned char, 32>& key, std::uint64_t generation,
+                            std::uint64_t class_id);
+
+/// The owner's side of one class's live updates.
+struct ClassFeed {
+  std::unique_ptr<broadcast::ClassRing> ring;
+  std::uint64_t seq = 0;
+  std::uint32_t epoch = 0;      ///< shown as 8 hex digits
+  std::vector<bool> followers;  ///< per shard: has subscribers of this class
+};
+
+class Endpoint;
+struct StoredFeed;
+
+/// The feeds of the classes one data shard owns. Used only on that shard.
+class Feeds {
+ public:
+  Feeds(shard::Shard& shard, const LiveConfig& config, unsigned data_shards);
+  Feeds(const Feeds&) = delete;
+  Feeds& operator=(const Feeds&) = delete;
+
+  /// Every data shard's endpoint, by shard id (before the shards run).
+  void connect(std::vector<Endpoint*> endpoints);
+  const LiveConfig& config() const { return config_; }
+
+  /// The class's feed; a new history (this generation's epoch) on first use.
+  ClassFeed& feed(domain::ClassId cls);
+  /// Publishes `events` of `cls` (durable by now): next seqs, into the ring; the
+  /// followers hear of it at the end of the turn.
+  void publish(domain::ClassId cls, std::vector<FeedEvent>& events);
+  /// Whether shard `shard` has subscribers of `cls` (it says so itself).
+  void set_follower(domain::ClassId cls, unsigned shard, bool follows);
+  /// End of the turn: tells each follower shard which classes advanced. Returns
+  /// false (nothing it did keeps the loop from sleeping).
+  bool notify();
+
+  /// The histories the rings still hold, encoded (feed_store.hpp): what a
+  /// checkpoint keeps so clients can resume after a restart.
+  std::string encoded_history() const;
+  /// Takes over histories recovered at start (before the shards run).
+  void restore(const std::unordered_map<domain::ClassId, StoredFeed>& stored);
+
+ private:
+  shard::Shard& shard_;
+  const LiveConfig& config_;
+  unsigned data_shards_;
+  std::vector<Endpoint*> endpoints_;
+  std::unordered_map<domain::ClassId, ClassFeed> feeds_;
+  std::vector<std::vector<domain::ClassId>> advanced_;  ///< per shard, this turn
+  EventFrameBuffers buffers_;
+};
+
+}  // namespace rollcall::live

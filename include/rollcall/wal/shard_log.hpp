@@ -1,0 +1,63 @@
+#pragma once
+/// The write-ahead log of one owner shard, as the storage::Log the owner writes
+/// through: a LogWriter (batches, LSNs, segments) driven by the shard's ring (each
+/// turn's batch becomes one linked write + fdatasync), a Checkpointer for
+/// snapshots, and the shard's loop for waiters (released waiters are deferred to
+/// the next turn, never run inside an I/O completion).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "rollcall/shard/shard.hpp"
+#include "rollcall/storage/log.hpp"
+#include "rollcall/wal/checkpointer.hpp"
+#include "rollcall/wal/log_writer.hpp"
+
+namespace rollcall::wal {
+
+struct ShardLogConfig {
+  LogWriterConfig writer;
+  std::uint64_t checkpoint_after_bytes = 64ull << 20;  ///< `--wal-snapshot-bytes`
+};
+
+class ShardLog final : public storage::Log, public shard::LogCompletions, private LogIo {
+ public:
+  /// Registers itself for the shard's log completions. Call before the shard runs.
+  ShardLog(shard::Shard& shard, ShardLogConfig config);
+  ShardLog(const ShardLog&) = delete;
+  ShardLog& operator=(const ShardLog&) = delete;
+
+  // storage::Log
+  bool healthy() const override { return writer_.healthy(); }
+  void append(const domain::Command& command) override;
+  void when_durable(std::unique_ptr<storage::Waiter> waiter) override;
+  void flush() override;
+  bool checkpoint_due() const override;
+  void checkpoint(const storage::Checkpoint& image) override;
+
+  // shard::LogCompletions
+  void on_log_write(int result) override;
+  void on_log_sync(int result) override;
+
+  const LogWriter& writer() const { return writer_; }
+
+ private:
+  // LogIo
+  void write_and_sync(int fd, std::uint64_t offset, std::string_view data) override;
+  /// Defers every waiter the writer released to the next loop turn.
+  void defer_released();
+  /// Counts a failure once (the writer stays failed), wherever it came from.
+  void note_health();
+
+  shard::Shard& shard_;
+  LogWriter writer_;
+  Checkpointer checkpointer_;
+  std::uint64_t checkpoint_after_bytes_;
+  std::uint64_t batch_started_ns_ = 0;
+  bool batch_open_ = false;
+  bool failure_counted_ = false;
+  LogWriterStats seen_;  ///< writer stats already turned into metrics
+};
+
+}  // namespace rollcall::wal

@@ -1,0 +1,176 @@
+#include "rollcall/api/join.hpp"
+
+#include <memory>
+#include <utility>
+
+#include "rollcall/api/bodies.hpp"
+#include "rollcall/common/clock.hpp"
+#include "rollcall/live/events.hpp"
+#include "rollcall/shard/call.hpp"
+#include "rollcall/storage/log.hpp"
+
+namespace rollcall::api {
+
+using namespace domain;
+using RosterPtr = std::shared_ptr<const Roster>;
+
+namespace {
+
+wire::Error not_saved() {
+  return {503, "storage_unavailable", "the enrollment could not be saved; nothing changed"};
+}
+
+// The class's owner tells the class's teachers a student joined. It logs the
+// announcement, so replay gives later events the same seqs, and publishes it once
+// durable like every other event.
+void announce_join(ShardApi& api, UserId student, ClassId cls) {
+  owner::Owner& owner = api.owner;
+  if (!owner.owns(cls) || !owner.writable()) return;
+  const ClassInfo* info = owner.roster().class_info(cls);
+  if (info == nullptr) return;
+  const std::int64_t now_ms = wall_ms();
+  const Outcome out = owner.apply(*info, AnnounceJoin{cls, student, now_ms});
+  std::vector<live::FeedEvent> events =
+      live::feed_events(owner.roster(), *info, owner.attendance(cls), out.events, now_ms);
+  owner.after_durable({}, storage::then([&api, cls, events = std::move(events)](bool durable) mutable {
+    if (durable) api.feeds.publish(cls, events);
+  }));
+}
+
+struct JoinJob;
+
+// A join whose roster is being installed on the other shards (on the roster owner).
+struct PendingJoin {
+  explicit PendingJoin(shard::Reply<JoinJob> r) : reply(std::move(r)) {}
+  shard::Reply<JoinJob> reply;
+  unsigned acks_pending = 0;
+};
+
+// Back on the roster owner: one more shard installed the roster.
+class InstallAck final : public shard::Task {
+ public:
+  explicit InstallAck(std::shared_ptr<PendingJoin> join) : join_(std::move(join)) {}
+  void run(shard::Shard&, std::unique_ptr<shard::Task>) override {
+    RC_ASSERT(join_->acks_pending > 0);
+    if (--join_->acks_pending == 0) join_->reply.send();
+  }
+
+ private:
+  std::shared_ptr<PendingJoin> join_;
+};
+
+// On another data shard: take the new roster (installs arrive in version order:
+// messages from the roster owner are FIFO), announce, acknowledge.
+class InstallRoster final : public shard::Task {
+ public:
+  InstallRoster(const Directory& d, RosterPtr next, UserId student, ClassId cls,
+                std::shared_ptr<PendingJoin> join)
+      : directory_(d), next_(std::move(next)), student_(student), cls_(cls), join_(std::move(join)) {}
+  void run(shard::Shard& here, std::unique_ptr<shard::Task>) override {
+    ShardApi& api = directory_.at(here.id());
+    api.owner.install_roster(std::move(next_));
+    announce_join(api, student_, cls_);
+    std::unique_ptr<shard::Task> ack = std::make_unique<InstallAck>(std::move(join_));
+    const bool posted = here.post(owner::kRosterOwner, ack, shard::Shard::PostMode::Always);
+    RC_ASSERT(posted);
+  }
+
+ private:
+  const Directory& directory_;
+  RosterPtr next_;
+  UserId student_;
+  ClassId cls_;
+  std::shared_ptr<PendingJoin> join_;
+};
+
+struct JoinJob {
+  const Directory* directory;
+  http::Deferred deferred;
+  UserId student;
+  std::string join_code;
+  Response answer = Reply{};
+
+  void run(shard::Shard& here, shard::Reply<JoinJob> reply);
+  void enroll(ShardApi& api, const ClassInfo& cls, shard::Reply<JoinJob> reply);
+  void finish(shard::Shard& here, net::Connection& c) {
+    complete(*directory->at(here.id()).http, here, c, deferred, answer);
+  }
+};
+
+// Once the enrollment is durable: install the roster here, then everywhere else,
+// then answer (or answer 503 if it cannot be made durable).
+void installed(ShardApi& api, RosterPtr next, ClassId cls, shard::Reply<JoinJob> reply) {
+  JoinJob& job = reply.job();
+  api.owner.install_roster(next);
+  announce_join(api, job.student, cls);
+  const unsigned shards = api.services.data_shards;
+  if (shards == 1) return reply.send();
+  auto join = std::make_shared<PendingJoin>(std::move(reply));
+  join->acks_pending = shards - 1;
+  for (unsigned s = 0; s < shards; ++s) {
+    if (s == api.shard().id()) continue;
+    std::unique_ptr<shard::Task> install =
+        std::make_unique<InstallRoster>(api.directory, next, join->reply.job().student, cls, join);
+    const bool posted = api.shard().post(s, install, shard::Shard::PostMode::Always);
+    RC_ASSERT(posted);
+  }
+}
+
+void JoinJob::enroll(ShardApi& api, const ClassInfo& cls, shard::Reply<JoinJob> reply) {
+  RosterPtr next = api.owner.roster_head()->with_enrollment(student, cls.id);
+  api.owner.append(Enroll{student, cls.id, next->version()});
+  api.owner.set_roster_head(next);
+  api.owner.after_durable(
+      {}, storage::then([&api, next, cls = cls.id, reply = std::move(reply)](bool durable) mutable {
+        if (durable) return installed(api, std::move(next), cls, std::move(reply));
+        api.owner.set_roster_head(api.owner.roster_ptr());  // later joins in the batch fail too
+        reply.job().answer = not_saved();
+        reply.send();
+      }));
+}
+
+void JoinJob::run(shard::Shard& here, shard::Reply<JoinJob> reply) {
+  ShardApi& api = directory->at(here.id());
+  const ClassInfo* cls = api.owner.roster_head()->class_by_join_code(join_code);
+  if (cls == nullptr) {
+    answer = wire::Error{422, "invalid_join_code", "no class has this join code"};
+    return reply.send();
+  }
+  const bool enrolled = api.owner.roster_head()->enrolled(student, cls->id);
+  answer = json_reply(enrolled ? 200 : 201, [&](JsonWriter& w) {
+    w.begin_object().field("class_id", cls->id.value).field("class_name", cls->name).end_object();
+  });
+  if (enrolled) {
+    // Perhaps by a join still on its way to disk: answer once all logged so far is.
+    return api.owner.after_durable(
+        {}, storage::then([&api, reply = std::move(reply)](bool durable) mutable {
+          if (!durable) {
+            api.owner.set_roster_head(api.owner.roster_ptr());
+            reply.job().answer = not_saved();
+          }
+          reply.send();
+        }));
+  }
+  if (!api.owner.writable()) {
+    answer = not_saved();
+    return reply.send();
+  }
+  enroll(api, *cls, std::move(reply));
+}
+
+}  // namespace
+
+Answer join_class(ShardApi& api, http::Exchange& ex, const Principal& who) {
+  if (who.role != Role::Student) return wire::forbidden("only students join classes");
+  JoinBody body;
+  if (auto err = parse_join(api.json, ex.body, body)) return *err;
+  if (!api.shard().can_post(owner::kRosterOwner)) return wire::overloaded();
+  const http::Deferred deferred = ex.defer();
+  const bool submitted =
+      shard::submit(api.shard(), owner::kRosterOwner, deferred.connection,
+                    JoinJob{&api.directory, deferred, who.id, std::move(body.join_code), Reply{}});
+  RC_ASSERT(submitted);  // can_post said there was room
+  return Handled{};
+}
+
+}  // namespace rollcall::api

@@ -1,0 +1,48 @@
+#pragma once
+// Rules about one student's record that several operations share (internal to
+// domain/): what counts as checked in, what "stands", who wins between overrides,
+// how a check-in or an override rewrites a record.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "rollcall/domain/attendance.hpp"
+
+namespace rollcall::domain::rules {
+
+bool enrolled(const ClassInfo& cls, UserId student);
+/// Unmarked is not a status anyone may set.
+bool settable(AttendanceStatus s);
+/// Checked in by the student (present/late, not a teacher's decision).
+bool checked_in(const Record& r);
+/// A record a failed check-in leaves alone and answers with: the student's own
+/// check-in, or a teacher's decision.
+bool stands(const Record& r);
+/// Whether `at_ms` lies outside the session's open interval (before its start, or
+/// after it closed).
+bool outside(const Session& s, std::int64_t at_ms);
+/// Whether an override made at `at_ms` with `op_id` beats the record's current
+/// one. Two live decisions (op_id "") go by arrival: the new one wins. Otherwise
+/// the later (time, op_id) wins, so a live decision (op_id "") loses to an offline
+/// one made at the same time or later.
+bool override_wins(const Record& current, std::int64_t at_ms, std::string_view op_id);
+/// A fresh check-in record: present, or late by the session's rule.
+Record check_in_record(const Session& s, UserId student, Method method, std::int64_t at_ms);
+/// Late minutes of an overridden `late` record: from the real check-in time if any.
+std::uint32_t override_late_minutes(const Session& s, const Record& r);
+/// `r` as a teacher set it (keeping the check-in time underneath).
+Record overridden(const Session& s, Record r, AttendanceStatus status,
+                  const std::optional<std::string>& reason, std::int64_t at_ms,
+                  const std::string& op_id);
+/// `r` as a bulk call marked it (a live decision: at the server's time, op_id "";
+/// late minutes as for an override, so the order of a check-in does not matter).
+Record bulk_marked(const Session& s, Record r, AttendanceStatus status,
+                   const std::optional<std::string>& reason, std::int64_t now_ms);
+/// `a == b`, in time that depends only on the lengths.
+bool equal_constant_time(std::string_view a, std::string_view b);
+/// A QR token is accepted in its own rotation window and the next one.
+bool qr_window_accepted(std::int64_t token_window, std::int64_t window_at);
+
+}  // namespace rollcall::domain::rules

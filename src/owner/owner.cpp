@@ -1,0 +1,131 @@
+#include "rollcall/owner/owner.hpp"
+
+#include "rollcall/common/assert.hpp"
+
+namespace rollcall::owner {
+
+unsigned owner_of(domain::ClassId c, unsigned shards) {
+  RC_ASSERT(shards > 0);
+  // splitmix64 finaliser: consecutive class ids spread evenly over shards.
+  std::uint64_t x = c.value + 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  x ^= x >> 31;
+  return static_cast<unsigned>(x % shards);
+}
+
+Owner::Owner(shard::Shard& shard, unsigned data_shards,
+             std::shared_ptr<const domain::Roster> roster, Classes classes,
+             std::unique_ptr<storage::Log> log)
+    : shard_(shard),
+      data_shards_(data_shards),
+      roster_(std::move(roster)),
+      roster_head_(roster_),
+      classes_(std::move(classes)),
+      log_(std::move(log)) {
+  RC_ASSERT(roster_ != nullptr);
+  RC_ASSERT(data_shards_ > 0);
+  for (const auto& [id, att] : classes_) {
+    RC_ASSERT(id == att.id());
+    RC_ASSERT(owns(id));
+  }
+}
+
+void Owner::install_roster(std::shared_ptr<const domain::Roster> next) {
+  RC_ASSERT(next != nullptr);
+  RC_ASSERT(next->version() > roster_->version());
+  roster_ = std::move(next);
+}
+
+void Owner::set_roster_head(std::shared_ptr<const domain::Roster> head) {
+  RC_ASSERT(shard_.id() == kRosterOwner);
+  RC_ASSERT(head != nullptr);
+  roster_head_ = std::move(head);
+}
+
+domain::ClassAttendance& Owner::attendance(domain::ClassId c) {
+  RC_ASSERT(owns(c));
+  auto it = classes_.find(c);
+  if (it == classes_.end()) it = classes_.emplace(c, domain::ClassAttendance(c)).first;
+  return it->second;
+}
+
+domain::Outcome Owner::logged(domain::Outcome out) {
+  if (out.applied()) {
+    RC_ASSERT(out.logged.has_value());
+    log_->append(*out.logged);
+  }
+  return out;
+}
+
+domain::Outcome Owner::apply(const domain::ClassInfo& cls, const domain::Command& cmd) {
+  RC_ASSERT(writable());
+  return logged(attendance(cls.id).apply(cls, cmd));
+}
+
+domain::Outcome Owner::check_in(const domain::ClassInfo& cls, domain::CheckInAttempt attempt) {
+  RC_ASSERT(writable());
+  const auth::IdPair key{attempt.session.value, attempt.student.value};
+  attempt.attempts_exhausted = wrong_codes_.blocked(key, attempt.now_ms);
+  domain::Outcome out = attendance(cls.id).attempt_check_in(cls, attempt);
+  if (out.wrong_code) wrong_codes_.record_failure(key, attempt.now_ms);
+  return logged(std::move(out));
+}
+
+domain::Outcome Owner::override_record(const domain::ClassInfo& cls,
+                                       const domain::OverrideAttempt& attempt) {
+  RC_ASSERT(writable());
+  return logged(attendance(cls.id).attempt_override(cls, attempt));
+}
+
+void Owner::append(const domain::Command& cmd) {
+  RC_ASSERT(writable());
+  log_->append(cmd);
+}
+
+namespace {
+
+// Taints the classes whose changes could not be made durable, then hands over.
+class Taint final : public storage::Waiter {
+ public:
+  Taint(std::unordered_set<domain::ClassId>& tainted, std::vector<domain::ClassId> changed,
+        std::unique_ptr<storage::Waiter> then)
+      : tainted_(tainted), changed_(std::move(changed)), then_(std::move(then)) {}
+
+  void run(shard::Shard& here, std::unique_ptr<shard::Task>) override {
+    if (!durable()) tainted_.insert(changed_.begin(), changed_.end());
+    then_->settle(durable());
+    storage::Waiter& next = *then_;
+    next.run(here, std::move(then_));
+  }
+
+ private:
+  std::unordered_set<domain::ClassId>& tainted_;
+  std::vector<domain::ClassId> changed_;
+  std::unique_ptr<storage::Waiter> then_;
+};
+
+}  // namespace
+
+void Owner::after_durable(std::vector<domain::ClassId> changed,
+                          std::unique_ptr<storage::Waiter> then) {
+  RC_ASSERT(then != nullptr);
+  RC_ASSERT(log_ != nullptr);
+  if (changed.empty()) return log_->when_durable(std::move(then));
+  log_->when_durable(std::make_unique<Taint>(tainted_, std::move(changed), std::move(then)));
+}
+
+void Owner::end_turn(const std::function<std::string()>& history) {
+  if (log_ == nullptr) return;
+  if (log_->checkpoint_due()) {
+    storage::Checkpoint image;
+    image.classes.reserve(classes_.size());
+    for (const auto& [id, att] : classes_) image.classes.push_back(&att);
+    if (shard_.id() == kRosterOwner) image.roster = roster_.get();
+    image.feeds = history ? history() : std::string();
+    log_->checkpoint(image);
+  }
+  log_->flush();
+}
+
+}  // namespace rollcall::owner
