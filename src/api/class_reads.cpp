@@ -40,7 +40,8 @@ void write_audit_entry(JsonWriter& w, const AuditEntry& e) {
 ClassResult current_session(OnOwner& o) {
   const Session* s = o.att.open_session();
   if (s == nullptr) return failed(wire::refusal_error(Refusal::NoOpenSession));
-  return ok(json_reply(200, [&](JsonWriter& w) { wire::write_session(w, o.cls, *s, o.req.staff); }));
+  return ok(
+      json_reply(200, [&](JsonWriter& w) { wire::write_session(w, o.cls, *s, o.req.staff); }));
 }
 
 ClassResult attendance(OnOwner& o) {
@@ -99,9 +100,9 @@ ClassResult qr(OnOwner& o) {
 
 ClassResult export_csv(OnOwner& o) {
   Reply r{200, "text/csv; charset=utf-8", {}, {}};
-  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"class-" +
-                                                    std::to_string(o.cls.id.value) +
-                                                    "-attendance.csv\"");
+  r.headers.emplace_back(
+      "Content-Disposition",
+      "attachment; filename=\"class-" + std::to_string(o.cls.id.value) + "-attendance.csv\"");
   write_attendance_csv(r.body, o.roster, o.cls, o.att, o.req.from_day, o.req.to_day);
   return ok(std::move(r));
 }

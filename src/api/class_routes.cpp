@@ -36,8 +36,8 @@ Expected<ClassRequest, wire::Error> for_class(ShardApi& api, const http::Exchang
 }
 
 // A request for `/sessions/{session_id}/...` (the class is in the session id).
-Expected<ClassRequest, wire::Error> for_session(ShardApi& api, const http::Exchange& ex,
-                                                Kind kind, bool staff_only) {
+Expected<ClassRequest, wire::Error> for_session(ShardApi& api, const http::Exchange& ex, Kind kind,
+                                                bool staff_only) {
   Expected<Principal, wire::Error> who = caller(api, ex);
   if (!who) return who.error();
   const std::optional<std::uint64_t> id = ex.params.id(0);

@@ -45,9 +45,8 @@ ClassResult open_session(OnOwner& o) {
   const Outcome out = o.api.owner.apply(o.cls, cmd);
   if (out.refusal != Refusal::None) return refused(out);
   const Session& s = *o.att.session(out.session);
-  return changed(o, out, json_reply(201, [&](JsonWriter& w) {
-    wire::write_session(w, o.cls, s, true);
-  }));
+  return changed(o, out,
+                 json_reply(201, [&](JsonWriter& w) { wire::write_session(w, o.cls, s, true); }));
 }
 
 ClassResult close_session(OnOwner& o) {
@@ -55,11 +54,12 @@ ClassResult close_session(OnOwner& o) {
   const Outcome out = o.api.owner.apply(o.cls, cmd);
   if (out.refusal != Refusal::None) return refused(out);
   const Session& s = *o.att.session(out.session);
-  return changed(o, out, json_reply(200, [&](JsonWriter& w) {
-    w.begin_object().key("session");
-    wire::write_session(w, o.cls, s, true);
-    w.field("marked_absent", static_cast<std::uint64_t>(out.records.size())).end_object();
-  }));
+  return changed(
+      o, out, json_reply(200, [&](JsonWriter& w) {
+        w.begin_object().key("session");
+        wire::write_session(w, o.cls, s, true);
+        w.field("marked_absent", static_cast<std::uint64_t>(out.records.size())).end_object();
+      }));
 }
 
 ClassResult check_in(OnOwner& o) {
@@ -84,8 +84,9 @@ ClassResult check_in(OnOwner& o) {
 }
 
 ClassResult override_record(OnOwner& o) {
-  const Override cmd{o.cls.id,     o.req.session, o.req.actor, o.req.student, o.req.status,
-                     o.req.reason, o.now_ms,      o.now_ms,    ""};
+  const Override cmd{o.cls.id,      o.req.session, o.req.actor,
+                     o.req.student, o.req.status,  o.req.reason,
+                     o.now_ms,      o.now_ms,      ""};
   const Outcome out = o.api.owner.override_record(o.cls, OverrideAttempt{cmd, o.now_ms});
   if (out.refusal != Refusal::None) return refused(out);
   // (Unchanged: an offline override made later stands; answered with it.)
@@ -93,20 +94,21 @@ ClassResult override_record(OnOwner& o) {
 }
 
 ClassResult bulk(OnOwner& o) {
-  const Bulk cmd{o.cls.id, o.req.session, o.req.actor, o.req.bulk, o.req.mark_remaining,
+  const Bulk cmd{o.cls.id,     o.req.session, o.req.actor, o.req.bulk, o.req.mark_remaining,
                  std::nullopt, o.now_ms};
   const Outcome out = o.api.owner.apply(o.cls, cmd);
   if (out.refusal != Refusal::None) return refused(out);
   const Session& s = *o.att.session(out.session);
   return changed(o, out, json_reply(200, [&](JsonWriter& w) {
-    w.begin_object();
-    w.field("updated", static_cast<std::uint64_t>(out.records.size()));
-    w.key("records").begin_array();
-    for (const Record& rec : out.records) wire::write_record(w, o.roster, o.cls, s, rec);
-    w.end_array().key("counts");
-    wire::write_counts(w, count(o.cls, s));
-    w.end_object();
-  }));
+                   w.begin_object();
+                   w.field("updated", static_cast<std::uint64_t>(out.records.size()));
+                   w.key("records").begin_array();
+                   for (const Record& rec : out.records)
+                     wire::write_record(w, o.roster, o.cls, s, rec);
+                   w.end_array().key("counts");
+                   wire::write_counts(w, count(o.cls, s));
+                   w.end_object();
+                 }));
 }
 
 }  // namespace rollcall::api::ops

@@ -32,9 +32,10 @@ void announce_join(ShardApi& api, UserId student, ClassId cls) {
   const Outcome out = owner.apply(*info, AnnounceJoin{cls, student, now_ms});
   std::vector<live::FeedEvent> events =
       live::feed_events(owner.roster(), *info, owner.attendance(cls), out.events, now_ms);
-  owner.after_durable({}, storage::then([&api, cls, events = std::move(events)](bool durable) mutable {
-    if (durable) api.feeds.publish(cls, events);
-  }));
+  owner.after_durable({},
+                      storage::then([&api, cls, events = std::move(events)](bool durable) mutable {
+                        if (durable) api.feeds.publish(cls, events);
+                      }));
 }
 
 struct JoinJob;
@@ -65,7 +66,11 @@ class InstallRoster final : public shard::Task {
  public:
   InstallRoster(const Directory& d, RosterPtr next, UserId student, ClassId cls,
                 std::shared_ptr<PendingJoin> join)
-      : directory_(d), next_(std::move(next)), student_(student), cls_(cls), join_(std::move(join)) {}
+      : directory_(d),
+        next_(std::move(next)),
+        student_(student),
+        cls_(cls),
+        join_(std::move(join)) {}
   void run(shard::Shard& here, std::unique_ptr<shard::Task>) override {
     ShardApi& api = directory_.at(here.id());
     api.owner.install_roster(std::move(next_));

@@ -82,7 +82,8 @@ Answer login(ShardApi& api, http::Exchange& ex) {
   job.password = std::move(body.password);
   sodium_memzero(body.password.data(), body.password.size());
   if (const User* u = api.roster().user_by_username(job.username)) job.user = *u;
-  const bool submitted = shard::submit(api.shard(), auth_shard, deferred.connection, std::move(job));
+  const bool submitted =
+      shard::submit(api.shard(), auth_shard, deferred.connection, std::move(job));
   RC_ASSERT(submitted);  // can_post said there was room
   return Handled{};
 }

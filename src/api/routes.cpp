@@ -28,7 +28,11 @@ Answer list_classes(ShardApi& api, http::Exchange& ex) {
   return json_reply(200, [&](JsonWriter& w) {
     w.begin_object().key("classes").begin_array();
     auto write = [&](const ClassInfo& c, std::string_view role) {
-      w.begin_object().field("id", c.id.value).field("name", c.name).field("role", role).end_object();
+      w.begin_object()
+          .field("id", c.id.value)
+          .field("name", c.name)
+          .field("role", role)
+          .end_object();
     };
     if (who->role == Role::Admin) {
       for (const ClassInfo* c : api.roster().classes()) write(*c, "admin");
@@ -54,8 +58,8 @@ void write_people(JsonWriter& w, const Roster& roster, const std::vector<UserId>
 Answer get_class(ShardApi& api, http::Exchange& ex) {
   Expected<Principal, wire::Error> who = caller(api, ex);
   if (!who) return who.error();
-  auto access = class_access(api, *who, ClassId{ex.params.id(0).value_or(0)}, false,
-                             wire::class_not_found());
+  auto access =
+      class_access(api, *who, ClassId{ex.params.id(0).value_or(0)}, false, wire::class_not_found());
   if (!access) return access.error();
   const ClassInfo& c = *access->cls;
   return json_reply(200, [&](JsonWriter& w) {
@@ -105,8 +109,8 @@ Answer ws_attendance(ShardApi& api, http::Exchange& ex) {
   Expected<Principal, wire::Error> who =
       authenticate(api, query_param(ex.request.query, "token").value_or(""));
   if (!who) return who.error();
-  auto access = class_access(api, *who, ClassId{ex.params.id(0).value_or(0)}, false,
-                             wire::class_not_found());
+  auto access =
+      class_access(api, *who, ClassId{ex.params.id(0).value_or(0)}, false, wire::class_not_found());
   if (!access) return access.error();
   live::Subscription s{access->cls->id, who->id, who->role, access->staff(), std::nullopt, 0};
   if (auto err = read_resume(ex, s)) return *err;
@@ -151,7 +155,8 @@ void add_api_routes(http::Router& router, ShardApi& api) {
       return session_call_of(kind, staff_only, a, ex);
     };
   };
-  add(router, "POST", "/api/v1/sessions/{session_id}/close", api, session(Kind::CloseSession, true));
+  add(router, "POST", "/api/v1/sessions/{session_id}/close", api,
+      session(Kind::CloseSession, true));
   add(router, "GET", "/api/v1/sessions/{session_id}/attendance", api,
       session(Kind::Attendance, false));
   add(router, "GET", "/api/v1/sessions/{session_id}/audit", api, session(Kind::Audit, true));

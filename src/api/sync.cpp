@@ -140,8 +140,8 @@ void route_ops(ShardApi& api, const Principal& who, SyncBody& body, std::int64_t
       continue;
     }
     Expected<sync::RoutedOp, wire::Error> routed = op.kind == SyncOpBody::Kind::CheckIn
-                                                        ? route_check_in(api, who, op)
-                                                        : route_override(api, who, op);
+                                                       ? route_check_in(api, who, op)
+                                                       : route_override(api, who, op);
     if (!routed) {
       batch.results[i] = sync::rejected(op.op_id, routed.error());
       continue;

@@ -47,14 +47,8 @@ domain::Outcome check_in(ShardApi& owner, const ClassInfo& cls, ClassAttendance&
 
 domain::Outcome override_record(ShardApi& owner, const ClassInfo& cls, const Part& part,
                                 const RoutedOp& r) {
-  const Override cmd{cls.id,
-                     r.session,
-                     part.user,
-                     UserId{r.op.student_id},
-                     r.op.status,
-                     r.op.reason,
-                     r.op.client_time_ms,
-                     part.now_ms,
+  const Override cmd{cls.id,      r.session,   part.user,           UserId{r.op.student_id},
+                     r.op.status, r.op.reason, r.op.client_time_ms, part.now_ms,
                      r.op.op_id};
   return owner.owner.override_record(cls, OverrideAttempt{cmd, part.latest_ms});
 }
@@ -74,7 +68,8 @@ OpResult run_op(ShardApi& owner, Part& part, const RoutedOp& r) {
   }
   if (out.applied()) {
     part.changed.push_back(r.cls);
-    if (part.events.empty() || part.events.back().first != r.cls) part.events.emplace_back(r.cls, std::vector<live::FeedEvent>{});
+    if (part.events.empty() || part.events.back().first != r.cls)
+      part.events.emplace_back(r.cls, std::vector<live::FeedEvent>{});
     for (live::FeedEvent& e : live::feed_events(roster, *cls, att, out.events, part.now_ms)) {
       part.events.back().second.push_back(std::move(e));
     }

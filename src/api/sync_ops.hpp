@@ -22,8 +22,8 @@ inline constexpr std::size_t kOutcomes = 4;
 struct OpResult {
   Outcome outcome = Outcome::Rejected;
   std::string op_id;
-  std::string record;                 ///< AttendanceRecord JSON (not for Rejected)
-  std::optional<wire::Error> error;   ///< Rejected only
+  std::string record;                ///< AttendanceRecord JSON (not for Rejected)
+  std::optional<wire::Error> error;  ///< Rejected only
 };
 
 /// An op judged on the accepting shard, on its way to its class's owner.
@@ -31,7 +31,7 @@ struct RoutedOp {
   std::size_t index = 0;  ///< in the batch
   SyncOpBody op;
   domain::ClassId cls;
-  domain::SessionId session;     ///< QR check-in: the token's; override: the op's
+  domain::SessionId session;      ///< QR check-in: the token's; override: the op's
   std::int64_t token_window = 0;  ///< QR check-in
 };
 

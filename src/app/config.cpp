@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string_view>
 
-#include "rollcall/net/listener.hpp"
+#include "rollcall/app/serve_flags.hpp"
 #include "rollcall_build_config.h"
 
 namespace rollcall::app {
@@ -31,171 +31,11 @@ Result<T> parse_number(std::string_view flag, std::string_view text, T min, T ma
 Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t start) {
   Command cmd;
   cmd.kind = Command::Kind::Serve;
-  ServeConfig& c = cmd.serve;
-  for (std::size_t i = start; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    std::string_view value;
-    bool has_inline_value = false;
-    if (arg.rfind("--", 0) == 0) {
-      const auto eq = arg.find('=');
-      if (eq != std::string_view::npos) {
-        value = arg.substr(eq + 1);
-        arg = arg.substr(0, eq);
-        has_inline_value = true;
-      }
-    }
-    auto take_value = [&](std::string_view flag) -> Result<std::string> {
-      if (has_inline_value) return std::string(value);
-      if (i + 1 >= args.size()) return Error{"missing value for " + std::string(flag)};
-      return args[++i];
-    };
-    auto no_value = [&](std::string_view flag) -> Status {
-      if (has_inline_value) return Error{std::string(flag) + " takes no value"};
-      return Ok{};
-    };
-
-    if (arg == "--help" || arg == "-h") {
-      cmd.kind = Command::Kind::Help;
-      cmd.help_topic = "serve";
-      return cmd;
-    }
-    if (arg == "--demo" || arg == "--ws-echo") {
-      if (Status s = no_value(arg); !s) return Error{s.error()};
-      (arg == "--demo" ? c.demo : c.ws_echo) = true;
-      continue;
-    }
-    Result<std::string> v = Error{""};
-    if (arg == "--listen" || arg == "--data-dir" || arg == "--web-dir" || arg == "--shards" ||
-        arg == "--max-connections" || arg == "--header-timeout-ms" || arg == "--idle-timeout-ms" ||
-        arg == "--max-header-bytes" || arg == "--max-body-bytes" ||
-        arg == "--shutdown-timeout-ms" || arg == "--log-level" || arg == "--recv-buffers" ||
-        arg == "--demo-classes" || arg == "--demo-class-size" || arg == "--qr-rotation-s" ||
-        arg == "--public-url" || arg == "--wal-segment-bytes" || arg == "--wal-snapshot-bytes" ||
-        arg == "--ring-events" || arg == "--ring-bytes" || arg == "--ws-backlog-bytes-max" ||
-        arg == "--ws-ping-interval-ms" || arg == "--ws-silence-timeout-ms" ||
-        arg == "--sync-clock-skew-s") {
-      v = take_value(arg);
-      if (!v) return Error{v.error()};
-    } else {
-      return Error{"unknown option '" + std::string(args[i]) +
-                   "' for 'rollcall serve' (see rollcall serve --help)"};
-    }
-    const std::string& text = *v;
-    if (arg == "--listen") {
-      Result<net::HostPort> split = net::split_host_port(text);
-      if (!split) return Error{split.error()};
-      c.listen = text;
-    } else if (arg == "--data-dir") {
-      if (text.empty()) return Error{"--data-dir must not be empty"};
-      c.data_dir = text;
-    } else if (arg == "--web-dir") {
-      if (text.empty()) return Error{"--web-dir must not be empty"};
-      c.web_dir = text;
-    } else if (arg == "--shards") {
-      auto n = parse_number<unsigned>(arg, text, 1, 256);
-      if (!n) return Error{n.error()};
-      c.shards = *n;
-    } else if (arg == "--max-connections") {
-      auto n = parse_number<std::uint32_t>(arg, text, 1, 1'000'000);
-      if (!n) return Error{n.error()};
-      c.max_connections = *n;
-    } else if (arg == "--header-timeout-ms") {
-      auto n = parse_number<std::uint32_t>(arg, text, 100, 3'600'000);
-      if (!n) return Error{n.error()};
-      c.header_timeout_ms = *n;
-    } else if (arg == "--idle-timeout-ms") {
-      auto n = parse_number<std::uint32_t>(arg, text, 100, 86'400'000);
-      if (!n) return Error{n.error()};
-      c.idle_timeout_ms = *n;
-    } else if (arg == "--max-header-bytes") {
-      auto n = parse_number<std::uint32_t>(arg, text, 1024, 1024 * 1024);
-      if (!n) return Error{n.error()};
-      c.head_bytes_max = *n;
-    } else if (arg == "--max-body-bytes") {
-      auto n = parse_number<std::uint64_t>(arg, text, 0, 64ull * 1024 * 1024);
-      if (!n) return Error{n.error()};
-      c.body_bytes_max = *n;
-    } else if (arg == "--shutdown-timeout-ms") {
-      auto n = parse_number<std::uint32_t>(arg, text, 0, 3'600'000);
-      if (!n) return Error{n.error()};
-      c.shutdown_timeout_ms = *n;
-    } else if (arg == "--demo-classes") {
-      auto n = parse_number<std::uint32_t>(arg, text, 1, 100'000);
-      if (!n) return Error{n.error()};
-      c.demo_classes = *n;
-    } else if (arg == "--demo-class-size") {
-      auto n = parse_number<std::uint32_t>(arg, text, 1, 10'000);
-      if (!n) return Error{n.error()};
-      c.demo_class_size = *n;
-    } else if (arg == "--qr-rotation-s") {
-      auto n = parse_number<std::uint32_t>(arg, text, 1, 3600);
-      if (!n) return Error{n.error()};
-      c.qr_rotation_s = *n;
-    } else if (arg == "--public-url") {
-      if (text.rfind("http://", 0) != 0 && text.rfind("https://", 0) != 0) {
-        return Error{"invalid value '" + text +
-                     "' for --public-url: expected http://... or https://..."};
-      }
-      c.public_url = text;
-      while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
-    } else if (arg == "--ring-events") {
-      auto n = parse_number<std::uint32_t>(arg, text, 2, 1u << 20);
-      if (!n) return Error{n.error()};
-      if ((*n & (*n - 1)) != 0)
-        return Error{"invalid value '" + text + "' for --ring-events: expected a power of two"};
-      c.ring_events = *n;
-    } else if (arg == "--ring-bytes") {
-      auto n = parse_number<std::uint64_t>(arg, text, 4096, 1ull << 30);
-      if (!n) return Error{n.error()};
-      c.ring_bytes = *n;
-    } else if (arg == "--ws-backlog-bytes-max") {
-      auto n = parse_number<std::uint64_t>(arg, text, 1024, 1ull << 30);
-      if (!n) return Error{n.error()};
-      c.ws_backlog_bytes_max = *n;
-    } else if (arg == "--ws-ping-interval-ms") {
-      auto n = parse_number<std::uint32_t>(arg, text, 100, 3'600'000);
-      if (!n) return Error{n.error()};
-      c.ws_ping_interval_ms = *n;
-    } else if (arg == "--ws-silence-timeout-ms") {
-      auto n = parse_number<std::uint32_t>(arg, text, 200, 7'200'000);
-      if (!n) return Error{n.error()};
-      c.ws_silence_timeout_ms = *n;
-    } else if (arg == "--sync-clock-skew-s") {
-      auto n = parse_number<std::uint32_t>(arg, text, 0, 3600);
-      if (!n) return Error{n.error()};
-      c.sync_clock_skew_s = *n;
-    } else if (arg == "--wal-segment-bytes") {
-      auto n = parse_number<std::uint64_t>(arg, text, 64 * 1024, 1ull << 32);
-      if (!n) return Error{n.error()};
-      c.wal_segment_bytes = *n;
-    } else if (arg == "--wal-snapshot-bytes") {
-      auto n = parse_number<std::uint64_t>(arg, text, 1, 1ull << 40);
-      if (!n) return Error{n.error()};
-      c.wal_snapshot_bytes = *n;
-    } else if (arg == "--recv-buffers") {
-      auto n = parse_number<std::uint32_t>(arg, text, 2, 32768);
-      if (!n) return Error{n.error()};
-      if ((*n & (*n - 1)) != 0)
-        return Error{"invalid value '" + text + "' for --recv-buffers: expected a power of two"};
-      c.recv_buffers = *n;
-    } else if (arg == "--log-level") {
-      if (text != "debug" && text != "info" && text != "warn" && text != "error") {
-        return Error{"invalid value '" + text +
-                     "' for --log-level: expected debug, info, warn or error"};
-      }
-      c.log_level = text;
-    }
-  }
-  if (c.shards == 0) c.shards = usable_cores();
-  if (c.web_dir.empty()) c.web_dir = default_web_dir();
-  if (c.max_connections < c.shards) {
-    return Error{"--max-connections (" + std::to_string(c.max_connections) +
-                 ") must be at least --shards (" + std::to_string(c.shards) + ")"};
-  }
-  if (c.ws_silence_timeout_ms <= c.ws_ping_interval_ms) {
-    return Error{"--ws-silence-timeout-ms (" + std::to_string(c.ws_silence_timeout_ms) +
-                 ") must be more than --ws-ping-interval-ms (" +
-                 std::to_string(c.ws_ping_interval_ms) + ")"};
+  bool help = false;
+  if (Status s = parse_serve_flags(args, start, cmd.serve, help); !s) return Error{s.error()};
+  if (help) {
+    cmd.kind = Command::Kind::Help;
+    cmd.help_topic = "serve";
   }
   return cmd;
 }
@@ -372,64 +212,6 @@ std::string general_help() {
          "  rollcall wal dump --data-dir DIR     print its log records as JSON lines\n"
          "  rollcall --help              show this help\n"
          "  rollcall --version           print the version\n";
-}
-
-std::string serve_help() {
-  return "Usage: rollcall serve [options]\n"
-         "\n"
-         "Runs the attendance server: one shard thread per core, each with its own\n"
-         "io_uring ring and SO_REUSEPORT listener. Prints 'rollcall listening on\n"
-         "http://HOST:PORT' on stdout once it accepts connections; logs JSON lines on\n"
-         "stderr. SIGTERM or SIGINT: stop accepting, finish requests, exit 0.\n"
-         "\n"
-         "Options:\n"
-         "  --listen HOST:PORT        address to listen on (default 0.0.0.0:8080; port 0\n"
-         "                            picks a free port)\n"
-         "  --data-dir DIR            data directory, created if missing and locked against\n"
-         "                            a second server (default ./rollcall-data)\n"
-         "  --shards N                shard threads, 1..256 (default: number of cores)\n"
-         "  --web-dir DIR             web app files served outside /api, /ws, /metrics\n"
-         "                            (default: the installed web app, else the source\n"
-         "                            tree's web/dist); loaded at start\n"
-         "  --demo                    seed the demo district (API.md §2) when the data\n"
-         "                            directory has no roster yet; existing data is kept\n"
-         "  --demo-classes N          demo size: N classes, ceil(N/3) teachers (default 12)\n"
-         "  --demo-class-size M       demo size: M students per class (default 30)\n"
-         "  --qr-rotation-s N         QR check-in tokens rotate every N s; each is accepted\n"
-         "                            for its window and the next (default 15)\n"
-         "  --public-url URL          base of QR check-in URLs (default: http:// + the Host\n"
-         "                            the teacher's browser used)\n"
-         "  --max-connections N       open connections per process, split over shards;\n"
-         "                            more are closed at once and counted (default 20000)\n"
-         "  --header-timeout-ms N     request line and headers must arrive within this;\n"
-         "                            also the longest silence inside a body (default 10000)\n"
-         "  --idle-timeout-ms N       close keep-alive connections idle this long\n"
-         "                            (default 60000)\n"
-         "  --max-header-bytes N      request line + headers limit, 431 above (default 16384)\n"
-         "  --max-body-bytes N        request body limit, 413 above (default 1048576)\n"
-         "  --shutdown-timeout-ms N   on SIGTERM, force-close connections still open after\n"
-         "                            this (default 10000)\n"
-         "  --ws-echo                 also serve /ws/echo: an unauthenticated WebSocket that\n"
-         "                            echoes every message (for protocol conformance suites)\n"
-         "  --ring-events N           live events kept per class for resuming, a power of\n"
-         "                            two (default 4096)\n"
-         "  --ring-bytes N            bytes of encoded events kept per class (default 1048576)\n"
-         "  --ws-backlog-bytes-max N  unsent bytes after which a WebSocket subscriber is\n"
-         "                            closed with 1013 (default 1048576)\n"
-         "  --ws-ping-interval-ms N   WebSocket ping to each subscriber this often\n"
-         "                            (default 30000)\n"
-         "  --ws-silence-timeout-ms N close a WebSocket silent this long (no frame, no\n"
-         "                            pong), more than the ping interval (default 75000)\n"
-         "  --sync-clock-skew-s N     offline ops (POST /api/v1/sync) may carry a client_time\n"
-         "                            up to N s ahead of the server's clock (default 120)\n"
-         "  --wal-segment-bytes N     log segment size, preallocated (default 67108864)\n"
-         "  --wal-snapshot-bytes N    a shard snapshots its classes and drops its old log\n"
-         "                            segments once its log grew this much (default 67108864)\n"
-         "  --recv-buffers N          4 KiB receive buffers per shard, a power of two from\n"
-         "                            2 to 32768 (default 2048); when all are in use,\n"
-         "                            reading waits for one to come back\n"
-         "  --log-level LEVEL         debug, info, warn or error (default info)\n"
-         "  -h, --help                show this help\n";
 }
 
 std::string token_help() {

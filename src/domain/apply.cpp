@@ -112,8 +112,7 @@ Outcome ClassAttendance::check_in(const ClassInfo& cls, const CheckIn& cmd) {
     // The teacher's decision stands. A live check-in leaves it as it is (API.md §4:
     // answered with the overridden record); an offline one made earlier puts its
     // time underneath, as it would be had it arrived before the override.
-    if (cmd.op_id.empty() ||
-        (current.check_in_time_ms && *current.check_in_time_ms <= cmd.at_ms)) {
+    if (cmd.op_id.empty() || (current.check_in_time_ms && *current.check_in_time_ms <= cmd.at_ms)) {
       return unchanged(s->id, current);
     }
     next = current;

@@ -11,8 +11,8 @@ template <typename T>
 inline constexpr bool kAlwaysFalse = false;
 
 bool ascending(const std::vector<UserId>& ids) {
-  return std::adjacent_find(ids.begin(), ids.end(),
-                            [](UserId a, UserId b) { return !(a < b); }) == ids.end() &&
+  return std::adjacent_find(ids.begin(), ids.end(), [](UserId a, UserId b) { return !(a < b); }) ==
+             ids.end() &&
          (ids.empty() || ids.front());
 }
 
@@ -48,14 +48,22 @@ const char* name_of(const Command& c) {
   return std::visit(
       [](const auto& cmd) -> const char* {
         using T = std::decay_t<decltype(cmd)>;
-        if constexpr (std::is_same_v<T, OpenSession>) return "session_opened";
-        else if constexpr (std::is_same_v<T, CheckIn>) return "checked_in";
-        else if constexpr (std::is_same_v<T, Override>) return "overridden";
-        else if constexpr (std::is_same_v<T, Bulk>) return "bulk_applied";
-        else if constexpr (std::is_same_v<T, CloseSession>) return "session_closed";
-        else if constexpr (std::is_same_v<T, AnnounceJoin>) return "class_joined";
-        else if constexpr (std::is_same_v<T, Enroll>) return "enrolled";
-        else static_assert(kAlwaysFalse<T>);
+        if constexpr (std::is_same_v<T, OpenSession>)
+          return "session_opened";
+        else if constexpr (std::is_same_v<T, CheckIn>)
+          return "checked_in";
+        else if constexpr (std::is_same_v<T, Override>)
+          return "overridden";
+        else if constexpr (std::is_same_v<T, Bulk>)
+          return "bulk_applied";
+        else if constexpr (std::is_same_v<T, CloseSession>)
+          return "session_closed";
+        else if constexpr (std::is_same_v<T, AnnounceJoin>)
+          return "class_joined";
+        else if constexpr (std::is_same_v<T, Enroll>)
+          return "enrolled";
+        else
+          static_assert(kAlwaysFalse<T>);
       },
       c);
 }
@@ -96,8 +104,7 @@ bool well_formed(const Command& c) {
                  cmd.op_id.size() <= kOpIdBytesMax;
         } else if constexpr (std::is_same_v<T, Override>) {
           return in_session(cmd.cls, cmd.session) && cmd.actor && cmd.student &&
-                 settable(cmd.status) && reason_ok(cmd.reason) &&
-                 cmd.op_id.size() <= kOpIdBytesMax;
+                 settable(cmd.status) && reason_ok(cmd.reason) && cmd.op_id.size() <= kOpIdBytesMax;
         } else if constexpr (std::is_same_v<T, Bulk>) {
           return in_session(cmd.cls, cmd.session) && cmd.actor && well_formed_bulk(cmd);
         } else if constexpr (std::is_same_v<T, CloseSession>) {

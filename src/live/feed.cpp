@@ -54,9 +54,8 @@ void Feeds::publish(domain::ClassId cls, std::vector<FeedEvent>& events) {
     const std::uint64_t seq = ++feed.seq;
     if (!feed.ring->publish(seq, build_event_frames(e, cls.value, seq, epoch, buffers_))) {
       // Larger than the whole ring: subscribers find it gone and are resynchronised.
-      log::warn("event_too_large_for_ring",
-                {{"class", static_cast<unsigned long long>(cls.value)},
-                 {"seq", static_cast<unsigned long long>(seq)}});
+      log::warn("event_too_large_for_ring", {{"class", static_cast<unsigned long long>(cls.value)},
+                                             {"seq", static_cast<unsigned long long>(seq)}});
       feed.ring->skip(seq);  // (the ring stays: every shard's subscribers point at it)
     }
     shard_.metrics().ws_events_published.inc();
@@ -83,7 +82,8 @@ bool Feeds::notify() {
       for (const domain::ClassId cls : classes) endpoints_[s]->deliver(cls);
       continue;
     }
-    std::unique_ptr<shard::Task> task = std::make_unique<Advanced>(*endpoints_[s], std::move(classes));
+    std::unique_ptr<shard::Task> task =
+        std::make_unique<Advanced>(*endpoints_[s], std::move(classes));
     const bool posted = shard_.post(s, task, shard::Shard::PostMode::Always);
     RC_ASSERT(posted);
   }

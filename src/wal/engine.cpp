@@ -21,8 +21,8 @@ Result<std::unique_ptr<storage::Log>> Engine::open_log(shard::Shard& shard, unsi
                                                        std::uint64_t generation) {
   const LogStore store(config_.data_dir);
   ShardLogConfig config;
-  config.writer =
-      LogWriterConfig{store.shard_dir(generation, index), index, generation, 1, config_.segment_bytes};
+  config.writer = LogWriterConfig{store.shard_dir(generation, index), index, generation, 1,
+                                  config_.segment_bytes};
   config.checkpoint_after_bytes = config_.checkpoint_after_bytes;
   return std::unique_ptr<storage::Log>(std::make_unique<ShardLog>(shard, config));
 }

@@ -94,7 +94,9 @@ class PayloadJson {
   void operator()(std::string_view name, domain::Method v);
   void operator()(std::string_view name, domain::AttendanceStatus v);
   void operator()(std::string_view name, std::string_view v);
-  void operator()(std::string_view name, const std::string& v) { (*this)(name, std::string_view(v)); }
+  void operator()(std::string_view name, const std::string& v) {
+    (*this)(name, std::string_view(v));
+  }
   void operator()(std::string_view name, const std::optional<std::string>& v);
   void operator()(std::string_view name, const std::optional<domain::AttendanceStatus>& v);
   void operator()(std::string_view name, const std::vector<domain::BulkItem>& v);

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <thread>
@@ -97,17 +97,16 @@ Status read_segment(const std::string& path, bool newest, storage::ShardHistory&
   const ScanResult scan = scan_segment(*bytes, [&](const ScannedRecord& r) {
     if (r.lsn <= out.checkpoint_lsn || !error.empty()) return;
     if (r.lsn != out.last_lsn + 1) {
-      error = "record at offset " + std::to_string(r.offset) + " has LSN " +
-              std::to_string(r.lsn) + ", expected " + std::to_string(out.last_lsn + 1) +
-              " (a segment is missing)";
+      error = "record at offset " + std::to_string(r.offset) + " has LSN " + std::to_string(r.lsn) +
+              ", expected " + std::to_string(out.last_lsn + 1) + " (a segment is missing)";
       return;
     }
     out.last_lsn = r.lsn;
     if (r.type == RecordType::Commit) return;
     std::optional<domain::Command> c = decode(r.type, r.payload);
     if (!c) {
-      error = "record at offset " + std::to_string(r.offset) + " (" + to_string(r.type) +
-              ", LSN " + std::to_string(r.lsn) + ") has a malformed payload";
+      error = "record at offset " + std::to_string(r.offset) + " (" + to_string(r.type) + ", LSN " +
+              std::to_string(r.lsn) + ") has a malformed payload";
       return;
     }
     out.commands.push_back({r.lsn, std::move(*c)});

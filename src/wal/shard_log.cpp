@@ -61,7 +61,9 @@ void ShardLog::write_and_sync(int fd, std::uint64_t offset, std::string_view dat
   shard_.submit_log_write(fd, offset, data);
 }
 
-void ShardLog::on_log_write(int result) { writer_.on_write(result); }
+void ShardLog::on_log_write(int result) {
+  writer_.on_write(result);
+}
 
 void ShardLog::on_log_sync(int result) {
   writer_.on_sync(result, *this);

@@ -7,7 +7,9 @@ namespace rollcall::wire {
 namespace {
 using domain::Refusal;
 
-std::string student(domain::UserId u) { return "student " + std::to_string(u.value); }
+std::string student(domain::UserId u) {
+  return "student " + std::to_string(u.value);
+}
 }  // namespace
 
 Error refusal_error(Refusal r, domain::UserId offending) {
@@ -54,17 +56,29 @@ Error invalid_field(std::string_view field, std::string_view why) {
   return {422, "invalid_field", std::string(field) + ": " + std::string(why)};
 }
 
-Error invalid_json() { return {400, "invalid_json", "the request body is not a JSON object"}; }
+Error invalid_json() {
+  return {400, "invalid_json", "the request body is not a JSON object"};
+}
 
-Error unauthorized(std::string_view why) { return {401, "unauthorized", std::string(why)}; }
+Error unauthorized(std::string_view why) {
+  return {401, "unauthorized", std::string(why)};
+}
 
-Error forbidden(std::string_view why) { return {403, "forbidden", std::string(why)}; }
+Error forbidden(std::string_view why) {
+  return {403, "forbidden", std::string(why)};
+}
 
-Error class_not_found() { return {404, "class_not_found", "no such class"}; }
+Error class_not_found() {
+  return {404, "class_not_found", "no such class"};
+}
 
-Error session_not_found() { return {404, "session_not_found", "no such session"}; }
+Error session_not_found() {
+  return {404, "session_not_found", "no such session"};
+}
 
-Error not_enrolled() { return {403, "not_enrolled", "you are not enrolled in this class"}; }
+Error not_enrolled() {
+  return {403, "not_enrolled", "you are not enrolled in this class"};
+}
 
 Error invalid_qr_token() {
   return {422, "invalid_code", "this QR code is not valid for this class"};

@@ -12,15 +12,18 @@
 namespace rollcall::api {
 
 struct Services {
+  static constexpr std::int64_t kQrRotationSDefault = 15;
+  static constexpr std::int64_t kSyncClockSkewSDefault = 120;
+
   Services(const auth::Key& jwt_key, const auth::Key& qr_key) : jwt(jwt_key), qr(qr_key) {}
   auth::JwtCodec jwt;
   auth::QrCodec qr;
   std::int64_t token_ttl_s = 3600;
-  std::int64_t qr_rotation_s = 15;            ///< `--qr-rotation-s`
-  std::string public_url;                     ///< base of check_in_url; empty: the Host header
-  unsigned data_shards = 1;                   ///< shards owning classes (0..data_shards-1)
-  unsigned auth_shard = 0;                    ///< the shard that verifies passwords
-  std::int64_t sync_clock_skew_ms = 120'000;  ///< `--sync-clock-skew-s`
+  std::int64_t qr_rotation_s = kQrRotationSDefault;  ///< `--qr-rotation-s`
+  std::string public_url;    ///< base of check_in_url; empty: the Host header
+  unsigned data_shards = 1;  ///< shards owning classes (0..data_shards-1)
+  unsigned auth_shard = 0;   ///< the shard that verifies passwords
+  std::int64_t sync_clock_skew_ms = kSyncClockSkewSDefault * 1000;  ///< `--sync-clock-skew-s`
 };
 
 }  // namespace rollcall::api

@@ -6,47 +6,58 @@
 #include <string>
 #include <vector>
 
+#include "rollcall/api/services.hpp"
+#include "rollcall/app/demo.hpp"
 #include "rollcall/common/result.hpp"
+#include "rollcall/http/server.hpp"
+#include "rollcall/live/feed.hpp"
+#include "rollcall/shard/shard.hpp"
+#include "rollcall/wal/engine.hpp"
 
 namespace rollcall::app {
 
+inline constexpr const char* kDataDirDefault = "./rollcall-data";
+
+/// `rollcall serve`'s settings. Each default is the default of the part it
+/// configures (one place per default); the flag table (serve_flags.hpp) parses
+/// them and prints them in `--help`.
 struct ServeConfig {
   std::string listen = "0.0.0.0:8080";
-  std::string data_dir = "./rollcall-data";
+  std::string data_dir = kDataDirDefault;
   unsigned shards = 0;  ///< 0 until resolved: number of usable cores
   bool demo = false;
   std::string web_dir;                    ///< empty until resolved: the installed web app
   std::uint32_t max_connections = 20000;  ///< per process, split evenly over shards
-  std::uint32_t header_timeout_ms = 10000;
-  std::uint32_t idle_timeout_ms = 60000;
-  std::uint32_t head_bytes_max = 16 * 1024;
-  std::uint64_t body_bytes_max = 1024 * 1024;
-  std::uint32_t shutdown_timeout_ms = 10000;
-  std::uint32_t recv_buffers = 2048;  ///< provided receive buffers per shard (power of two)
-  std::uint32_t demo_classes = 12;
-  std::uint32_t demo_class_size = 30;
-  std::uint32_t qr_rotation_s = 15;
+  std::uint32_t header_timeout_ms = http::ServerConfig{}.header_timeout_ms;
+  std::uint32_t idle_timeout_ms = http::ServerConfig{}.idle_timeout_ms;
+  std::uint32_t head_bytes_max = static_cast<std::uint32_t>(http::Limits{}.head_bytes_max);
+  std::uint64_t body_bytes_max = http::Limits{}.body_bytes_max;
+  std::uint32_t shutdown_timeout_ms = shard::ShardConfig{}.shutdown_timeout_ms;
+  std::uint32_t recv_buffers = shard::ShardConfig{}.recv_buffers;
+  std::uint32_t demo_classes = DemoSpec{}.classes;
+  std::uint32_t demo_class_size = DemoSpec{}.class_size;
+  std::uint32_t qr_rotation_s = api::Services::kQrRotationSDefault;
   std::string public_url;  ///< base of QR check-in URLs; empty: the request's Host
   bool ws_echo = false;
-  std::uint32_t ring_events = 4096;
-  std::uint64_t ring_bytes = 1 << 20;
-  std::uint64_t ws_backlog_bytes_max = 1 << 20;
-  std::uint32_t ws_ping_interval_ms = 30'000;
-  std::uint32_t ws_silence_timeout_ms = 75'000;
-  std::uint32_t sync_clock_skew_s = 120;
-  std::uint64_t wal_segment_bytes = 64ull << 20;
-  std::uint64_t wal_snapshot_bytes = 64ull << 20;
+  std::uint32_t ring_events = live::LiveConfig{}.ring_events;
+  std::uint64_t ring_bytes = live::LiveConfig{}.ring_bytes;
+  std::uint64_t ws_backlog_bytes_max = live::LiveConfig{}.backlog_bytes_max;
+  std::uint32_t ws_ping_interval_ms = live::LiveConfig{}.ping_interval_ms;
+  std::uint32_t ws_silence_timeout_ms = live::LiveConfig{}.silence_timeout_ms;
+  std::uint32_t sync_clock_skew_s = api::Services::kSyncClockSkewSDefault;
+  std::uint64_t wal_segment_bytes = wal::EngineConfig{}.segment_bytes;
+  std::uint64_t wal_snapshot_bytes = wal::EngineConfig{}.checkpoint_after_bytes;
   std::string log_level = "info";
 };
 
 struct TokenConfig {
-  std::string data_dir = "./rollcall-data";
+  std::string data_dir = kDataDirDefault;
   std::vector<std::string> usernames;  // --user, repeatable: one JWT per line, in order
   std::int64_t ttl_s = 3600;
 };
 
 struct ImportArgs {
-  std::string data_dir = "./rollcall-data";
+  std::string data_dir = kDataDirDefault;
   std::string oneroster_dir;
 };
 
@@ -58,7 +69,7 @@ struct Command {
   ServeConfig serve;
   TokenConfig token;
   ImportArgs import;
-  std::string data_dir = "./rollcall-data";  ///< wal verify / wal dump
+  std::string data_dir = kDataDirDefault;  ///< wal verify / wal dump
 };
 
 /// Parses argv (without the program name). Errors name the flag and what is wrong.

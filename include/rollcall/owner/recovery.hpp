@@ -34,16 +34,15 @@ struct Recovered {
 /// Called for every class command replayed, in log order per shard, with the class
 /// as it was and what the command produced (its events: what live announced). Calls
 /// for different shards may run concurrently.
-using ReplayHook = std::function<void(unsigned shard, const domain::Roster& roster,
-                                      const domain::ClassInfo& cls,
-                                      const domain::ClassAttendance& att,
-                                      const domain::Command& cmd, const domain::Outcome& out)>;
+using ReplayHook = std::function<void(
+    unsigned shard, const domain::Roster& roster, const domain::ClassInfo& cls,
+    const domain::ClassAttendance& att, const domain::Command& cmd, const domain::Outcome& out)>;
 
 Result<Recovered> recover(storage::Stored stored, const ReplayHook& on_replayed = {});
 
 /// Applies one logged command to `att` (class `cls` as it was) and checks that it
 /// applied as it did live. False, with `why`, if it did not.
-bool replay(domain::ClassAttendance& att, const domain::ClassInfo& cls,
-            const domain::Command& cmd, std::string& why, domain::Outcome& out);
+bool replay(domain::ClassAttendance& att, const domain::ClassInfo& cls, const domain::Command& cmd,
+            std::string& why, domain::Outcome& out);
 
 }  // namespace rollcall::owner

@@ -100,8 +100,8 @@ class Call final : public Task {
 /// caller answers `503 overloaded`) in Bounded mode; a job for the origin itself
 /// always runs.
 template <typename Job>
-[[nodiscard]] bool submit(Shard& origin, unsigned owner, net::ConnectionHandle connection,
-                          Job job, Shard::PostMode mode = Shard::PostMode::Bounded) {
+[[nodiscard]] bool submit(Shard& origin, unsigned owner, net::ConnectionHandle connection, Job job,
+                          Shard::PostMode mode = Shard::PostMode::Bounded) {
   auto call = std::make_unique<Call<Job>>(origin.id(), connection, std::move(job));
   if (owner == origin.id()) {
     Call<Job>& raw = *call;

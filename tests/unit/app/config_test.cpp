@@ -85,3 +85,36 @@ TEST(Config, HelpAndVersion) {
 
 }  // namespace
 }  // namespace rollcall::app
+
+namespace rollcall::app {
+namespace {
+
+TEST(Config, EveryFlagTheHelpListsIsKnownToTheParser) {
+  const std::string help = serve_help();
+  std::size_t listed = 0;
+  for (std::size_t at = help.find("\n  --"); at != std::string::npos;
+       at = help.find("\n  --", at + 1)) {
+    const std::size_t end = help.find_first_of(" \n", at + 3);
+    const std::string flag = help.substr(at + 3, end - at - 3);
+    if (flag == "--help") continue;
+    ++listed;
+    auto cmd = parse_command_line({"serve", flag});
+    if (!cmd.ok()) {
+      EXPECT_EQ(cmd.error().find("unknown option"), std::string::npos) << flag;
+    }
+  }
+  EXPECT_GE(listed, 26u);
+}
+
+TEST(Config, HelpShowsTheDefaultsThePartsUse) {
+  const std::string help = serve_help();
+  EXPECT_NE(help.find("(default " + std::to_string(http::ServerConfig{}.idle_timeout_ms) + ")"),
+            std::string::npos)
+      << help;
+  EXPECT_NE(help.find("(default " + std::to_string(live::LiveConfig{}.ring_events) + ")"),
+            std::string::npos);
+  EXPECT_NE(help.find("(default ./rollcall-data)"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rollcall::app

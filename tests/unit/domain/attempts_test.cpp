@@ -97,7 +97,8 @@ TEST_F(AttemptsTest, InFutureComesAfterTheProof) {
   // The session, the enrollment and the proof are judged first...
   expect_refused(offline_check_in(SessionId{}, kStranger, kLatest + 1, "f", kNow, kLatest, kWrong),
                  Refusal::NoOpenSession);
-  const Outcome wrong = expect_refused(offline(kAlice, kLatest + 1, "f", CodeProof{"000000"}), Refusal::InvalidCode);
+  const Outcome wrong =
+      expect_refused(offline(kAlice, kLatest + 1, "f", CodeProof{"000000"}), Refusal::InvalidCode);
   EXPECT_TRUE(wrong.wrong_code);
   // ...then a time in the future is refused.
   EXPECT_FALSE(expect_refused(offline(kAlice, kLatest + 1, "f"), Refusal::InFuture).wrong_code);

@@ -231,8 +231,9 @@ TEST_F(CommandsTest, AWholeDayReplaysToTheSameState) {
   keep(cls_.attempt_check_in(info_, live_check_in(sid, kAlice, kStart + 7 * kMinute)));
   keep(cls_.attempt_override(
       info_, live_override(sid, kBob, AttendanceStatus::Excused, "doctor", kStart + 8 * kMinute)));
-  keep(cls_.attempt_check_in(info_, offline_check_in(sid, kBob, kStart + 9 * kMinute, "b1",
-                                                      kStart + 10 * kMinute, kStart + 12 * kMinute)));
+  keep(
+      cls_.attempt_check_in(info_, offline_check_in(sid, kBob, kStart + 9 * kMinute, "b1",
+                                                    kStart + 10 * kMinute, kStart + 12 * kMinute)));
   keep(cls_.apply(info_, AnnounceJoin{kClass, UserId{13}, kStart + 9 * kMinute}));
   info_.students.push_back(UserId{13});
   keep(cls_.apply(info_, close_cmd(sid, kStart + 45 * kMinute)));
