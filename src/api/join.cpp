@@ -17,7 +17,7 @@ using RosterPtr = std::shared_ptr<const Roster>;
 namespace {
 
 wire::Error not_saved() {
-  return {503, "storage_unavailable", "the enrollment could not be saved; nothing changed"};
+  return wire::storage_unavailable("the enrollment could not be saved; nothing changed");
 }
 
 // The class's owner tells the class's teachers a student joined. It logs the

@@ -72,9 +72,7 @@ Answer login(ShardApi& api, http::Exchange& ex) {
   if (auto err = parse_login(api.json, ex.body, body)) return *err;
   const unsigned auth_shard = api.services.auth_shard;
   if (!api.shard().can_post(auth_shard)) {
-    wire::Error busy = wire::overloaded();
-    busy.message = "too many sign-ins at once; retry shortly";
-    return busy;
+    return wire::overloaded("too many sign-ins at once; retry shortly");
   }
   const http::Deferred deferred = ex.defer();
   LoginJob job(api.directory.auth, &api.directory, deferred);

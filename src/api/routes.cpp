@@ -130,10 +130,6 @@ void add(http::Router& router, std::string_view method, std::string_view path, S
   router.add(method, path, [&api, handler](http::Exchange& ex) { answer(ex, handler(api, ex)); });
 }
 
-Answer session_call_of(Kind kind, bool staff_only, ShardApi& api, http::Exchange& ex) {
-  return routes::session_call(api, ex, kind, staff_only);
-}
-
 }  // namespace
 
 void add_live_routes(http::Router& router, ShardApi& api, bool echo) {
@@ -152,7 +148,7 @@ void add_api_routes(http::Router& router, ShardApi& api) {
   add(router, "GET", "/api/v1/classes/{class_id}/attendance.csv", api, export_csv);
   auto session = [](Kind kind, bool staff_only) {
     return [kind, staff_only](ShardApi& a, http::Exchange& ex) {
-      return session_call_of(kind, staff_only, a, ex);
+      return session_call(a, ex, kind, staff_only);
     };
   };
   add(router, "POST", "/api/v1/sessions/{session_id}/close", api,

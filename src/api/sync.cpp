@@ -51,9 +51,9 @@ std::string batch_body(const Batch& batch) {
 
 Response batch_answer(ShardApi& api, const Batch& batch) {
   if (batch.failed) {
-    return wire::Error{503, "storage_unavailable",
-                       "attendance cannot be saved right now; retry the batch (ops that applied "
-                       "answer duplicate)"};
+    return wire::storage_unavailable(
+        "attendance cannot be saved right now; retry the batch (ops that applied answer "
+        "duplicate)");
   }
   metrics::ShardMetrics& m = api.shard().metrics();
   m.sync_batches.inc();

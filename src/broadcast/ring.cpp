@@ -165,6 +165,13 @@ bool ClassRing::publish(std::uint64_t seq, const EventFrames& frames) {
     ++first;
     evictions_.fetch_add(1, std::memory_order_relaxed);
   }
+  // Invariants: what stays readable fits both the slots and the arena, and the new
+  // event is one contiguous run of whole words after everything written before.
+  RC_ASSERT(first <= seq);
+  RC_ASSERT(seq - first < slot_count_);
+  RC_ASSERT(position >= write_position_);
+  RC_ASSERT(position % 8 == 0);
+  RC_ASSERT(position % arena_bytes + size <= arena_bytes);
   first_seq_.store(first, std::memory_order_release);
   reserved_.store(end, std::memory_order_relaxed);
   Slot& slot = slots_[seq & (slot_count_ - 1)];
@@ -175,6 +182,7 @@ bool ClassRing::publish(std::uint64_t seq, const EventFrames& frames) {
   Word(slot.position).store(position, std::memory_order_relaxed);
   Word(slot.bytes).store(size, std::memory_order_relaxed);
   Word(slot.seq).store(seq, std::memory_order_release);
+  RC_ASSERT(end > write_position_);
   write_position_ = end;
   last_seq_.store(seq, std::memory_order_release);
   return true;

@@ -14,9 +14,13 @@ Connection* ConnectionTable::acquire(int fd, std::uint64_t now_ms) {
   if (free_.empty()) return nullptr;
   const std::uint32_t index = free_.back();
   free_.pop_back();
+  RC_ASSERT(index < slots_.size());
   Connection& c = slots_[index];
+  RC_ASSERT(c.index == index);
   RC_ASSERT(c.state == Connection::State::Free);
   RC_ASSERT(!c.has_ops_in_flight());
+  RC_ASSERT(c.in.empty());
+  RC_ASSERT(c.out.empty());
   c.fd = fd;
   c.state = Connection::State::Open;
   c.recv_wanted = true;
@@ -30,6 +34,8 @@ Connection* ConnectionTable::acquire(int fd, std::uint64_t now_ms) {
 void ConnectionTable::release(Connection& c) {
   RC_ASSERT(c.state == Connection::State::Closing);
   RC_ASSERT(!c.has_ops_in_flight());
+  RC_ASSERT(&slots_[c.index] == &c);
+  RC_ASSERT(free_.size() < slots_.size());  // a slot is released once per use
   c.state = Connection::State::Free;
   c.fd = -1;
   c.generation = (c.generation + 1) & io::kGenerationMask;

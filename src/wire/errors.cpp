@@ -84,12 +84,12 @@ Error invalid_qr_token() {
   return {422, "invalid_code", "this QR code is not valid for this class"};
 }
 
-Error overloaded() {
-  return {503, "overloaded", "the server is busy; retry shortly", {{"Retry-After", "1"}}};
+Error overloaded(std::string_view message) {
+  return {503, "overloaded", std::string(message), {{"Retry-After", "1"}}};
 }
 
-Error storage_unavailable() {
-  return {503, "storage_unavailable", "attendance cannot be saved right now; nothing changed"};
+Error storage_unavailable(std::string_view message) {
+  return {503, "storage_unavailable", std::string(message)};
 }
 
 }  // namespace rollcall::wire

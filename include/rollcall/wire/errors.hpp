@@ -42,9 +42,12 @@ Error session_not_found();
 Error not_enrolled();
 /// 422 invalid_code: a QR token that is forged or not this class's.
 Error invalid_qr_token();
-/// 503 overloaded (Retry-After: 1): a queue to another shard is full.
-Error overloaded();
-/// 503 storage_unavailable: the change could not be made durable; nothing changed.
-Error storage_unavailable();
+/// 503 overloaded (Retry-After: 1): a queue to another shard is full. `message`
+/// says what is busy.
+Error overloaded(std::string_view message = "the server is busy; retry shortly");
+/// 503 storage_unavailable: the change could not be made durable. `message` says
+/// what the client may do.
+Error storage_unavailable(
+    std::string_view message = "attendance cannot be saved right now; nothing changed");
 
 }  // namespace rollcall::wire
