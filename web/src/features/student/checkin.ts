@@ -8,15 +8,11 @@ import { loadAuth } from '../../auth';
 import { errorMessage, errorText } from '../../errors';
 import { MAX_QUEUED, QueueFull, type QueuedOp } from '../../offline/queue';
 import { addWrongAttempt, cachedClasses, clearWrongAttempts, wrongAttempts } from '../../storage';
-import type { AttendanceRecord } from '../../types';
 import { fmtTime } from '../../ui/format';
 import { broadcast, isOffline, queue } from './syncQueue';
-import { describeCheckIn } from './words';
+import { type CheckInResult, describeCheckIn } from './words';
 
-export type CheckInResult =
-  | { kind: 'ok'; created: boolean; record: AttendanceRecord; text: string }
-  | { kind: 'queued'; op: QueuedOp; text: string }
-  | { kind: 'error'; code: string; text: string };
+export type { CheckInResult } from './words';
 
 const WINDOW_MIN = CODE_ATTEMPTS_WINDOW_MS / 60_000;
 const CODE_RE = new RegExp(`^\\d{${CODE_DIGITS}}$`);

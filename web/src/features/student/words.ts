@@ -1,10 +1,15 @@
 // What a check-in or a sync answer means for the student, in words.
 
 import { errorMessage } from '../../errors';
-import type { FlushedOp } from '../../offline/queue';
+import type { FlushedOp, QueuedOp } from '../../offline/queue';
 import type { AttendanceRecord } from '../../types';
 import { fmtTime } from '../../ui/format';
-import type { CheckInResult } from './checkin';
+
+/** What a check-in came to: done online, saved for later, or refused. */
+export type CheckInResult =
+  | { kind: 'ok'; created: boolean; record: AttendanceRecord; text: string }
+  | { kind: 'queued'; op: QueuedOp; text: string }
+  | { kind: 'error'; code: string; text: string };
 
 export function statusText(r: AttendanceRecord): string {
   switch (r.attendance_status) {
