@@ -108,6 +108,88 @@ std::string utc_stamp() {
   return buf;
 }
 
+Result<OneRosterFiles> read_oneroster(const std::string& dir) {
+  Result<CsvTable> users = read_table(dir, "users.csv");
+  if (!users) return Error{users.error()};
+  Result<CsvTable> classes = read_table(dir, "classes.csv");
+  if (!classes) return Error{classes.error()};
+  Result<CsvTable> enrollments = read_table(dir, "enrollments.csv");
+  if (!enrollments) return Error{enrollments.error()};
+  return OneRosterFiles{std::move(*users), std::move(*classes), std::move(*enrollments)};
+}
+
+// The roster a fresh directory starts from (a seed file, else empty); once the log
+// has a generation, recovery reads it from there.
+Result<std::shared_ptr<const domain::Roster>> seed_roster(const std::string& dir) {
+  const std::string seed_path = wal::seed_roster_path(dir);
+  if (::access(seed_path.c_str(), F_OK) != 0) return domain::RosterBuilder().build();
+  return wal::read_roster_file(seed_path);
+}
+
+// Keep the shard count the log was written with (serve redistributes anyway).
+Result<unsigned> logged_shard_count(const std::string& dir) {
+  const wal::LogStore store(dir);
+  Result<std::uint64_t> gen = store.current_generation();
+  if (!gen) return Error{gen.error()};
+  unsigned shards = 1;
+  if (*gen > 0) {
+    for (unsigned k = 1; k < 256; ++k) {
+      if (::access(store.shard_dir(*gen, k).c_str(), F_OK) != 0) break;
+      shards = k + 1;
+    }
+  }
+  return shards;
+}
+
+std::string initial_passwords_csv(
+    const std::vector<std::pair<std::string, std::string>>& passwords) {
+  std::string text = "username,password\n";
+  for (const auto& [user, password] : passwords) {
+    text += csv_field(user) + "," + csv_field(password) + "\n";
+  }
+  return text;
+}
+
+// The merge, as the roster edit of the checkpoint. It reports what it did in
+// `summary` and where it wrote the new users' passwords in `passwords_path`.
+RosterEdit import_edit(const OneRosterFiles& files, const std::string& dir, ImportSummary& summary,
+                       std::string& passwords_path) {
+  return [&files, &dir, &summary, &passwords_path,
+          hooks = ImportHooks{hash_all, new_password, auth::new_join_code}](
+             const std::shared_ptr<const domain::Roster>& current)
+             -> Result<std::shared_ptr<const domain::Roster>> {
+    Result<ImportResult> merged = merge_oneroster(*current, files, hooks);
+    if (!merged) return Error{merged.error()};
+    summary = merged->summary;
+    if (!merged->initial_passwords.empty()) {
+      // Written before the new roster takes effect, so no imported user is left
+      // without a way to sign in.
+      passwords_path = dir + "/import-passwords-" + utc_stamp() + ".csv";
+      const std::string text = initial_passwords_csv(merged->initial_passwords);
+      if (Status s = wal::write_file_atomically(passwords_path, text); !s) return Error{s.error()};
+    }
+    return merged->roster;
+  };
+}
+
+void print_summary(const std::string& oneroster_dir, const std::string& dir,
+                   const ImportSummary& summary, const std::string& passwords_path) {
+  std::printf(
+      "imported %s into %s: users %zu added, %zu updated, %zu disabled, %zu skipped; "
+      "classes %zu added, %zu updated, %zu skipped; enrollments %zu added, %zu already there, %zu "
+      "skipped\n",
+      oneroster_dir.c_str(), dir.c_str(), summary.users_added, summary.users_updated,
+      summary.users_disabled, summary.users_skipped, summary.classes_added, summary.classes_updated,
+      summary.classes_skipped, summary.enrollments_added, summary.enrollments_kept,
+      summary.enrollments_skipped);
+  if (!passwords_path.empty()) {
+    std::printf(
+        "initial passwords of the new users without one: %s (0600; hand them out, then delete "
+        "it)\n",
+        passwords_path.c_str());
+  }
+}
+
 }  // namespace
 
 std::string import_help() {
@@ -129,84 +211,30 @@ std::string import_help() {
 int run_import(const ImportConfig& config) {
   log::set_min_level(log::Level::Warn);  // the summary goes to stdout; only trouble to stderr
   if (sodium_init() < 0) return fail("libsodium failed to initialise");
-  Result<CsvTable> users = read_table(config.oneroster_dir, "users.csv");
-  if (!users) return fail(users.error());
-  Result<CsvTable> classes = read_table(config.oneroster_dir, "classes.csv");
-  if (!classes) return fail(classes.error());
-  Result<CsvTable> enrollments = read_table(config.oneroster_dir, "enrollments.csv");
-  if (!enrollments) return fail(enrollments.error());
-  const OneRosterFiles files{std::move(*users), std::move(*classes), std::move(*enrollments)};
+  const Result<OneRosterFiles> files = read_oneroster(config.oneroster_dir);
+  if (!files) return fail(files.error());
 
   Result<DataDir> data_dir = DataDir::open(config.data_dir);
   if (!data_dir) return fail(data_dir.error() + " (stop the server before importing)");
   const std::string& dir = data_dir->path();
   Result<auth::Key> secret = auth::load_or_create_secret(dir + "/jwt.secret");
   if (!secret) return fail(secret.error());
-
-  // The roster a fresh directory starts from (a seed file, else empty); once the log
-  // has a generation, recovery reads it from there.
-  std::shared_ptr<const domain::Roster> seed = domain::RosterBuilder().build();
-  const std::string seed_path = wal::seed_roster_path(dir);
-  if (::access(seed_path.c_str(), F_OK) == 0) {
-    Result<std::shared_ptr<const domain::Roster>> read = wal::read_roster_file(seed_path);
-    if (!read) return fail(read.error());
-    seed = *read;
-  }
-  // Keep the shard count the log was written with (serve redistributes anyway).
-  unsigned shards = 1;
-  {
-    const wal::LogStore store(dir);
-    Result<std::uint64_t> gen = store.current_generation();
-    if (!gen) return fail(gen.error());
-    if (*gen > 0) {
-      for (unsigned k = 1; k < 256; ++k) {
-        if (::access(store.shard_dir(*gen, k).c_str(), F_OK) != 0) break;
-        shards = k + 1;
-      }
-    }
-  }
+  Result<std::shared_ptr<const domain::Roster>> seed = seed_roster(dir);
+  if (!seed) return fail(seed.error());
+  const Result<unsigned> shards = logged_shard_count(dir);
+  if (!shards) return fail(shards.error());
 
   ImportSummary summary;
   std::string passwords_path;
-  const ImportHooks hooks{hash_all, new_password, auth::new_join_code};
-  const RosterEdit edit = [&](const std::shared_ptr<const domain::Roster>& current)
-      -> Result<std::shared_ptr<const domain::Roster>> {
-    Result<ImportResult> merged = merge_oneroster(*current, files, hooks);
-    if (!merged) return Error{merged.error()};
-    summary = merged->summary;
-    if (!merged->initial_passwords.empty()) {
-      // Written before the new roster takes effect, so no imported user is left
-      // without a way to sign in.
-      std::string text = "username,password\n";
-      for (const auto& [user, password] : merged->initial_passwords) {
-        text += csv_field(user) + "," + csv_field(password) + "\n";
-      }
-      passwords_path = dir + "/import-passwords-" + utc_stamp() + ".csv";
-      if (Status s = wal::write_file_atomically(passwords_path, text); !s) return Error{s.error()};
-    }
-    return merged->roster;
-  };
   wal::Engine engine({dir});
-  Result<Checkpointed> done = recover_and_checkpoint(engine, {shards, 4096}, seed,
-                                                     auth::derive_key(*secret, "epoch"), edit);
+  Result<Checkpointed> done =
+      recover_and_checkpoint(engine, {*shards, 4096}, *seed, auth::derive_key(*secret, "epoch"),
+                             import_edit(*files, dir, summary, passwords_path));
   if (!done) {
     if (!passwords_path.empty()) ::unlink(passwords_path.c_str());
     return fail("import refused, nothing changed: " + done.error());
   }
-  std::printf(
-      "imported %s into %s: users %zu added, %zu updated, %zu disabled, %zu skipped; "
-      "classes %zu added, %zu updated, %zu skipped; enrollments %zu added, %zu already there, %zu "
-      "skipped\n",
-      config.oneroster_dir.c_str(), dir.c_str(), summary.users_added, summary.users_updated,
-      summary.users_disabled, summary.users_skipped, summary.classes_added, summary.classes_updated,
-      summary.classes_skipped, summary.enrollments_added, summary.enrollments_kept,
-      summary.enrollments_skipped);
-  if (!passwords_path.empty()) {
-    std::printf(
-        "initial passwords of the new users without one: %s (0600; hand them out, then delete "
-        "it)\n",
-        passwords_path.c_str());
-  }
+  print_summary(config.oneroster_dir, dir, summary, passwords_path);
   return 0;
 }
 

@@ -21,115 +21,160 @@ std::string at_line(const std::string& file, std::size_t line) {
   return file + " line " + std::to_string(line);
 }
 
-}  // namespace
+bool ends_field(char c) {
+  return c == ',' || c == '\n' || c == '\r';
+}
 
-Result<CsvTable> parse_csv(std::string_view text, std::string file) {
-  CsvTable table;
-  table.file = std::move(file);
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  std::vector<std::string> record;
-  std::string field;
-  std::size_t line = 1;
-  std::size_t record_line = 1;
-  std::size_t i = 0;
-  const std::size_t n = text.size();
-  bool header_done = false;
-  auto fail = [&](std::size_t where, const std::string& why) -> Result<CsvTable> {
-    return Error{at_line(table.file, where) + ": " + why};
-  };
-  auto end_record = [&]() -> std::optional<Error> {
-    const bool blank = record.size() == 1 && record[0].empty();
-    if (blank) {
-      record.clear();
-      return std::nullopt;
-    }
-    if (!header_done) {
-      for (std::string& name : record) {
-        // Header names are compared without surrounding spaces.
-        const auto first = name.find_first_not_of(' ');
-        const auto last = name.find_last_not_of(' ');
-        name = first == std::string::npos ? std::string() : name.substr(first, last - first + 1);
-      }
-      table.header = std::move(record);
-      header_done = true;
-    } else {
-      if (record.size() != table.header.size()) {
-        return Error{at_line(table.file, record_line) + ": " + std::to_string(record.size()) +
-                     " fields, the header has " + std::to_string(table.header.size())};
-      }
-      if (table.rows.size() >= kCsvRowsMax) {
-        return Error{table.file + ": more than " + std::to_string(kCsvRowsMax) + " rows"};
-      }
-      table.rows.push_back(std::move(record));
-      table.lines.push_back(record_line);
-    }
-    record.clear();
-    return std::nullopt;
-  };
-  auto end_field = [&]() -> std::optional<Error> {
-    if (record.size() >= kCsvFieldsMax) {
-      return Error{at_line(table.file, record_line) + ": more than " +
-                   std::to_string(kCsvFieldsMax) + " fields"};
-    }
-    record.push_back(std::move(field));
-    field.clear();
-    return std::nullopt;
-  };
-  while (i < n) {
+// The RFC 4180 reader: one pass over the text, a field at a time.
+class CsvReader {
+ public:
+  CsvReader(std::string_view text, std::string file) : text_(text) {
+    table_.file = std::move(file);
+  }
+
+  Result<CsvTable> read();
+
+ private:
+  std::optional<Error> read_quoted_field();
+  std::optional<Error> read_plain_field();
+  std::optional<Error> end_field();
+  std::optional<Error> end_record();
+  void take_header();
+  std::optional<Error> add_row();
+  Error error_at(std::size_t line, const std::string& why) const {
+    return Error{at_line(table_.file, line) + ": " + why};
+  }
+
+  std::string_view text_;
+  std::size_t i_ = 0;  // the next byte of text_
+  CsvTable table_;
+  std::vector<std::string> record_;
+  std::string field_;
+  std::size_t line_ = 1;
+  std::size_t record_line_ = 1;
+  bool header_done_ = false;
+};
+
+Result<CsvTable> CsvReader::read() {
+  const std::size_t n = text_.size();
+  while (i_ < n) {
     // At the start of a field.
-    if (text[i] == '"') {
-      const std::size_t opened = line;
-      ++i;
-      while (true) {
-        if (i >= n) return fail(opened, "a quoted field is not closed");
-        const char ch = text[i];
-        if (ch == '"') {
-          if (i + 1 < n && text[i + 1] == '"') {
-            field.push_back('"');
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        if (ch == '\n') ++line;
-        field.push_back(ch);
-        ++i;
-        if (field.size() > kCsvFieldBytesMax) return fail(opened, "a field longer than 64 KiB");
-      }
-      if (i < n && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
-        return fail(line, "text after a closing quote (a quote inside a field must be doubled)");
-      }
-    } else {
-      while (i < n && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
-        if (text[i] == '"')
-          return fail(line, "a quote inside an unquoted field (quote the whole field)");
-        field.push_back(text[i]);
-        ++i;
-        if (field.size() > kCsvFieldBytesMax) return fail(line, "a field longer than 64 KiB");
-      }
-    }
-    if (auto e = end_field()) return *e;
-    if (i >= n) break;
-    if (text[i] == ',') {
-      ++i;
-      if (i >= n) {  // a trailing comma: one more empty field
-        if (auto e = end_field()) return *e;
-      }
+    std::optional<Error> e = text_[i_] == '"' ? read_quoted_field() : read_plain_field();
+    if (!e) e = end_field();
+    if (e) return *e;
+    if (i_ >= n) break;
+    if (text_[i_] == ',') {
+      ++i_;
+      if (i_ >= n) e = end_field();  // a trailing comma: one more empty field
+      if (e) return *e;
       continue;
     }
     // A line end: CRLF, LF or a lone CR.
-    if (text[i] == '\r' && i + 1 < n && text[i + 1] == '\n') ++i;
-    ++i;
-    if (auto e = end_record()) return *e;
-    ++line;
-    record_line = line;
+    if (text_[i_] == '\r' && i_ + 1 < n && text_[i_ + 1] == '\n') ++i_;
+    ++i_;
+    e = end_record();
+    if (e) return *e;
+    ++line_;
+    record_line_ = line_;
   }
-  if (!record.empty()) {
+  if (!record_.empty()) {
     if (auto e = end_record()) return *e;
   }
-  if (!header_done) return Error{table.file + ": empty (no header line)"};
-  return table;
+  if (!header_done_) return Error{table_.file + ": empty (no header line)"};
+  return std::move(table_);
+}
+
+// From the opening quote to the byte after the closing one: "" is a quote, commas
+// and line breaks are part of the field.
+std::optional<Error> CsvReader::read_quoted_field() {
+  const std::size_t n = text_.size();
+  const std::size_t opened = line_;
+  ++i_;
+  while (true) {
+    if (i_ >= n) return error_at(opened, "a quoted field is not closed");
+    const char ch = text_[i_];
+    if (ch == '"') {
+      if (i_ + 1 < n && text_[i_ + 1] == '"') {
+        field_.push_back('"');
+        i_ += 2;
+        continue;
+      }
+      ++i_;
+      break;
+    }
+    if (ch == '\n') ++line_;
+    field_.push_back(ch);
+    ++i_;
+    if (field_.size() > kCsvFieldBytesMax) return error_at(opened, "a field longer than 64 KiB");
+  }
+  if (i_ < n && !ends_field(text_[i_])) {
+    return error_at(line_, "text after a closing quote (a quote inside a field must be doubled)");
+  }
+  return std::nullopt;
+}
+
+// Up to the comma or line end after it.
+std::optional<Error> CsvReader::read_plain_field() {
+  while (i_ < text_.size() && !ends_field(text_[i_])) {
+    if (text_[i_] == '"')
+      return error_at(line_, "a quote inside an unquoted field (quote the whole field)");
+    field_.push_back(text_[i_]);
+    ++i_;
+    if (field_.size() > kCsvFieldBytesMax) return error_at(line_, "a field longer than 64 KiB");
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> CsvReader::end_field() {
+  if (record_.size() >= kCsvFieldsMax) {
+    return error_at(record_line_, "more than " + std::to_string(kCsvFieldsMax) + " fields");
+  }
+  record_.push_back(std::move(field_));
+  field_.clear();
+  return std::nullopt;
+}
+
+// The first record that is not blank is the header; the others are rows.
+std::optional<Error> CsvReader::end_record() {
+  const bool blank = record_.size() == 1 && record_[0].empty();
+  if (!blank && !header_done_) {
+    take_header();
+  } else if (!blank) {
+    if (auto e = add_row()) return e;
+  }
+  record_.clear();
+  return std::nullopt;
+}
+
+void CsvReader::take_header() {
+  for (std::string& name : record_) {
+    // Header names are compared without surrounding spaces.
+    const auto first = name.find_first_not_of(' ');
+    const auto last = name.find_last_not_of(' ');
+    name = first == std::string::npos ? std::string() : name.substr(first, last - first + 1);
+  }
+  table_.header = std::move(record_);
+  header_done_ = true;
+}
+
+std::optional<Error> CsvReader::add_row() {
+  if (record_.size() != table_.header.size()) {
+    return error_at(record_line_, std::to_string(record_.size()) + " fields, the header has " +
+                                      std::to_string(table_.header.size()));
+  }
+  if (table_.rows.size() >= kCsvRowsMax) {
+    return Error{table_.file + ": more than " + std::to_string(kCsvRowsMax) + " rows"};
+  }
+  table_.rows.push_back(std::move(record_));
+  table_.lines.push_back(record_line_);
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<CsvTable> parse_csv(std::string_view text, std::string file) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  return CsvReader(text, std::move(file)).read();
 }
 
 namespace {
@@ -169,6 +214,7 @@ class Columns {
     return it == index_.end() ? std::string() : trimmed(table_.rows[row][it->second]);
   }
   std::string where(std::size_t row) const { return at_line(table_.file, table_.lines[row]); }
+  std::size_t rows() const { return table_.rows.size(); }
 
  private:
   const CsvTable& table_;
@@ -214,248 +260,386 @@ bool to_be_deleted(const Columns& c, std::size_t row) {
   return lower(c.get(row, "status")) == "tobedeleted";
 }
 
-}  // namespace
+// A row's sourcedId: present, and not on an earlier row of the same file (`seen`).
+Status check_sourced_id(const std::string& sourced, const std::string& where,
+                        std::unordered_set<std::string>& seen) {
+  if (sourced.empty()) return Error{where + ": sourcedId is empty"};
+  if (!seen.insert(sourced).second)
+    return Error{where + ": sourcedId '" + sourced + "' appears twice"};
+  return Ok{};
+}
 
-Result<ImportResult> merge_oneroster(const Roster& base, const OneRosterFiles& files,
-                                     const ImportHooks& hooks) {
-  const Columns users(files.users);
-  const Columns classes(files.classes);
-  const Columns enrollments(files.enrollments);
-  if (Status s = users.require({"sourcedId", "role", "username"}); !s) return Error{s.error()};
-  if (Status s = classes.require({"sourcedId", "title"}); !s) return Error{s.error()};
-  if (Status s = enrollments.require({"classSourcedId", "userSourcedId", "role"}); !s)
-    return Error{s.error()};
+// A student is enrolled as a student, anyone else as a teacher.
+Status check_enrollment_role(const User& user, bool as_student, const std::string& user_id,
+                             const std::string& where) {
+  if (as_student && user.role != Role::Student) {
+    return Error{where + ": '" + user_id + "' is enrolled as a student but is a " +
+                 std::string(to_string(user.role))};
+  }
+  if (!as_student && user.role == Role::Student) {
+    return Error{where + ": '" + user_id + "' is enrolled as a teacher but is a student"};
+  }
+  return Ok{};
+}
 
-  ImportResult result;
-  ImportSummary& sum = result.summary;
-
-  // The working copy: every user and class of the base, editable.
-  std::unordered_map<UserId, User> all_users;
-  std::unordered_map<ClassId, ClassInfo> all_classes;
+// The working copy: every user and class of the base, editable, with the indexes
+// rows are matched by.
+struct WorkingRoster {
+  std::unordered_map<UserId, User> users;
+  std::unordered_map<ClassId, ClassInfo> classes;
   std::unordered_map<std::string, UserId> user_by_sourced, user_by_name;
   std::unordered_map<std::string, ClassId> class_by_sourced;
   std::unordered_set<std::string> join_codes;
   std::uint64_t next_user = 1, next_class = 1;
+};
+
+WorkingRoster working_copy(const Roster& base) {
+  WorkingRoster w;
   for (const User* u : base.users()) {
-    all_users.emplace(u->id, *u);
-    if (!u->sourced_id.empty()) user_by_sourced.emplace(u->sourced_id, u->id);
-    user_by_name.emplace(u->username, u->id);
-    next_user = std::max(next_user, u->id.value + 1);
+    w.users.emplace(u->id, *u);
+    if (!u->sourced_id.empty()) w.user_by_sourced.emplace(u->sourced_id, u->id);
+    w.user_by_name.emplace(u->username, u->id);
+    w.next_user = std::max(w.next_user, u->id.value + 1);
   }
   for (const ClassInfo* c : base.classes()) {
-    all_classes.emplace(c->id, *c);
-    if (!c->sourced_id.empty()) class_by_sourced.emplace(c->sourced_id, c->id);
-    join_codes.insert(c->join_code);
-    next_class = std::max(next_class, c->id.value + 1);
+    w.classes.emplace(c->id, *c);
+    if (!c->sourced_id.empty()) w.class_by_sourced.emplace(c->sourced_id, c->id);
+    w.join_codes.insert(c->join_code);
+    w.next_class = std::max(w.next_class, c->id.value + 1);
   }
+  return w;
+}
 
-  // users.csv
-  std::unordered_set<std::string> seen;
-  std::unordered_set<std::string> skipped_users;  // their enrollments are skipped too
-  std::vector<std::string> to_hash;
-  std::vector<UserId> hash_for;
-  for (std::size_t r = 0; r < files.users.rows.size(); ++r) {
-    const std::string where = users.where(r);
-    const std::string sourced = users.get(r, "sourcedId");
-    if (sourced.empty()) return Error{where + ": sourcedId is empty"};
-    if (!seen.insert(sourced).second)
-      return Error{where + ": sourcedId '" + sourced + "' appears twice"};
-    if (to_be_deleted(users, r)) {
-      ++sum.users_skipped;
-      skipped_users.insert(sourced);
-      continue;
-    }
-    const std::optional<Role> role = role_of(users.get(r, "role"));
-    if (!role) {
-      ++sum.users_skipped;
-      skipped_users.insert(sourced);
-      continue;
-    }
-    const bool disabled = lower(users.get(r, "enabledUser")) == "false";
-    const std::string username = users.get(r, "username");
-    if (Status s = check_username(username, where); !s) return Error{s.error()};
-    std::string name = trimmed(users.get(r, "givenName") + " " + users.get(r, "familyName"));
-    if (name.empty()) name = username;
-    if (Status s = check_name(name, "the name", where); !s) return Error{s.error()};
-    const std::string password = users.get(r, "password");
+// The fields of a users.csv row of an imported role, checked.
+struct UserRow {
+  std::string where;
+  std::string sourced;
+  Role role;
+  bool disabled;
+  std::string username;
+  std::string name;
+  std::string password;
+};
 
-    const auto existing = user_by_sourced.find(sourced);
-    if (existing == user_by_sourced.end()) {
-      if (disabled) {
-        ++sum.users_skipped;
-        skipped_users.insert(sourced);
-        continue;
-      }
-      if (user_by_name.count(username) != 0) {
-        return Error{where + ": username '" + username + "' belongs to another user already"};
-      }
-      User u;
-      u.id = UserId{next_user++};
-      u.username = username;
-      u.name = name;
-      u.role = *role;
-      u.sourced_id = sourced;
-      if (password.empty()) {
-        const std::string initial = hooks.new_password();
-        result.initial_passwords.emplace_back(username, initial);
-        to_hash.push_back(initial);
-      } else {
-        to_hash.push_back(password);
-      }
-      hash_for.push_back(u.id);
-      user_by_sourced.emplace(sourced, u.id);
-      user_by_name.emplace(username, u.id);
-      all_users.emplace(u.id, std::move(u));
-      ++sum.users_added;
-      continue;
-    }
-    User& u = all_users.at(existing->second);
-    if (u.role != *role) {
-      return Error{where + ": user '" + sourced + "' is a " + std::string(to_string(u.role)) +
-                   " in rollcall and " + lower(users.get(r, "role")) +
-                   " here; changing a role is not supported"};
-    }
-    if (username != u.username) {
-      if (user_by_name.count(username) != 0) {
-        return Error{where + ": username '" + username + "' belongs to another user already"};
-      }
-      user_by_name.erase(u.username);
-      user_by_name.emplace(username, u.id);
-      u.username = username;
-    }
-    u.name = name;
-    if (disabled) {
-      u.password_hash.clear();  // an empty hash never verifies: cannot sign in
-      ++sum.users_disabled;
-    } else if (!password.empty()) {
-      to_hash.push_back(password);
-      hash_for.push_back(u.id);
-    }
-    ++sum.users_updated;
+// An enrollment read from enrollments.csv, to add once everything checked out.
+struct Link {
+  UserId user;
+  ClassId cls;
+  bool teacher;
+};
+// The enrollments read so far, as (user, class, as teacher).
+using LinkSet = std::set<std::tuple<std::uint64_t, std::uint64_t, bool>>;
+
+// One import: the three files, in order, into the working copy, then the new roster.
+// The first error ends it; nothing is hashed before every row checked out.
+class OneRosterMerge {
+ public:
+  OneRosterMerge(const Roster& base, const OneRosterFiles& files, const ImportHooks& hooks)
+      : base_(base),
+        hooks_(hooks),
+        users_(files.users),
+        classes_(files.classes),
+        enrollments_(files.enrollments),
+        work_(working_copy(base)) {}
+
+  Result<ImportResult> run();
+
+ private:
+  Status require_columns() const;
+  Status merge_users();
+  Status merge_user(std::size_t r, std::unordered_set<std::string>& seen);
+  Result<UserRow> read_user(std::size_t r, Role role, std::string where, std::string sourced);
+  Status add_user(const UserRow& row);
+  Status update_user(User& u, const UserRow& row, std::size_t r);
+  Status skip_user(const std::string& sourced);
+  Status username_taken(const UserRow& row) const {
+    return Error{row.where + ": username '" + row.username + "' belongs to another user already"};
   }
-
-  // classes.csv
-  seen.clear();
-  std::unordered_set<std::string> skipped_classes;
-  for (std::size_t r = 0; r < files.classes.rows.size(); ++r) {
-    const std::string where = classes.where(r);
-    const std::string sourced = classes.get(r, "sourcedId");
-    if (sourced.empty()) return Error{where + ": sourcedId is empty"};
-    if (!seen.insert(sourced).second)
-      return Error{where + ": sourcedId '" + sourced + "' appears twice"};
-    if (to_be_deleted(classes, r)) {
-      ++sum.classes_skipped;
-      skipped_classes.insert(sourced);
-      continue;
-    }
-    const std::string title = classes.get(r, "title");
-    if (title.empty()) return Error{where + ": title is empty"};
-    if (Status s = check_name(title, "the title", where); !s) return Error{s.error()};
-    const auto existing = class_by_sourced.find(sourced);
-    if (existing != class_by_sourced.end()) {
-      all_classes.at(existing->second).name = title;
-      ++sum.classes_updated;
-      continue;
-    }
-    if (next_class > kClassIdMax) return Error{where + ": no class id left"};
-    ClassInfo c;
-    c.id = ClassId{next_class++};
-    c.name = title;
-    c.sourced_id = sourced;
-    std::string code = hooks.new_join_code();
-    for (int attempt = 0; join_codes.count(code) != 0; ++attempt) {
-      if (attempt == 100) return Error{"cannot find an unused join code"};
-      code = hooks.new_join_code();
-    }
-    join_codes.insert(code);
-    c.join_code = std::move(code);
-    class_by_sourced.emplace(sourced, c.id);
-    all_classes.emplace(c.id, std::move(c));
-    ++sum.classes_added;
+  ImportSummary& sum() { return result_.summary; }
+  void hash_later(UserId id, const std::string& password) {
+    to_hash_.push_back(password);
+    hash_for_.push_back(id);
   }
+  Status merge_classes();
+  Status merge_class(std::size_t r, std::unordered_set<std::string>& seen);
+  Status add_class(const std::string& sourced, const std::string& title, const std::string& where);
+  Result<std::string> unused_join_code();
+  Status read_enrollments();
+  Status read_enrollment(std::size_t r, LinkSet& linked_once);
+  Status hash_passwords();
+  Result<std::shared_ptr<const Roster>> build_roster();
+  Status add_links(RosterBuilder& b);
 
-  // enrollments.csv
-  struct Link {
-    UserId user;
-    ClassId cls;
-    bool teacher;
-  };
-  std::vector<Link> links;
-  std::set<std::tuple<std::uint64_t, std::uint64_t, bool>> linked_once;
-  for (std::size_t r = 0; r < files.enrollments.rows.size(); ++r) {
-    const std::string where = enrollments.where(r);
-    const std::string cls_id = enrollments.get(r, "classSourcedId");
-    const std::string user_id = enrollments.get(r, "userSourcedId");
-    const std::string role = lower(enrollments.get(r, "role"));
-    if (to_be_deleted(enrollments, r) || skipped_users.count(user_id) != 0 ||
-        skipped_classes.count(cls_id) != 0) {
-      ++sum.enrollments_skipped;
-      continue;
-    }
-    const bool as_student = role == "student";
-    const bool as_teacher = role == "teacher" || role == "administrator";
-    if (!as_student && !as_teacher) {
-      ++sum.enrollments_skipped;
-      continue;
-    }
-    const auto c = class_by_sourced.find(cls_id);
-    if (c == class_by_sourced.end())
-      return Error{where + ": no class with sourcedId '" + cls_id + "'"};
-    const auto u = user_by_sourced.find(user_id);
-    if (u == user_by_sourced.end())
-      return Error{where + ": no user with sourcedId '" + user_id + "'"};
-    const User& user = all_users.at(u->second);
-    if (as_student && user.role != Role::Student) {
-      return Error{where + ": '" + user_id + "' is enrolled as a student but is a " +
-                   std::string(to_string(user.role))};
-    }
-    if (as_teacher && user.role == Role::Student) {
-      return Error{where + ": '" + user_id + "' is enrolled as a teacher but is a student"};
-    }
-    if (!linked_once.emplace(u->second.value, c->second.value, as_teacher).second) {
-      ++sum.enrollments_kept;  // the same enrollment twice in the file
-      continue;
-    }
-    links.push_back(Link{u->second, c->second, as_teacher});
-  }
+  const Roster& base_;
+  const ImportHooks& hooks_;
+  const Columns users_;
+  const Columns classes_;
+  const Columns enrollments_;
+  WorkingRoster work_;
+  ImportResult result_;
+  std::unordered_set<std::string> skipped_users_;  // their enrollments are skipped too
+  std::unordered_set<std::string> skipped_classes_;
+  std::vector<std::string> to_hash_;
+  std::vector<UserId> hash_for_;  // whose password each of to_hash_ is
+  std::vector<Link> links_;
+};
 
+Result<ImportResult> OneRosterMerge::run() {
+  if (Status s = require_columns(); !s) return Error{s.error()};
+  if (Status s = merge_users(); !s) return Error{s.error()};
+  if (Status s = merge_classes(); !s) return Error{s.error()};
+  if (Status s = read_enrollments(); !s) return Error{s.error()};
   // Passwords last: only once everything else checked out.
-  if (!to_hash.empty()) {
-    const std::vector<std::string> hashes = hooks.hash_passwords(to_hash);
-    if (hashes.size() != to_hash.size()) return Error{"password hashing failed"};
-    for (std::size_t k = 0; k < hashes.size(); ++k) {
-      if (hashes[k].empty()) return Error{"password hashing failed (out of memory?)"};
-      all_users.at(hash_for[k]).password_hash = hashes[k];
-    }
-  }
+  if (Status s = hash_passwords(); !s) return Error{s.error()};
+  Result<std::shared_ptr<const Roster>> roster = build_roster();
+  if (!roster) return Error{roster.error()};
+  result_.roster = std::move(*roster);
+  return std::move(result_);
+}
 
+Status OneRosterMerge::require_columns() const {
+  if (Status s = users_.require({"sourcedId", "role", "username"}); !s) return s;
+  if (Status s = classes_.require({"sourcedId", "title"}); !s) return s;
+  return enrollments_.require({"classSourcedId", "userSourcedId", "role"});
+}
+
+// users.csv
+Status OneRosterMerge::merge_users() {
+  std::unordered_set<std::string> seen;
+  for (std::size_t r = 0; r < users_.rows(); ++r) {
+    if (Status s = merge_user(r, seen); !s) return s;
+  }
+  return Ok{};
+}
+
+// One row of users.csv: skipped, added or updated.
+Status OneRosterMerge::merge_user(std::size_t r, std::unordered_set<std::string>& seen) {
+  std::string where = users_.where(r);
+  std::string sourced = users_.get(r, "sourcedId");
+  if (Status s = check_sourced_id(sourced, where, seen); !s) return s;
+  if (to_be_deleted(users_, r)) return skip_user(sourced);
+  const std::optional<Role> role = role_of(users_.get(r, "role"));
+  if (!role) return skip_user(sourced);
+  Result<UserRow> row = read_user(r, *role, std::move(where), std::move(sourced));
+  if (!row) return Error{row.error()};
+
+  const auto existing = work_.user_by_sourced.find(row->sourced);
+  if (existing != work_.user_by_sourced.end()) {
+    return update_user(work_.users.at(existing->second), *row, r);
+  }
+  if (row->disabled) return skip_user(row->sourced);
+  return add_user(*row);
+}
+
+Result<UserRow> OneRosterMerge::read_user(std::size_t r, Role role, std::string where,
+                                          std::string sourced) {
+  UserRow row{std::move(where), std::move(sourced), role, false, {}, {}, {}};
+  row.disabled = lower(users_.get(r, "enabledUser")) == "false";
+  row.username = users_.get(r, "username");
+  if (Status s = check_username(row.username, row.where); !s) return Error{s.error()};
+  row.name = trimmed(users_.get(r, "givenName") + " " + users_.get(r, "familyName"));
+  if (row.name.empty()) row.name = row.username;
+  if (Status s = check_name(row.name, "the name", row.where); !s) return Error{s.error()};
+  row.password = users_.get(r, "password");
+  return row;
+}
+
+Status OneRosterMerge::add_user(const UserRow& row) {
+  if (work_.user_by_name.count(row.username) != 0) return username_taken(row);
+  User u;
+  u.id = UserId{work_.next_user++};
+  u.username = row.username;
+  u.name = row.name;
+  u.role = row.role;
+  u.sourced_id = row.sourced;
+  if (row.password.empty()) {
+    const std::string initial = hooks_.new_password();
+    result_.initial_passwords.emplace_back(row.username, initial);
+    hash_later(u.id, initial);
+  } else {
+    hash_later(u.id, row.password);
+  }
+  work_.user_by_sourced.emplace(row.sourced, u.id);
+  work_.user_by_name.emplace(row.username, u.id);
+  work_.users.emplace(u.id, std::move(u));
+  ++sum().users_added;
+  return Ok{};
+}
+
+// `u` is the user row `r` matched by sourcedId.
+Status OneRosterMerge::update_user(User& u, const UserRow& row, std::size_t r) {
+  if (u.role != row.role) {
+    return Error{row.where + ": user '" + row.sourced + "' is a " + std::string(to_string(u.role)) +
+                 " in rollcall and " + lower(users_.get(r, "role")) +
+                 " here; changing a role is not supported"};
+  }
+  if (row.username != u.username) {
+    if (work_.user_by_name.count(row.username) != 0) return username_taken(row);
+    work_.user_by_name.erase(u.username);
+    work_.user_by_name.emplace(row.username, u.id);
+    u.username = row.username;
+  }
+  u.name = row.name;
+  if (row.disabled) {
+    u.password_hash.clear();  // an empty hash never verifies: cannot sign in
+    ++sum().users_disabled;
+  } else if (!row.password.empty()) {
+    hash_later(u.id, row.password);
+  }
+  ++sum().users_updated;
+  return Ok{};
+}
+
+Status OneRosterMerge::skip_user(const std::string& sourced) {
+  ++sum().users_skipped;
+  skipped_users_.insert(sourced);
+  return Ok{};
+}
+
+// classes.csv
+Status OneRosterMerge::merge_classes() {
+  std::unordered_set<std::string> seen;
+  for (std::size_t r = 0; r < classes_.rows(); ++r) {
+    if (Status s = merge_class(r, seen); !s) return s;
+  }
+  return Ok{};
+}
+
+// One row of classes.csv: skipped, added or updated.
+Status OneRosterMerge::merge_class(std::size_t r, std::unordered_set<std::string>& seen) {
+  const std::string where = classes_.where(r);
+  const std::string sourced = classes_.get(r, "sourcedId");
+  if (Status s = check_sourced_id(sourced, where, seen); !s) return s;
+  if (to_be_deleted(classes_, r)) {
+    ++sum().classes_skipped;
+    skipped_classes_.insert(sourced);
+    return Ok{};
+  }
+  const std::string title = classes_.get(r, "title");
+  if (title.empty()) return Error{where + ": title is empty"};
+  if (Status s = check_name(title, "the title", where); !s) return s;
+  const auto existing = work_.class_by_sourced.find(sourced);
+  if (existing == work_.class_by_sourced.end()) return add_class(sourced, title, where);
+  work_.classes.at(existing->second).name = title;
+  ++sum().classes_updated;
+  return Ok{};
+}
+
+Status OneRosterMerge::add_class(const std::string& sourced, const std::string& title,
+                                 const std::string& where) {
+  if (work_.next_class > kClassIdMax) return Error{where + ": no class id left"};
+  ClassInfo c;
+  c.id = ClassId{work_.next_class++};
+  c.name = title;
+  c.sourced_id = sourced;
+  Result<std::string> code = unused_join_code();
+  if (!code) return Error{code.error()};
+  c.join_code = std::move(*code);
+  work_.class_by_sourced.emplace(sourced, c.id);
+  work_.classes.emplace(c.id, std::move(c));
+  ++sum().classes_added;
+  return Ok{};
+}
+
+Result<std::string> OneRosterMerge::unused_join_code() {
+  std::string code = hooks_.new_join_code();
+  for (int attempt = 0; work_.join_codes.count(code) != 0; ++attempt) {
+    if (attempt == 100) return Error{"cannot find an unused join code"};
+    code = hooks_.new_join_code();
+  }
+  work_.join_codes.insert(code);
+  return code;
+}
+
+// enrollments.csv
+Status OneRosterMerge::read_enrollments() {
+  LinkSet linked_once;
+  for (std::size_t r = 0; r < enrollments_.rows(); ++r) {
+    if (Status s = read_enrollment(r, linked_once); !s) return s;
+  }
+  return Ok{};
+}
+
+// One row of enrollments.csv: skipped, or a link to add (once per file).
+Status OneRosterMerge::read_enrollment(std::size_t r, LinkSet& linked_once) {
+  const std::string where = enrollments_.where(r);
+  const std::string cls_id = enrollments_.get(r, "classSourcedId");
+  const std::string user_id = enrollments_.get(r, "userSourcedId");
+  const std::string role = lower(enrollments_.get(r, "role"));
+  const bool as_student = role == "student";
+  const bool as_teacher = role == "teacher" || role == "administrator";
+  if (to_be_deleted(enrollments_, r) || skipped_users_.count(user_id) != 0 ||
+      skipped_classes_.count(cls_id) != 0 || (!as_student && !as_teacher)) {
+    ++sum().enrollments_skipped;
+    return Ok{};
+  }
+  const auto c = work_.class_by_sourced.find(cls_id);
+  if (c == work_.class_by_sourced.end())
+    return Error{where + ": no class with sourcedId '" + cls_id + "'"};
+  const auto u = work_.user_by_sourced.find(user_id);
+  if (u == work_.user_by_sourced.end())
+    return Error{where + ": no user with sourcedId '" + user_id + "'"};
+  const User& user = work_.users.at(u->second);
+  if (Status s = check_enrollment_role(user, as_student, user_id, where); !s) return s;
+  if (!linked_once.emplace(u->second.value, c->second.value, as_teacher).second) {
+    ++sum().enrollments_kept;  // the same enrollment twice in the file
+    return Ok{};
+  }
+  links_.push_back(Link{u->second, c->second, as_teacher});
+  return Ok{};
+}
+
+Status OneRosterMerge::hash_passwords() {
+  if (to_hash_.empty()) return Ok{};
+  const std::vector<std::string> hashes = hooks_.hash_passwords(to_hash_);
+  if (hashes.size() != to_hash_.size()) return Error{"password hashing failed"};
+  for (std::size_t k = 0; k < hashes.size(); ++k) {
+    if (hashes[k].empty()) return Error{"password hashing failed (out of memory?)"};
+    work_.users.at(hash_for_[k]).password_hash = hashes[k];
+  }
+  return Ok{};
+}
+
+Result<std::shared_ptr<const Roster>> OneRosterMerge::build_roster() {
   RosterBuilder b;
-  b.set_version(base.version() + 1);
-  for (auto& [id, u] : all_users) {
+  b.set_version(base_.version() + 1);
+  for (auto& [id, u] : work_.users) {
     if (!b.add_user(u))
       return Error{"user '" + u.username + "' could not be added (duplicate id or username)"};
   }
-  for (auto& [id, c] : all_classes) {
+  for (auto& [id, c] : work_.classes) {
     if (!b.add_class(c)) return Error{"class '" + c.name + "' could not be added"};
   }
-  for (const ClassInfo* c : base.classes()) {
+  for (const ClassInfo* c : base_.classes()) {
     for (UserId t : c->teachers) b.assign_teacher(t, c->id);
     for (UserId s : c->students) b.enroll(s, c->id);
   }
-  for (const Link& l : links) {
-    const ClassInfo& c = all_classes.at(l.cls);
+  if (Status s = add_links(b); !s) return Error{s.error()};
+  return b.build();
+}
+
+// The links read from enrollments.csv that the base roster does not have yet.
+Status OneRosterMerge::add_links(RosterBuilder& b) {
+  for (const Link& l : links_) {
+    const ClassInfo& c = work_.classes.at(l.cls);
     const std::vector<UserId>& existing = l.teacher ? c.teachers : c.students;
     if (std::binary_search(existing.begin(), existing.end(), l.user)) {
-      ++sum.enrollments_kept;
+      ++sum().enrollments_kept;
       continue;
     }
     const bool linked = l.teacher ? b.assign_teacher(l.user, l.cls) : b.enroll(l.user, l.cls);
     if (!linked)
       return Error{"enrollment of user " + std::to_string(l.user.value) + " could not be added"};
-    ++sum.enrollments_added;
+    ++sum().enrollments_added;
   }
-  result.roster = b.build();
-  return result;
+  return Ok{};
+}
+
+}  // namespace
+
+Result<ImportResult> merge_oneroster(const Roster& base, const OneRosterFiles& files,
+                                     const ImportHooks& hooks) {
+  return OneRosterMerge(base, files, hooks).run();
 }
 
 }  // namespace rollcall::app

@@ -59,6 +59,7 @@ ChunkedDecoder::Status ChunkedDecoder::feed(char* raw, std::size_t raw_len) {
 }
 
 // Consumes one byte outside chunk data. Returns false (with error_ set) to stop.
+// Dispatches on the state; each group of states has its own function below.
 bool ChunkedDecoder::step(unsigned char c) {
   if (state_ <= State::SizeLf && ++line_bytes_ > kChunkLineBytesMax) {
     return fail(ParseError::BadChunk);
@@ -66,6 +67,33 @@ bool ChunkedDecoder::step(unsigned char c) {
   if (state_ >= State::TrailerStart && ++trailer_bytes_ > kTrailerBytesMax) {
     return fail(ParseError::HeadTooLarge);
   }
+  switch (state_) {
+    case State::Size:
+    case State::SizeDigits:
+    case State::SizeLf: return step_size_line(c);
+    case State::Ext:
+    case State::ExtName:
+    case State::ExtToken:
+    case State::ExtValue:
+    case State::ExtQuoted:
+    case State::ExtQuotedEscape:
+    case State::ExtQuotedEnd: return step_extension(c);
+    case State::Data:  // handled in bulk by feed()
+      return true;
+    case State::DataCr:
+    case State::DataLf: return step_data_end(c);
+    case State::TrailerStart:
+    case State::TrailerName:
+    case State::TrailerValue:
+    case State::TrailerLf:
+    case State::FinalLf: return step_trailer(c);
+    case State::Done: return true;
+  }
+  return true;
+}
+
+// The chunk size (hex digits) and the CRLF that ends the chunk-size line.
+bool ChunkedDecoder::step_size_line(unsigned char c) {
   switch (state_) {
     case State::Size:  // first hex digit; an empty size line is a missing last-chunk
       if (!has(c, kHex)) return fail(ParseError::BadChunk);
@@ -79,14 +107,19 @@ bool ChunkedDecoder::step(unsigned char c) {
         return true;
       }
       if (chunk_remaining_ > body_bytes_max_ - decoded_) return fail(ParseError::BodyTooLarge);
-      if (c == ';') {
-        state_ = State::Ext;
-      } else if (c == '\r') {
-        state_ = State::SizeLf;
-      } else {
-        return fail(ParseError::BadChunk);
-      }
+      return end_size_or_extension(c);
+    case State::SizeLf:
+      if (c != '\n') return fail(ParseError::BadChunk);
+      line_bytes_ = 0;
+      state_ = chunk_remaining_ == 0 ? State::TrailerStart : State::Data;
       return true;
+    default: return fail(ParseError::BadChunk);  // not reached: step() sends only the above
+  }
+}
+
+// chunk-ext after the size: names, token values and quoted-string values.
+bool ChunkedDecoder::step_extension(unsigned char c) {
+  switch (state_) {
     case State::Ext:  // after ';': an extension name must follow
       if (!has(c, kTchar)) return fail(ParseError::BadChunk);
       state_ = State::ExtName;
@@ -98,7 +131,7 @@ bool ChunkedDecoder::step(unsigned char c) {
         state_ = State::ExtValue;
         return true;
       }
-      break;  // ';' or CR, handled below
+      return end_size_or_extension(c);
     case State::ExtValue:
       if (c == '"') {
         state_ = State::ExtQuoted;
@@ -121,22 +154,39 @@ bool ChunkedDecoder::step(unsigned char c) {
       if (!has(c, kValue)) return fail(ParseError::BadChunk);
       state_ = State::ExtQuoted;
       return true;
-    case State::ExtQuotedEnd: break;  // ';' or CR, handled below
-    case State::SizeLf:
-      if (c != '\n') return fail(ParseError::BadChunk);
-      line_bytes_ = 0;
-      state_ = chunk_remaining_ == 0 ? State::TrailerStart : State::Data;
-      return true;
-    case State::Data:  // handled in bulk by feed()
-      return true;
-    case State::DataCr:
-      if (c != '\r') return fail(ParseError::BadChunk);
-      state_ = State::DataLf;
-      return true;
-    case State::DataLf:
-      if (c != '\n') return fail(ParseError::BadChunk);
-      state_ = State::Size;
-      return true;
+    case State::ExtQuotedEnd: return end_size_or_extension(c);
+    default: return fail(ParseError::BadChunk);  // not reached: step() sends only the above
+  }
+}
+
+// End of the chunk size, an extension name, token value or quoted value: ';' starts
+// (another) extension, CR ends the line.
+bool ChunkedDecoder::end_size_or_extension(unsigned char c) {
+  if (c == ';') {
+    state_ = State::Ext;
+  } else if (c == '\r') {
+    state_ = State::SizeLf;
+  } else {
+    return fail(ParseError::BadChunk);
+  }
+  return true;
+}
+
+// The CRLF after chunk data.
+bool ChunkedDecoder::step_data_end(unsigned char c) {
+  if (state_ == State::DataCr) {
+    if (c != '\r') return fail(ParseError::BadChunk);
+    state_ = State::DataLf;
+    return true;
+  }
+  if (c != '\n') return fail(ParseError::BadChunk);
+  state_ = State::Size;
+  return true;
+}
+
+// The trailer section after the last chunk, and the CRLF that ends the body.
+bool ChunkedDecoder::step_trailer(unsigned char c) {
+  switch (state_) {
     case State::TrailerStart:  // a trailer field, or the CRLF that ends the body
       if (c == '\r') {
         state_ = State::FinalLf;
@@ -168,17 +218,8 @@ bool ChunkedDecoder::step(unsigned char c) {
       if (c != '\n') return fail(ParseError::BadChunk);
       state_ = State::Done;
       return true;
-    case State::Done: return true;
+    default: return fail(ParseError::BadChunk);  // not reached: step() sends only the above
   }
-  // End of an extension name, token value or quoted value.
-  if (c == ';') {
-    state_ = State::Ext;
-  } else if (c == '\r') {
-    state_ = State::SizeLf;
-  } else {
-    return fail(ParseError::BadChunk);
-  }
-  return true;
 }
 
 }  // namespace rollcall::http

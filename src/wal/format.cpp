@@ -103,6 +103,178 @@ bool later_batch_exists(std::string_view bytes, std::size_t from, std::uint64_t 
   return false;
 }
 
+using OnRecord = std::function<void(const ScannedRecord&)>;
+
+ScanResult bad_segment_header() {
+  ScanResult result;
+  result.end = ScanResult::End::Corrupt;
+  result.valid_bytes = 0;
+  result.bad_offset = 0;
+  result.reason = "bad segment header (magic, version, reserved fields or CRC)";
+  return result;
+}
+
+// What a record boundary holds: another record's header, the clean end of the
+// records, or an end that is bad (`reason` says why).
+enum class Boundary : std::uint8_t { Record, CleanEnd, BadEnd };
+
+// Classifies the boundary `rest` starts at (it runs to the end of the file), with
+// `batch_records` records of the batch starting at `next_batch_lsn` not yet committed.
+Boundary classify_boundary(std::string_view rest, std::size_t batch_records,
+                           std::uint64_t next_batch_lsn, std::string& reason) {
+  if (rest.empty()) {
+    if (batch_records == 0) return Boundary::CleanEnd;  // exactly the end of the file
+    reason = "batch of LSN " + std::to_string(next_batch_lsn) +
+             " has no commit before the end of the file";
+    return Boundary::BadEnd;
+  }
+  const std::size_t left = rest.size();
+  const char* p = rest.data();
+  // The preallocated tail: a zero length and type at a record boundary, then zeros
+  // to the end of the file. A zero header with anything non-zero after it is not.
+  if (left < 5 || (get_u32(p) == 0 && p[4] == 0)) {
+    if (all_zero(p, left)) {
+      if (batch_records == 0) return Boundary::CleanEnd;
+      reason = "batch of LSN " + std::to_string(next_batch_lsn) +
+               " has no commit before the zero-filled tail";
+      return Boundary::BadEnd;
+    }
+    if (left >= 5) {
+      reason = "non-zero bytes after a zero record header";
+      return Boundary::BadEnd;
+    }
+  }
+  if (left < kRecordHeaderBytes) {
+    reason = "truncated record header";
+    return Boundary::BadEnd;
+  }
+  return Boundary::Record;
+}
+
+// Checks the framing of the record `rest` starts with (its header `h`): size, type,
+// reserved fields and CRC. True when it is intact, else false with `reason`.
+// Per record, like add_record(): both are forced inline into the loop, which GCC
+// does not do by itself (their messages make them look big), and out of line the
+// scan runs over 10% slower (BM_WalScanSegment).
+[[gnu::always_inline]] inline bool check_frame(std::string_view rest, const RawHeader& h,
+                                               std::string& reason) {
+  if (h.length > kRecordPayloadBytesMax) {
+    reason = "payload length " + std::to_string(h.length) + " exceeds the maximum";
+    return false;
+  }
+  const std::size_t framed = record_bytes(h.length);
+  if (framed > rest.size()) {
+    reason = "record of " + std::to_string(framed) + " bytes extends past the end of the file";
+    return false;
+  }
+  if (!is_known(h.type)) {
+    reason = "unknown record type " + std::to_string(h.type);
+    return false;
+  }
+  if (h.flags != 0 || h.reserved != 0 || h.reserved2 != 0) {
+    reason = "non-zero flags or reserved fields";
+    return false;
+  }
+  if (record_crc(rest.data(), rest.substr(kRecordHeaderBytes, h.length)) != h.crc) {
+    reason = "CRC mismatch";
+    return false;
+  }
+  return true;
+}
+
+// One scan of a segment's records. A batch's records are held back until its Commit
+// checked out, then delivered together.
+class SegmentScan {
+ public:
+  SegmentScan(std::string_view bytes, std::uint64_t first_lsn, const OnRecord& on_record)
+      : bytes_(bytes), on_record_(on_record), next_batch_lsn_(first_lsn) {}
+
+  ScanResult run();
+
+ private:
+  bool add_record(const RawHeader& h, std::string& reason);
+  bool commit_batch(std::uint64_t commit_lsn, std::string_view commit_payload, std::string& reason);
+  ScanResult bad_record(const std::string& reason);
+
+  std::string_view bytes_;
+  const OnRecord& on_record_;
+  ScanResult result_;
+  // The LSN the next batch must start with: the header's first LSN, then last + 1.
+  std::uint64_t next_batch_lsn_;
+  std::vector<ScannedRecord> batch_;  // records of the batch in progress, not yet delivered
+  std::size_t offset_ = kSegmentHeaderBytes;
+};
+
+ScanResult SegmentScan::run() {
+  std::string reason;
+  for (;;) {
+    const std::string_view rest = bytes_.substr(offset_);
+    const Boundary boundary = classify_boundary(rest, batch_.size(), next_batch_lsn_, reason);
+    if (boundary == Boundary::CleanEnd) return result_;
+    if (boundary == Boundary::BadEnd) break;
+    const RawHeader h = read_header(rest.data());
+    if (!check_frame(rest, h, reason) || !add_record(h, reason)) break;
+    offset_ += record_bytes(h.length);
+  }
+  return bad_record(reason);
+}
+
+// Adds the intact record at offset_ (header `h`) to the batch in progress, checking
+// its place in the sequence. False (with `reason`) if it does not fit.
+[[gnu::always_inline]] inline bool SegmentScan::add_record(const RawHeader& h,
+                                                           std::string& reason) {
+  const std::uint64_t expected_lsn = next_batch_lsn_ + batch_.size();
+  if (h.lsn != expected_lsn) {
+    reason = "LSN " + std::to_string(h.lsn) + ", expected " + std::to_string(expected_lsn);
+    return false;
+  }
+  const auto type = static_cast<RecordType>(h.type);
+  if (type == RecordType::Commit && h.length != kCommitPayloadBytes) {
+    reason = "commit payload of " + std::to_string(h.length) + " bytes";
+    return false;
+  }
+  const std::string_view payload = bytes_.substr(offset_ + kRecordHeaderBytes, h.length);
+  batch_.push_back(ScannedRecord{type, h.lsn, payload, offset_});
+  return type != RecordType::Commit || commit_batch(h.lsn, payload, reason);
+}
+
+// The batch in progress ends with the Commit at offset_: if the Commit names exactly
+// that batch, delivers it; else false (with `reason`).
+bool SegmentScan::commit_batch(std::uint64_t commit_lsn, std::string_view commit_payload,
+                               std::string& reason) {
+  const std::uint64_t first = get_u64(commit_payload.data());
+  const std::uint32_t count = get_u32(commit_payload.data() + 8);
+  if (first != next_batch_lsn_ || count != batch_.size()) {
+    reason = "commit names a batch of " + std::to_string(count) + " records from LSN " +
+             std::to_string(first) + ", but the batch has " + std::to_string(batch_.size()) +
+             " from LSN " + std::to_string(next_batch_lsn_);
+    return false;
+  }
+  if (on_record_) {
+    for (const ScannedRecord& r : batch_) on_record_(r);
+  }
+  result_.records += batch_.size();
+  result_.last_lsn = commit_lsn;
+  result_.valid_bytes = offset_ + record_bytes(commit_payload.size());
+  next_batch_lsn_ = commit_lsn + 1;
+  batch_.clear();
+  return true;
+}
+
+// Invalid data at offset_. A torn write can only damage the last batch; an intact
+// batch after the damage means the log lost something it had acknowledged.
+ScanResult SegmentScan::bad_record(const std::string& reason) {
+  result_.bad_offset = offset_;
+  result_.reason = "record at offset " + std::to_string(offset_) + ": " + reason;
+  if (later_batch_exists(bytes_, offset_, next_batch_lsn_)) {
+    result_.end = ScanResult::End::Corrupt;
+    result_.reason += "; later batches exist, so acknowledged data is damaged";
+  } else {
+    result_.end = ScanResult::End::TornTail;
+  }
+  return result_;
+}
+
 }  // namespace
 
 bool is_known(std::uint8_t type) {
@@ -173,116 +345,9 @@ void append_commit(std::string& out, std::uint64_t lsn, std::uint64_t batch_firs
 
 ScanResult scan_segment(std::string_view bytes,
                         const std::function<void(const ScannedRecord&)>& on_record) {
-  ScanResult result;
   SegmentHeader header;
-  if (!parse_segment_header(bytes, header)) {
-    result.end = ScanResult::End::Corrupt;
-    result.valid_bytes = 0;
-    result.bad_offset = 0;
-    result.reason = "bad segment header (magic, version, reserved fields or CRC)";
-    return result;
-  }
-
-  const std::size_t size = bytes.size();
-  // The LSN the next batch must start with: the header's first LSN, then last + 1.
-  std::uint64_t next_batch_lsn = header.first_lsn;
-  std::vector<ScannedRecord> batch;  // records of the batch in progress, not yet delivered
-  std::size_t offset = kSegmentHeaderBytes;
-  std::string reason;
-
-  for (;;) {
-    if (offset == size) {
-      if (batch.empty()) return result;  // Clean: exactly the end of the file
-      reason = "batch of LSN " + std::to_string(next_batch_lsn) +
-               " has no commit before the end of the file";
-      break;
-    }
-    const std::size_t left = size - offset;
-    const char* p = bytes.data() + offset;
-    // The preallocated tail: a zero length and type at a record boundary, then zeros
-    // to the end of the file. A zero header with anything non-zero after it is not.
-    if (left < 5 || (get_u32(p) == 0 && p[4] == 0)) {
-      if (all_zero(p, left)) {
-        if (batch.empty()) return result;  // Clean
-        reason = "batch of LSN " + std::to_string(next_batch_lsn) +
-                 " has no commit before the zero-filled tail";
-        break;
-      }
-      if (left >= 5) {
-        reason = "non-zero bytes after a zero record header";
-        break;
-      }
-    }
-    if (left < kRecordHeaderBytes) {
-      reason = "truncated record header";
-      break;
-    }
-    const RawHeader h = read_header(p);
-    if (h.length > kRecordPayloadBytesMax) {
-      reason = "payload length " + std::to_string(h.length) + " exceeds the maximum";
-      break;
-    }
-    const std::size_t framed = record_bytes(h.length);
-    if (framed > left) {
-      reason = "record of " + std::to_string(framed) + " bytes extends past the end of the file";
-      break;
-    }
-    if (!is_known(h.type)) {
-      reason = "unknown record type " + std::to_string(h.type);
-      break;
-    }
-    if (h.flags != 0 || h.reserved != 0 || h.reserved2 != 0) {
-      reason = "non-zero flags or reserved fields";
-      break;
-    }
-    const std::string_view payload = bytes.substr(offset + kRecordHeaderBytes, h.length);
-    if (record_crc(p, payload) != h.crc) {
-      reason = "CRC mismatch";
-      break;
-    }
-    const std::uint64_t expected_lsn = next_batch_lsn + batch.size();
-    if (h.lsn != expected_lsn) {
-      reason = "LSN " + std::to_string(h.lsn) + ", expected " + std::to_string(expected_lsn);
-      break;
-    }
-    const auto type = static_cast<RecordType>(h.type);
-    if (type == RecordType::Commit && h.length != kCommitPayloadBytes) {
-      reason = "commit payload of " + std::to_string(h.length) + " bytes";
-      break;
-    }
-    batch.push_back(ScannedRecord{type, h.lsn, payload, offset});
-    if (type == RecordType::Commit) {
-      const std::uint64_t first = get_u64(payload.data());
-      const std::uint32_t count = get_u32(payload.data() + 8);
-      if (first != next_batch_lsn || count != batch.size()) {
-        reason = "commit names a batch of " + std::to_string(count) + " records from LSN " +
-                 std::to_string(first) + ", but the batch has " + std::to_string(batch.size()) +
-                 " from LSN " + std::to_string(next_batch_lsn);
-        break;
-      }
-      if (on_record) {
-        for (const ScannedRecord& r : batch) on_record(r);
-      }
-      result.records += batch.size();
-      result.last_lsn = h.lsn;
-      result.valid_bytes = offset + framed;
-      next_batch_lsn = h.lsn + 1;
-      batch.clear();
-    }
-    offset += framed;
-  }
-
-  // Invalid data at `offset`. A torn write can only damage the last batch; an intact
-  // batch after the damage means the log lost something it had acknowledged.
-  result.bad_offset = offset;
-  result.reason = "record at offset " + std::to_string(offset) + ": " + reason;
-  if (later_batch_exists(bytes, offset, next_batch_lsn)) {
-    result.end = ScanResult::End::Corrupt;
-    result.reason += "; later batches exist, so acknowledged data is damaged";
-  } else {
-    result.end = ScanResult::End::TornTail;
-  }
-  return result;
+  if (!parse_segment_header(bytes, header)) return bad_segment_header();
+  return SegmentScan(bytes, header.first_lsn, on_record).run();
 }
 
 }  // namespace rollcall::wal

@@ -256,6 +256,102 @@ Session decode_session(Reader& in, ClassId cls, std::uint64_t seq, std::uint8_t 
   return s;
 }
 
+// The sessions of class `cls`, numbered from 1; at most one of them open.
+std::deque<Session> decode_sessions(Reader& in, ClassId cls, std::uint8_t version) {
+  const std::uint32_t session_count = in.count("session count", kSessionBytesMin);
+  if (in.ok() && session_count > domain::kSessionSeqMax) in.fail("too many sessions");
+  std::deque<Session> sessions;
+  bool open_seen = false;
+  for (std::uint32_t i = 0; i < session_count && in.ok(); ++i) {
+    Session s = decode_session(in, cls, i + 1, version);
+    if (in.ok() && s.open) {
+      if (open_seen) in.fail("class " + std::to_string(cls.value) + " has two open sessions");
+      open_seen = true;
+    }
+    sessions.push_back(std::move(s));
+  }
+  return sessions;
+}
+
+// The synced ops class `cls` applied (v2), each naming one of its `session_count`
+// sessions, none twice.
+std::vector<domain::AppliedOp> decode_applied_ops(Reader& in, ClassId cls,
+                                                  std::size_t session_count) {
+  const std::uint32_t op_count = in.count("applied op count", kAppliedOpBytesMin);
+  std::vector<domain::AppliedOp> ops;
+  ops.reserve(op_count);
+  std::unordered_set<std::string> keys;
+  for (std::uint32_t i = 0; i < op_count && in.ok(); ++i) {
+    domain::AppliedOp op;
+    op.user = domain::UserId{in.u64("op user")};
+    op.op_id = in.str("op id");
+    op.session = domain::SessionId{in.u64("op session")};
+    op.student = domain::UserId{in.u64("op student")};
+    const std::uint64_t seq = op.session.value & domain::kSessionSeqMax;
+    if (in.ok() && (domain::class_of(op.session) != cls || seq == 0 || seq > session_count)) {
+      in.fail("applied op " + op.op_id + " names session " + std::to_string(op.session.value) +
+              ", not one of class " + std::to_string(cls.value));
+    }
+    if (in.ok() && !keys.insert(std::to_string(op.user.value) + ":" + op.op_id).second) {
+      in.fail("applied op " + op.op_id + " appears twice");
+    }
+    ops.push_back(std::move(op));
+  }
+  return ops;
+}
+
+// One class as plain data: ClassAttendance objects are built only from a snapshot
+// known to be well formed (restore() asserts).
+struct ParsedClass {
+  ClassId cls;
+  std::deque<Session> sessions;
+  std::vector<domain::AppliedOp> ops;
+};
+
+// Reads one class; `seen` holds the ids of the classes before it.
+ParsedClass decode_class(Reader& in, std::uint8_t version, std::unordered_set<ClassId>& seen) {
+  const ClassId cls{in.u64("class id")};
+  if (in.ok() && (cls.value == 0 || cls.value > domain::kClassIdMax)) {
+    in.fail("class id " + std::to_string(cls.value) + " out of range");
+  }
+  if (in.ok() && !seen.insert(cls).second)
+    in.fail("class " + std::to_string(cls.value) + " appears twice");
+  std::deque<Session> sessions = decode_sessions(in, cls, version);
+  std::vector<domain::AppliedOp> ops;
+  if (version >= 2) ops = decode_applied_ops(in, cls, sessions.size());
+  return ParsedClass{cls, std::move(sessions), std::move(ops)};
+}
+
+// Reads the fixed header after the magic into `header`; returns the format version.
+Result<std::uint8_t> decode_header(Reader& in, SnapshotHeader& header) {
+  const std::uint8_t version = in.u8("version");
+  if (version != 1 && version != kSnapshotVersion) {
+    return Error{"unsupported snapshot version " + std::to_string(version)};
+  }
+  if (in.u8("reserved") != 0 || in.u8("reserved") != 0 || in.u8("reserved") != 0) {
+    return Error{"non-zero reserved bytes in the snapshot header"};
+  }
+  header.shard = in.u32("shard");
+  header.generation = in.u64("generation");
+  header.covered_lsn = in.u64("covered LSN");
+  return version;
+}
+
+// Reads every class to the end of `in`, checking the structure as a whole.
+Result<std::vector<ParsedClass>> decode_classes(Reader& in, std::uint8_t version) {
+  std::vector<ParsedClass> parsed;
+  std::unordered_set<ClassId> seen;
+  const std::uint32_t class_count = in.count("class count", kClassBytesMin);
+  parsed.reserve(class_count);
+  for (std::uint32_t c = 0; c < class_count && in.ok(); ++c) {
+    parsed.push_back(decode_class(in, version, seen));
+  }
+  if (!in.ok()) return Error{"malformed snapshot: " + in.error()};
+  if (in.left() != 0)
+    return Error{"malformed snapshot: " + std::to_string(in.left()) + " trailing bytes"};
+  return parsed;
+}
+
 }  // namespace
 
 std::string encode_snapshot(const SnapshotHeader& header,
@@ -296,80 +392,16 @@ Result<DecodedSnapshot> decode_snapshot(std::string_view bytes) {
     return Error{"not a snapshot (bad magic)"};
 
   Reader in(body.substr(sizeof kSnapshotMagic));
-  const std::uint8_t version = in.u8("version");
-  if (version != 1 && version != kSnapshotVersion) {
-    return Error{"unsupported snapshot version " + std::to_string(version)};
-  }
-  if (in.u8("reserved") != 0 || in.u8("reserved") != 0 || in.u8("reserved") != 0) {
-    return Error{"non-zero reserved bytes in the snapshot header"};
-  }
   DecodedSnapshot out;
-  out.header.shard = in.u32("shard");
-  out.header.generation = in.u64("generation");
-  out.header.covered_lsn = in.u64("covered LSN");
-
-  // Parse and check everything into plain data first; ClassAttendance objects are
-  // built only from a snapshot known to be well formed (restore() asserts).
-  struct Parsed {
-    ClassId cls;
-    std::deque<Session> sessions;
-    std::vector<domain::AppliedOp> ops;
-  };
-  std::vector<Parsed> parsed;
-  std::unordered_set<ClassId> seen;
-  const std::uint32_t class_count = in.count("class count", kClassBytesMin);
-  parsed.reserve(class_count);
-  for (std::uint32_t c = 0; c < class_count && in.ok(); ++c) {
-    const ClassId cls{in.u64("class id")};
-    if (in.ok() && (cls.value == 0 || cls.value > domain::kClassIdMax)) {
-      in.fail("class id " + std::to_string(cls.value) + " out of range");
-    }
-    if (in.ok() && !seen.insert(cls).second)
-      in.fail("class " + std::to_string(cls.value) + " appears twice");
-    const std::uint32_t session_count = in.count("session count", kSessionBytesMin);
-    if (in.ok() && session_count > domain::kSessionSeqMax) in.fail("too many sessions");
-    std::deque<Session> sessions;
-    bool open_seen = false;
-    for (std::uint32_t i = 0; i < session_count && in.ok(); ++i) {
-      Session s = decode_session(in, cls, i + 1, version);
-      if (in.ok() && s.open) {
-        if (open_seen) in.fail("class " + std::to_string(cls.value) + " has two open sessions");
-        open_seen = true;
-      }
-      sessions.push_back(std::move(s));
-    }
-    std::vector<domain::AppliedOp> ops;
-    if (version >= 2) {
-      const std::uint32_t op_count = in.count("applied op count", kAppliedOpBytesMin);
-      ops.reserve(op_count);
-      std::unordered_set<std::string> keys;
-      for (std::uint32_t i = 0; i < op_count && in.ok(); ++i) {
-        domain::AppliedOp op;
-        op.user = domain::UserId{in.u64("op user")};
-        op.op_id = in.str("op id");
-        op.session = domain::SessionId{in.u64("op session")};
-        op.student = domain::UserId{in.u64("op student")};
-        const std::uint64_t seq = op.session.value & domain::kSessionSeqMax;
-        if (in.ok() && (domain::class_of(op.session) != cls || seq == 0 || seq > sessions.size())) {
-          in.fail("applied op " + op.op_id + " names session " + std::to_string(op.session.value) +
-                  ", not one of class " + std::to_string(cls.value));
-        }
-        if (in.ok() && !keys.insert(std::to_string(op.user.value) + ":" + op.op_id).second) {
-          in.fail("applied op " + op.op_id + " appears twice");
-        }
-        ops.push_back(std::move(op));
-      }
-    }
-    parsed.push_back(Parsed{cls, std::move(sessions), std::move(ops)});
-  }
-  if (!in.ok()) return Error{"malformed snapshot: " + in.error()};
-  if (in.left() != 0)
-    return Error{"malformed snapshot: " + std::to_string(in.left()) + " trailing bytes"};
+  const Result<std::uint8_t> version = decode_header(in, out.header);
+  if (!version) return Error{version.error()};
+  Result<std::vector<ParsedClass>> parsed = decode_classes(in, *version);
+  if (!parsed) return Error{parsed.error()};
 
   // Reserved up front: ClassAttendance points into its own sessions, so the vector
   // must not copy elements while growing.
-  out.classes.reserve(parsed.size());
-  for (Parsed& p : parsed) {
+  out.classes.reserve(parsed->size());
+  for (ParsedClass& p : *parsed) {
     domain::ClassAttendance& c = out.classes.emplace_back(p.cls);
     c.restore(std::move(p.sessions));
     c.restore_applied_ops(std::move(p.ops));

@@ -1,0 +1,266 @@
+// /metrics as the server composes it: every subsystem's group of metrics, three
+// data shards and the auxiliary shard, must export exactly the names, HELP texts,
+// TYPEs and labels clients and dashboards rely on (the list below is what /metrics
+// exported before the groups moved beside their owners; values aside).
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "rollcall/api/sync_metrics.hpp"
+#include "rollcall/app/ops_routes.hpp"
+#include "rollcall/http/server.hpp"
+#include "rollcall/live/endpoint.hpp"
+#include "rollcall/live/feed.hpp"
+#include "rollcall/metrics/metrics.hpp"
+#include "rollcall/shard/shard_metrics.hpp"
+#include "rollcall/wal/shard_log.hpp"
+#include "rollcall_build_config.h"
+
+namespace rollcall::app {
+namespace {
+
+// HELP and TYPE lines, and every sample's name and labels except histogram buckets.
+constexpr const char* kExported = R"(# HELP rollcall_build_info Build information; always 1.
+# TYPE rollcall_build_info gauge
+rollcall_build_info{version=")" ROLLCALL_VERSION R"("}
+# HELP rollcall_shards Shards accepting connections (--shards).
+# TYPE rollcall_shards gauge
+rollcall_shards
+# HELP rollcall_aux_shards Auxiliary shards (password hashing), without connections.
+# TYPE rollcall_aux_shards gauge
+rollcall_aux_shards
+# HELP rollcall_connections_open Connections currently open.
+# TYPE rollcall_connections_open gauge
+rollcall_connections_open
+# HELP rollcall_shard_connections_open Connections currently open, per shard.
+# TYPE rollcall_shard_connections_open gauge
+rollcall_shard_connections_open{shard="0"}
+rollcall_shard_connections_open{shard="1"}
+rollcall_shard_connections_open{shard="2"}
+rollcall_shard_connections_open{shard="3"}
+# HELP rollcall_connections_accepted_total Connections accepted.
+# TYPE rollcall_connections_accepted_total counter
+rollcall_connections_accepted_total
+# HELP rollcall_connections_refused_total Connections closed at once: over --max-connections (capacity) or accept failures (accept_error).
+# TYPE rollcall_connections_refused_total counter
+rollcall_connections_refused_total{reason="capacity"}
+rollcall_connections_refused_total{reason="accept_error"}
+# HELP rollcall_connections_closed_total Connections closed.
+# TYPE rollcall_connections_closed_total counter
+rollcall_connections_closed_total
+# HELP rollcall_http_requests_total HTTP responses sent, by status class.
+# TYPE rollcall_http_requests_total counter
+rollcall_http_requests_total{code="1xx"}
+rollcall_http_requests_total{code="2xx"}
+rollcall_http_requests_total{code="3xx"}
+rollcall_http_requests_total{code="4xx"}
+rollcall_http_requests_total{code="5xx"}
+# HELP rollcall_http_request_duration_seconds Time from a request's head being parsed to its response being queued.
+# TYPE rollcall_http_request_duration_seconds histogram
+rollcall_http_request_duration_seconds_sum
+rollcall_http_request_duration_seconds_count
+# HELP rollcall_http_timeouts_total Connections timed out: header (408, request too slow) or idle (keep-alive).
+# TYPE rollcall_http_timeouts_total counter
+rollcall_http_timeouts_total{kind="header"}
+rollcall_http_timeouts_total{kind="idle"}
+# HELP rollcall_loop_turns_total Event loop iterations.
+# TYPE rollcall_loop_turns_total counter
+rollcall_loop_turns_total
+# HELP rollcall_io_sqes_submitted_total io_uring submission queue entries submitted.
+# TYPE rollcall_io_sqes_submitted_total counter
+rollcall_io_sqes_submitted_total
+# HELP rollcall_io_cqes_reaped_total io_uring completions reaped.
+# TYPE rollcall_io_cqes_reaped_total counter
+rollcall_io_cqes_reaped_total
+# HELP rollcall_io_stale_completions_total Completions for a connection slot that was reused since (ignored).
+# TYPE rollcall_io_stale_completions_total counter
+rollcall_io_stale_completions_total
+# HELP rollcall_io_recv_buffers_exhausted_total Times multishot recv found no free provided buffer (-ENOBUFS) and waited for one.
+# TYPE rollcall_io_recv_buffers_exhausted_total counter
+rollcall_io_recv_buffers_exhausted_total
+# HELP rollcall_net_received_bytes_total Bytes received from clients.
+# TYPE rollcall_net_received_bytes_total counter
+rollcall_net_received_bytes_total
+# HELP rollcall_net_sent_bytes_total Bytes sent to clients.
+# TYPE rollcall_net_sent_bytes_total counter
+rollcall_net_sent_bytes_total
+# HELP rollcall_net_backlog_overflows_total Connections closed because their unsent output passed the backlog limit.
+# TYPE rollcall_net_backlog_overflows_total counter
+rollcall_net_backlog_overflows_total
+# HELP rollcall_shard_messages_sent_total Cross-shard messages posted.
+# TYPE rollcall_shard_messages_sent_total counter
+rollcall_shard_messages_sent_total
+# HELP rollcall_shard_messages_received_total Cross-shard messages handled.
+# TYPE rollcall_shard_messages_received_total counter
+rollcall_shard_messages_received_total
+# HELP rollcall_shard_mailbox_full_total Posts that found a cross-shard queue full and waited in the sender's overflow.
+# TYPE rollcall_shard_mailbox_full_total counter
+rollcall_shard_mailbox_full_total
+# HELP rollcall_wal_records_total Log records made durable.
+# TYPE rollcall_wal_records_total counter
+rollcall_wal_records_total
+# HELP rollcall_wal_written_bytes_total Log bytes written.
+# TYPE rollcall_wal_written_bytes_total counter
+rollcall_wal_written_bytes_total
+# HELP rollcall_wal_fsyncs_total Group commits (one fdatasync each).
+# TYPE rollcall_wal_fsyncs_total counter
+rollcall_wal_fsyncs_total
+# HELP rollcall_wal_failures_total Log write or sync failures (the shard then refuses writes).
+# TYPE rollcall_wal_failures_total counter
+rollcall_wal_failures_total
+# HELP rollcall_wal_snapshots_total Snapshots written.
+# TYPE rollcall_wal_snapshots_total counter
+rollcall_wal_snapshots_total
+# HELP rollcall_wal_fsync_duration_seconds Group commit: batch handed to the ring -> durable.
+# TYPE rollcall_wal_fsync_duration_seconds histogram
+rollcall_wal_fsync_duration_seconds_sum
+rollcall_wal_fsync_duration_seconds_count
+# HELP rollcall_wal_snapshot_duration_seconds Time to write a snapshot.
+# TYPE rollcall_wal_snapshot_duration_seconds histogram
+rollcall_wal_snapshot_duration_seconds_sum
+rollcall_wal_snapshot_duration_seconds_count
+# HELP rollcall_wal_batch_records Records per group commit.
+# TYPE rollcall_wal_batch_records histogram
+rollcall_wal_batch_records_sum
+rollcall_wal_batch_records_count
+# HELP rollcall_ws_subscribers_open WebSocket subscribers of attendance feeds.
+# TYPE rollcall_ws_subscribers_open gauge
+rollcall_ws_subscribers_open
+# HELP rollcall_ws_events_published_total Live events published.
+# TYPE rollcall_ws_events_published_total counter
+rollcall_ws_events_published_total
+# HELP rollcall_ws_frames_sent_total Event frames fanned out to subscribers.
+# TYPE rollcall_ws_frames_sent_total counter
+rollcall_ws_frames_sent_total
+# HELP rollcall_ws_sent_bytes_total Bytes of event frames fanned out.
+# TYPE rollcall_ws_sent_bytes_total counter
+rollcall_ws_sent_bytes_total
+# HELP rollcall_ws_ring_overruns_total Times a shard found events already overwritten in a ring.
+# TYPE rollcall_ws_ring_overruns_total counter
+rollcall_ws_ring_overruns_total
+# HELP rollcall_ws_slow_consumer_closes_total Subscribers closed with 1013 (too slow).
+# TYPE rollcall_ws_slow_consumer_closes_total counter
+rollcall_ws_slow_consumer_closes_total
+# HELP rollcall_ws_subscriptions_total Subscriptions, by whether they resumed.
+# TYPE rollcall_ws_subscriptions_total counter
+rollcall_ws_subscriptions_total{recovered="true"}
+rollcall_ws_subscriptions_total{recovered="false"}
+# HELP rollcall_ws_publish_to_send_seconds Event published by the owner -> its frames queued for sending on a shard.
+# TYPE rollcall_ws_publish_to_send_seconds histogram
+rollcall_ws_publish_to_send_seconds_sum
+rollcall_ws_publish_to_send_seconds_count
+# HELP rollcall_sync_batches_total Offline sync batches answered 200.
+# TYPE rollcall_sync_batches_total counter
+rollcall_sync_batches_total
+# HELP rollcall_sync_ops_total Offline sync ops, by outcome.
+# TYPE rollcall_sync_ops_total counter
+rollcall_sync_ops_total{outcome="applied"}
+rollcall_sync_ops_total{outcome="duplicate"}
+rollcall_sync_ops_total{outcome="superseded"}
+rollcall_sync_ops_total{outcome="rejected"}
+# HELP rollcall_recovery_seconds Time start-up recovery took.
+# TYPE rollcall_recovery_seconds gauge
+rollcall_recovery_seconds
+# HELP rollcall_recovery_records Log records replayed at start-up.
+# TYPE rollcall_recovery_records gauge
+rollcall_recovery_records
+# HELP rollcall_process_resident_memory_bytes Resident set size of the process.
+# TYPE rollcall_process_resident_memory_bytes gauge
+rollcall_process_resident_memory_bytes)";
+
+// Histograms and their bucket count.
+const std::map<std::string, std::size_t> kHistograms = {
+    {"rollcall_http_request_duration_seconds", 17}, {"rollcall_wal_fsync_duration_seconds", 17},
+    {"rollcall_wal_snapshot_duration_seconds", 17}, {"rollcall_wal_batch_records", 14},
+    {"rollcall_ws_publish_to_send_seconds", 17},
+};
+
+// A data shard's groups, as serve.cpp's parts hold them.
+struct DataShard {
+  shard::ShardMetrics loop;
+  wal::LogMetrics log;
+  live::FeedMetrics feeds;
+  live::EndpointMetrics endpoint;
+  api::SyncMetrics sync;
+  http::HttpMetrics http;
+};
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(line);
+  return out;
+}
+
+TEST(Exposition, EveryGroupExportsTheNamesClientsRelyOn) {
+  ProcessMetrics process{3, 1, 0.25, 7};
+  metrics::Registry process_registry;
+  process_registry.add(process);
+  DataShard data[3];
+  shard::ShardMetrics aux;
+  std::vector<std::unique_ptr<metrics::Registry>> shards;
+  for (unsigned i = 0; i < 3; ++i) {
+    shards.push_back(std::make_unique<metrics::Registry>(i));
+    // In the order serve.cpp adds them: shard, log, feeds, endpoint, API, HTTP.
+    shards[i]->add(data[i].loop);
+    shards[i]->add(data[i].log);
+    shards[i]->add(data[i].feeds);
+    shards[i]->add(data[i].endpoint);
+    shards[i]->add(data[i].sync);
+    shards[i]->add(data[i].http);
+  }
+  shards.push_back(std::make_unique<metrics::Registry>(3));
+  shards[3]->add(aux);  // the auxiliary shard: its loop only
+  std::vector<const metrics::Registry*> all{&process_registry};
+  for (const auto& s : shards) all.push_back(s.get());
+  data[1].http.requests_by_class[2].inc(5);
+  data[2].http.requests_by_class[2].inc(6);
+  data[0].feeds.subscriptions_recovered.inc();
+  data[1].feeds.subscriptions_fresh.inc(2);
+  data[2].loop.connections_open.add(4);
+
+  std::string text;
+  metrics::Exposition(all).render(text);
+  std::vector<std::string> got;
+  std::map<std::string, std::size_t> buckets;
+  std::map<std::string, std::string> value;
+  for (const std::string& line : lines_of(text)) {
+    if (line.rfind("#", 0) == 0) {
+      got.push_back(line);
+      continue;
+    }
+    const std::string key = line.substr(0, line.rfind(' '));
+    value[key] = line.substr(line.rfind(' ') + 1);
+    const std::size_t b = key.find("_bucket{");
+    if (b == std::string::npos) {
+      got.push_back(key);
+    } else {
+      ++buckets[key.substr(0, b)];
+    }
+  }
+  std::vector<std::string> want = lines_of(kExported);
+  std::sort(got.begin(), got.end());
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(buckets, kHistograms);
+  // Summed over shards where a sum is meant; per shard where the label says so.
+  EXPECT_EQ(value["rollcall_http_requests_total{code=\"2xx\"}"], "11");
+  EXPECT_EQ(value["rollcall_ws_subscriptions_total{recovered=\"true\"}"], "1");
+  EXPECT_EQ(value["rollcall_ws_subscriptions_total{recovered=\"false\"}"], "2");
+  EXPECT_EQ(value["rollcall_connections_open"], "4");
+  EXPECT_EQ(value["rollcall_shard_connections_open{shard=\"2\"}"], "4");
+  EXPECT_EQ(value["rollcall_shard_connections_open{shard=\"3\"}"], "0");
+  EXPECT_EQ(value["rollcall_shards"], "3");
+  EXPECT_EQ(value["rollcall_aux_shards"], "1");
+  EXPECT_EQ(value["rollcall_recovery_seconds"], "0.250000");
+  EXPECT_EQ(value["rollcall_recovery_records"], "7");
+}
+
+}  // namespace
+}  // namespace rollcall::app
