@@ -84,8 +84,8 @@ class CountingReactor final : public net::Reactor {
 void run_requests(benchmark::State& state, std::string request, int pipelined) {
   http::Router router;
   router.add("GET", "/healthz", noop_handler);
-  metrics::ShardMetrics metrics;
-  http::Server server(http::ServerConfig{}, router, metrics, 1);
+  metrics::Registry registry;
+  http::Server server(http::ServerConfig{}, router, registry, 1);
   net::ConnectionTable table(1);
   net::Connection* c = table.acquire(-1, 0);
   CountingReactor reactor;

@@ -55,9 +55,9 @@ Response batch_answer(ShardApi& api, const Batch& batch) {
         "attendance cannot be saved right now; retry the batch (ops that applied answer "
         "duplicate)");
   }
-  metrics::ShardMetrics& m = api.shard().metrics();
-  m.sync_batches.inc();
-  for (const OpResult& r : batch.results) m.sync_ops[static_cast<std::size_t>(r.outcome)].inc();
+  SyncMetrics& m = api.sync_metrics;
+  m.batches.inc();
+  for (const OpResult& r : batch.results) m.ops[static_cast<std::size_t>(r.outcome)].inc();
   return Reply{200, "application/json", batch_body(batch), {}};
 }
 

@@ -1,10 +1,23 @@
 #include "rollcall/app/ops_routes.hpp"
 
+#include <unistd.h>
+
+#include <fstream>
+
 #include "rollcall/http/server.hpp"
+#include "rollcall_build_config.h"
 
 namespace rollcall::app {
 
 namespace {
+
+// Resident set size from /proc, read at scrape time.
+std::uint64_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t size_pages = 0, resident_pages = 0;
+  statm >> size_pages >> resident_pages;
+  return resident_pages * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
 
 void healthz(const OpsContext&, http::Exchange& ex) {
   ex.respond_json(200, R"({"status":"ok"})");
@@ -42,6 +55,20 @@ void fallback(const OpsContext& ops, http::Exchange& ex) {
 }
 
 }  // namespace
+
+void ProcessMetrics::describe(metrics::Sink& s) const {
+  s.family("rollcall_build_info", "Build information; always 1.")
+      .value(std::uint64_t{1}, {"version", ROLLCALL_VERSION});
+  s.family("rollcall_shards", "Shards accepting connections (--shards).")
+      .value(std::uint64_t{shards});
+  s.family("rollcall_aux_shards", "Auxiliary shards (password hashing), without connections.")
+      .value(std::uint64_t{aux_shards});
+  s.family("rollcall_recovery_seconds", "Time start-up recovery took.").value(recovery_seconds);
+  s.family("rollcall_recovery_records", "Log records replayed at start-up.")
+      .value(recovery_records);
+  s.family("rollcall_process_resident_memory_bytes", "Resident set size of the process.")
+      .value(resident_bytes());
+}
 
 void add_ops_routes(http::Router& router, OpsContext& context) {
   auto bind = [&context](void (*fn)(const OpsContext&, http::Exchange&)) {

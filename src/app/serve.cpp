@@ -195,7 +195,7 @@ Status assemble_shard(Assembly& a, shard::Runtime& runtime, unsigned i, Checkpoi
   api::add_live_routes(*router, *a.apis.back(), config.ws_echo);
   add_ops_routes(*router, ops);
   a.servers.push_back(
-      std::make_unique<http::Server>(a.http, *router, s.metrics(), s.connections().capacity()));
+      std::make_unique<http::Server>(a.http, *router, s.registry(), s.connections().capacity()));
   a.apis.back()->http = a.servers.back().get();
   a.routers.push_back(std::move(router));
   a.directory.shards.push_back(a.apis.back().get());
@@ -290,8 +290,17 @@ int run_serve(const ServeConfig& config) {
   if (!state) return refuse(state.error());
 
   shard::Runtime runtime(runtime_options(config, std::move(*listeners), signal_fd));
-  metrics::Exposition exposition(runtime.all_metrics(), runtime.data_shard_count());
-  exposition.set_recovery(state->seconds, state->commands_replayed);
+  // /metrics: the process's figures, then every shard's groups (each part adds its
+  // own to its shard's registry as it is assembled below).
+  const ProcessMetrics process{runtime.data_shard_count(),
+                               runtime.shard_count() - runtime.data_shard_count(), state->seconds,
+                               state->commands_replayed};
+  metrics::Registry process_registry;
+  process_registry.add(process);
+  process_registry.seal();
+  std::vector<const metrics::Registry*> registries = runtime.registries();
+  registries.insert(registries.begin(), &process_registry);
+  const metrics::Exposition exposition(std::move(registries));
   OpsContext ops{&runtime, &exposition, &files.value()};
   Assembly a;
   a.services = make_services(config, *secret);

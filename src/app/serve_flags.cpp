@@ -111,7 +111,8 @@ const Flag kFlags[] = {
      "conformance suites)"},
     {"--ring-events", "N", U32{&C::ring_events, 2, 1u << 20, true},
      "live events kept per class for resuming, a power of two"},
-    {"--ring-bytes", "N", U64{&C::ring_bytes, 4096, kGiB}, "bytes of encoded events kept per class"},
+    {"--ring-bytes", "N", U64{&C::ring_bytes, 4096, kGiB},
+     "bytes of encoded events kept per class"},
     {"--ws-backlog-bytes-max", "N", U64{&C::ws_backlog_bytes_max, 1024, kGiB},
      "unsent bytes after which a WebSocket subscriber is closed with 1013"},
     {"--ws-ping-interval-ms", "N", U32{&C::ws_ping_interval_ms, 100, 3'600'000},
@@ -189,8 +190,8 @@ Status finish(ServeConfig& c) {
 
 }  // namespace
 
-Status parse_serve_flags(const std::vector<std::string>& args, std::size_t start,
-                         ServeConfig& out, bool& help) {
+Status parse_serve_flags(const std::vector<std::string>& args, std::size_t start, ServeConfig& out,
+                         bool& help) {
   help = false;
   for (std::size_t i = start; i < args.size(); ++i) {
     std::string_view arg = args[i];

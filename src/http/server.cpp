@@ -103,10 +103,11 @@ std::string& Exchange::scratch() {
 // ---------------------------------------------------------------------------
 // Server
 
-Server::Server(const ServerConfig& config, const Router& router, metrics::ShardMetrics& metrics,
+Server::Server(const ServerConfig& config, const Router& router, metrics::Registry& registry,
                std::uint32_t slots)
-    : config_(config), router_(router), metrics_(metrics), sessions_(slots) {
+    : config_(config), router_(router), sessions_(slots) {
   RC_ASSERT(config_.limits.headers_max <= kHeadersCapacity);
+  registry.add(metrics_);
   scratch_.reserve(64 * 1024);
   error_body_.reserve(512);
 }
@@ -163,8 +164,8 @@ bool Server::complete(Reactor& r, Connection& c, const Deferred& d, int status,
   // that deferred it has not returned yet: shard/call.hpp never lets that happen).
   if (s.phase != Phase::Waiting) return false;
   const bool keep_alive = write_response(c, s.deferred_meta, status, content_type, body, extra);
-  metrics_.http_requests_by_class[status / 100].inc();
-  metrics_.http_request_duration.observe_ns(monotonic_ns() - s.deferred_started_ns);
+  metrics_.requests_by_class[status / 100].inc();
+  metrics_.request_duration.observe_ns(monotonic_ns() - s.deferred_started_ns);
   finish_request(r, c, s, keep_alive);
   if (c.open() && s.phase == Phase::Idle && !s.paused) {
     if (!c.recv_wanted && !c.peer_closed) r.set_receiving(c, true);
@@ -248,6 +249,21 @@ void Server::process(Reactor& r, Connection& c, char* buf, std::size_t len, bool
 }
 
 std::size_t Server::handle_one(Reactor& r, Connection& c, Session& s, char* p, std::size_t n) {
+  const std::size_t head_len = read_head(r, c, s, p, n);
+  if (head_len == 0 || !check_head(r, c)) return 0;
+  if (s.phase == Phase::Head) {
+    s.phase = Phase::Body;
+    s.continue_sent = false;
+    s.decoder = ChunkedDecoder(config_.limits.body_bytes_max);
+  }
+  const std::optional<Framed> framed = frame_body(r, c, s, p, n, head_len);
+  if (!framed) return 0;
+  const Dispatched d = dispatch(c, head_, framed->body);
+  if (!c.open()) return 0;
+  return after_dispatch(r, c, s, d, framed->consumed);
+}
+
+std::size_t Server::read_head(Reactor& r, Connection& c, Session& s, const char* p, std::size_t n) {
   if (s.phase == Phase::Idle) {
     s.phase = Phase::Head;
     s.scanned = 0;
@@ -276,71 +292,73 @@ std::size_t Server::handle_one(Reactor& r, Connection& c, Session& s, char* p, s
     s.scanned = static_cast<std::uint32_t>(n);
     return 0;
   }
+  return hr.consumed;
+}
+
+bool Server::check_head(Reactor& r, Connection& c) {
   if (head_.protocol != Protocol::Http || head_.version_major != 1) {
     fail_parse(r, c, ParseError::UnsupportedVersion);  // RTSP, ICE, HTTP/0.9
-    return 0;
+    return false;
   }
   const bool head_request = head_.method == Method::Head;
   if (head_.version_minor == 1 && !head_.has_header("host")) {
     fail(r, c, 400, "missing_host", "HTTP/1.1 requests must carry a Host header", head_request);
-    return 0;
+    return false;
   }
   if (!valid_host(head_.header("host"))) {
     fail(r, c, 400, "bad_host", "the Host header is not a valid host[:port]", head_request);
-    return 0;
+    return false;
   }
   if (head_.method == Method::Connect) {
     fail(r, c, 501, "not_implemented", "CONNECT is not supported");
-    return 0;
+    return false;
   }
   if (head_.path == "*" && head_.method != Method::Options) {
     // RFC 9112 §3.2.4: the asterisk-form is only for OPTIONS.
     fail(r, c, 400, "bad_request_line", "the asterisk-form target is only for OPTIONS",
          head_request);
-    return 0;
+    return false;
   }
-  if (s.phase == Phase::Head) {
-    s.phase = Phase::Body;
-    s.continue_sent = false;
-    s.decoder = ChunkedDecoder(config_.limits.body_bytes_max);
-  }
-  const std::size_t head_len = hr.consumed;
+  return true;
+}
+
+std::optional<Server::Framed> Server::frame_body(Reactor& r, Connection& c, Session& s, char* p,
+                                                 std::size_t n, std::size_t head_len) {
   const std::size_t have = n - head_len;
-  std::string_view body;
-  std::size_t consumed = head_len;
   switch (head_.framing) {
-    case BodyFraming::None: break;
+    case BodyFraming::None: return Framed{{}, head_len};
     case BodyFraming::ContentLength:
       if (have < head_.content_length) {
         await_body(r, c, s);
-        return 0;
+        return std::nullopt;
       }
-      body = std::string_view(p + head_len, head_.content_length);
-      consumed += head_.content_length;
-      break;
+      return Framed{std::string_view(p + head_len, head_.content_length),
+                    head_len + head_.content_length};
     case BodyFraming::Chunked: {
       const ChunkedDecoder::Status st = s.decoder.feed(p + head_len, have);
       if (st == ChunkedDecoder::Status::Error) {
         fail_parse(r, c, s.decoder.error());
-        return 0;
+        return std::nullopt;
       }
       if (st == ChunkedDecoder::Status::NeedMore) {
         if (have > config_.limits.body_bytes_max + kChunkedOverheadBytesMax) {
           fail_parse(r, c, ParseError::BodyTooLarge);
-          return 0;
+          return std::nullopt;
         }
         await_body(r, c, s);
-        return 0;
+        return std::nullopt;
       }
-      body = std::string_view(p + head_len, s.decoder.decoded_bytes());
-      consumed += s.decoder.raw_consumed();
-      break;
+      return Framed{std::string_view(p + head_len, s.decoder.decoded_bytes()),
+                    head_len + s.decoder.raw_consumed()};
     }
   }
-  const Dispatched d = dispatch(c, head_, body);
-  if (!c.open()) return 0;
+  return Framed{{}, head_len};
+}
+
+std::size_t Server::after_dispatch(Reactor& r, Connection& c, Session& s, const Dispatched& d,
+                                   std::size_t consumed) {
   if (d.upgraded != nullptr) {
-    metrics_.http_requests_by_class[1].inc();
+    metrics_.requests_by_class[1].inc();
     r.clear_deadline(c);
     r.flush(c);
     s.phase = Phase::Upgraded;
@@ -390,8 +408,8 @@ Server::Dispatched Server::dispatch(Connection& c, const RequestHead& head, std:
   }
   if (ex.deferred()) return {true, nullptr};
   if (ex.upgraded() != nullptr) return {false, ex.upgraded()};
-  metrics_.http_requests_by_class[ex.status() / 100].inc();
-  metrics_.http_request_duration.observe_ns(monotonic_ns() - started_ns);
+  metrics_.requests_by_class[ex.status() / 100].inc();
+  metrics_.request_duration.observe_ns(monotonic_ns() - started_ns);
   return {false, nullptr};
 }
 
@@ -433,7 +451,7 @@ void Server::fail(Reactor& r, Connection& c, int status, std::string_view code,
   // An answer to HEAD carries the headers only: body bytes would be read as the
   // start of the next response.
   if (!head_request) out.append(error_body_);
-  metrics_.http_requests_by_class[status / 100].inc();
+  metrics_.requests_by_class[status / 100].inc();
   s.phase = Phase::Closing;
   r.close(c, net::CloseMode::Graceful);
 }
@@ -471,13 +489,13 @@ void Server::on_deadline(Reactor& r, Connection& c) {
   switch (s.phase) {
     case Phase::Upgraded: s.upgraded->on_deadline(r, c); break;
     case Phase::Idle:
-      metrics_.http_timeouts_idle.inc();
+      metrics_.timeouts_idle.inc();
       s.phase = Phase::Closing;
       r.close(c, net::CloseMode::Graceful);
       break;
     case Phase::Head:
     case Phase::Body:
-      metrics_.http_timeouts_header.inc();
+      metrics_.timeouts_header.inc();
       fail(r, c, 408, "request_timeout", "the request did not arrive in time");
       break;
     case Phase::Waiting:

@@ -114,8 +114,8 @@ struct SubscribeJob {
     w.end_object();
     append_event_frame(answer.frame, "connection_established", sub.cls.value, feed.seq,
                        epoch_hex(feed.epoch), wall_ms(), data);
-    here.metrics().ws_resumes.inc();
-    if (recovered) here.metrics().ws_resumes_recovered.inc();
+    FeedMetrics& m = peers->feeds[here.id()]->metrics();
+    (recovered ? m.subscriptions_recovered : m.subscriptions_fresh).inc();
     reply.send();
   }
   void finish(shard::Shard& here, net::Connection& c) {
@@ -144,6 +144,7 @@ class Unfollow final : public shard::Task {
 Endpoint::Endpoint(shard::Shard& shard, const LiveConfig& config, const Peers& peers)
     : shard_(shard), config_(config), peers_(peers), conns_(shard.connections().capacity()) {
   blob_.reserve(64 * 1024);
+  shard.registry().add(metrics_);
 }
 
 std::optional<wire::Error> Endpoint::subscribe(http::Exchange& ex, const Subscription& s) {
@@ -192,7 +193,7 @@ void Endpoint::start_subscription(net::Connection& c, Conn& s) {
   const bool submitted =
       shard::submit(shard_, owner, c.handle(), std::move(job), shard::Shard::PostMode::Always);
   RC_ASSERT(submitted);
-  shard_.metrics().ws_subscribers_open.add(1);
+  metrics_.subscribers_open.add(1);
   ++subscriber_count_;
 }
 
@@ -228,12 +229,11 @@ void Endpoint::deliver(ClassId cls) {
   Followed& f = it->second;
   batch_.clear();
   for (const std::uint32_t i : f.conns) batch_.push_back(&conns_[i].sub);
-  metrics::ShardMetrics& metrics = shard_.metrics();
   const broadcast::FanoutResult r =
-      broadcast::fan_out(*f.ring, batch_, blob_, &metrics.ws_publish_to_send);
-  metrics.ws_frames_sent.inc(r.frames);
-  metrics.ws_bytes_sent.inc(r.bytes);
-  if (r.lapped_at != 0) metrics.ws_ring_overruns.inc();
+      broadcast::fan_out(*f.ring, batch_, blob_, &metrics_.publish_to_send);
+  metrics_.frames_sent.inc(r.frames);
+  metrics_.bytes_sent.inc(r.bytes);
+  if (r.lapped_at != 0) metrics_.ring_overruns.inc();
   close_lagging(f, r.lapped_at);
 }
 
@@ -252,7 +252,7 @@ void Endpoint::close_lagging(Followed& f, std::uint64_t lapped_at) {
   }
   for (const std::uint32_t i : closing) {
     if (conns_[i].mode != Mode::Live) continue;
-    shard_.metrics().ws_slow_closes.inc();
+    metrics_.slow_closes.inc();
     close_with(shard_, shard_.connections().at(i), ws::CloseCode::TryAgainLater,
                "too slow; resume with since");
   }
@@ -320,7 +320,7 @@ void Endpoint::close_with(net::Reactor& r, net::Connection& c, ws::CloseCode cod
 
 void Endpoint::unfollow(net::Connection& c, Conn& s) {
   if (s.mode == Mode::Pending || s.mode == Mode::Live) {
-    shard_.metrics().ws_subscribers_open.add(-1);
+    metrics_.subscribers_open.add(-1);
     --subscriber_count_;
   }
   if (s.mode != Mode::Live) return;

@@ -29,6 +29,7 @@ class Advanced final : public shard::Task {
 Feeds::Feeds(shard::Shard& shard, const LiveConfig& config, unsigned data_shards)
     : shard_(shard), config_(config), data_shards_(data_shards), advanced_(data_shards) {
   RC_ASSERT(shard.id() < data_shards);
+  shard.registry().add(metrics_);
 }
 
 void Feeds::connect(std::vector<Endpoint*> endpoints) {
@@ -58,7 +59,7 @@ void Feeds::publish(domain::ClassId cls, std::vector<FeedEvent>& events) {
                                              {"seq", static_cast<unsigned long long>(seq)}});
       feed.ring->skip(seq);  // (the ring stays: every shard's subscribers point at it)
     }
-    shard_.metrics().ws_events_published.inc();
+    metrics_.events_published.inc();
   }
   for (unsigned s = 0; s < data_shards_; ++s) {
     std::vector<domain::ClassId>& pending = advanced_[s];

@@ -41,8 +41,10 @@ Runtime::~Runtime() {
 
 Status Runtime::start(const HandlerFactory& make_handler, const ShardHook& before_run) {
   const unsigned n = shard_count();
-  for (unsigned i = 0; i < n; ++i)
+  for (unsigned i = 0; i < n; ++i) {
     shards_[i]->set_handler(make_handler ? make_handler(*shards_[i]) : nullptr);
+    shards_[i]->registry().seal();  // read by any shard's /metrics from now on
+  }
   before_run_ = before_run;
   init_results_.assign(n, 0);
 
@@ -91,9 +93,9 @@ void Runtime::begin_shutdown() {
   stop_requested_.store(true, std::memory_order_release);
 }
 
-std::vector<const metrics::ShardMetrics*> Runtime::all_metrics() const {
-  std::vector<const metrics::ShardMetrics*> out;
-  for (const auto& s : shards_) out.push_back(&s->metrics());
+std::vector<const metrics::Registry*> Runtime::registries() const {
+  std::vector<const metrics::Registry*> out;
+  for (const auto& s : shards_) out.push_back(&s->registry());
   return out;
 }
 

@@ -34,12 +34,14 @@ Shard::Shard(Runtime& runtime, unsigned id, const ShardConfig& config,
       handler_(handler),
       connections_(config.max_connections),
       wheel_(config.max_connections, config.tick_ms, kWheelBuckets, monotonic_ms()),
+      registry_(id),
       lingering_(config.max_connections, 0),
       close_after_send_(config.max_connections, 0),
       overflow_(runtime.shard_count()),
       wake_needed_(runtime.shard_count(), 0) {
   flush_list_.reserve(config.max_connections);
   starved_.reserve(config.max_connections);
+  registry_.add(metrics_);
 }
 
 Shard::~Shard() {

@@ -11,6 +11,7 @@ ShardLog::ShardLog(shard::Shard& shard, ShardLogConfig config)
       checkpointer_(config.writer.dir, config.writer.shard, config.writer.generation),
       checkpoint_after_bytes_(config.checkpoint_after_bytes) {
   shard_.set_log_completions(this);
+  shard_.registry().add(metrics_);
 }
 
 void ShardLog::append(const domain::Command& command) {
@@ -44,9 +45,8 @@ void ShardLog::checkpoint(const storage::Checkpoint& image) {
     return;
   }
   writer_.drop_segments_through(covered);
-  metrics::ShardMetrics& m = shard_.metrics();
-  m.wal_snapshots.inc();
-  m.wal_snapshot_duration.observe_ns(monotonic_ns() - started_ns);
+  metrics_.snapshots.inc();
+  metrics_.snapshot_duration.observe_ns(monotonic_ns() - started_ns);
   log::info("snapshot_written", {{"shard", shard_.id()},
                                  {"covered_lsn", static_cast<unsigned long long>(covered)},
                                  {"classes", static_cast<unsigned long>(image.classes.size())},
@@ -67,15 +67,14 @@ void ShardLog::on_log_write(int result) {
 
 void ShardLog::on_log_sync(int result) {
   writer_.on_sync(result, *this);
-  metrics::ShardMetrics& m = shard_.metrics();
   const LogWriterStats& now = writer_.stats();
   if (now.batches != seen_.batches) {  // a batch became durable
     batch_open_ = false;
-    m.wal_sync_duration.observe_ns(monotonic_ns() - batch_started_ns_);
-    m.wal_syncs.inc(now.syncs - seen_.syncs);
-    m.wal_bytes.inc(now.bytes - seen_.bytes);
-    m.wal_batch_records.observe(now.durable_records - seen_.durable_records);
-    m.wal_records.inc(now.durable_records - seen_.durable_records);
+    metrics_.sync_duration.observe_ns(monotonic_ns() - batch_started_ns_);
+    metrics_.syncs.inc(now.syncs - seen_.syncs);
+    metrics_.bytes.inc(now.bytes - seen_.bytes);
+    metrics_.batch_records.observe(now.durable_records - seen_.durable_records);
+    metrics_.records.inc(now.durable_records - seen_.durable_records);
     seen_ = now;
   }
   note_health();
@@ -90,7 +89,7 @@ void ShardLog::note_health() {
   if (!writer_.healthy() && !failure_counted_) {
     failure_counted_ = true;
     batch_open_ = false;
-    shard_.metrics().wal_failures.inc();
+    metrics_.failures.inc();
   }
 }
 

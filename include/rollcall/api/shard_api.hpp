@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "rollcall/api/services.hpp"
+#include "rollcall/api/sync_metrics.hpp"
 #include "rollcall/http/server.hpp"
 #include "rollcall/live/endpoint.hpp"
 #include "rollcall/live/feed.hpp"
@@ -29,7 +30,9 @@ struct Directory {
 struct ShardApi {
   ShardApi(const Services& services, const Directory& directory, owner::Owner& owner,
            live::Feeds& feeds, live::Endpoint& live)
-      : services(services), directory(directory), owner(owner), feeds(feeds), live(live) {}
+      : services(services), directory(directory), owner(owner), feeds(feeds), live(live) {
+    shard().registry().add(sync_metrics);  // before the shard runs
+  }
   ShardApi(const ShardApi&) = delete;
   ShardApi& operator=(const ShardApi&) = delete;
 
@@ -43,6 +46,7 @@ struct ShardApi {
   live::Endpoint& live;
   http::Server* http = nullptr;  ///< set once the server exists (it needs the routes)
   wire::JsonScratch json;
+  SyncMetrics sync_metrics;
 };
 
 }  // namespace rollcall::api

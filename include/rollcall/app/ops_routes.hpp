@@ -1,12 +1,26 @@
 #pragma once
 /// Operations endpoints: /healthz, /readyz, /metrics, and the static-file fallback.
 
+#include <cstdint>
+
 #include "rollcall/http/router.hpp"
 #include "rollcall/http/static_files.hpp"
 #include "rollcall/metrics/metrics.hpp"
 #include "rollcall/shard/runtime.hpp"
 
 namespace rollcall::app {
+
+/// The process-wide figures /metrics shows besides the shards' groups: build,
+/// shard counts, start-up recovery, resident memory (read at scrape time).
+/// Described in ops_routes.cpp; set before the shards start.
+struct ProcessMetrics {
+  unsigned shards = 0;      ///< shards accepting connections (--shards)
+  unsigned aux_shards = 0;  ///< auxiliary shards (password hashing)
+  double recovery_seconds = 0;
+  std::uint64_t recovery_records = 0;
+
+  void describe(metrics::Sink& s) const;
+};
 
 /// State the operations handlers read; must outlive the runtime.
 struct OpsContext {

@@ -15,8 +15,8 @@ namespace rollcall::app {
 
 /// Parses `args[start..]` into `out` (which holds the defaults). Sets `help` and
 /// stops at --help/-h. Errors name the flag and what is wrong.
-Status parse_serve_flags(const std::vector<std::string>& args, std::size_t start,
-                         ServeConfig& out, bool& help);
+Status parse_serve_flags(const std::vector<std::string>& args, std::size_t start, ServeConfig& out,
+                         bool& help);
 
 /// `rollcall serve --help`.
 std::string serve_help();

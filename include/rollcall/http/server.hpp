@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,6 +25,28 @@ struct ServerConfig {
   std::uint32_t header_timeout_ms = 10000;  ///< whole head within this (408); body: max silence
   std::uint32_t idle_timeout_ms = 60000;    ///< keep-alive connection with no request
   std::size_t backlog_bytes_max = 1024 * 1024;  ///< unsent output above which we stop reading
+};
+
+/// What the HTTP layer counts, one per shard's `Server`.
+struct alignas(64) HttpMetrics {
+  metrics::Counter requests_by_class[6];       ///< responses; index = status / 100 (1..5)
+  metrics::LatencyHistogram request_duration;  ///< head parsed -> response queued
+  metrics::Counter timeouts_header;            ///< 408: headers (or body) too slow
+  metrics::Counter timeouts_idle;              ///< keep-alive connection idle too long
+
+  void describe(metrics::Sink& s) const {
+    static constexpr std::string_view kClasses[] = {"", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    metrics::Family requests =
+        s.family("rollcall_http_requests_total", "HTTP responses sent, by status class.");
+    for (int c = 1; c <= 5; ++c) requests.add(requests_by_class[c], {"code", kClasses[c]});
+    s.family("rollcall_http_request_duration_seconds",
+             "Time from a request's head being parsed to its response being queued.")
+        .add(request_duration);
+    s.family("rollcall_http_timeouts_total",
+             "Connections timed out: header (408, request too slow) or idle (keep-alive).")
+        .add(timeouts_header, {"kind", "header"})
+        .add(timeouts_idle, {"kind", "idle"});
+  }
 };
 
 class Server;
@@ -116,8 +139,11 @@ class Exchange {
 
 class Server final : public net::ConnectionHandler {
  public:
-  Server(const ServerConfig& config, const Router& router, metrics::ShardMetrics& metrics,
+  /// Adds its metrics to `registry` (its shard's).
+  Server(const ServerConfig& config, const Router& router, metrics::Registry& registry,
          std::uint32_t slots);
+
+  const HttpMetrics& metrics() const { return metrics_; }
 
   /// Answers a deferred request on `c` (found from `d.connection` by the caller).
   /// Returns false, writing nothing, if that request is gone (client closed, timed
@@ -182,8 +208,25 @@ class Server final : public net::ConnectionHandler {
   /// Parses and answers as many complete requests as `buf` holds. `owned` says
   /// whether `buf` is `c.in` (else a receive buffer whose leftover must be copied).
   void process(net::Reactor& r, net::Connection& c, char* buf, std::size_t len, bool owned);
-  /// Handles the head at `p` (length `n`). Returns bytes consumed (0: need more).
+  /// Handles the request at `p` (length `n`): head, body, dispatch. Returns bytes
+  /// consumed (0: need more, or failed).
   std::size_t handle_one(net::Reactor& r, net::Connection& c, Session& s, char* p, std::size_t n);
+  /// Parses the head into `head_` (starting the header timer on a request's first
+  /// byte). Returns its length; 0 when incomplete or refused (answered, closing).
+  std::size_t read_head(net::Reactor& r, net::Connection& c, Session& s, const char* p,
+                        std::size_t n);
+  /// What the parser leaves to us: version, Host, CONNECT, the asterisk-form.
+  /// Answers and returns false if the head is refused.
+  bool check_head(net::Reactor& r, net::Connection& c);
+  /// A complete request: its body, and the bytes it takes in all (head included).
+  struct Framed {
+    std::string_view body;
+    std::size_t consumed = 0;
+  };
+  /// The body after a head of `head_len` bytes, by its framing; none while it is
+  /// incomplete (waiting for more) or refused (answered, closing).
+  std::optional<Framed> frame_body(net::Reactor& r, net::Connection& c, Session& s, char* p,
+                                   std::size_t n, std::size_t head_len);
   /// The head is complete but not the body: 100-continue if asked, silence timer.
   void await_body(net::Reactor& r, net::Connection& c, Session& s);
   /// Routes and runs the handler. Returns the handler's choice: answered (null,
@@ -193,6 +236,10 @@ class Server final : public net::ConnectionHandler {
     UpgradedHandler* upgraded = nullptr;
   };
   Dispatched dispatch(net::Connection& c, const RequestHead& head, std::string_view body);
+  /// After the handler: switch protocols, wait for the deferred answer, or finish
+  /// the request. Returns `consumed`.
+  std::size_t after_dispatch(net::Reactor& r, net::Connection& c, Session& s, const Dispatched& d,
+                             std::size_t consumed);
   /// Answers an error with `Connection: close` and closes gracefully. `head_request`:
   /// the request was HEAD, so the answer carries no body.
   void fail(net::Reactor& r, net::Connection& c, int status, std::string_view code,
@@ -204,7 +251,7 @@ class Server final : public net::ConnectionHandler {
 
   ServerConfig config_;
   const Router& router_;
-  metrics::ShardMetrics& metrics_;
+  HttpMetrics metrics_;
   std::vector<Session> sessions_;
   RequestHead head_;        ///< scratch for the request being parsed (one at a time)
   std::string scratch_;     ///< body-building buffer handed to handlers

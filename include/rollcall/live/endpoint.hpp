@@ -50,8 +50,35 @@ struct Peers {
   std::vector<Endpoint*> endpoints;
 };
 
+/// What one shard's endpoint counts about its subscribers.
+struct alignas(64) EndpointMetrics {
+  metrics::Gauge subscribers_open;            ///< WebSocket subscribers (attendance feeds)
+  metrics::Counter frames_sent;               ///< event frames fanned out to subscribers
+  metrics::Counter bytes_sent;                ///< bytes of those frames
+  metrics::Counter ring_overruns;             ///< this shard found events already overwritten
+  metrics::Counter slow_closes;               ///< subscribers closed with 1013 (too slow or lapped)
+  metrics::LatencyHistogram publish_to_send;  ///< event published -> frames queued here
+
+  void describe(metrics::Sink& s) const {
+    s.family("rollcall_ws_subscribers_open", "WebSocket subscribers of attendance feeds.")
+        .add(subscribers_open);
+    s.family("rollcall_ws_frames_sent_total", "Event frames fanned out to subscribers.")
+        .add(frames_sent);
+    s.family("rollcall_ws_sent_bytes_total", "Bytes of event frames fanned out.").add(bytes_sent);
+    s.family("rollcall_ws_ring_overruns_total",
+             "Times a shard found events already overwritten in a ring.")
+        .add(ring_overruns);
+    s.family("rollcall_ws_slow_consumer_closes_total", "Subscribers closed with 1013 (too slow).")
+        .add(slow_closes);
+    s.family("rollcall_ws_publish_to_send_seconds",
+             "Event published by the owner -> its frames queued for sending on a shard.")
+        .add(publish_to_send);
+  }
+};
+
 class Endpoint final : public http::UpgradedHandler {
  public:
+  /// Adds its metrics to the shard's registry (before the shard runs).
   Endpoint(shard::Shard& shard, const LiveConfig& config, const Peers& peers);
 
   /// Answers `ex`'s WebSocket handshake and subscribes. Returns the error to answer
@@ -85,6 +112,7 @@ class Endpoint final : public http::UpgradedHandler {
   void on_shutdown(net::Reactor& r, net::Connection& c) override;
 
   std::size_t subscribers() const { return subscriber_count_; }
+  const EndpointMetrics& metrics() const { return metrics_; }
 
  private:
   enum class Mode : std::uint8_t { None, Echo, Pending, Live, Closing };
@@ -124,6 +152,7 @@ class Endpoint final : public http::UpgradedHandler {
   // Between a route handler's upgrade and the server's on_upgraded (same call stack).
   std::optional<Subscription> pending_subscribe_;
   bool pending_echo_ = false;
+  EndpointMetrics metrics_;
 };
 
 }  // namespace rollcall::live

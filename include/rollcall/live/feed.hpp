@@ -21,6 +21,7 @@
 #include "rollcall/broadcast/ring.hpp"
 #include "rollcall/domain/types.hpp"
 #include "rollcall/live/events.hpp"
+#include "rollcall/metrics/metrics.hpp"
 #include "rollcall/shard/shard.hpp"
 
 namespace rollcall::live {
@@ -53,12 +54,28 @@ struct ClassFeed {
   std::vector<bool> followers;  ///< per shard: has subscribers of this class
 };
 
+/// What a data shard's feeds count, on the owner: events published, and the
+/// subscriptions it answered (connection_established), by whether they resumed.
+struct alignas(64) FeedMetrics {
+  metrics::Counter events_published;
+  metrics::Counter subscriptions_recovered;  ///< resumed with recovered:true
+  metrics::Counter subscriptions_fresh;      ///< recovered:false (a snapshot)
+
+  void describe(metrics::Sink& s) const {
+    s.family("rollcall_ws_events_published_total", "Live events published.").add(events_published);
+    s.family("rollcall_ws_subscriptions_total", "Subscriptions, by whether they resumed.")
+        .add(subscriptions_recovered, {"recovered", "true"})
+        .add(subscriptions_fresh, {"recovered", "false"});
+  }
+};
+
 class Endpoint;
 struct StoredFeed;
 
 /// The feeds of the classes one data shard owns. Used only on that shard.
 class Feeds {
  public:
+  /// Adds its metrics to the shard's registry (before the shard runs).
   Feeds(shard::Shard& shard, const LiveConfig& config, unsigned data_shards);
   Feeds(const Feeds&) = delete;
   Feeds& operator=(const Feeds&) = delete;
@@ -66,6 +83,7 @@ class Feeds {
   /// Every data shard's endpoint, by shard id (before the shards run).
   void connect(std::vector<Endpoint*> endpoints);
   const LiveConfig& config() const { return config_; }
+  FeedMetrics& metrics() { return metrics_; }
 
   /// The class's feed; a new history (this generation's epoch) on first use.
   ClassFeed& feed(domain::ClassId cls);
@@ -92,6 +110,7 @@ class Feeds {
   std::unordered_map<domain::ClassId, ClassFeed> feeds_;
   std::vector<std::vector<domain::ClassId>> advanced_;  ///< per shard, this turn
   EventFrameBuffers buffers_;
+  FeedMetrics metrics_;
 };
 
 }  // namespace rollcall::live

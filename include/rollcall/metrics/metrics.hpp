@@ -1,12 +1,20 @@
 #pragma once
-/// Per-shard metrics: counters, gauges and histograms written only by their shard's
-/// thread (a relaxed load + store, no locked instruction) and read by whichever
-/// shard renders /metrics, which sums all shards at scrape time. No locks anywhere.
+/// Metrics: counters, gauges and histograms written only by their shard's thread (a
+/// relaxed load + store, no locked instruction) and read by whichever shard renders
+/// /metrics, which sums all shards at scrape time. No locks anywhere.
+///
+/// Each subsystem declares its own metrics beside its code, once: a group struct of
+/// metric objects (e.g. `shard::ShardMetrics`, `http::HttpMetrics`) and, right under
+/// it, its `describe(Sink&)` giving each one's name, help and labels. The owner
+/// holds one instance per shard and adds it to the shard's `Registry`; `Exposition`
+/// renders every registry generically. Writing a metric is a plain member access.
 
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace rollcall::metrics {
@@ -77,71 +85,129 @@ class CountHistogram {
   Counter sum_;
 };
 
-/// Everything one shard counts. Field names match the exported names.
-struct alignas(64) ShardMetrics {
-  Gauge connections_open;
-  Counter connections_accepted;
-  Counter connections_refused_capacity;  ///< over --max-connections: closed at once
-  Counter accept_errors;                 ///< accept failed (EMFILE, ENFILE, ENOMEM...)
-  Counter connections_closed;
-  Counter http_requests_by_class[6];       ///< index = status / 100 (1..5)
-  LatencyHistogram http_request_duration;  ///< head parsed -> response queued
-  Counter http_timeouts_header;            ///< 408: headers (or body) too slow
-  Counter http_timeouts_idle;              ///< keep-alive connection idle too long
-  Counter loop_turns;
-  Counter sqes_submitted;
-  Counter cqes_reaped;
-  Counter stale_completions;  ///< CQE for a reused slot (generation mismatch)
-  Counter bytes_received;
-  Counter bytes_sent;
-  Counter recv_buffers_exhausted;  ///< multishot recv ended with -ENOBUFS
-  Counter backlog_overflows;       ///< connections closed over the output backlog limit
-  Counter messages_sent;           ///< cross-shard messages posted
-  Counter messages_received;       ///< cross-shard messages handled
-  Counter mailbox_full;            ///< posts that found the SPSC queue full
-  Counter wal_records;             ///< log records made durable (Commit excluded)
-  Counter wal_bytes;               ///< log bytes written
-  Counter wal_syncs;               ///< fdatasyncs completed (= group commits)
-  Counter wal_failures;            ///< log failures (the shard then refuses writes)
-  Counter wal_snapshots;
-  LatencyHistogram wal_sync_duration;  ///< batch handed to the ring -> durable
-  LatencyHistogram wal_snapshot_duration;
-  CountHistogram wal_batch_records;     ///< records per group commit
-  Gauge ws_subscribers_open;            ///< WebSocket subscribers (attendance feeds)
-  Counter ws_events_published;          ///< events published (owner shards)
-  Counter ws_frames_sent;               ///< event frames fanned out to subscribers
-  Counter ws_bytes_sent;                ///< bytes of those frames
-  Counter ws_ring_overruns;             ///< a shard found events already overwritten
-  Counter ws_slow_closes;               ///< subscribers closed with 1013 (too slow or lapped)
-  Counter ws_resumes;                   ///< subscriptions (connection_established sent)
-  Counter ws_resumes_recovered;         ///< of those, resumed with recovered:true
-  LatencyHistogram ws_publish_to_send;  ///< event published -> frames queued on this shard
-  Counter sync_batches;                 ///< POST /sync batches answered 200 (accepting shard)
-  Counter sync_ops[4];  ///< their ops by outcome: applied, duplicate, superseded, rejected
+/// One label of a sample, `name="value"` (none when `name` is empty).
+struct Label {
+  std::string_view name;
+  std::string_view value;
 };
 
-/// Renders Prometheus text format 0.0.4 for all shards plus process figures.
-class Exposition {
+class Sink;
+class Registry;
+
+/// One metric family while it is being described. A sample added under labels that
+/// another instance of the group (another shard) already gave is summed with it.
+/// The family's TYPE follows from what is added: a Counter makes a counter, a
+/// Gauge or a computed value a gauge, a histogram a histogram.
+class Family {
  public:
-  /// `shards`: every shard's metrics, connection shards first; `connection_shards`:
-  /// how many of them accept connections (the rest are auxiliary).
-  Exposition(std::vector<const ShardMetrics*> shards, std::size_t connection_shards)
-      : shards_(std::move(shards)), connection_shards_(connection_shards) {}
-  explicit Exposition(std::vector<const ShardMetrics*> shards)
-      : shards_(std::move(shards)), connection_shards_(shards_.size()) {}
-  /// Appends the full exposition to `out`. Safe to call from any shard's thread.
-  void render(std::string& out) const;
-  /// Start-up recovery figures (set once before the shards start).
-  void set_recovery(double seconds, std::uint64_t records) {
-    recovery_seconds_ = seconds;
-    recovery_records_ = records;
-  }
+  Family& add(const Counter& c, Label label = {});
+  Family& add(const Gauge& g, Label label = {});
+  Family& add(const LatencyHistogram& h, Label label = {});
+  Family& add(const CountHistogram& h, Label label = {});
+  /// A figure computed at scrape time (process-wide values), exported as a gauge.
+  Family& value(std::uint64_t v, Label label = {});
+  Family& value(double v, Label label = {});
 
  private:
-  std::vector<const ShardMetrics*> shards_;
-  std::size_t connection_shards_;
-  double recovery_seconds_ = 0;
-  std::uint64_t recovery_records_ = 0;
+  friend class Sink;
+  Family(Sink& sink, std::size_t index) : sink_(sink), index_(index) {}
+  Sink& sink_;
+  std::size_t index_;
+};
+
+/// What a group describes itself to, at scrape time: every group instance of every
+/// registry names each of its metrics once (`family(name, help).add(member,
+/// label)`), and the sink sums the samples of equal name and labels over instances.
+/// A name declared twice must be declared alike (help, type, value kind): the
+/// process stops otherwise (a unit test renders every group, so it stops there).
+class Sink {
+ public:
+  Family family(std::string_view name, std::string_view help);
+  /// `shard="<id>"` for a sample of the shard being described (per-shard series
+  /// rather than a sum). Only inside a shard's registry.
+  Label shard_label() const;
+
+  /// Describes every group of `registry` (its shard label while doing so).
+  void describe(const Registry& registry);
+  /// Appends the text exposition (Prometheus 0.0.4) of everything described.
+  void write(std::string& out) const;
+
+ private:
+  friend class Family;
+  enum class Type : std::uint8_t { Counter, Gauge, Histogram };
+  enum class Format : std::uint8_t { Unsigned, Signed, Real, LatencyBuckets, CountBuckets };
+  struct Series {
+    std::string labels;  ///< `name="value"`, or empty
+    Format format = Format::Unsigned;
+    std::uint64_t u = 0;                 ///< Unsigned; histogram sum
+    std::int64_t i = 0;                  ///< Signed
+    double d = 0;                        ///< Real
+    std::vector<std::uint64_t> buckets;  ///< histograms: per bucket, not cumulative
+  };
+  struct FamilyData {
+    std::string name;
+    std::string help;
+    Type type = Type::Counter;
+    std::vector<Series> series;
+  };
+  Series& series(std::size_t family, Type type, Format format, Label label);
+  void write_histogram(std::string& out, const FamilyData& f, const Series& s) const;
+
+  std::vector<FamilyData> families_;  ///< in the order first described
+  std::unordered_map<std::string, std::size_t> index_;
+  const Registry* registry_ = nullptr;  ///< being described
+};
+
+/// The groups of metrics of one shard (or of the process), in the order they were
+/// added. A group is a struct of metric objects with a `void describe(Sink&) const`
+/// written beside it; it must outlive every render. Groups are added before the
+/// shards run (`seal` closes the registry then); nothing is added afterwards, so
+/// renders on any shard read the list without a lock.
+class Registry {
+ public:
+  Registry() = default;  ///< process-wide figures: no shard label
+  explicit Registry(unsigned shard) : shard_(std::to_string(shard)) {}
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  template <typename Group>
+  void add(const Group& group) {
+    add_entry(&group,
+              [](const void* g, Sink& sink) { static_cast<const Group*>(g)->describe(sink); });
+  }
+  void seal() { sealed_ = true; }
+
+  /// The shard's id as label text; empty for the process registry.
+  const std::string& shard() const { return shard_; }
+
+ private:
+  friend class Sink;  // Sink::describe: with this registry's shard label
+  void describe(Sink& sink) const {
+    for (const Entry& e : entries_) e.describe(e.group, sink);
+  }
+  struct Entry {
+    const void* group;
+    void (*describe)(const void* group, Sink& sink);
+  };
+  void add_entry(const void* group, void (*describe)(const void*, Sink&));
+
+  std::string shard_;
+  std::vector<Entry> entries_;
+  bool sealed_ = false;
+};
+
+/// /metrics: every registry's groups, summed by name and labels, as Prometheus text
+/// format 0.0.4. Rare (a scrape), so it may allocate.
+class Exposition {
+ public:
+  /// `registries`: the process-wide one and every shard's, in the order to render.
+  explicit Exposition(std::vector<const Registry*> registries)
+      : registries_(std::move(registries)) {}
+  /// Appends the full exposition to `out`. Safe to call from any shard's thread.
+  void render(std::string& out) const;
+
+ private:
+  std::vector<const Registry*> registries_;
 };
 
 }  // namespace rollcall::metrics

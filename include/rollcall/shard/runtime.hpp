@@ -64,7 +64,8 @@ class Runtime {
   /// Shards that accept connections and own classes: ids 0..data_shard_count()-1.
   unsigned data_shard_count() const { return options_.shard_count; }
   Shard& shard(unsigned i) { return *shards_[i]; }
-  std::vector<const metrics::ShardMetrics*> all_metrics() const;
+  /// Every shard's metrics registry, by shard id (the auxiliary shards last).
+  std::vector<const metrics::Registry*> registries() const;
 
   // Used by shards.
   SpscQueue<Message>& queue(unsigned from, unsigned to) {

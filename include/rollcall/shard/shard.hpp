@@ -25,6 +25,7 @@
 #include "rollcall/net/handler.hpp"
 #include "rollcall/net/timer_wheel.hpp"
 #include "rollcall/shard/message.hpp"
+#include "rollcall/shard/shard_metrics.hpp"
 #include "rollcall/shard/task.hpp"
 
 namespace rollcall::shard {
@@ -75,8 +76,12 @@ class Shard final : public net::Reactor {
 
   unsigned id() const { return id_; }
   Runtime& runtime() { return runtime_; }
-  metrics::ShardMetrics& metrics() { return metrics_; }
-  const metrics::ShardMetrics& metrics() const { return metrics_; }
+  ShardMetrics& metrics() { return metrics_; }
+  const ShardMetrics& metrics() const { return metrics_; }
+  /// This shard's groups of metrics (its own first): parts that run on the shard
+  /// add theirs before it runs (Runtime::start seals it).
+  metrics::Registry& registry() { return registry_; }
+  const metrics::Registry& registry() const { return registry_; }
   std::string_view ring_mode() const { return ring_.mode(); }
   int ring_fd() const { return ring_.fd(); }
   net::ConnectionTable& connections() { return connections_; }
@@ -157,7 +162,8 @@ class Shard final : public net::Reactor {
   io::BufRing buffers_;
   net::ConnectionTable connections_;
   net::TimerWheel wheel_;
-  metrics::ShardMetrics metrics_;
+  ShardMetrics metrics_;
+  metrics::Registry registry_;
 
   std::uint64_t now_ms_ = 0;
   __kernel_timespec tick_ts_{};

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "rollcall/metrics/metrics.hpp"
 #include "rollcall/shard/shard.hpp"
 #include "rollcall/storage/log.hpp"
 #include "rollcall/wal/checkpointer.hpp"
@@ -21,9 +22,38 @@ struct ShardLogConfig {
   std::uint64_t checkpoint_after_bytes = 64ull << 20;  ///< `--wal-snapshot-bytes`
 };
 
+/// What a shard's log counts (data shards only).
+struct alignas(64) LogMetrics {
+  metrics::Counter records;   ///< log records made durable (Commit excluded)
+  metrics::Counter bytes;     ///< log bytes written
+  metrics::Counter syncs;     ///< fdatasyncs completed (= group commits)
+  metrics::Counter failures;  ///< log failures (the shard then refuses writes)
+  metrics::Counter snapshots;
+  metrics::LatencyHistogram sync_duration;  ///< batch handed to the ring -> durable
+  metrics::LatencyHistogram snapshot_duration;
+  metrics::CountHistogram batch_records;  ///< records per group commit
+
+  void describe(metrics::Sink& s) const {
+    s.family("rollcall_wal_records_total", "Log records made durable.").add(records);
+    s.family("rollcall_wal_written_bytes_total", "Log bytes written.").add(bytes);
+    s.family("rollcall_wal_fsyncs_total", "Group commits (one fdatasync each).").add(syncs);
+    s.family("rollcall_wal_failures_total",
+             "Log write or sync failures (the shard then refuses writes).")
+        .add(failures);
+    s.family("rollcall_wal_snapshots_total", "Snapshots written.").add(snapshots);
+    s.family("rollcall_wal_fsync_duration_seconds",
+             "Group commit: batch handed to the ring -> durable.")
+        .add(sync_duration);
+    s.family("rollcall_wal_snapshot_duration_seconds", "Time to write a snapshot.")
+        .add(snapshot_duration);
+    s.family("rollcall_wal_batch_records", "Records per group commit.").add(batch_records);
+  }
+};
+
 class ShardLog final : public storage::Log, public shard::LogCompletions, private LogIo {
  public:
-  /// Registers itself for the shard's log completions. Call before the shard runs.
+  /// Registers itself for the shard's log completions, and its metrics in the
+  /// shard's registry. Call before the shard runs.
   ShardLog(shard::Shard& shard, ShardLogConfig config);
   ShardLog(const ShardLog&) = delete;
   ShardLog& operator=(const ShardLog&) = delete;
@@ -41,6 +71,7 @@ class ShardLog final : public storage::Log, public shard::LogCompletions, privat
   void on_log_sync(int result) override;
 
   const LogWriter& writer() const { return writer_; }
+  const LogMetrics& metrics() const { return metrics_; }
 
  private:
   // LogIo
@@ -58,6 +89,7 @@ class ShardLog final : public storage::Log, public shard::LogCompletions, privat
   bool batch_open_ = false;
   bool failure_counted_ = false;
   LogWriterStats seen_;  ///< writer stats already turned into metrics
+  LogMetrics metrics_;
 };
 
 }  // namespace rollcall::wal

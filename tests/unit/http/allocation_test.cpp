@@ -103,8 +103,8 @@ TEST(Allocation, WarmRequestPathAllocatesNothing) {
   Router router;
   router.add("GET", "/healthz", healthz);
   router.add("PUT", "/api/v1/sessions/{id}/attendance/{student}", with_params);
-  metrics::ShardMetrics metrics;
-  Server server(ServerConfig{}, router, metrics, 1);
+  metrics::Registry registry;
+  Server server(ServerConfig{}, router, registry, 1);
   net::ConnectionTable table(1);
   net::Connection* c = table.acquire(-1, 0);
   NullReactor reactor;
@@ -130,8 +130,8 @@ TEST(Allocation, WarmRequestPathAllocatesNothing) {
 
   EXPECT_EQ(g_allocations, 0u);
   EXPECT_EQ(reactor.closes, 0);
-  EXPECT_EQ(metrics.http_requests_by_class[2].get(), 2u * 1003);
-  EXPECT_EQ(metrics.http_requests_by_class[4].get(), 1003u);
+  EXPECT_EQ(server.metrics().requests_by_class[2].get(), 2u * 1003);
+  EXPECT_EQ(server.metrics().requests_by_class[4].get(), 1003u);
 }
 
 }  // namespace

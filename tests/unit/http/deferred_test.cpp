@@ -46,7 +46,7 @@ void at_once(Exchange& ex) {
 
 class DeferredTest : public ::testing::Test {
  protected:
-  DeferredTest() : server_(ServerConfig{}, router(), metrics_, 2), table_(2) {
+  DeferredTest() : server_(ServerConfig{}, router(), registry_, 2), table_(2) {
     g_pending.clear();
     c_ = table_.acquire(-1, 0);
     server_.on_open(reactor_, *c_);
@@ -74,7 +74,7 @@ class DeferredTest : public ::testing::Test {
     return out;
   }
 
-  metrics::ShardMetrics metrics_;
+  metrics::Registry registry_;
   Server server_;
   net::ConnectionTable table_;
   net::Connection* c_ = nullptr;
@@ -95,7 +95,7 @@ TEST_F(DeferredTest, PipelinedRequestsWaitForTheDeferredAnswer) {
   ASSERT_NE(fast_at, std::string::npos) << out;
   EXPECT_LT(slow_at, fast_at);
   EXPECT_NE(out.find(R"({"late":true})"), std::string::npos);
-  EXPECT_EQ(metrics_.http_requests_by_class[2].get(), 2u);
+  EXPECT_EQ(server_.metrics().requests_by_class[2].get(), 2u);
 }
 
 TEST_F(DeferredTest, ASecondCompletionOrAStaleHandleIsRefused) {
