@@ -1,5 +1,7 @@
 #include "src/wal/payload_io.hpp"
 
+#include <cstring>
+
 #include "rollcall/common/assert.hpp"
 #include "rollcall/common/json_escape.hpp"
 
@@ -20,13 +22,15 @@ constexpr std::size_t kBulkItemBytesMin = 8 + 1 + 1;
 
 // --- PayloadWriter -------------------------------------------------------------
 
-void PayloadWriter::fixed(std::uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out_.push_back(static_cast<char>(v >> (8 * i)));
-}
-
 void PayloadWriter::str(std::string_view s) {
   RC_ASSERT(s.size() <= UINT32_MAX);
-  fixed(s.size(), 4);
+  fixed<4>(s.size());
+  if (staged_ + s.size() <= kStageBytes) {
+    std::memcpy(stage_ + staged_, s.data(), s.size());
+    staged_ += s.size();
+    return;
+  }
+  flush();  // a long string goes straight to `out`
   out_.append(s);
 }
 
@@ -41,7 +45,7 @@ void PayloadWriter::operator()(std::string_view, const std::optional<AttendanceS
 }
 
 void PayloadWriter::operator()(std::string_view name, const std::vector<domain::BulkItem>& v) {
-  fixed(v.size(), 4);
+  fixed<4>(v.size());
   for (const domain::BulkItem& item : v) {
     (*this)(name, item.student);
     (*this)(name, item.status);
@@ -52,7 +56,7 @@ void PayloadWriter::operator()(std::string_view name, const std::vector<domain::
 void PayloadWriter::operator()(std::string_view,
                                const std::optional<std::vector<domain::UserId>>& v) {
   RC_ASSERT(v.has_value());  // a logged command carries its lists
-  fixed(v->size(), 4);
+  fixed<4>(v->size());
   for (const domain::UserId id : *v) u64(id.value);
 }
 

@@ -17,12 +17,16 @@ namespace rollcall::wal {
 class PayloadWriter {
  public:
   explicit PayloadWriter(std::string& out) : out_(out) {}
+  /// Hands what is staged to `out`.
+  ~PayloadWriter() { flush(); }
+  PayloadWriter(const PayloadWriter&) = delete;
+  PayloadWriter& operator=(const PayloadWriter&) = delete;
 
   template <typename Tag>
   void operator()(std::string_view, domain::Id<Tag> v) {
     u64(v.value);
   }
-  void operator()(std::string_view, std::uint32_t v) { fixed(v, 4); }
+  void operator()(std::string_view, std::uint32_t v) { fixed<4>(v); }
   void operator()(std::string_view, std::uint64_t v) { u64(v); }
   void operator()(std::string_view, std::int64_t v) { u64(static_cast<std::uint64_t>(v)); }
   void operator()(std::string_view, domain::Method v) { u8(static_cast<std::uint8_t>(v)); }
@@ -36,12 +40,27 @@ class PayloadWriter {
   void operator()(std::string_view, const std::optional<std::vector<domain::UserId>>& v);
 
  private:
-  void u8(std::uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void u64(std::uint64_t v) { fixed(v, 8); }
-  void fixed(std::uint64_t v, int bytes);
+  // Fields are staged here and appended to `out` in one go (a command's fields
+  // are small: one append per record instead of one per field).
+  static constexpr std::size_t kStageBytes = 256;
+
+  void u8(std::uint8_t v) { fixed<1>(v); }
+  void u64(std::uint64_t v) { fixed<8>(v); }
+  template <std::size_t N>
+  void fixed(std::uint64_t v) {
+    if (staged_ + N > kStageBytes) flush();
+    for (std::size_t i = 0; i < N; ++i) stage_[staged_ + i] = static_cast<char>(v >> (8 * i));
+    staged_ += N;
+  }
   void str(std::string_view s);
+  void flush() {
+    out_.append(stage_, staged_);
+    staged_ = 0;
+  }
 
   std::string& out_;
+  char stage_[kStageBytes];
+  std::size_t staged_ = 0;
 };
 
 class PayloadReader {
