@@ -55,19 +55,19 @@ struct ClassJob {
     ShardApi& owner = directory->at(here.id());
     result = run_class_request(owner, req);
     if (!result.wait_for_log) return reply.send();
-    std::vector<domain::ClassId> changed = result.changed;
-    owner.owner.after_durable(
-        std::move(changed), storage::then([reply = std::move(reply), &owner](bool durable) mutable {
-          ClassJob& job = reply.job();
-          if (durable) {
-            // Now the world may hear of it (publishing never fails the request).
-            owner.feeds.publish(job.req.cls, job.result.events);
-          } else {
-            // In memory but not on disk: nobody may see it.
-            job.result.answer = wire::storage_unavailable();
-          }
-          reply.send();
-        }));
+    owner.owner.after_durable(result.changed,
+                              [reply = std::move(reply), &owner](bool durable) mutable {
+                                ClassJob& job = reply.job();
+                                if (durable) {
+                                  // Now the world may hear of it (publishing never fails the
+                                  // request).
+                                  owner.feeds.publish(job.req.cls, job.result.events);
+                                } else {
+                                  // In memory but not on disk: nobody may see it.
+                                  job.result.answer = wire::storage_unavailable();
+                                }
+                                reply.send();
+                              });
   }
 
   void finish(shard::Shard& here, net::Connection& c) {

@@ -19,7 +19,7 @@ ClassResult changed(OnOwner& o, const Outcome& out, Reply reply) {
   ClassResult r;
   r.answer = std::move(reply);
   if (out.applied()) {
-    r.changed.push_back(o.cls.id);
+    r.changed = o.cls.id;
     r.events = live::feed_events(o.roster, o.cls, o.att, out.events, o.now_ms);
   }
   return r;

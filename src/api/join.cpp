@@ -32,10 +32,9 @@ void announce_join(ShardApi& api, UserId student, ClassId cls) {
   const Outcome out = owner.apply(*info, AnnounceJoin{cls, student, now_ms});
   std::vector<live::FeedEvent> events =
       live::feed_events(owner.roster(), *info, owner.attendance(cls), out.events, now_ms);
-  owner.after_durable({},
-                      storage::then([&api, cls, events = std::move(events)](bool durable) mutable {
-                        if (durable) api.feeds.publish(cls, events);
-                      }));
+  owner.after_durable(ClassId{}, [&api, cls, events = std::move(events)](bool durable) mutable {
+    if (durable) api.feeds.publish(cls, events);
+  });
 }
 
 struct JoinJob;
@@ -126,12 +125,12 @@ void JoinJob::enroll(ShardApi& api, const ClassInfo& cls, shard::Reply<JoinJob> 
   api.owner.append(Enroll{student, cls.id, next->version()});
   api.owner.set_roster_head(next);
   api.owner.after_durable(
-      {}, storage::then([&api, next, cls = cls.id, reply = std::move(reply)](bool durable) mutable {
+      ClassId{}, [&api, next, cls = cls.id, reply = std::move(reply)](bool durable) mutable {
         if (durable) return installed(api, std::move(next), cls, std::move(reply));
         api.owner.set_roster_head(api.owner.roster_ptr());  // later joins in the batch fail too
         reply.job().answer = not_saved();
         reply.send();
-      }));
+      });
 }
 
 void JoinJob::run(shard::Shard& here, shard::Reply<JoinJob> reply) {
@@ -147,14 +146,14 @@ void JoinJob::run(shard::Shard& here, shard::Reply<JoinJob> reply) {
   });
   if (enrolled) {
     // Perhaps by a join still on its way to disk: answer once all logged so far is.
-    return api.owner.after_durable(
-        {}, storage::then([&api, reply = std::move(reply)](bool durable) mutable {
-          if (!durable) {
-            api.owner.set_roster_head(api.owner.roster_ptr());
-            reply.job().answer = not_saved();
-          }
-          reply.send();
-        }));
+    return api.owner.after_durable(ClassId{},
+                                   [&api, reply = std::move(reply)](bool durable) mutable {
+                                     if (!durable) {
+                                       api.owner.set_roster_head(api.owner.roster_ptr());
+                                       reply.job().answer = not_saved();
+                                     }
+                                     reply.send();
+                                   });
   }
   if (!api.owner.writable()) {
     answer = not_saved();

@@ -72,16 +72,17 @@ struct PartJob {
     sync::run_part(owner, part);
     if (part.failed) return reply.send();
     std::vector<ClassId> changed = part.changed;
-    owner.owner.after_durable(
-        std::move(changed), storage::then([reply = std::move(reply), &owner](bool durable) mutable {
-          sync::Part& p = reply.job().part;
-          if (durable) {
-            for (auto& [cls, events] : p.events) owner.feeds.publish(cls, events);
-          } else {
-            p.failed = true;  // in memory but not on disk: nobody may see it
-          }
-          reply.send();
-        }));
+    owner.owner.after_durable(std::move(changed),
+                              [reply = std::move(reply), &owner](bool durable) mutable {
+                                sync::Part& p = reply.job().part;
+                                if (durable) {
+                                  for (auto& [cls, events] : p.events)
+                                    owner.feeds.publish(cls, events);
+                                } else {
+                                  p.failed = true;  // in memory but not on disk: nobody may see it
+                                }
+                                reply.send();
+                              });
   }
 
   void finish(shard::Shard& here, net::Connection& c) {

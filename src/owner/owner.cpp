@@ -83,36 +83,8 @@ void Owner::append(const domain::Command& cmd) {
   log_->append(cmd);
 }
 
-namespace {
-
-// Taints the classes whose changes could not be made durable, then hands over.
-class Taint final : public storage::Waiter {
- public:
-  Taint(std::unordered_set<domain::ClassId>& tainted, std::vector<domain::ClassId> changed,
-        std::unique_ptr<storage::Waiter> then)
-      : tainted_(tainted), changed_(std::move(changed)), then_(std::move(then)) {}
-
-  void run(shard::Shard& here, std::unique_ptr<shard::Task>) override {
-    if (!durable()) tainted_.insert(changed_.begin(), changed_.end());
-    then_->settle(durable());
-    storage::Waiter& next = *then_;
-    next.run(here, std::move(then_));
-  }
-
- private:
-  std::unordered_set<domain::ClassId>& tainted_;
-  std::vector<domain::ClassId> changed_;
-  std::unique_ptr<storage::Waiter> then_;
-};
-
-}  // namespace
-
-void Owner::after_durable(std::vector<domain::ClassId> changed,
-                          std::unique_ptr<storage::Waiter> then) {
-  RC_ASSERT(then != nullptr);
-  RC_ASSERT(log_ != nullptr);
-  if (changed.empty()) return log_->when_durable(std::move(then));
-  log_->when_durable(std::make_unique<Taint>(tainted_, std::move(changed), std::move(then)));
+void Owner::taint(const std::vector<domain::ClassId>& classes) {
+  tainted_.insert(classes.begin(), classes.end());
 }
 
 void Owner::end_turn(const std::function<std::string()>& history) {

@@ -57,8 +57,9 @@ struct ClassResult {
   /// (every write, also one that changed nothing: what it answers with may still be
   /// on its way to disk).
   bool wait_for_log = false;
-  /// Classes this request changed: tainted if the change cannot be made durable.
-  std::vector<domain::ClassId> changed;
+  /// The class this request changed (none: ClassId{}): tainted if the change
+  /// cannot be made durable.
+  domain::ClassId changed;
   /// Live events of the change, published once durable.
   std::vector<live::FeedEvent> events;
 };

@@ -80,9 +80,27 @@ class Owner {
                                   const domain::OverrideAttempt& attempt);
   /// Appends a command that changes no class here (the roster owner's Enroll).
   void append(const domain::Command& cmd);
-  /// Runs `then` on a later turn once everything appended so far is durable. If it
-  /// cannot be, the classes in `changed` are tainted before `then` runs.
-  void after_durable(std::vector<domain::ClassId> changed, std::unique_ptr<storage::Waiter> then);
+  /// Calls `then(durable)` on a later turn once everything appended so far is
+  /// durable (or never can be: then the classes in `changed` are tainted first).
+  /// One waiter per call, `then` stored in it.
+  template <typename Then>
+  void after_durable(std::vector<domain::ClassId> changed, Then then) {
+    RC_ASSERT(log_ != nullptr);
+    log_->when_durable(storage::then(
+        [this, changed = std::move(changed), then = std::move(then)](bool durable) mutable {
+          if (!durable) taint(changed);
+          then(durable);
+        }));
+  }
+  /// As above for a change to one class (`changed` may be none: ClassId{}).
+  template <typename Then>
+  void after_durable(domain::ClassId changed, Then then) {
+    RC_ASSERT(log_ != nullptr);
+    log_->when_durable(storage::then([this, changed, then = std::move(then)](bool durable) mutable {
+      if (!durable && changed) tainted_.insert(changed);
+      then(durable);
+    }));
+  }
 
   /// Once per loop turn: a checkpoint when the log asks for one (`history` gives the
   /// live-update history to keep with it), then the turn's group commit.
@@ -90,6 +108,7 @@ class Owner {
 
  private:
   domain::Outcome logged(domain::Outcome out);
+  void taint(const std::vector<domain::ClassId>& classes);
 
   shard::Shard& shard_;
   const unsigned data_shards_;
