@@ -104,7 +104,8 @@ Outcome ClassAttendance::check_in(const ClassInfo& cls, const CheckIn& cmd) {
   if (s == nullptr) return refused(Refusal::NoOpenSession);
   if (!rules::enrolled(cls, cmd.student)) return refused(Refusal::NotEnrolled);
   if (cmd.at_ms < s->starts_at_ms) return refused(Refusal::BeforeSession);
-  if (!s->open && cmd.at_ms > s->closed_at_ms) return refused(Refusal::SessionClosed);
+  // (A live check-in, op_id "", happens now: after a close whatever the clock says.)
+  if (rules::after_close(*s, cmd.at_ms, cmd.op_id.empty())) return refused(Refusal::SessionClosed);
   const bool had_record = s->records.count(cmd.student) != 0;
   const Record current = s->record_of(cmd.student);
   Record next;

@@ -48,7 +48,9 @@ Outcome ClassAttendance::attempt_check_in(const ClassInfo& cls, const CheckInAtt
     return out;
   }
   if (a.at_ms > a.latest_ms) return refused(Refusal::InFuture);
-  if (rules::stands(current) && rules::outside(*s, a.at_ms)) return unchanged(s->id, current);
+  if (rules::stands(current) && rules::outside(*s, a.at_ms, a.op_id.empty())) {
+    return unchanged(s->id, current);
+  }
   return check_in(cls,
                   CheckIn{id_, s->id, a.student, method_of(a.proof), a.at_ms, a.now_ms, a.op_id});
 }

@@ -23,8 +23,12 @@ bool stands(const Record& r) {
   return checked_in(r) || r.is_manual_override;
 }
 
-bool outside(const Session& s, std::int64_t at_ms) {
-  return at_ms < s.starts_at_ms || (!s.open && at_ms > s.closed_at_ms);
+bool after_close(const Session& s, std::int64_t at_ms, bool live) {
+  return !s.open && (live || at_ms > s.closed_at_ms);
+}
+
+bool outside(const Session& s, std::int64_t at_ms, bool live) {
+  return at_ms < s.starts_at_ms || after_close(s, at_ms, live);
 }
 
 bool override_wins(const Record& current, std::int64_t at_ms, std::string_view op_id) {

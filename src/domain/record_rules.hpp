@@ -20,9 +20,13 @@ bool checked_in(const Record& r);
 /// A record a failed check-in leaves alone and answers with: the student's own
 /// check-in, or a teacher's decision.
 bool stands(const Record& r);
-/// Whether `at_ms` lies outside the session's open interval (before its start, or
-/// after it closed).
-bool outside(const Session& s, std::int64_t at_ms);
+/// Whether a check-in at `at_ms` comes after the session closed: a live one (it
+/// happens now) whenever the session is closed, even in the close's millisecond; an
+/// offline one when its time is later than the close.
+bool after_close(const Session& s, std::int64_t at_ms, bool live);
+/// Whether a check-in at `at_ms` lies outside the session: before its start, or
+/// after its close (as `after_close`).
+bool outside(const Session& s, std::int64_t at_ms, bool live);
 /// Whether an override made at `at_ms` with `op_id` beats the record's current
 /// one. Two live decisions (op_id "") go by arrival: the new one wins. Otherwise
 /// the later (time, op_id) wins, so a live decision (op_id "") loses to an offline

@@ -153,6 +153,16 @@ TEST_F(AttendanceTest, CheckInAfterCloseIsRefusedAndChangesNothing) {
   EXPECT_EQ(session(sid).audit.size(), audit_before);
 }
 
+TEST_F(AttendanceTest, ALiveCheckInInTheClosesMillisecondIsRefused) {
+  // A live check-in happens now: once the session is closed it is too late, even
+  // when the server's clock has not moved on since the close (an offline op with
+  // that client_time would still count).
+  const SessionId sid = open();
+  ASSERT_EQ(close(sid, kStart + kMinute).refusal, Refusal::None);
+  EXPECT_EQ(check_in(sid, kAlice, kStart + kMinute).refusal, Refusal::SessionClosed);
+  EXPECT_EQ(session(sid).record_of(kAlice).status, AttendanceStatus::Absent);
+}
+
 TEST_F(AttendanceTest, ALiveCheckInUnderAnOverrideChangesNothing) {
   const SessionId sid = open();
   const Outcome o =

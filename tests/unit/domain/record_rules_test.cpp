@@ -57,3 +57,23 @@ TEST(RecordRules, OverridesAreOrderedByTimeThenOpIdAndLiveOnesByArrival) {
 
 }  // namespace
 }  // namespace rollcall::domain::rules
+
+namespace rollcall::domain::rules {
+namespace {
+
+TEST(RecordRules, ALiveCheckInIsAfterACloseEvenInItsMillisecond) {
+  Session s;
+  s.starts_at_ms = 1000;
+  EXPECT_FALSE(after_close(s, 5000, true));  // open
+  s.open = false;
+  s.closed_at_ms = 5000;
+  EXPECT_TRUE(after_close(s, 5000, true));    // live, the close's own millisecond
+  EXPECT_TRUE(after_close(s, 4000, true));    // live, a clock that went back
+  EXPECT_FALSE(after_close(s, 5000, false));  // offline, at the close: still inside
+  EXPECT_TRUE(after_close(s, 5001, false));
+  EXPECT_TRUE(outside(s, 999, false));
+  EXPECT_FALSE(outside(s, 1000, false));
+}
+
+}  // namespace
+}  // namespace rollcall::domain::rules
