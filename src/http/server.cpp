@@ -175,13 +175,6 @@ bool Server::complete(Reactor& r, Connection& c, const Deferred& d, int status,
   return true;
 }
 
-bool Server::complete_error(Reactor& r, Connection& c, const Deferred& d, int status,
-                            std::string_view code, std::string_view message) {
-  error_body_.clear();
-  append_error_body(error_body_, code, message);
-  return complete(r, c, d, status, "application/json", error_body_);
-}
-
 void Server::on_open(Reactor& r, Connection& c) {
   Session& s = sessions_[c.index];
   s = Session{};

@@ -152,9 +152,6 @@ class Server final : public net::ConnectionHandler {
   bool complete(net::Reactor& r, net::Connection& c, const Deferred& d, int status,
                 std::string_view content_type, std::string_view body,
                 std::span<const HeaderField> extra = {});
-  /// The API's JSON error as a deferred answer.
-  bool complete_error(net::Reactor& r, net::Connection& c, const Deferred& d, int status,
-                      std::string_view code, std::string_view message);
 
   // net::ConnectionHandler
   void on_open(net::Reactor& r, net::Connection& c) override;

@@ -16,7 +16,6 @@ struct Message {
   Fn fn = nullptr;         ///< a notification: run with the words
   Task* task = nullptr;    ///< or a task, owned by the message (set only by `Shard::post`)
   std::uint32_t from = 0;  ///< sending shard id (filled in by `Shard::post`)
-  std::uint32_t tag = 0;   ///< free for the sender's use
   std::uint64_t words[5] = {};
 };
 static_assert(sizeof(Message) == 64, "a message is one cache line");

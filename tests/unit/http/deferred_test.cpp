@@ -117,8 +117,8 @@ TEST_F(DeferredTest, HeadRequestsGetNoBodyEvenWhenDeferred) {
 
 TEST_F(DeferredTest, ConnectionCloseIsHonouredAfterTheDeferredAnswer) {
   feed("GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-  ASSERT_TRUE(
-      server_.complete_error(reactor_, *c_, g_pending[0], 404, "class_not_found", "no class 9"));
+  ASSERT_TRUE(server_.complete(reactor_, *c_, g_pending[0], 404, "application/json",
+                               R"({"error":{"code":"class_not_found","message":"no class 9"}})"));
   const std::string out = take_output();
   EXPECT_NE(out.find("Connection: close"), std::string::npos);
   EXPECT_NE(out.find(R"("code":"class_not_found")"), std::string::npos);
