@@ -77,6 +77,7 @@ class CountingReactor final : public net::Reactor {
   void clear_deadline(net::Connection&) override {}
   void set_receiving(net::Connection&, bool) override {}
   std::uint64_t now_ms() const override { return 1; }
+  std::size_t output_budget() const override { return 1 << 20; }
   std::uint64_t flushes = 0;
   std::uint64_t closes = 0;
 };

@@ -28,7 +28,10 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
 }
 
 void field(std::string& out, std::string_view v) {
-  const bool formula = !v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@');
+  // A spreadsheet reads a cell starting with any of these as a formula (OWASP's
+  // list: TAB and CR too, which some programs skip before looking for '=').
+  const bool formula =
+      !v.empty() && std::string_view("=+-@\t\r").find(v[0]) != std::string_view::npos;
   const bool quote = formula || v.find_first_of(",\"\r\n") != std::string_view::npos;
   if (!quote) {
     out.append(v);

@@ -18,7 +18,7 @@ Expected<Principal, wire::Error> authenticate(const ShardApi& api, std::string_v
   if (user == nullptr || user->role != t.claims.role) {
     return wire::unauthorized("the token's user does not exist");
   }
-  return Principal{user->id, user->role, user};
+  return Principal{user->id, user->role, user, t.claims.expires_at_s};
 }
 
 std::string_view bearer_token(const http::Exchange& ex) {

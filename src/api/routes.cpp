@@ -95,12 +95,12 @@ std::optional<wire::Error> read_resume(const http::Exchange& ex, live::Subscript
   const std::optional<std::string_view> epoch = query_param(ex.request.query, "epoch");
   std::uint64_t n = 0;
   const auto [end, ec] = std::from_chars(since->data(), since->data() + since->size(), n);
-  if (ec != std::errc() || end != since->data() + since->size() || !epoch ||
-      !live::parse_epoch(*epoch, s.epoch)) {
-    return wire::Error{400, "bad_resume",
-                       "since must be a seq and epoch the 8-hex-digit epoch it came with"};
+  if (ec != std::errc() || end != since->data() + since->size()) {
+    return wire::Error{400, "bad_resume", "since must be a non-negative integer (a seq)"};
   }
-  s.since = n;
+  // An epoch of any other form is simply not this history's: a fresh snapshot
+  // (recovered: false), never a refusal that would lock the client out.
+  if (epoch && live::parse_epoch(*epoch, s.epoch)) s.since = n;
   return std::nullopt;
 }
 
@@ -112,7 +112,8 @@ Answer ws_attendance(ShardApi& api, http::Exchange& ex) {
   auto access =
       class_access(api, *who, ClassId{ex.params.id(0).value_or(0)}, false, wire::class_not_found());
   if (!access) return access.error();
-  live::Subscription s{access->cls->id, who->id, who->role, access->staff(), std::nullopt, 0};
+  live::Subscription s{access->cls->id, who->id, who->role,        access->staff(),
+                       std::nullopt,    0,       who->expires_at_s};
   if (auto err = read_resume(ex, s)) return *err;
   if (auto err = api.live.subscribe(ex, s)) return *err;
   return Handled{};

@@ -124,6 +124,8 @@ shard::Runtime::Options runtime_options(const ServeConfig& config, std::vector<i
   options.shard.max_connections = (config.max_connections + config.shards - 1) / config.shards;
   options.shard.shutdown_timeout_ms = config.shutdown_timeout_ms;
   options.shard.recv_buffers = config.recv_buffers;
+  options.shard.out_bytes_max = config.ws_backlog_bytes_max;
+  options.shard.send_timeout_ms = config.send_timeout_ms;
   return options;
 }
 
@@ -143,7 +145,6 @@ live::LiveConfig live_config(const ServeConfig& config, const auth::Key& epoch_k
   live::LiveConfig c;
   c.ring_events = config.ring_events;
   c.ring_bytes = config.ring_bytes;
-  c.backlog_bytes_max = config.ws_backlog_bytes_max;
   c.ping_interval_ms = config.ws_ping_interval_ms;
   c.silence_timeout_ms = config.ws_silence_timeout_ms;
   c.epoch_key = epoch_key;

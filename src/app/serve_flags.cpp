@@ -114,7 +114,12 @@ const Flag kFlags[] = {
     {"--ring-bytes", "N", U64{&C::ring_bytes, 4096, kGiB},
      "bytes of encoded events kept per class"},
     {"--ws-backlog-bytes-max", "N", U64{&C::ws_backlog_bytes_max, 1024, kGiB},
-     "unsent bytes after which a WebSocket subscriber is closed with 1013"},
+     "output budget: unsent bytes one connection may be owed (answers, events, pongs); past "
+     "it the connection is not read until it drains, and a WebSocket subscriber is closed "
+     "with 1013"},
+    {"--send-timeout-ms", "N", U32{&C::send_timeout_ms, 100, 3'600'000},
+     "disconnect a peer that takes none of the bytes owed to it for this long (graceful "
+     "closes included)"},
     {"--ws-ping-interval-ms", "N", U32{&C::ws_ping_interval_ms, 100, 3'600'000},
      "WebSocket ping to each subscriber this often"},
     {"--ws-silence-timeout-ms", "N", U32{&C::ws_silence_timeout_ms, 200, 7'200'000},

@@ -415,7 +415,7 @@ void Server::finish_request(Reactor& r, Connection& c, Session& s, bool keep_ali
   }
   s.phase = Phase::Idle;
   s.scanned = 0;
-  if (c.out.backlog_bytes() > config_.backlog_bytes_max) {
+  if (r.over_budget(c)) {
     // The client sends requests faster than it reads answers: stop reading until
     // the kernel has taken our output.
     s.paused = true;

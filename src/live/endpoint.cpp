@@ -187,6 +187,9 @@ void Endpoint::start_subscription(net::Connection& c, Conn& s) {
   s.sub.user = sub.user.value;
   s.sub.staff = sub.staff;
   s.sub.out = &c.out;
+  // The token's expiry, on the loop's monotonic clock.
+  const std::int64_t left_ms = sub.expires_at_s * 1000 - wall_ms();
+  s.expires_ms = shard_.now_ms() + static_cast<std::uint64_t>(std::max<std::int64_t>(0, left_ms));
   SubscribeJob job{&peers_, sub, shard_.id(), {}};
   const unsigned owner = owner::owner_of(sub.cls, static_cast<unsigned>(peers_.owners.size()));
   // Room was checked before the upgrade; a subscription is not refused once upgraded.
@@ -248,11 +251,12 @@ void Endpoint::close_lagging(Followed& f, std::uint64_t lapped_at) {
     }
     // Missed events (the ring moved on without us), or too far behind: resume later.
     const bool lapped = lapped_at != 0 && s.sub.cursor < lapped_at;
-    if (lapped || c.out.backlog_bytes() > config_.backlog_bytes_max) closing.push_back(i);
+    if (lapped || shard_.over_budget(c)) closing.push_back(i);
   }
   for (const std::uint32_t i : closing) {
     if (conns_[i].mode != Mode::Live) continue;
     metrics_.slow_closes.inc();
+    shard_.metrics().backlog_overflows.inc();
     close_with(shard_, shard_.connections().at(i), ws::CloseCode::TryAgainLater,
                "too slow; resume with since");
   }
@@ -269,6 +273,8 @@ void Endpoint::on_data(net::Reactor& r, net::Connection& c, char* data, std::siz
 
 void Endpoint::handle_frames(net::Reactor& r, net::Connection& c, Conn& s) {
   while (s.mode != Mode::Closing && c.open()) {
+    // Every answer (pong, echo) counts against the connection's output budget.
+    if (r.over_budget(c)) return over_budget(r, c, s);
     const ws::Event e = s.decoder->next();
     switch (e.kind) {
       case ws::Event::Kind::NeedMore: return;
@@ -301,6 +307,15 @@ void Endpoint::handle_frames(net::Reactor& r, net::Connection& c, Conn& s) {
         return;
     }
   }
+}
+
+void Endpoint::over_budget(net::Reactor& r, net::Connection& c, Conn& s) {
+  // An echo waits (the loop stops reading it; on_drained decodes the rest). A
+  // subscriber is never grown: it is closed and resumes with `since`.
+  if (s.mode == Mode::Echo) return;
+  metrics_.slow_closes.inc();
+  shard_.metrics().backlog_overflows.inc();
+  close_with(r, c, ws::CloseCode::TryAgainLater, "too slow; resume with since");
 }
 
 void Endpoint::send_pong_message(net::Connection& c, const Conn& s) {
@@ -345,12 +360,16 @@ void Endpoint::arm_timer(net::Reactor& r, net::Connection& c, Conn& s) {
   const std::uint64_t ping_at = r.now_ms() + config_.ping_interval_ms;
   const std::uint64_t drop_at =
       static_cast<std::uint64_t>(s.last_heard_ms) + config_.silence_timeout_ms;
-  r.set_deadline(c, std::min(ping_at, drop_at));
+  r.set_deadline(c, std::min({ping_at, drop_at, s.expires_ms}));
 }
 
 void Endpoint::on_deadline(net::Reactor& r, net::Connection& c) {
   Conn& s = conns_[c.index];
   if (s.mode == Mode::Closing) return r.close(c, net::CloseMode::Abort);
+  if (r.now_ms() >= s.expires_ms) {
+    metrics_.token_expired_closes.inc();
+    return close_with(r, c, ws::CloseCode::PolicyViolation, "token_expired");
+  }
   if (static_cast<std::int64_t>(r.now_ms()) - s.last_heard_ms >= config_.silence_timeout_ms) {
     return close_with(r, c, ws::CloseCode::PolicyViolation, "silent for too long");
   }
@@ -366,7 +385,11 @@ void Endpoint::on_peer_closed(net::Reactor& r, net::Connection& c) {
   r.close(c, net::CloseMode::Graceful);
 }
 
-void Endpoint::on_drained(net::Reactor&, net::Connection&) {}
+void Endpoint::on_drained(net::Reactor& r, net::Connection& c) {
+  Conn& s = conns_[c.index];
+  // An echo that stopped over its budget: decode what is still buffered.
+  if (s.mode == Mode::Echo && s.decoder) handle_frames(r, c, s);
+}
 
 void Endpoint::on_closed(net::Connection& c) {
   Conn& s = conns_[c.index];

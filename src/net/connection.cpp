@@ -27,6 +27,7 @@ Connection* ConnectionTable::acquire(int fd, std::uint64_t now_ms) {
   c.recv_starved = false;
   c.flush_queued = false;
   c.peer_closed = false;
+  c.out_paused = false;
   c.accepted_ms = now_ms;
   return &c;
 }

@@ -34,6 +34,7 @@ Shard::Shard(Runtime& runtime, unsigned id, const ShardConfig& config,
       handler_(handler),
       connections_(config.max_connections),
       wheel_(config.max_connections, config.tick_ms, kWheelBuckets, monotonic_ms()),
+      send_wheel_(config.max_connections, config.tick_ms, kWheelBuckets, monotonic_ms()),
       registry_(id),
       lingering_(config.max_connections, 0),
       close_after_send_(config.max_connections, 0),
@@ -253,7 +254,8 @@ void Shard::on_recv(const io_uring_cqe& cqe) {
       maybe_release(c);
       return;
     }
-    if (!c.recv_armed && c.recv_wanted) arm_recv(c);
+    enforce_budget(c);
+    if (!c.recv_armed && c.recv_wanted && !c.out_paused) arm_recv(c);
     return;
   }
 
@@ -278,7 +280,7 @@ void Shard::on_recv(const io_uring_cqe& cqe) {
       return;
     case ECANCELED:
       // We paused reading; resume re-arms if wanted again meanwhile.
-      if (c.recv_wanted && !c.peer_closed) arm_recv(c);
+      if (c.recv_wanted && !c.peer_closed && !c.out_paused) arm_recv(c);
       return;
     default:
       abort_connection(c);  // ECONNRESET and friends
@@ -290,14 +292,51 @@ void Shard::set_receiving(Connection& c, bool receiving) {
   if (c.state != Connection::State::Open) return;
   c.recv_wanted = receiving;
   if (receiving) {
-    if (!c.recv_armed && !c.peer_closed && !c.recv_starved) arm_recv(c);
+    if (!c.recv_armed && !c.peer_closed && !c.recv_starved && !c.out_paused) arm_recv(c);
     return;
   }
-  if (c.recv_armed) {
-    io_uring_sqe* sqe = ring_.sqe();
-    io_uring_prep_cancel64(sqe, io::make_user_data(Op::Recv, c.generation, c.index), 0);
-    io_uring_sqe_set_data64(sqe, io::make_user_data(Op::Cancel, c.generation, c.index));
+  cancel_recv(c);
+}
+
+void Shard::cancel_recv(Connection& c) {
+  if (!c.recv_armed) return;
+  io_uring_sqe* sqe = ring_.sqe();
+  io_uring_prep_cancel64(sqe, io::make_user_data(Op::Recv, c.generation, c.index), 0);
+  io_uring_sqe_set_data64(sqe, io::make_user_data(Op::Cancel, c.generation, c.index));
+}
+
+// ---------------------------------------------------------------------------
+// The output budget and the send deadline
+
+void Shard::enforce_budget(Connection& c) {
+  // Whatever the protocol queued in answer to what it read: past the budget, read
+  // nothing more from this peer until it has taken what it is owed.
+  if (c.out_paused || !over_budget(c) || close_after_send_[c.index]) return;
+  c.out_paused = true;
+  metrics_.output_paused.inc();
+  cancel_recv(c);
+}
+
+void Shard::resume_after_drain(Connection& c) {
+  if (!c.out_paused) return;
+  c.out_paused = false;
+  if (!c.recv_armed && c.recv_wanted && !c.peer_closed && !c.recv_starved) arm_recv(c);
+}
+
+void Shard::on_send_timeout(std::uint32_t index) {
+  Connection& c = connections_.at(index);
+  if (c.state != Connection::State::Open) return;
+  metrics_.send_timeouts.inc();
+  ++send_timeouts_since_log_;
+  if (now_ms_ - last_send_timeout_log_ms_ >= 1000) {
+    last_send_timeout_log_ms_ = now_ms_;
+    log::warn("send_timeout", {{"shard", id_},
+                               {"owed_bytes", c.out.backlog_bytes()},
+                               {"timeout_ms", config_.send_timeout_ms},
+                               {"closed_since_last_line", send_timeouts_since_log_}});
+    send_timeouts_since_log_ = 0;
   }
+  abort_connection(c);
 }
 
 // ---------------------------------------------------------------------------
@@ -314,7 +353,7 @@ void Shard::flush_sends() {
     Connection& c = connections_.at(index);
     if (c.state == Connection::State::Open && c.recv_starved) {
       c.recv_starved = false;
-      if (!c.recv_armed && c.recv_wanted && !c.peer_closed) arm_recv(c);
+      if (!c.recv_armed && c.recv_wanted && !c.peer_closed && !c.out_paused) arm_recv(c);
     }
   }
   starved_.clear();
@@ -328,6 +367,8 @@ void Shard::flush_sends() {
     io_uring_prep_send(sqe, c.fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
     io_uring_sqe_set_data64(sqe, io::make_user_data(Op::Send, c.generation, c.index));
     c.send_in_flight = true;
+    if (!send_wheel_.scheduled(index))
+      send_wheel_.schedule(index, now_ms_ + config_.send_timeout_ms);
   }
   flush_list_.clear();
 }
@@ -351,9 +392,13 @@ void Shard::on_send(const io_uring_cqe& cqe) {
   metrics_.bytes_sent.inc(sent);
   c.out.consume(sent);
   if (!c.out.empty()) {
+    // Progress (the peer took bytes): its deadline starts over.
+    if (sent > 0) send_wheel_.schedule(c.index, now_ms_ + config_.send_timeout_ms);
     flush(c);  // partial send, or more was queued meanwhile
     return;
   }
+  send_wheel_.cancel(c.index);
+  resume_after_drain(c);
   if (close_after_send_[c.index]) {
     start_linger(c);
     return;
@@ -385,6 +430,7 @@ void Shard::start_linger(Connection& c) {
   // it, and keep reading (discarding) so unread request bytes do not turn our FIN
   // into a reset that could destroy the answer in flight.
   close_after_send_[c.index] = 0;
+  RC_ASSERT(c.out.empty() && !c.out_paused);
   if (c.peer_closed) {
     abort_connection(c);
     return;
@@ -400,6 +446,7 @@ void Shard::abort_connection(Connection& c) {
   if (c.state != Connection::State::Open) return;
   c.state = Connection::State::Closing;
   wheel_.cancel(c.index);
+  send_wheel_.cancel(c.index);
   lingering_[c.index] = 0;
   close_after_send_[c.index] = 0;
   metrics_.connections_closed.inc();
@@ -448,6 +495,7 @@ void Shard::arm_tick() {
 void Shard::on_tick() {
   now_ms_ = monotonic_ms();
   wheel_.advance(now_ms_, [this](std::uint32_t index) { on_deadline(index); });
+  send_wheel_.advance(now_ms_, [this](std::uint32_t index) { on_send_timeout(index); });
   if (accept_rearm_on_tick_ && !accept_armed_ && !stopping_) {
     accept_rearm_on_tick_ = false;
     arm_accept();

@@ -16,9 +16,10 @@ What the server does where API.md is silent (checked here, so a change shows):
   "counts": <every enrolled student unmarked>}`;
 - a client text message that is not `{"type": "ping"}` (another type, not JSON,
   not an object) and binary messages are ignored; the connection stays up;
-- `since` without a valid 8-hex-digit `epoch`, or a `since` that is not a number,
-  answers the handshake `400 bad_resume`; a `since` beyond the class's current seq
-  resumes nothing (`recovered: false`, fresh snapshot).
+- a `since` that is not a non-negative integer answers the handshake
+  `400 bad_resume`; a `since` without an epoch of this history (missing, another
+  value or another form) or beyond the class's current seq resumes nothing
+  (`recovered: false`, fresh snapshot).
 """
 from __future__ import annotations
 
@@ -518,8 +519,7 @@ def test_resume_that_cannot_be_honoured_gets_a_fresh_snapshot(district, module_s
     T.close()
 
 
-@pytest.mark.parametrize("query", ["since=5", "since=abc&epoch=00000000", "since=1&epoch=xyz",
-                                   "since=-1&epoch=00000000", "since=1&epoch=0000000g"])
+@pytest.mark.parametrize("query", ["since=abc&epoch=00000000", "since=-1&epoch=00000000"])
 def test_a_malformed_resume_request_is_refused(district, query):
     path = live_path(3, district.token("teacher1")) + "&" + query
     with pytest.raises(HandshakeRefused) as exc:

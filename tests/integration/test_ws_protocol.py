@@ -511,21 +511,35 @@ def test_attendance_non_numeric_class_404(district):
 
 
 @pytest.mark.parametrize("query", [
-    "since=5",                              # no epoch
     "since=abc&epoch=00000000",
     "since=-1&epoch=00000000",
     "since=1.5&epoch=00000000",
     "since=&epoch=00000000",
     "since=18446744073709551616&epoch=00000000",  # 2^64
+])
+def test_attendance_bad_resume_query_400(district, query):
+    r = refused(district.port, f"/ws/attendance/{CLASS}?token={district.token(TEACHER)}&{query}")
+    assert_error(r, 400, "bad_resume")
+
+
+@pytest.mark.parametrize("query", [
+    "since=5",                              # no epoch
     "since=1&epoch=zz",
     "since=1&epoch=0000000g",
     "since=1&epoch=1234567",
     "since=1&epoch=123456789",
     "since=1&epoch=",
 ])
-def test_attendance_bad_resume_query_400(district, query):
-    r = refused(district.port, f"/ws/attendance/{CLASS}?token={district.token(TEACHER)}&{query}")
-    assert_error(r, 400, "bad_resume")
+def test_attendance_epoch_of_another_form_gets_a_fresh_snapshot(district, query):
+    # API.md §5: an epoch that differs, whatever its form, is recovered: false.
+    path = f"/ws/attendance/{CLASS}?token={district.token(TEACHER)}&{query}"
+    ws = RawWs.connect(district.port, path)
+    try:
+        hello = json.loads(ws.read_message()[1])
+        assert hello["type"] == "connection_established", hello
+        assert hello["data"]["recovered"] is False, hello
+    finally:
+        ws.close()
 
 
 def test_attendance_good_resume_query_upgrades(district):

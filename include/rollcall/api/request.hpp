@@ -20,6 +20,7 @@ struct Principal {
   domain::UserId id;
   domain::Role role = domain::Role::Student;
   const domain::User* user = nullptr;  ///< in the shard's current roster
+  std::int64_t expires_at_s = 0;       ///< the token's `exp` (Unix seconds)
 };
 
 /// The caller behind `token` (a JWT), as of `now_s`: `401 unauthorized` when it is

@@ -41,7 +41,8 @@ struct ServeConfig {
   bool ws_echo = false;
   std::uint32_t ring_events = live::LiveConfig{}.ring_events;
   std::uint64_t ring_bytes = live::LiveConfig{}.ring_bytes;
-  std::uint64_t ws_backlog_bytes_max = live::LiveConfig{}.backlog_bytes_max;
+  std::uint64_t ws_backlog_bytes_max = shard::ShardConfig{}.out_bytes_max;
+  std::uint32_t send_timeout_ms = shard::ShardConfig{}.send_timeout_ms;
   std::uint32_t ws_ping_interval_ms = live::LiveConfig{}.ping_interval_ms;
   std::uint32_t ws_silence_timeout_ms = live::LiveConfig{}.silence_timeout_ms;
   std::uint32_t sync_clock_skew_s = api::Services::kSyncClockSkewSDefault;

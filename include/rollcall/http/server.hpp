@@ -24,7 +24,6 @@ struct ServerConfig {
   Limits limits;                            ///< head 16 KiB (431), target (414), body 1 MiB (413)
   std::uint32_t header_timeout_ms = 10000;  ///< whole head within this (408); body: max silence
   std::uint32_t idle_timeout_ms = 60000;    ///< keep-alive connection with no request
-  std::size_t backlog_bytes_max = 1024 * 1024;  ///< unsent output above which we stop reading
 };
 
 /// What the HTTP layer counts, one per shard's `Server`.

@@ -40,6 +40,7 @@ struct Subscription {
   bool staff = false;                  ///< teacher of the class or admin: every event in full
   std::optional<std::uint64_t> since;  ///< resume after this seq...
   std::uint32_t epoch = 0;             ///< ...of this history
+  std::int64_t expires_at_s = 0;       ///< the token's `exp`: closed 1008 token_expired then
 };
 
 /// Every data shard's owner state, feeds and endpoint, by shard id: how the live
@@ -57,6 +58,7 @@ struct alignas(64) EndpointMetrics {
   metrics::Counter bytes_sent;                ///< bytes of those frames
   metrics::Counter ring_overruns;             ///< this shard found events already overwritten
   metrics::Counter slow_closes;               ///< subscribers closed with 1013 (too slow or lapped)
+  metrics::Counter token_expired_closes;      ///< subscribers closed 1008: their token expired
   metrics::LatencyHistogram publish_to_send;  ///< event published -> frames queued here
 
   void describe(metrics::Sink& s) const {
@@ -70,6 +72,9 @@ struct alignas(64) EndpointMetrics {
         .add(ring_overruns);
     s.family("rollcall_ws_slow_consumer_closes_total", "Subscribers closed with 1013 (too slow).")
         .add(slow_closes);
+    s.family("rollcall_ws_token_expired_closes_total",
+             "Subscribers closed with 1008 token_expired when their token expired.")
+        .add(token_expired_closes);
     s.family("rollcall_ws_publish_to_send_seconds",
              "Event published by the owner -> its frames queued for sending on a shard.")
         .add(publish_to_send);
@@ -122,6 +127,7 @@ class Endpoint final : public http::UpgradedHandler {
     broadcast::Subscriber sub;  ///< user, audience, cursor, output queue
     std::uint32_t epoch = 0;
     std::int64_t last_heard_ms = 0;
+    std::uint64_t expires_ms = ~std::uint64_t{0};  ///< monotonic: the token's expiry (subscribers)
     std::uint8_t pongs_owed =
         0;  ///< pings before connection_established (answered after it; at most 16)
     std::unique_ptr<ws::Decoder> decoder;  ///< made on first data: idle subscribers stay small
@@ -137,6 +143,7 @@ class Endpoint final : public http::UpgradedHandler {
   void unfollow(net::Connection& c, Conn& s);
   void tell_owner_unfollowed(domain::ClassId cls);
   void arm_timer(net::Reactor& r, net::Connection& c, Conn& s);
+  void over_budget(net::Reactor& r, net::Connection& c, Conn& s);
   void send_pong_message(net::Connection& c, const Conn& s);
   void close_lagging(Followed& f, std::uint64_t lapped_at);
 

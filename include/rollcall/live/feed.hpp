@@ -27,9 +27,8 @@
 namespace rollcall::live {
 
 struct LiveConfig {
-  std::uint32_t ring_events = 4096;         ///< `--ring-events`: slots per class ring
-  std::size_t ring_bytes = 1 << 20;         ///< `--ring-bytes`: arena per class ring
-  std::size_t backlog_bytes_max = 1 << 20;  ///< `--ws-backlog-bytes-max`: then close 1013
+  std::uint32_t ring_events = 4096;  ///< `--ring-events`: slots per class ring
+  std::size_t ring_bytes = 1 << 20;  ///< `--ring-bytes`: arena per class ring
   std::uint32_t ping_interval_ms = 30'000;
   std::uint32_t silence_timeout_ms = 75'000;
   std::size_t message_bytes_max = 64 * 1024;  ///< client messages; above: close 1009

@@ -36,6 +36,7 @@ struct Connection {
   bool send_in_flight = false;  ///< a send SQE points into `out`
   bool flush_queued = false;    ///< listed in the shard's flush list for this turn
   bool peer_closed = false;     ///< recv returned 0 (peer shut down its write side)
+  bool out_paused = false;      ///< owed more than the output budget: not read until drained
   std::uint64_t accepted_ms = 0;
   std::string in;  ///< received bytes not yet consumed by the protocol
   OutBuffer out;

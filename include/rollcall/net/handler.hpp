@@ -35,6 +35,11 @@ class Reactor {
   virtual void set_receiving(Connection& c, bool receiving) = 0;
   /// Monotonic ms, read once per loop turn.
   virtual std::uint64_t now_ms() const = 0;
+  /// The output budget: unsent bytes one connection may be owed. Past it the loop
+  /// stops reading the connection until its output drains; protocols stop doing
+  /// work for it (and a live subscriber is closed) rather than queue more.
+  virtual std::size_t output_budget() const = 0;
+  bool over_budget(const Connection& c) const { return c.out.backlog_bytes() > output_budget(); }
 
  protected:
   ~Reactor() = default;

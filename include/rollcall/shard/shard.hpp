@@ -52,6 +52,8 @@ struct ShardConfig {
   std::uint32_t linger_ms = 2000;             ///< graceful close: wait this long for the peer's FIN
   std::uint32_t shutdown_timeout_ms = 10000;  ///< on SIGTERM: force-close what is left after this
   std::size_t in_bytes_max = 2 * 1024 * 1024;   ///< unconsumed input per connection before abort
+  std::size_t out_bytes_max = 1024 * 1024;      ///< output budget per connection (net::Reactor)
+  std::uint32_t send_timeout_ms = 30000;        ///< owed bytes, no progress this long: disconnect
   std::size_t overflow_messages_max = 1 << 16;  ///< per destination, beyond the SPSC queue
   bool pin_to_core = true;
   int listen_fd = -1;  ///< -1: this shard accepts nothing (tests)
@@ -128,6 +130,7 @@ class Shard final : public net::Reactor {
   void clear_deadline(net::Connection& c) override;
   void set_receiving(net::Connection& c, bool receiving) override;
   std::uint64_t now_ms() const override { return now_ms_; }
+  std::size_t output_budget() const override { return config_.out_bytes_max; }
 
  private:
   void arm_accept();
@@ -141,6 +144,10 @@ class Shard final : public net::Reactor {
   void on_tick();
   void on_signal(const io_uring_cqe& cqe);
   void on_deadline(std::uint32_t index);
+  void on_send_timeout(std::uint32_t index);
+  void enforce_budget(net::Connection& c);
+  void resume_after_drain(net::Connection& c);
+  void cancel_recv(net::Connection& c);
   void start_linger(net::Connection& c);
   void abort_connection(net::Connection& c);
   void maybe_release(net::Connection& c);
@@ -161,7 +168,8 @@ class Shard final : public net::Reactor {
   io::Ring ring_;
   io::BufRing buffers_;
   net::ConnectionTable connections_;
-  net::TimerWheel wheel_;
+  net::TimerWheel wheel_;       ///< the protocol's deadline (and the linger), per slot
+  net::TimerWheel send_wheel_;  ///< per slot with bytes owed: when no progress means a dead peer
   ShardMetrics metrics_;
   metrics::Registry registry_;
 
@@ -184,6 +192,8 @@ class Shard final : public net::Reactor {
   std::uint64_t stop_deadline_ms_ = 0;
   std::uint64_t last_refusal_log_ms_ = 0;
   std::uint64_t refusals_since_log_ = 0;
+  std::uint64_t last_send_timeout_log_ms_ = 0;
+  std::uint64_t send_timeouts_since_log_ = 0;
 };
 
 }  // namespace rollcall::shard

@@ -21,6 +21,8 @@ struct alignas(64) ShardMetrics {
   metrics::Counter bytes_received;
   metrics::Counter bytes_sent;
   metrics::Counter backlog_overflows;  ///< connections closed over the output backlog limit
+  metrics::Counter output_paused;      ///< reading stopped: owed more than the output budget
+  metrics::Counter send_timeouts;      ///< closed: took none of what it was owed for too long
   metrics::Counter messages_sent;      ///< cross-shard messages posted
   metrics::Counter messages_received;  ///< cross-shard messages handled
   metrics::Counter mailbox_full;       ///< posts that found the SPSC queue full
@@ -53,6 +55,14 @@ struct alignas(64) ShardMetrics {
     s.family("rollcall_net_backlog_overflows_total",
              "Connections closed because their unsent output passed the backlog limit.")
         .add(backlog_overflows);
+    s.family("rollcall_net_output_paused_total",
+             "Times a connection stopped being read because it was owed more than the output "
+             "budget (--ws-backlog-bytes-max); it is read again once its output drains.")
+        .add(output_paused);
+    s.family("rollcall_net_send_timeouts_total",
+             "Connections closed because they took none of the bytes owed to them for "
+             "--send-timeout-ms.")
+        .add(send_timeouts);
     s.family("rollcall_shard_messages_sent_total", "Cross-shard messages posted.")
         .add(messages_sent);
     s.family("rollcall_shard_messages_received_total", "Cross-shard messages handled.")

@@ -92,6 +92,12 @@ rollcall_net_sent_bytes_total
 # HELP rollcall_net_backlog_overflows_total Connections closed because their unsent output passed the backlog limit.
 # TYPE rollcall_net_backlog_overflows_total counter
 rollcall_net_backlog_overflows_total
+# HELP rollcall_net_output_paused_total Times a connection stopped being read because it was owed more than the output budget (--ws-backlog-bytes-max); it is read again once its output drains.
+# TYPE rollcall_net_output_paused_total counter
+rollcall_net_output_paused_total
+# HELP rollcall_net_send_timeouts_total Connections closed because they took none of the bytes owed to them for --send-timeout-ms.
+# TYPE rollcall_net_send_timeouts_total counter
+rollcall_net_send_timeouts_total
 # HELP rollcall_shard_messages_sent_total Cross-shard messages posted.
 # TYPE rollcall_shard_messages_sent_total counter
 rollcall_shard_messages_sent_total
@@ -146,6 +152,9 @@ rollcall_ws_ring_overruns_total
 # HELP rollcall_ws_slow_consumer_closes_total Subscribers closed with 1013 (too slow).
 # TYPE rollcall_ws_slow_consumer_closes_total counter
 rollcall_ws_slow_consumer_closes_total
+# HELP rollcall_ws_token_expired_closes_total Subscribers closed with 1008 token_expired when their token expired.
+# TYPE rollcall_ws_token_expired_closes_total counter
+rollcall_ws_token_expired_closes_total
 # HELP rollcall_ws_subscriptions_total Subscriptions, by whether they resumed.
 # TYPE rollcall_ws_subscriptions_total counter
 rollcall_ws_subscriptions_total{recovered="true"}

@@ -83,6 +83,7 @@ class NullReactor final : public net::Reactor {
   void clear_deadline(net::Connection&) override {}
   void set_receiving(net::Connection&, bool) override {}
   std::uint64_t now_ms() const override { return 1; }
+  std::size_t output_budget() const override { return 1 << 20; }
   int closes = 0;
 };
 

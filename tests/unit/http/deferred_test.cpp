@@ -21,6 +21,7 @@ class RecordingReactor final : public net::Reactor {
   void clear_deadline(net::Connection&) override {}
   void set_receiving(net::Connection&, bool on) override { receiving = on; }
   std::uint64_t now_ms() const override { return 1; }
+  std::size_t output_budget() const override { return 1 << 20; }
   int closes = 0;
   bool receiving = true;
 };
