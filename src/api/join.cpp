@@ -133,13 +133,30 @@ void JoinJob::enroll(ShardApi& api, const ClassInfo& cls, shard::Reply<JoinJob> 
       });
 }
 
+// Join codes are short: a student who sent too many that no class has is refused
+// for a while (like wrong verification codes), whatever the code.
+const ClassInfo* look_up(ShardApi& api, UserId student, std::string_view code, Response& answer) {
+  const auto now_ms = static_cast<std::int64_t>(monotonic_ms());
+  const auth::IdPair key{student.value, 0};
+  if (api.wrong_join_codes.blocked(key, now_ms)) {
+    api.join_metrics.limited.inc();
+    answer = wire::Error{429, "too_many_attempts",
+                         "too many wrong join codes; wait a few minutes before trying again"};
+    return nullptr;
+  }
+  const ClassInfo* cls = api.owner.roster_head()->class_by_join_code(code);
+  if (cls == nullptr) {
+    api.wrong_join_codes.record_failure(key, now_ms);
+    api.join_metrics.wrong_codes.inc();
+    answer = wire::Error{422, "invalid_join_code", "no class has this join code"};
+  }
+  return cls;
+}
+
 void JoinJob::run(shard::Shard& here, shard::Reply<JoinJob> reply) {
   ShardApi& api = directory->at(here.id());
-  const ClassInfo* cls = api.owner.roster_head()->class_by_join_code(join_code);
-  if (cls == nullptr) {
-    answer = wire::Error{422, "invalid_join_code", "no class has this join code"};
-    return reply.send();
-  }
+  const ClassInfo* cls = look_up(api, student, join_code, answer);
+  if (cls == nullptr) return reply.send();
   const bool enrolled = api.owner.roster_head()->enrolled(student, cls->id);
   answer = json_reply(enrolled ? 200 : 201, [&](JsonWriter& w) {
     w.begin_object().field("class_id", cls->id.value).field("class_name", cls->name).end_object();

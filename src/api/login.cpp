@@ -3,67 +3,86 @@
 #include <sodium.h>
 
 #include "rollcall/api/bodies.hpp"
+#include "rollcall/api/client_address.hpp"
 #include "rollcall/auth/password.hpp"
-#include "rollcall/common/clock.hpp"
-#include "rollcall/shard/call.hpp"
 #include "rollcall/wire/json.hpp"
+#include "src/api/login_job.hpp"
 
 namespace rollcall::api {
 
 using namespace domain;
 
+LoginJob::~LoginJob() {
+  sodium_memzero(password.data(), password.size());
+}
+
+void LoginJob::verify(std::int64_t now_ms) {
+  auth::AttemptLimiter& failed = worker->failed_logins();
+  if (failed.blocked(username, now_ms)) {
+    answer = wire::Error{429, "too_many_attempts",
+                         "too many failed sign-ins for this user; wait a few minutes"};
+    return;
+  }
+  // Unknown and disabled users (an empty hash) cost as much as anyone: verify_password
+  // spends a real check on a hash that cannot match, so timing tells nothing.
+  worker->metrics().verifications.inc();
+  const bool ok = user ? auth::verify_password(user->password_hash, password)
+                       : auth::verify_against_dummy(password);
+  sodium_memzero(password.data(), password.size());
+  if (!ok) {
+    failed.record_failure(username, now_ms);
+    answer = wire::Error{401, "invalid_credentials", "wrong username or password"};
+    return;
+  }
+  failed.clear(username);
+  const Services& services = worker->services();
+  const std::string token =
+      services.jwt.issue(user->id.value, user->role, now_ms / 1000, services.token_ttl_s);
+  answer = json_reply(200, [&](JsonWriter& w) {
+    w.begin_object().field("access_token", token).field("token_type", "bearer");
+    w.field("expires_in", services.token_ttl_s).key("user");
+    wire::write_user(w, *user);
+    w.end_object();
+  });
+}
+
+void LoginJob::finish(shard::Shard& here, net::Connection& c) {
+  ShardApi& api = directory->at(here.id());
+  api.login_gate.release(ticket);
+  complete(*api.http, here, c, deferred, answer);
+}
+
+void LoginJob::abandoned(shard::Shard& here) {
+  directory->at(here.id()).login_gate.release(ticket);
+}
+
 namespace {
 
-struct LoginJob {
-  AuthWorker* worker;
-  const Directory* directory;
-  http::Deferred deferred;
-  std::string username;
-  std::string password;
-  std::optional<User> user;  ///< copy of the roster entry (password hash included)
-  Response answer = Reply{};
+// The key sign-in fairness counts by: the client's address (behind a trusted
+// proxy, the one X-Forwarded-For names).
+std::string client_key(const ShardApi& api, const http::Exchange& ex) {
+  const std::optional<IpAddress> peer = peer_address(ex.connection().fd);
+  if (!peer) return "unknown";
+  return format_ip(client_address(*peer, ex.request, api.services.trusted_proxies));
+}
 
-  LoginJob(AuthWorker* w, const Directory* d, http::Deferred def)
-      : worker(w), directory(d), deferred(def) {}
-  LoginJob(LoginJob&&) = default;
-  ~LoginJob() { sodium_memzero(password.data(), password.size()); }
-
-  // On the auth shard: the only place that pays for Argon2id.
-  void run(shard::Shard&, shard::Reply<LoginJob> reply) {
-    answer = verify(wall_ms());
-    sodium_memzero(password.data(), password.size());
-    reply.send();
+wire::Error refused(LoginGate::Refusal why) {
+  switch (why) {
+    case LoginGate::Refusal::AddressBusy:
+      return wire::overloaded("too many sign-ins from this address at once; retry shortly");
+    case LoginGate::Refusal::UsernameBusy:
+      return wire::overloaded("a sign-in for this user is already being checked; retry shortly");
+    default: return wire::overloaded("too many sign-ins at once; retry shortly");
   }
+}
 
-  Response verify(std::int64_t now_ms) {
-    auth::AttemptLimiter& failed = worker->failed_logins();
-    if (failed.blocked(username, now_ms)) {
-      return wire::Error{429, "too_many_attempts",
-                         "too many failed sign-ins for this user; wait a few minutes"};
-    }
-    // Unknown users cost as much as known ones, so timing tells nothing.
-    const bool ok = user ? auth::verify_password(user->password_hash, password)
-                         : (auth::verify_against_dummy(password), false);
-    if (!ok) {
-      failed.record_failure(username, now_ms);
-      return wire::Error{401, "invalid_credentials", "wrong username or password"};
-    }
-    failed.clear(username);
-    const Services& services = worker->services();
-    const std::string token =
-        services.jwt.issue(user->id.value, user->role, now_ms / 1000, services.token_ttl_s);
-    return json_reply(200, [&](JsonWriter& w) {
-      w.begin_object().field("access_token", token).field("token_type", "bearer");
-      w.field("expires_in", services.token_ttl_s).key("user");
-      wire::write_user(w, *user);
-      w.end_object();
-    });
+LoginRejection rejection_of(LoginGate::Refusal why) {
+  switch (why) {
+    case LoginGate::Refusal::AddressBusy: return LoginRejection::AddressBusy;
+    case LoginGate::Refusal::UsernameBusy: return LoginRejection::UsernameBusy;
+    default: return LoginRejection::QueueFull;
   }
-
-  void finish(shard::Shard& here, net::Connection& c) {
-    complete(*directory->at(here.id()).http, here, c, deferred, answer);
-  }
-};
+}
 
 }  // namespace
 
@@ -71,11 +90,21 @@ Answer login(ShardApi& api, http::Exchange& ex) {
   LoginBody body;
   if (auto err = parse_login(api.json, ex.body, body)) return *err;
   const unsigned auth_shard = api.services.auth_shard;
-  if (!api.shard().can_post(auth_shard)) {
-    return wire::overloaded("too many sign-ins at once; retry shortly");
+  LoginGate::Refusal why = LoginGate::Refusal::QueueFull;
+  LoginGate::Ticket ticket;
+  if (api.shard().can_post(auth_shard)) {
+    why =
+        api.login_gate.admit(client_key(api, ex), body.username, ex.connection().handle(), ticket);
+  }
+  if (why != LoginGate::Refusal::None) {
+    sodium_memzero(body.password.data(), body.password.size());
+    count(api.login_metrics, rejection_of(why));
+    return refused(why);
   }
   const http::Deferred deferred = ex.defer();
-  LoginJob job(api.directory.auth, &api.directory, deferred);
+  LoginJob job(api.directory.auth, &api.directory, deferred, ticket,
+               &api.login_gate.gone_flag(ticket));
+  job.address = api.login_gate.address_of(ticket);
   job.username = std::move(body.username);
   job.password = std::move(body.password);
   sodium_memzero(body.password.data(), body.password.size());

@@ -13,7 +13,7 @@
 #include <memory>
 #include <vector>
 
-#include "rollcall/api/login.hpp"
+#include "rollcall/api/auth_worker.hpp"
 #include "rollcall/api/routes.hpp"
 #include "rollcall/api/shard_api.hpp"
 #include "rollcall/app/checkpoint.hpp"
@@ -21,6 +21,7 @@
 #include "rollcall/app/demo.hpp"
 #include "rollcall/app/ops_routes.hpp"
 #include "rollcall/auth/secret.hpp"
+#include "rollcall/common/assert.hpp"
 #include "rollcall/common/log.hpp"
 #include "rollcall/http/server.hpp"
 #include "rollcall/http/static_files.hpp"
@@ -137,6 +138,10 @@ std::unique_ptr<api::Services> make_services(const ServeConfig& config, const au
   s->data_shards = config.shards;
   s->auth_shard = config.shards;
   s->sync_clock_skew_ms = static_cast<std::int64_t>(config.sync_clock_skew_s) * 1000;
+  if (!config.trusted_proxies.empty()) {
+    const Status proxies = s->trusted_proxies.add(config.trusted_proxies);
+    RC_ASSERT(proxies);  // checked when the flag was parsed
+  }
   return s;
 }
 
@@ -212,7 +217,12 @@ Status assemble(Assembly& a, shard::Runtime& runtime, Checkpointed& state, stora
     if (Status s = assemble_shard(a, runtime, i, state, engine, config, ops); !s) return s;
   }
   for (auto& f : a.feeds) f->connect(a.peers.endpoints);
-  a.auth = std::make_unique<api::AuthWorker>(runtime.shard(config.shards), *a.services);
+  // The auth shard's queue holds what every accepting shard's gate lets through.
+  const api::LoginLimits& login = a.services->login_limits;
+  a.auth = std::make_unique<api::AuthWorker>(
+      runtime.shard(config.shards), *a.services,
+      static_cast<std::size_t>(login.in_flight_max) * config.shards,
+      static_cast<std::size_t>(login.per_address_max) * config.shards);
   a.directory.auth = a.auth.get();
   return Ok{};
 }
@@ -223,7 +233,18 @@ Status start(shard::Runtime& runtime, Assembly& a, unsigned data_shards) {
         return s.id() < a.servers.size() ? a.servers[s.id()].get() : nullptr;
       },
       [&a, data_shards](shard::Shard& s) {
+        if (s.id() == a.services->auth_shard) {
+          // The auth shard: one password check per turn, reading its mailbox between.
+          s.add_poller([&a](shard::Shard&) { return a.auth->serve_one(); });
+          return;
+        }
         if (s.id() >= data_shards) return;
+        // Logins whose client hung up are marked for the auth shard to drop.
+        api::LoginGate& gate = a.apis[s.id()]->login_gate;
+        s.add_poller([&gate](shard::Shard& self) {
+          gate.sweep(self.connections());
+          return false;
+        });
         owner::Owner& owner = *a.owners[s.id()];
         live::Feeds& feeds = *a.feeds[s.id()];
         // The turn's end: followers hear which classes advanced; the log commits the

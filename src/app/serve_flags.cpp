@@ -4,6 +4,7 @@
 #include <string_view>
 #include <variant>
 
+#include "rollcall/api/client_address.hpp"
 #include "rollcall/net/listener.hpp"
 
 namespace rollcall::app {
@@ -26,7 +27,12 @@ struct Text {
   std::string ServeConfig::*member;
   Check check;
 };
-using Target = std::variant<Switch, Number<std::uint32_t>, Number<std::uint64_t>, Text>;
+/// Repeatable: each value is checked, then appended to the member, comma-separated.
+struct List {
+  std::string ServeConfig::*member;
+  Check check;
+};
+using Target = std::variant<Switch, Number<std::uint32_t>, Number<std::uint64_t>, Text, List>;
 
 struct Flag {
   std::string_view name;
@@ -64,6 +70,14 @@ Result<std::string> public_url(std::string_view flag, std::string_view value) {
 Result<std::string> log_level(std::string_view flag, std::string_view value) {
   if (value != "debug" && value != "info" && value != "warn" && value != "error") {
     return invalid(flag, value, "debug, info, warn or error");
+  }
+  return std::string(value);
+}
+
+Result<std::string> address_list(std::string_view flag, std::string_view value) {
+  api::TrustedProxies parsed;
+  if (Status s = parsed.add(value); !s) {
+    return Error{"invalid value for " + std::string(flag) + ": " + s.error()};
   }
   return std::string(value);
 }
@@ -134,6 +148,11 @@ const Flag kFlags[] = {
     {"--recv-buffers", "N", U32{&C::recv_buffers, 2, 32768, true},
      "4 KiB receive buffers per shard, a power of two; when all are in use, reading waits for "
      "one to come back"},
+    {"--trusted-proxy", "ADDRS", List{&C::trusted_proxies, address_list},
+     "reverse proxies (IPs or CIDR networks, comma-separated; repeatable) whose X-Forwarded-For "
+     "names the client, for per-client sign-in limits; from any other peer the header is "
+     "ignored",
+     "none"},
     {"--log-level", "LEVEL", Text{&C::log_level, log_level}, "debug, info, warn or error"},
 };
 
@@ -162,6 +181,12 @@ Status set(const Flag& f, std::string_view value, ServeConfig& out) {
           Result<std::string> checked = t.check(f.name, value);
           if (!checked) return Error{checked.error()};
           out.*t.member = std::move(*checked);
+          return Ok{};
+        } else if constexpr (std::is_same_v<T, List>) {
+          Result<std::string> checked = t.check(f.name, value);
+          if (!checked) return Error{checked.error()};
+          std::string& list = out.*t.member;
+          list.append(list.empty() ? "" : ",").append(*checked);
           return Ok{};
         } else {
           return set_number(f, t, value, out);
@@ -238,7 +263,7 @@ std::string default_of(const Flag& f) {
         using T = std::decay_t<decltype(t)>;
         if constexpr (std::is_same_v<T, Switch>) {
           return {};
-        } else if constexpr (std::is_same_v<T, Text>) {
+        } else if constexpr (std::is_same_v<T, Text> || std::is_same_v<T, List>) {
           return defaults.*t.member;
         } else {
           return std::to_string(defaults.*t.member);

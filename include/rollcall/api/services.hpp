@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "rollcall/api/client_address.hpp"
+#include "rollcall/api/login_gate.hpp"
 #include "rollcall/auth/jwt.hpp"
 #include "rollcall/auth/qr_token.hpp"
 #include "rollcall/auth/secret.hpp"
@@ -24,6 +26,8 @@ struct Services {
   unsigned data_shards = 1;  ///< shards owning classes (0..data_shards-1)
   unsigned auth_shard = 0;   ///< the shard that verifies passwords
   std::int64_t sync_clock_skew_ms = kSyncClockSkewSDefault * 1000;  ///< `--sync-clock-skew-s`
+  TrustedProxies trusted_proxies;  ///< `--trusted-proxy`: whose X-Forwarded-For counts
+  LoginLimits login_limits;        ///< sign-in admission, per accepting shard
 };
 
 }  // namespace rollcall::api

@@ -6,8 +6,12 @@
 
 #include <vector>
 
+#include "rollcall/api/join_metrics.hpp"
+#include "rollcall/api/login_gate.hpp"
+#include "rollcall/api/login_metrics.hpp"
 #include "rollcall/api/services.hpp"
 #include "rollcall/api/sync_metrics.hpp"
+#include "rollcall/auth/attempt_limiter.hpp"
 #include "rollcall/http/server.hpp"
 #include "rollcall/live/endpoint.hpp"
 #include "rollcall/live/feed.hpp"
@@ -17,6 +21,12 @@
 namespace rollcall::api {
 
 class AuthWorker;
+
+/// Wrong join codes: 5 per student per 10 minutes (like wrong verification codes),
+/// then `429 too_many_attempts`; at most 100,000 students held.
+inline constexpr std::uint32_t kWrongJoinCodesMax = 5;
+inline constexpr std::int64_t kWrongJoinCodesWindowMs = 10 * 60 * 1000;
+inline constexpr std::size_t kWrongJoinCodeKeysMax = 100'000;
 struct ShardApi;
 
 /// Every shard the API reaches, by shard id. Filled before the shards run.
@@ -30,8 +40,15 @@ struct Directory {
 struct ShardApi {
   ShardApi(const Services& services, const Directory& directory, owner::Owner& owner,
            live::Feeds& feeds, live::Endpoint& live)
-      : services(services), directory(directory), owner(owner), feeds(feeds), live(live) {
+      : services(services),
+        directory(directory),
+        owner(owner),
+        feeds(feeds),
+        live(live),
+        login_gate(services.login_limits) {
     shard().registry().add(sync_metrics);  // before the shard runs
+    shard().registry().add(login_metrics);
+    shard().registry().add(join_metrics);
   }
   ShardApi(const ShardApi&) = delete;
   ShardApi& operator=(const ShardApi&) = delete;
@@ -47,6 +64,12 @@ struct ShardApi {
   http::Server* http = nullptr;  ///< set once the server exists (it needs the routes)
   wire::JsonScratch json;
   SyncMetrics sync_metrics;
+  LoginGate login_gate;  ///< this shard's logins waiting for the auth shard
+  LoginMetrics login_metrics;
+  /// Wrong join codes per student (key: student id, 0); used on the roster owner only.
+  auth::IdPairAttemptLimiter wrong_join_codes{kWrongJoinCodesMax, kWrongJoinCodesWindowMs,
+                                              kWrongJoinCodeKeysMax};
+  JoinMetrics join_metrics;
 };
 
 }  // namespace rollcall::api

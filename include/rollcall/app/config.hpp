@@ -49,6 +49,9 @@ struct ServeConfig {
   std::uint64_t wal_segment_bytes = wal::EngineConfig{}.segment_bytes;
   std::uint64_t wal_snapshot_bytes = wal::EngineConfig{}.checkpoint_after_bytes;
   std::string log_level = "info";
+  /// `--trusted-proxy`, repeatable: comma-separated addresses and networks whose
+  /// X-Forwarded-For names the client (api/client_address.hpp); empty: none.
+  std::string trusted_proxies;
 };
 
 struct TokenConfig {

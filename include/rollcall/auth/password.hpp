@@ -15,7 +15,9 @@ namespace rollcall::auth {
 std::string hash_password(std::string_view password);
 
 /// True when `password` matches `encoded_hash` (constant time in the password).
-/// False for an empty, truncated or otherwise invalid hash.
+/// False for an empty, truncated or otherwise invalid hash, after spending the time
+/// of a real check (`verify_against_dummy`): an account without a usable hash (a
+/// disabled one) answers as slowly as any other.
 bool verify_password(std::string_view encoded_hash, std::string_view password);
 
 /// Always false, after spending the time of a real `verify_password` against a

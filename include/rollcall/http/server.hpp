@@ -113,6 +113,8 @@ class Exchange {
   /// connection to `handler` from the next byte on.
   void upgrade(std::string_view response, UpgradedHandler* handler);
 
+  /// The connection the request came on (its socket, for the peer's address).
+  const net::Connection& connection() const { return connection_; }
   bool responded() const { return responded_; }
   bool deferred() const { return deferred_; }
   UpgradedHandler* upgraded() const { return upgraded_; }

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "rollcall/api/join_metrics.hpp"
+#include "rollcall/api/login_metrics.hpp"
 #include "rollcall/api/sync_metrics.hpp"
 #include "rollcall/app/ops_routes.hpp"
 #include "rollcall/http/server.hpp"
@@ -172,6 +174,22 @@ rollcall_sync_ops_total{outcome="applied"}
 rollcall_sync_ops_total{outcome="duplicate"}
 rollcall_sync_ops_total{outcome="superseded"}
 rollcall_sync_ops_total{outcome="rejected"}
+# HELP rollcall_login_rejected_total Logins answered without a password check: 503 because too many wait (queue_full), or too many from one client address (address_busy) or for one username (username_busy); or dropped unanswered because the client hung up (client_gone).
+# TYPE rollcall_login_rejected_total counter
+rollcall_login_rejected_total{reason="queue_full"}
+rollcall_login_rejected_total{reason="address_busy"}
+rollcall_login_rejected_total{reason="username_busy"}
+rollcall_login_rejected_total{reason="client_gone"}
+# HELP rollcall_login_verifications_total Argon2id password checks run for logins.
+# TYPE rollcall_login_verifications_total counter
+rollcall_login_verifications_total
+# HELP rollcall_login_queue_depth Logins waiting for the auth shard's password check.
+# TYPE rollcall_login_queue_depth gauge
+rollcall_login_queue_depth
+# HELP rollcall_join_rejected_total Class joins refused: a code no class has (invalid_join_code), or a student who sent too many such codes recently (too_many_attempts).
+# TYPE rollcall_join_rejected_total counter
+rollcall_join_rejected_total{reason="invalid_join_code"}
+rollcall_join_rejected_total{reason="too_many_attempts"}
 # HELP rollcall_recovery_seconds Time start-up recovery took.
 # TYPE rollcall_recovery_seconds gauge
 rollcall_recovery_seconds
@@ -196,6 +214,8 @@ struct DataShard {
   live::FeedMetrics feeds;
   live::EndpointMetrics endpoint;
   api::SyncMetrics sync;
+  api::LoginMetrics login;
+  api::JoinMetrics join;
   http::HttpMetrics http;
 };
 
@@ -213,6 +233,7 @@ TEST(Exposition, EveryGroupExportsTheNamesClientsRelyOn) {
   process_registry.add(process);
   DataShard data[3];
   shard::ShardMetrics aux;
+  api::LoginMetrics aux_login;  // the auth shard's AuthWorker
   std::vector<std::unique_ptr<metrics::Registry>> shards;
   for (unsigned i = 0; i < 3; ++i) {
     shards.push_back(std::make_unique<metrics::Registry>(i));
@@ -222,10 +243,13 @@ TEST(Exposition, EveryGroupExportsTheNamesClientsRelyOn) {
     shards[i]->add(data[i].feeds);
     shards[i]->add(data[i].endpoint);
     shards[i]->add(data[i].sync);
+    shards[i]->add(data[i].login);
+    shards[i]->add(data[i].join);
     shards[i]->add(data[i].http);
   }
   shards.push_back(std::make_unique<metrics::Registry>(3));
-  shards[3]->add(aux);  // the auxiliary shard: its loop only
+  shards[3]->add(aux);  // the auxiliary shard: its loop and the auth worker
+  shards[3]->add(aux_login);
   std::vector<const metrics::Registry*> all{&process_registry};
   for (const auto& s : shards) all.push_back(s.get());
   data[1].http.requests_by_class[2].inc(5);
@@ -233,6 +257,9 @@ TEST(Exposition, EveryGroupExportsTheNamesClientsRelyOn) {
   data[0].feeds.subscriptions_recovered.inc();
   data[1].feeds.subscriptions_fresh.inc(2);
   data[2].loop.connections_open.add(4);
+  data[0].login.rejected[1].inc(3);  // address_busy, counted where the login arrived
+  aux_login.rejected[3].inc(2);      // client_gone, counted by the auth worker
+  aux_login.queue_depth.set(5);
 
   std::string text;
   metrics::Exposition(all).render(text);
@@ -269,6 +296,9 @@ TEST(Exposition, EveryGroupExportsTheNamesClientsRelyOn) {
   EXPECT_EQ(value["rollcall_aux_shards"], "1");
   EXPECT_EQ(value["rollcall_recovery_seconds"], "0.250000");
   EXPECT_EQ(value["rollcall_recovery_records"], "7");
+  EXPECT_EQ(value["rollcall_login_rejected_total{reason=\"address_busy\"}"], "3");
+  EXPECT_EQ(value["rollcall_login_rejected_total{reason=\"client_gone\"}"], "2");
+  EXPECT_EQ(value["rollcall_login_queue_depth"], "5");
 }
 
 }  // namespace
