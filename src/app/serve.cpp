@@ -135,6 +135,7 @@ std::unique_ptr<api::Services> make_services(const ServeConfig& config, const au
   s->data_shards = config.shards;
   s->auth_shard = config.shards;
   s->sync_clock_skew_ms = static_cast<std::int64_t>(config.sync_clock_skew_s) * 1000;
+  s->sync_max_offline_ms = static_cast<std::int64_t>(config.sync_max_offline_s) * 1000;
   return s;
 }
 

@@ -124,7 +124,7 @@ export interface AuditEntry {
   to: Status;
   method: Method;
   reason: string | null;
-  /** The change came from offline sync (docs/api.md). */
+  /** Present (true) only when the change came from offline sync (docs/api.md). */
   offline?: boolean;
 }
 
