@@ -32,6 +32,8 @@ void write_audit_entry(JsonWriter& w, const AuditEntry& e) {
   } else {
     w.null();
   }
+  // Only when true: a live entry keeps API.md §4's shape exactly.
+  if (e.offline) w.field("offline", true);
   w.end_object();
 }
 

@@ -57,7 +57,10 @@ Response batch_answer(ShardApi& api, const Batch& batch) {
   }
   SyncMetrics& m = api.sync_metrics;
   m.batches.inc();
-  for (const OpResult& r : batch.results) m.ops[static_cast<std::size_t>(r.outcome)].inc();
+  for (const OpResult& r : batch.results) {
+    m.ops[static_cast<std::size_t>(r.outcome)].inc();
+    if (r.error) m.rejections[SyncMetrics::rejection_index(r.error->code)].inc();
+  }
   return Reply{200, "application/json", batch_body(batch), {}};
 }
 
@@ -151,6 +154,7 @@ void route_ops(ShardApi& api, const Principal& who, SyncBody& body, std::int64_t
     part.user = who.id;
     part.now_ms = now_ms;
     part.latest_ms = now_ms + api.services.sync_clock_skew_ms;
+    part.earliest_ms = now_ms - api.services.sync_max_offline_ms;
     routed->index = i;
     routed->op = std::move(op);
     part.ops.push_back(std::move(*routed));

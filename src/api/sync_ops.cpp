@@ -30,6 +30,7 @@ domain::Outcome check_in(ShardApi& owner, const ClassInfo& cls, ClassAttendance&
   a.at_ms = r.op.client_time_ms;
   a.now_ms = part.now_ms;
   a.latest_ms = part.latest_ms;
+  a.earliest_ms = part.earliest_ms;
   a.op_id = r.op.op_id;
   if (r.op.method == CheckInBody::Method::VerificationCode) {
     // The session open at client_time (none: the attempt answers no_open_session).
@@ -50,7 +51,7 @@ domain::Outcome override_record(ShardApi& owner, const ClassInfo& cls, const Par
   const Override cmd{cls.id,      r.session,   part.user,           UserId{r.op.student_id},
                      r.op.status, r.op.reason, r.op.client_time_ms, part.now_ms,
                      r.op.op_id};
-  return owner.owner.override_record(cls, OverrideAttempt{cmd, part.latest_ms});
+  return owner.owner.override_record(cls, OverrideAttempt{cmd, part.latest_ms, part.earliest_ms});
 }
 
 // Runs one op on its class's owner.

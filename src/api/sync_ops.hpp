@@ -39,7 +39,8 @@ struct RoutedOp {
 struct Part {
   domain::UserId user;
   std::int64_t now_ms = 0;
-  std::int64_t latest_ms = 0;  ///< now + the allowed clock skew
+  std::int64_t latest_ms = 0;    ///< now + the allowed clock skew
+  std::int64_t earliest_ms = 0;  ///< now - `--sync-max-offline-s`
   std::vector<RoutedOp> ops;
   // Filled on the owner.
   std::vector<std::pair<std::size_t, OpResult>> results;  ///< (index in the batch, result)

@@ -142,6 +142,7 @@ std::unique_ptr<api::Services> make_services(const ServeConfig& config, const au
     const Status proxies = s->trusted_proxies.add(config.trusted_proxies);
     RC_ASSERT(proxies);  // checked when the flag was parsed
   }
+  s->sync_max_offline_ms = static_cast<std::int64_t>(config.sync_max_offline_s) * 1000;
   return s;
 }
 

@@ -141,6 +141,9 @@ const Flag kFlags[] = {
     {"--sync-clock-skew-s", "N", U32{&C::sync_clock_skew_s, 0, 3600},
      "offline ops (POST /api/v1/sync) may carry a client_time up to N s ahead of the server's "
      "clock"},
+    {"--sync-max-offline-s", "N", U32{&C::sync_max_offline_s, 1, 366u * 86400},
+     "offline ops may arrive at most N s after their client_time; older ones are rejected "
+     "(offline_too_old)"},
     {"--wal-segment-bytes", "N", U64{&C::wal_segment_bytes, 64 * kKiB, 4 * kGiB},
      "log segment size, preallocated"},
     {"--wal-snapshot-bytes", "N", U64{&C::wal_snapshot_bytes, 1, 1024 * kGiB},

@@ -63,7 +63,7 @@ Outcome ClassAttendance::apply(const ClassInfo& cls, const Command& cmd) {
       [&](const auto& c) -> Outcome {
         using T = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<T, OpenSession>) return open(c);
-        if constexpr (std::is_same_v<T, CheckIn>) return check_in(cls, c);
+        if constexpr (std::is_same_v<T, CheckIn>) return check_in(cls, c, false);
         if constexpr (std::is_same_v<T, Override>) return override_record(cls, c);
         if constexpr (std::is_same_v<T, Bulk>) return bulk(cls, c);
         if constexpr (std::is_same_v<T, CloseSession>) return close(cls, c);
@@ -96,7 +96,7 @@ Outcome ClassAttendance::open(const OpenSession& cmd) {
   return out;
 }
 
-Outcome ClassAttendance::check_in(const ClassInfo& cls, const CheckIn& cmd) {
+Outcome ClassAttendance::check_in(const ClassInfo& cls, const CheckIn& cmd, bool bounded) {
   if (!cmd.op_id.empty()) {
     if (const AppliedOp* op = applied_op(cmd.student, cmd.op_id)) return duplicate_of(*op);
   }
@@ -127,7 +127,14 @@ Outcome ClassAttendance::check_in(const ClassInfo& cls, const CheckIn& cmd) {
     }
     next = rules::check_in_record(*s, cmd.student, cmd.method, cmd.at_ms);
   }
-  write(*s, next, cmd.student, cmd.now_ms);
+  // It would change the record: a synced one counts against the student's bound.
+  const bool offline = !cmd.op_id.empty();
+  if (offline && bounded && current.sync_changes >= kSyncChangesMax) {
+    return refused(Refusal::TooManyChanges);
+  }
+  next.sync_changes = current.sync_changes + (offline ? 1 : 0);
+  const bool shown = write(*s, next, cmd.student, cmd.now_ms, offline);
+  RC_ASSERT(shown);  // an earlier time, a smaller method or a new status: always visible
   if (!cmd.op_id.empty()) remember(cmd.student, cmd.op_id, s->id, cmd.student);
   // A first check-in (also replacing session_close's absent) is a student_joined;
   // moving an existing check-in earlier, or under an override, is an update.
@@ -160,16 +167,22 @@ Outcome ClassAttendance::override_record(const ClassInfo& cls, const Override& c
   const bool had_record = s->records.count(cmd.student) != 0;
   const Record current = s->record_of(cmd.student);
   if (!rules::override_wins(current, cmd.at_ms, cmd.op_id)) return unchanged(s->id, current);
-  write(*s, rules::overridden(*s, current, cmd.status, cmd.reason, cmd.at_ms, cmd.op_id), cmd.actor,
-        cmd.now_ms);
-  if (!cmd.op_id.empty()) remember(cmd.actor, cmd.op_id, s->id, cmd.student);
+  // A synced override that shows nothing new (same status and reason) still wins
+  // the merge (its time and op_id decide later ones), but publishes nothing.
+  const bool offline = !cmd.op_id.empty();
+  const bool shown =
+      write(*s, rules::overridden(*s, current, cmd.status, cmd.reason, cmd.at_ms, cmd.op_id),
+            cmd.actor, cmd.now_ms, offline);
+  if (offline) remember(cmd.actor, cmd.op_id, s->id, cmd.student);
   Outcome out;
   out.change = Change::Applied;
   out.session = s->id;
   out.created = !had_record;
   out.records.push_back(s->records[cmd.student]);
   out.logged = cmd;
-  out.events.push_back(Event{Event::Kind::RecordChanged, s->id, out.records, !had_record, 0, {}});
+  if (shown) {
+    out.events.push_back(Event{Event::Kind::RecordChanged, s->id, out.records, !had_record, 0, {}});
+  }
   return out;
 }
 

@@ -34,6 +34,7 @@ Outcome ClassAttendance::attempt_check_in(const ClassInfo& cls, const CheckInAtt
   if (!a.op_id.empty()) {
     if (const AppliedOp* op = applied_op(a.student, a.op_id)) return duplicate_of(*op);
   }
+  if (a.at_ms < a.earliest_ms) return refused(Refusal::OfflineTooOld);
   const Session* s = find(a.session);
   if (s == nullptr) return refused(Refusal::NoOpenSession);
   if (!rules::enrolled(cls, a.student)) return refused(Refusal::NotEnrolled);
@@ -51,8 +52,8 @@ Outcome ClassAttendance::attempt_check_in(const ClassInfo& cls, const CheckInAtt
   if (rules::stands(current) && rules::outside(*s, a.at_ms, a.op_id.empty())) {
     return unchanged(s->id, current);
   }
-  return check_in(cls,
-                  CheckIn{id_, s->id, a.student, method_of(a.proof), a.at_ms, a.now_ms, a.op_id});
+  return check_in(
+      cls, CheckIn{id_, s->id, a.student, method_of(a.proof), a.at_ms, a.now_ms, a.op_id}, true);
 }
 
 Outcome ClassAttendance::attempt_override(const ClassInfo& cls, const OverrideAttempt& a) {
@@ -61,6 +62,7 @@ Outcome ClassAttendance::attempt_override(const ClassInfo& cls, const OverrideAt
   if (!cmd.op_id.empty()) {
     if (const AppliedOp* op = applied_op(cmd.actor, cmd.op_id)) return duplicate_of(*op);
   }
+  if (cmd.at_ms < a.earliest_ms) return refused(Refusal::OfflineTooOld);
   const Session* s = find(cmd.session);
   if (s == nullptr) return refused(Refusal::SessionNotFound);
   if (!rules::enrolled(cls, cmd.student)) return refused(Refusal::StudentNotFound);

@@ -4,12 +4,23 @@
 
 #include "rollcall/domain/attendance.hpp"
 
+#include <tuple>
+
 #include "rollcall/common/assert.hpp"
 
 namespace rollcall::domain {
 
 namespace {
 constexpr std::int64_t kMinuteMs = 60'000;
+
+// Whether a user would see any difference between two versions of a record (the
+// AttendanceRecord fields but the commit time and its offline marking).
+bool same_to_see(const Record& a, const Record& b) {
+  return std::tie(a.status, a.method, a.check_in_time_ms, a.is_late, a.late_minutes,
+                  a.is_manual_override, a.override_reason) ==
+         std::tie(b.status, b.method, b.check_in_time_ms, b.is_late, b.late_minutes,
+                  b.is_manual_override, b.override_reason);
+}
 
 std::string op_key(UserId user, std::string_view op_id) {
   std::string k = std::to_string(user.value);
@@ -65,10 +76,21 @@ const Session* ClassAttendance::session(SessionId id) const {
   return const_cast<ClassAttendance*>(this)->find(id);
 }
 
-void ClassAttendance::write(Session& s, Record next, UserId actor, std::int64_t now_ms) {
+bool ClassAttendance::write(Session& s, Record next, UserId actor, std::int64_t now_ms,
+                            bool offline) {
   RC_ASSERT(next.student);
   const Record before = s.record_of(next.student);
+  RC_ASSERT(next.sync_changes >= before.sync_changes);  // the count only grows
+  if (offline && s.records.count(next.student) != 0 && same_to_see(before, next)) {
+    // Nothing visible changes: the version shown (its time, its offline marking)
+    // stays; only what decides later merges does.
+    next.timestamp_ms = before.timestamp_ms;
+    next.offline = before.offline;
+    s.records[next.student] = std::move(next);
+    return false;
+  }
   next.timestamp_ms = now_ms;
+  next.offline = offline;
   AuditEntry entry;
   entry.at_ms = now_ms;
   entry.actor = actor;
@@ -77,8 +99,10 @@ void ClassAttendance::write(Session& s, Record next, UserId actor, std::int64_t 
   entry.to = next.status;
   entry.method = next.method;
   entry.reason = next.override_reason;
+  entry.offline = offline;
   s.audit.push_back(std::move(entry));
   s.records[next.student] = std::move(next);
+  return true;
 }
 
 void ClassAttendance::restore(std::deque<Session> sessions) {

@@ -19,7 +19,8 @@ using domain::Method;
 using domain::Session;
 
 constexpr char kSnapshotMagic[8] = {'R', 'C', 'A', 'L', 'S', 'N', 'A', 'P'};
-constexpr std::uint8_t kSnapshotVersion = 2;  // 1: without override times/op_ids and applied ops
+// 1: without override times/op_ids and applied ops; 2: without offline marks and sync counts
+constexpr std::uint8_t kSnapshotVersion = 3;
 constexpr std::size_t kFixedHeaderBytes = 8 + 1 + 3 + 4 + 8 + 8 + 4;  // through the class count
 constexpr std::size_t kCrcBytes = 4;
 
@@ -185,6 +186,8 @@ void encode_session(Writer& w, const Session& s) {
     w.i64(r->timestamp_ms);
     w.i64(r->override_at_ms);
     w.str(r->override_op);
+    w.flag(r->offline);
+    w.u32(r->sync_changes);
   }
 
   w.u32(static_cast<std::uint32_t>(s.audit.size()));
@@ -196,6 +199,7 @@ void encode_session(Writer& w, const Session& s) {
     w.u8(static_cast<std::uint8_t>(a.to));
     w.u8(static_cast<std::uint8_t>(a.method));
     w.opt_str(a.reason);
+    w.flag(a.offline);
   }
 }
 
@@ -237,6 +241,10 @@ Session decode_session(Reader& in, ClassId cls, std::uint64_t seq, std::uint8_t 
     } else if (r.is_manual_override) {
       r.override_at_ms = r.timestamp_ms;  // version 1 had only REST overrides: at commit time
     }
+    if (version >= 3) {  // before: not marked offline, counted from 0 from now on
+      r.offline = in.flag("record offline");
+      r.sync_changes = in.u32("record sync changes");
+    }
     if (in.ok()) s.records.emplace(r.student, std::move(r));
   }
 
@@ -251,6 +259,7 @@ Session decode_session(Reader& in, ClassId cls, std::uint64_t seq, std::uint8_t 
     a.to = in.status("audit to");
     a.method = in.method("audit method");
     a.reason = in.opt_str("audit reason");
+    if (version >= 3) a.offline = in.flag("audit offline");
     if (in.ok()) s.audit.push_back(std::move(a));
   }
   return s;
@@ -325,7 +334,7 @@ ParsedClass decode_class(Reader& in, std::uint8_t version, std::unordered_set<Cl
 // Reads the fixed header after the magic into `header`; returns the format version.
 Result<std::uint8_t> decode_header(Reader& in, SnapshotHeader& header) {
   const std::uint8_t version = in.u8("version");
-  if (version != 1 && version != kSnapshotVersion) {
+  if (version < 1 || version > kSnapshotVersion) {
     return Error{"unsupported snapshot version " + std::to_string(version)};
   }
   if (in.u8("reserved") != 0 || in.u8("reserved") != 0 || in.u8("reserved") != 0) {

@@ -44,6 +44,12 @@ Error refusal_error(Refusal r, domain::UserId offending) {
     case Refusal::InFuture:
       return {422, "invalid_client_time",
               "client_time is in the future (beyond the allowed clock skew)"};
+    case Refusal::OfflineTooOld:
+      return {422, "offline_too_old",
+              "client_time is older than the server accepts offline ops (--sync-max-offline-s)"};
+    case Refusal::TooManyChanges:
+      return {409, "too_many_changes",
+              "this check-in already changed through sync as often as allowed; nothing changed"};
     case Refusal::NotAsLogged:
       return {500, "internal_error", "the change does not apply to this state"};
     case Refusal::None: break;

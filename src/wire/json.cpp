@@ -36,6 +36,14 @@ void write_record(JsonWriter& w, const Roster& roster, const ClassInfo& cls, con
   } else {
     w.null();
   }
+  // A synced version was received when it was committed: synced_at = timestamp.
+  w.field("offline", record.offline);
+  w.key("synced_at");
+  if (record.offline) {
+    w.time_ms(record.timestamp_ms);
+  } else {
+    w.null();
+  }
   w.key("timestamp").time_ms(record.timestamp_ms);
   if (!change.empty()) w.field("change", change);
   w.end_object();

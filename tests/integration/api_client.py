@@ -33,7 +33,7 @@ TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 SESSION_KEYS = {"id", "class_id", "class_name", "status", "starts_at", "closed_at", "late_after_minutes"}
 RECORD_KEYS = {"student_id", "student_name", "class_id", "class_session_id", "class_name", "attendance_status",
                "check_in_time", "is_late", "late_minutes", "verification_method", "is_manual_override",
-               "override_reason", "timestamp"}
+               "override_reason", "offline", "synced_at", "timestamp"}
 COUNTS_KEYS = {"present", "late", "absent", "excused", "unmarked", "total"}
 STATUSES = {"present", "late", "absent", "excused", "unmarked"}
 METHODS = {"qr_code", "verification_code", "teacher_override", "bulk", "session_close", None}
@@ -350,6 +350,12 @@ def assert_record(r: dict) -> None:
     assert r["verification_method"] in METHODS, r
     assert r["override_reason"] is None or isinstance(r["override_reason"], str)
     assert_time(r["timestamp"])
+    # offline: this version came from /sync, received at synced_at (its commit time).
+    assert isinstance(r["offline"], bool), r
+    if r["offline"]:
+        assert r["synced_at"] == r["timestamp"], r
+    else:
+        assert r["synced_at"] is None, r
     if r["attendance_status"] == "unmarked":
         assert r["verification_method"] is None and r["check_in_time"] is None, r
 

@@ -63,6 +63,10 @@ export interface AttendanceRecord {
   verification_method: Method;
   is_manual_override: boolean;
   override_reason: string | null;
+  /** This version came from offline sync (API.md §3, §6): the client chose its time. */
+  offline: boolean;
+  /** When the server received the synced version; null unless `offline`. */
+  synced_at: string | null;
   timestamp: string;
   change?: 'created' | 'updated';
 }
@@ -120,6 +124,8 @@ export interface AuditEntry {
   to: Status;
   method: Method;
   reason: string | null;
+  /** Present (true) only when the change came from offline sync (docs/api.md). */
+  offline?: boolean;
 }
 
 export interface Snapshot {

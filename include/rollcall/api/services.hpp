@@ -16,6 +16,7 @@ namespace rollcall::api {
 struct Services {
   static constexpr std::int64_t kQrRotationSDefault = 15;
   static constexpr std::int64_t kSyncClockSkewSDefault = 120;
+  static constexpr std::int64_t kSyncMaxOfflineSDefault = 86400;  ///< API.md §6: a day
 
   Services(const auth::Key& jwt_key, const auth::Key& qr_key) : jwt(jwt_key), qr(qr_key) {}
   auth::JwtCodec jwt;
@@ -28,6 +29,8 @@ struct Services {
   std::int64_t sync_clock_skew_ms = kSyncClockSkewSDefault * 1000;  ///< `--sync-clock-skew-s`
   TrustedProxies trusted_proxies;  ///< `--trusted-proxy`: whose X-Forwarded-For counts
   LoginLimits login_limits;        ///< sign-in admission, per accepting shard
+  /// `--sync-max-offline-s`: an op's client_time at most this long before its arrival.
+  std::int64_t sync_max_offline_ms = kSyncMaxOfflineSDefault * 1000;
 };
 
 }  // namespace rollcall::api

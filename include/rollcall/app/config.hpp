@@ -46,6 +46,7 @@ struct ServeConfig {
   std::uint32_t ws_ping_interval_ms = live::LiveConfig{}.ping_interval_ms;
   std::uint32_t ws_silence_timeout_ms = live::LiveConfig{}.silence_timeout_ms;
   std::uint32_t sync_clock_skew_s = api::Services::kSyncClockSkewSDefault;
+  std::uint32_t sync_max_offline_s = api::Services::kSyncMaxOfflineSDefault;
   std::uint64_t wal_segment_bytes = wal::EngineConfig{}.segment_bytes;
   std::uint64_t wal_snapshot_bytes = wal::EngineConfig{}.checkpoint_after_bytes;
   std::string log_level = "info";

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,7 +40,17 @@ struct Record {
   /// and bulk). A synced override wins over it only with a later (time, op_id).
   std::int64_t override_at_ms = 0;
   std::string override_op;
+  /// This version came from /sync (API.md §3 `offline`); its `synced_at` is
+  /// `timestamp_ms`, when the server received the op.
+  bool offline = false;
+  /// How many times the student's own synced check-ins changed this record; at
+  /// most kSyncChangesMax live (replay re-applies what was accepted, unbounded).
+  std::uint32_t sync_changes = 0;
 };
+
+/// API.md §6 rule 2: one student's check-in for one session changes through sync
+/// at most this many times; then TooManyChanges.
+inline constexpr std::uint32_t kSyncChangesMax = 3;
 
 struct AuditEntry {
   std::int64_t at_ms = 0;
@@ -49,6 +60,7 @@ struct AuditEntry {
   AttendanceStatus to = AttendanceStatus::Unmarked;
   Method method = Method::None;
   std::optional<std::string> reason;
+  bool offline = false;  ///< the change came from /sync
 };
 
 struct Counts {
@@ -90,6 +102,8 @@ enum class Refusal : std::uint8_t {
   SessionClosed,         ///< check-in: the time lies after the session closed
   BeforeSession,         ///< the time lies before the session started
   InFuture,              ///< an offline op's client_time is later than the allowed skew
+  OfflineTooOld,         ///< an offline op arrived longer after its client_time than allowed
+  TooManyChanges,        ///< sync changed this student's check-in kSyncChangesMax times already
   NotAsLogged,           ///< replay: the command does not apply as it did live
 };
 
@@ -163,12 +177,16 @@ struct CheckInAttempt {
   std::int64_t latest_ms = 0;       ///< the latest at_ms accepted (now + allowed skew)
   std::string op_id;                ///< offline op id, "" live
   bool attempts_exhausted = false;  ///< the owner's limiter: too many wrong codes lately
+  /// The earliest at_ms accepted (now - `--sync-max-offline-s`); none by default.
+  std::int64_t earliest_ms = std::numeric_limits<std::int64_t>::min();
 };
 
 /// A teacher's override as presented (REST or offline sync).
 struct OverrideAttempt {
   Override command;            ///< at_ms = now (REST) or client_time (offline)
   std::int64_t latest_ms = 0;  ///< the latest at_ms accepted
+  /// The earliest at_ms accepted (now - `--sync-max-offline-s`); none by default.
+  std::int64_t earliest_ms = std::numeric_limits<std::int64_t>::min();
 };
 
 /// An offline op that was applied: who sent it (its op_id is theirs), and the record
@@ -216,7 +234,8 @@ class ClassAttendance {
 
   /// A student's check-in as presented, judged by the rules every path shares (REST
   /// and offline sync; the log replays the resulting CheckIn):
-  ///  1. an offline op already applied answers Duplicate;
+  ///  1. an offline op already applied answers Duplicate; one that arrived too
+  ///     long after its time (before `earliest_ms`) is OfflineTooOld;
   ///  2. the session must exist (NoOpenSession), the student be enrolled
   ///     (NotEnrolled);
   ///  3. too many wrong codes lately: TooManyAttempts;
@@ -227,10 +246,12 @@ class ClassAttendance {
   ///  5. the time must not be in the future (InFuture);
   ///  6. the time must lie within the session (BeforeSession, SessionClosed), unless
   ///     a record stands as in 4;
-  ///  7. then the CheckIn applies (see `apply`).
+  ///  7. then the CheckIn applies (see `apply`), unless it is offline, would
+  ///     change the record, and synced check-ins changed it kSyncChangesMax times
+  ///     already (TooManyChanges; replay, through `apply`, has no such bound).
   Outcome attempt_check_in(const ClassInfo& cls, const CheckInAttempt& attempt);
   /// A teacher's override as presented: an offline op already applied answers
-  /// Duplicate; then SessionNotFound, StudentNotFound, InvalidStatus, a time in the
+  /// Duplicate; then OfflineTooOld, SessionNotFound, StudentNotFound, InvalidStatus, a time in the
   /// future (InFuture); then it applies.
   Outcome attempt_override(const ClassInfo& cls, const OverrideAttempt& attempt);
 
@@ -243,6 +264,11 @@ class ClassAttendance {
   //  - the record shown is the override when there is one (keeping the check-in
   //    time underneath), else the check-in, else session_close's absent, else
   //    unmarked. Each op merges into that, so any order gives the same records.
+  // Two bounds make order matter (API.md §6 rule 2): a student's synced check-ins
+  // change a record at most kSyncChangesMax times (with more ops than that which
+  // each would change it, the first ones to arrive decide), and an op older than
+  // `earliest_ms` is refused. `offline` and `timestamp_ms` describe the version
+  // shown, so they depend on which op arrived last, like any commit time.
   /// The session open at `at_ms` (starts_at <= at_ms, and at_ms <= closed_at if
   /// closed), or null.
   const Session* session_at(std::int64_t at_ms) const;
@@ -255,9 +281,15 @@ class ClassAttendance {
 
  private:
   Session* find(SessionId id);
-  void write(Session& s, Record next, UserId actor, std::int64_t now_ms);
+  /// Makes `next` the student's record. An offline op (`offline`) whose `next`
+  /// differs from the current version in nothing a user sees only updates the
+  /// record's hidden state (override time and op_id, the sync count): no new
+  /// version, no audit entry; returns false then, true when it wrote a version.
+  bool write(Session& s, Record next, UserId actor, std::int64_t now_ms, bool offline = false);
   Outcome open(const OpenSession& cmd);
-  Outcome check_in(const ClassInfo& cls, const CheckIn& cmd);
+  /// `bounded`: refuse an offline change past kSyncChangesMax (live attempts; not
+  /// replay).
+  Outcome check_in(const ClassInfo& cls, const CheckIn& cmd, bool bounded = false);
   Outcome override_record(const ClassInfo& cls, const Override& cmd);
   Outcome bulk(const ClassInfo& cls, const Bulk& cmd);
   Outcome close(const ClassInfo& cls, const CloseSession& cmd);

@@ -43,7 +43,9 @@ struct OpenSession {
 
 /// A student's check-in whose proof (code or QR token) was accepted. `at_ms` is when
 /// it counts (the server's time live; the device's client_time for an offline op);
-/// `op_id` is the student's offline op id, "" for a live check-in.
+/// `op_id` is the student's offline op id, "" for a live check-in. An op_id is what
+/// marks the version it writes `offline`, synced at `now_ms` (so logs written before
+/// records had that mark replay with it: live ones never had an op_id).
 struct CheckIn {
   ClassId cls;
   SessionId session;
@@ -68,7 +70,8 @@ struct CheckIn {
 
 /// A teacher sets one student's status. `at_ms` is when the decision was made (the
 /// server's time live; client_time offline); `op_id` the teacher's offline op id,
-/// "" live. Between overrides the later (at_ms, op_id) wins.
+/// "" live (a synced one is `offline`, as for CheckIn). Between overrides the later
+/// (at_ms, op_id) wins.
 struct Override {
   ClassId cls;
   SessionId session;

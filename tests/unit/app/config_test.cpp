@@ -25,6 +25,7 @@ TEST(Config, ServeDefaultsMatchTheContract) {
   EXPECT_EQ(cmd->serve.ws_silence_timeout_ms, 75000u);   // dropped after 75 s of silence
   EXPECT_EQ(cmd->serve.ws_backlog_bytes_max, 1048576u);  // 1 MiB, then close 1013
   EXPECT_EQ(cmd->serve.sync_clock_skew_s, 120u);         // offline ops: 2 minutes ahead at most
+  EXPECT_EQ(cmd->serve.sync_max_offline_s, 86400u);      // ... and a day behind (API.md §6)
   EXPECT_FALSE(cmd->serve.web_dir.empty());
 }
 
@@ -59,6 +60,7 @@ TEST(Config, BadInputIsNamedInTheError) {
       {{"serve", "--ws-ping-interval-ms", "50"}, "invalid value '50' for --ws-ping-interval-ms"},
       {{"serve", "--sync-clock-skew-s", "-1"}, "invalid value '-1' for --sync-clock-skew-s"},
       {{"serve", "--sync-clock-skew-s", "3601"}, "invalid value '3601' for --sync-clock-skew-s"},
+      {{"serve", "--sync-max-offline-s", "0"}, "invalid value '0' for --sync-max-offline-s"},
       {{"frobnicate"}, "unknown command 'frobnicate'"},
       {{}, "no command given"},
   };
@@ -75,10 +77,11 @@ TEST(Config, HelpAndVersion) {
   auto help_cmd = parse({"serve", "--help"});
   ASSERT_TRUE(help_cmd.ok());
   EXPECT_EQ(help_cmd->help_topic, "serve");
-  for (const char* flag : {"--listen", "--data-dir", "--shards", "--web-dir", "--max-connections",
-                           "--demo", "--header-timeout-ms", "--idle-timeout-ms",
-                           "--ws-ping-interval-ms", "--ws-silence-timeout-ms",
-                           "--ws-backlog-bytes-max", "--ring-events", "--sync-clock-skew-s"}) {
+  for (const char* flag :
+       {"--listen", "--data-dir", "--shards", "--web-dir", "--max-connections", "--demo",
+        "--header-timeout-ms", "--idle-timeout-ms", "--ws-ping-interval-ms",
+        "--ws-silence-timeout-ms", "--ws-backlog-bytes-max", "--ring-events", "--sync-clock-skew-s",
+        "--sync-max-offline-s"}) {
     EXPECT_NE(serve_help().find(flag), std::string::npos) << flag;
   }
 }

@@ -190,6 +190,13 @@ rollcall_login_queue_depth
 # TYPE rollcall_join_rejected_total counter
 rollcall_join_rejected_total{reason="invalid_join_code"}
 rollcall_join_rejected_total{reason="too_many_attempts"}
+# HELP rollcall_sync_rejections_total Offline sync ops rejected, by reason (error code; other codes count as other).
+# TYPE rollcall_sync_rejections_total counter
+rollcall_sync_rejections_total{reason="offline_too_old"}
+rollcall_sync_rejections_total{reason="too_many_changes"}
+rollcall_sync_rejections_total{reason="invalid_client_time"}
+rollcall_sync_rejections_total{reason="invalid_code"}
+rollcall_sync_rejections_total{reason="other"}
 # HELP rollcall_recovery_seconds Time start-up recovery took.
 # TYPE rollcall_recovery_seconds gauge
 rollcall_recovery_seconds

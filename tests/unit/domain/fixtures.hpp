@@ -97,11 +97,12 @@ using Visible = decltype(visible(Record{}));
 
 /// Every field of a record.
 inline auto full(const Record& r) {
-  return std::tuple_cat(visible(r), std::tuple(r.timestamp_ms));
+  return std::tuple_cat(visible(r), std::tuple(r.timestamp_ms, r.offline, r.sync_changes));
 }
 
 inline auto full(const AuditEntry& a) {
-  return std::tuple(a.at_ms, a.actor.value, a.student.value, a.from, a.to, a.method, a.reason);
+  return std::tuple(a.at_ms, a.actor.value, a.student.value, a.from, a.to, a.method, a.reason,
+                    a.offline);
 }
 
 inline std::vector<decltype(full(Record{}))> full(const std::vector<Record>& records) {
@@ -169,6 +170,8 @@ inline const char* name(Refusal r) {
     case Refusal::SessionClosed: return "SessionClosed";
     case Refusal::BeforeSession: return "BeforeSession";
     case Refusal::InFuture: return "InFuture";
+    case Refusal::OfflineTooOld: return "OfflineTooOld";
+    case Refusal::TooManyChanges: return "TooManyChanges";
     case Refusal::NotAsLogged: return "NotAsLogged";
   }
   return "?";

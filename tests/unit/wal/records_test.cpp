@@ -13,6 +13,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "rollcall/domain/attendance.hpp"
+
 namespace rollcall::wal {
 namespace {
 
@@ -287,6 +289,53 @@ TEST(WalRecordTest, KnownLayoutOfACheckIn) {
   EXPECT_EQ(bytes[33], 5);
   EXPECT_EQ(bytes[41], 2);  // op_id length
   EXPECT_EQ(bytes.substr(45), "ab");
+}
+
+// --- The offline mark: from the logged command, not from replay ------------------
+
+// Applies `logged` (after an encode/decode round trip) to a class whose session
+// kSid is open, and returns the student's record.
+domain::Record replayed(const Command& logged) {
+  domain::ClassInfo info;
+  info.id = kCls;
+  info.students = {UserId{10}};
+  domain::ClassAttendance att(kCls);
+  for (int i = 0; i < 3; ++i) {  // sessions 1..3; kSid is the third
+    EXPECT_TRUE(att.apply(info, OpenSession{kCls, UserId{2}, 5, "1", kNow - 10}).applied());
+    if (i < 2) {
+      EXPECT_TRUE(att.apply(info, domain::CloseSession{kCls, domain::make_session_id(kCls, i + 1),
+                                                       UserId{2}, std::nullopt, kNow - 10})
+                      .applied());
+    }
+  }
+  EXPECT_TRUE(att.apply(info, logged).applied());
+  return att.session(kSid)->records.at(UserId{10});
+}
+
+TEST(WalRecordTest, ASyncedCommandReplaysAsAnOfflineVersionReceivedAtItsNowMs) {
+  // The op_id marks a command as synced, and now_ms is when the server received it:
+  // both are in the record, so a replay days later marks the version exactly so.
+  const Command in = CheckIn{kCls, kSid, UserId{10}, Method::QrCode, kNow - 5, kNow + 7, "p-1"};
+  const Command ov = Override{kCls,  kSid,     UserId{2}, UserId{10}, AttendanceStatus::Excused,
+                              "bus", kNow - 5, kNow + 8,  "t-1"};
+  for (const Command& c : {in, ov}) {
+    std::string payload;
+    encode(payload, c);
+    const std::optional<Command> back = decode(type_of(c), payload);
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(*back, c);
+    const domain::Record r = replayed(*back);
+    EXPECT_TRUE(r.offline) << domain::name_of(c);
+    EXPECT_EQ(r.timestamp_ms, domain::applied_at_ms(c));  // synced_at
+  }
+  // The same without an op_id (live), and a legacy live check-in: not offline.
+  const Command live = CheckIn{kCls, kSid, UserId{10}, Method::QrCode, kNow - 5, kNow + 7, ""};
+  EXPECT_FALSE(replayed(live).offline);
+  const std::optional<Command> legacy =
+      decode(RecordType::LegacyCheckedIn,
+             legacy_check_in(kCls, kSid, UserId{10}, Method::QrCode, kNow - 5, kNow + 7));
+  ASSERT_TRUE(legacy.has_value());
+  EXPECT_FALSE(replayed(*legacy).offline);
 }
 
 // --- Legacy types 3 and 4 ----------------------------------------------------------

@@ -89,6 +89,11 @@ ClassAttendance busy_class(ClassId id) {
   EXPECT_TRUE(override_record(c, s2, kAlice, AttendanceStatus::Absent, std::nullopt,
                               kStart + 25 * 60 * kMinute, kStart + 25 * 60 * kMinute)
                   .applied());
+  // Synced into the closed session: an offline version (and audit entry), a sync
+  // count, replacing Dan's absence.
+  EXPECT_TRUE(check_in(c, s1, kDan, Method::VerificationCode, kStart + 30 * kMinute,
+                       kStart + 26 * 60 * kMinute, "phone-d")
+                  .applied());
   return c;
 }
 
@@ -117,6 +122,8 @@ void expect_same(const domain::Record& a, const domain::Record& b) {
   EXPECT_EQ(a.timestamp_ms, b.timestamp_ms);
   EXPECT_EQ(a.override_at_ms, b.override_at_ms);
   EXPECT_EQ(a.override_op, b.override_op);
+  EXPECT_EQ(a.offline, b.offline);
+  EXPECT_EQ(a.sync_changes, b.sync_changes);
 }
 
 void expect_same(const ClassAttendance& want, const ClassAttendance& got) {
@@ -148,6 +155,7 @@ void expect_same(const ClassAttendance& want, const ClassAttendance& got) {
       EXPECT_EQ(a.audit[k].to, b.audit[k].to);
       EXPECT_EQ(a.audit[k].method, b.audit[k].method);
       EXPECT_EQ(a.audit[k].reason, b.audit[k].reason);
+      EXPECT_EQ(a.audit[k].offline, b.audit[k].offline);
     }
   }
   // The restored object is live: its open session is one of its own sessions.
@@ -300,7 +308,7 @@ TEST_F(SnapshotTest, BadStructureWithAValidCrcIsAnError) {
   };
   const std::vector<Case> cases = {
       {"magic", [](std::string& b) { b[0] = 'X'; }, "magic"},
-      {"version", [](std::string& b) { b[8] = 3; }, "version"},
+      {"version", [](std::string& b) { b[8] = 4; }, "version"},
       {"version 0", [](std::string& b) { b[8] = 0; }, "version"},
       {"reserved", [](std::string& b) { b[10] = 1; }, "reserved"},
       {"huge class count", [](std::string& b) { std::memset(b.data() + kClassCountAt, 0xFF, 4); },
@@ -340,9 +348,9 @@ TEST_F(SnapshotTest, BadRecordAndAuditFieldsAreErrors) {
   const std::size_t record_count_at = code_at + 4 + 2;
   const std::size_t record_at = record_count_at + 4;
   const std::size_t status_at = record_at + 8;
-  const std::size_t audit_count_at = record_at + 8 + 1 + 1 + 9 + 1 + 4 + 1 + 1 + 8 + 8 + 4;
+  const std::size_t audit_count_at = record_at + 8 + 1 + 1 + 9 + 1 + 4 + 1 + 1 + 8 + 8 + 4 + 1 + 4;
   const std::size_t audit_at = audit_count_at + 4;
-  const std::size_t ops_count_at = audit_at + 8 + 8 + 8 + 3 + 1;
+  const std::size_t ops_count_at = audit_at + 8 + 8 + 8 + 3 + 1 + 1;
   ASSERT_EQ(good.size(), ops_count_at + 4 + 4);
 
   struct Case {
@@ -362,6 +370,8 @@ TEST_F(SnapshotTest, BadRecordAndAuditFieldsAreErrors) {
       {"huge audit count", audit_count_at, {0xFF, 0xFF, 0xFF, 0x0F}, "audit count"},
       {"audit from 5", audit_at + 24, {5}, "status 5"},
       {"audit method 200", audit_at + 26, {200}, "method 200"},
+      {"record offline 2", audit_count_at - 5, {2}, "record offline"},
+      {"audit offline 7", ops_count_at - 1, {7}, "audit offline"},
       {"huge applied op count", ops_count_at, {0xFF, 0xFF, 0xFF, 0x0F}, "applied op count"},
   };
   for (const Case& k : cases) {
@@ -445,6 +455,68 @@ TEST_F(SnapshotTest, SyncedOpsAndOverrideTimesSurvive) {
   EXPECT_EQ(retry.change, Change::Duplicate);
 }
 
+// A version 2 image of a version 3 snapshot of one class with one session holding
+// one record (a reason of one byte, an override op_id of `op_bytes`) and one audit
+// entry (a reason of one byte): without the record's offline mark and sync count
+// and the audit entry's offline mark.
+std::string version2_of_one_record(std::string v3, std::size_t op_bytes = 0) {
+  const std::size_t code_at = kFirstSessionAt + 8 + 1 + 8 + 8 + 4;
+  const std::size_t record_at = code_at + 4 + 2 + 4;
+  const std::size_t v3_record_fields_at =
+      record_at + 8 + 1 + 1 + 1 + 1 + 4 + 1 + 1 + 4 + 1 + 8 + 8 + 4 + op_bytes;
+  const std::size_t audit_offline_at = v3_record_fields_at + 5 + 4 + 8 + 8 + 8 + 3 + 1 + 4 + 1;
+  std::string v2 = v3.substr(0, v3_record_fields_at) +
+                   v3.substr(v3_record_fields_at + 5, audit_offline_at - v3_record_fields_at - 5) +
+                   v3.substr(audit_offline_at + 1);
+  v2[8] = 2;
+  fix_crc(v2);
+  return v2;
+}
+
+TEST_F(SnapshotTest, OfflineMarksAndSyncCountsSurvive) {
+  ClassAttendance c(ClassId{9});
+  const SessionId sid = open_session(c, 5, "12", kStart).session;
+  const std::int64_t now = kStart + 60 * kMinute;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(check_in(c, sid, kAlice, Method::VerificationCode, kStart + 9 * kMinute - i, now,
+                         "p" + std::to_string(i))
+                    .applied());
+  }
+  ASSERT_TRUE(check_in(c, sid, kBob, Method::QrCode, kStart + kMinute, kStart + kMinute).applied());
+  Result<DecodedSnapshot> got = decode_snapshot(encode_snapshot({}, {&c}));
+  ASSERT_TRUE(got.ok()) << got.error();
+  expect_same(c, got->classes.at(0));
+  const Session& s = *got->classes.at(0).session(sid);
+  EXPECT_TRUE(s.records.at(kAlice).offline);
+  EXPECT_EQ(s.records.at(kAlice).sync_changes, 2u);
+  EXPECT_FALSE(s.records.at(kBob).offline);
+  EXPECT_EQ(s.records.at(kBob).sync_changes, 0u);
+  ASSERT_EQ(s.audit.size(), 3u);
+  EXPECT_TRUE(s.audit[0].offline && s.audit[1].offline);
+  EXPECT_FALSE(s.audit[2].offline);
+}
+
+TEST_F(SnapshotTest, AVersion2SnapshotIsReadWithoutOfflineMarks) {
+  ClassAttendance c(ClassId{9});
+  const SessionId sid = open_session(c, 5, "12", kStart).session;
+  ASSERT_TRUE(override_record(c, sid, kAlice, AttendanceStatus::Excused, "x", kStart + kMinute,
+                              kStart + 2 * kMinute, "t1")
+                  .applied());
+  ASSERT_TRUE(c.session(sid)->records.at(kAlice).offline);
+  Result<DecodedSnapshot> got =
+      decode_snapshot(version2_of_one_record(encode_snapshot({}, {&c}), 2));
+  ASSERT_TRUE(got.ok()) << got.error();
+  const Session& s = *got->classes.at(0).session(sid);
+  const Record& alice = s.records.at(kAlice);
+  EXPECT_EQ(alice.override_op, "t1");  // what version 2 had is kept...
+  EXPECT_EQ(alice.override_reason, "x");
+  EXPECT_FALSE(alice.offline);  // ...what it did not have is a live version, counted from 0
+  EXPECT_EQ(alice.sync_changes, 0u);
+  ASSERT_EQ(s.audit.size(), 1u);
+  EXPECT_FALSE(s.audit[0].offline);
+  EXPECT_NE(got->classes.at(0).applied_op(kTeacher, "t1"), nullptr);
+}
+
 TEST_F(SnapshotTest, AVersion1SnapshotIsStillRead) {
   // Version 1 had neither the override time/op_id per record nor the applied ops:
   // build one from a version 2 image of a class with one REST override.
@@ -453,7 +525,7 @@ TEST_F(SnapshotTest, AVersion1SnapshotIsStillRead) {
   ASSERT_TRUE(override_record(c, sid, kAlice, AttendanceStatus::Excused, "x", kStart + kMinute,
                               kStart + kMinute)
                   .applied());
-  std::string v2 = encode_snapshot({}, {&c});
+  std::string v2 = version2_of_one_record(encode_snapshot({}, {&c}));
   const std::size_t code_at = kFirstSessionAt + 8 + 1 + 8 + 8 + 4;
   const std::size_t record_at = code_at + 4 + 2 + 4;
   const std::size_t v2_fields_at =

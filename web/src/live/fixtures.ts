@@ -27,6 +27,8 @@ export function rec(id: number, status: Status = 'unmarked', extra: Partial<Atte
     verification_method: status === 'unmarked' ? null : 'verification_code',
     is_manual_override: false,
     override_reason: null,
+    offline: false,
+    synced_at: null,
     timestamp: '2026-11-22T08:00:00.000Z',
     ...extra,
   };

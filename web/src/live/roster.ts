@@ -107,6 +107,8 @@ function unmarkedRecord(session: Session, studentId: number, name: string): Atte
     verification_method: null,
     is_manual_override: false,
     override_reason: null,
+    offline: false,
+    synced_at: null,
     // Older than anything the server commits for this session: any real version wins.
     timestamp: '',
   };

@@ -2,8 +2,9 @@ import { STATUS_LABEL } from '../../live/roster';
 import type { AttendanceRecord } from '../../types';
 import { fmtTime } from '../../ui/format';
 import { methodLabel } from './labels';
+import { OfflineBadge } from './OfflineBadge';
 
-/** One student: status (with override and reason), check-in time, lateness, method. */
+/** One student: status (with override, offline sync and reason), check-in time, lateness, method. */
 export function RosterRow({
   record: r,
   selected,
@@ -25,6 +26,7 @@ export function RosterRow({
       data-status={r.attendance_status}
       data-check-in-time={r.check_in_time ?? ''}
       data-override={r.is_manual_override ? 'true' : 'false'}
+      data-offline={r.offline ? 'true' : 'false'}
       class={`st-${r.attendance_status}${flash !== undefined ? ` flash flash${flash % 2}` : ''}`}
     >
       <td>
@@ -38,6 +40,7 @@ export function RosterRow({
             override
           </span>
         )}
+        <OfflineBadge offline={r.offline} syncedAt={r.synced_at} />
         {r.override_reason && <div class="reason small muted">{r.override_reason}</div>}
       </td>
       <td class="time">{fmtTime(r.check_in_time)}</td>
