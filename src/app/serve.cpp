@@ -27,6 +27,7 @@
 #include "rollcall/http/static_files.hpp"
 #include "rollcall/live/endpoint.hpp"
 #include "rollcall/live/feed.hpp"
+#include "rollcall/net/address_admission.hpp"
 #include "rollcall/net/listener.hpp"
 #include "rollcall/owner/owner.hpp"
 #include "rollcall/shard/runtime.hpp"
@@ -115,8 +116,18 @@ Result<std::shared_ptr<const domain::Roster>> seed_roster(const ServeConfig& con
   return demo;
 }
 
+// `--max-connections-per-ip`, the trusted proxies exempt (every client comes through them).
+std::unique_ptr<net::AddressAdmission> per_address_cap(const ServeConfig& config) {
+  net::AddressSet proxies;
+  if (!config.trusted_proxies.empty()) {
+    const Status parsed = proxies.add(config.trusted_proxies);
+    RC_ASSERT(parsed);  // checked when the flag was parsed
+  }
+  return std::make_unique<net::AddressAdmission>(config.max_connections_per_ip, std::move(proxies));
+}
+
 shard::Runtime::Options runtime_options(const ServeConfig& config, std::vector<int> listeners,
-                                        int signal_fd) {
+                                        int signal_fd, net::AddressAdmission* per_address) {
   shard::Runtime::Options options;
   options.shard_count = config.shards;
   options.aux_shard_count = 1;  // the auth shard: Argon2id off the connection shards
@@ -127,6 +138,7 @@ shard::Runtime::Options runtime_options(const ServeConfig& config, std::vector<i
   options.shard.recv_buffers = config.recv_buffers;
   options.shard.out_bytes_max = config.ws_backlog_bytes_max;
   options.shard.send_timeout_ms = config.send_timeout_ms;
+  options.shard.per_address = per_address;
   return options;
 }
 
@@ -312,7 +324,9 @@ int run_serve(const ServeConfig& config) {
       recover_and_checkpoint(engine, {config.shards, config.ring_events}, *seed, epoch_key);
   if (!state) return refuse(state.error());
 
-  shard::Runtime runtime(runtime_options(config, std::move(*listeners), signal_fd));
+  const std::unique_ptr<net::AddressAdmission> per_address = per_address_cap(config);
+  shard::Runtime runtime(
+      runtime_options(config, std::move(*listeners), signal_fd, per_address.get()));
   // /metrics: the process's figures, then every shard's groups (each part adds its
   // own to its shard's registry as it is assembled below).
   const ProcessMetrics process{runtime.data_shard_count(),

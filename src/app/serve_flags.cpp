@@ -110,6 +110,9 @@ const Flag kFlags[] = {
      "http:// + the Host the teacher's browser used"},
     {"--max-connections", "N", U32{&C::max_connections, 1, 1'000'000},
      "open connections per process, split over shards; more are closed at once and counted"},
+    {"--max-connections-per-ip", "N", U32{&C::max_connections_per_ip, 1, 1'000'000},
+     "open connections one client address may hold; more are closed at once and counted "
+     "(--trusted-proxy addresses are exempt)"},
     {"--header-timeout-ms", "N", U32{&C::header_timeout_ms, 100, 3'600'000},
      "request line and headers must arrive within this; also the longest silence inside a body"},
     {"--idle-timeout-ms", "N", U32{&C::idle_timeout_ms, 100, 86'400'000},

@@ -38,6 +38,7 @@ Shard::Shard(Runtime& runtime, unsigned id, const ShardConfig& config,
       registry_(id),
       lingering_(config.max_connections, 0),
       close_after_send_(config.max_connections, 0),
+      address_held_(config.max_connections, net::AddressAdmission::kNotCounted),
       overflow_(runtime.shard_count()),
       wake_needed_(runtime.shard_count(), 0) {
   flush_list_.reserve(config.max_connections);
@@ -173,8 +174,11 @@ void Shard::on_accept(const io_uring_cqe& cqe) {
     ::close(fd);
     return;
   }
+  std::uint32_t held = net::AddressAdmission::kNotCounted;
+  if (!admit_address(fd, held)) return;
   Connection* c = connections_.acquire(fd, now_ms_);
   if (c == nullptr) {
+    if (config_.per_address != nullptr) config_.per_address->release(held);
     ::close(fd);
     metrics_.connections_refused_capacity.inc();
     ++refusals_since_log_;
@@ -194,8 +198,30 @@ void Shard::on_accept(const io_uring_cqe& cqe) {
   metrics_.connections_open.add(1);
   lingering_[c->index] = 0;
   close_after_send_[c->index] = 0;
+  address_held_[c->index] = held;
   arm_recv(*c);
   handler_->on_open(*this, *c);
+}
+
+bool Shard::admit_address(int fd, std::uint32_t& held) {
+  if (config_.per_address == nullptr) return true;
+  const std::optional<std::uint32_t> admitted = config_.per_address->admit(fd);
+  if (admitted) {
+    held = *admitted;
+    return true;
+  }
+  ::close(fd);
+  metrics_.connections_refused_address.inc();
+  ++address_refusals_since_log_;
+  if (now_ms_ - last_address_refusal_log_ms_ >= 1000) {
+    last_address_refusal_log_ms_ = now_ms_;
+    log::warn("connection_refused", {{"shard", id_},
+                                     {"reason", "max_connections_per_ip"},
+                                     {"limit", config_.per_address->per_address_max()},
+                                     {"refused_since_last_line", address_refusals_since_log_}});
+    address_refusals_since_log_ = 0;
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------
@@ -451,6 +477,8 @@ void Shard::abort_connection(Connection& c) {
   close_after_send_[c.index] = 0;
   metrics_.connections_closed.inc();
   metrics_.connections_open.add(-1);
+  if (config_.per_address != nullptr) config_.per_address->release(address_held_[c.index]);
+  address_held_[c.index] = net::AddressAdmission::kNotCounted;
   handler_->on_closed(c);
   if (c.has_ops_in_flight()) {
     // Cancel everything on this fd; the slot is freed when the last completion is in.

@@ -9,9 +9,7 @@
 /// address read (the trusted proxy that passed it on) is, since nothing left of it
 /// can be believed.
 ///
-/// Addresses are IPv4 or IPv6, held as 16 bytes (IPv4 as `::ffff:a.b.c.d`), and
-/// printed in their usual form (`192.0.2.1`, `2001:db8::1`): that text is the key
-/// limits count by.
+/// Addresses are net::IpAddress; their text is the key limits count by.
 
 #include <array>
 #include <cstdint>
@@ -22,44 +20,18 @@
 
 #include "rollcall/common/result.hpp"
 #include "rollcall/http/parser.hpp"
+#include "rollcall/net/ip_address.hpp"
 
 namespace rollcall::api {
 
-struct IpAddress {
-  std::array<std::uint8_t, 16> bytes{};
-  bool operator==(const IpAddress&) const = default;
-};
-
-/// Parses `192.0.2.1`, `2001:db8::1`, `[2001:db8::1]`, and either with a port
-/// (`192.0.2.1:443`, `[2001:db8::1]:443`), surrounding blanks allowed.
-std::optional<IpAddress> parse_ip(std::string_view text);
-/// `192.0.2.1` for IPv4-mapped addresses, RFC 5952 text otherwise.
-std::string format_ip(const IpAddress& ip);
-
-/// A set of addresses and networks (`10.0.0.0/8`, `2001:db8::/32`, `192.0.2.7`).
-class TrustedProxies {
- public:
-  /// Adds a comma-separated list; an error names the entry that is not an address
-  /// or network (nothing is added then).
-  Status add(std::string_view list);
-  bool trusts(const IpAddress& ip) const;
-  bool empty() const { return networks_.empty(); }
-  std::size_t size() const { return networks_.size(); }
-
- private:
-  struct Network {
-    IpAddress base;     ///< host bits cleared
-    unsigned prefix{};  ///< bits of `base` that must match, 0..128
-  };
-  std::vector<Network> networks_;
-};
+using net::format_ip;
+using net::IpAddress;
+using net::parse_ip;
+using net::peer_address;
+using TrustedProxies = net::AddressSet;
 
 /// The client of a request from TCP peer `peer` (see the top of this file).
 IpAddress client_address(const IpAddress& peer, const http::RequestHead& head,
                          const TrustedProxies& trusted);
-
-/// The TCP peer of socket `fd` (getpeername), or nullopt if it has none or is not
-/// IP (a unix socket).
-std::optional<IpAddress> peer_address(int fd);
 
 }  // namespace rollcall::api

@@ -26,8 +26,9 @@ struct ServeConfig {
   std::string data_dir = kDataDirDefault;
   unsigned shards = 0;  ///< 0 until resolved: number of usable cores
   bool demo = false;
-  std::string web_dir;                    ///< empty until resolved: the installed web app
-  std::uint32_t max_connections = 20000;  ///< per process, split evenly over shards
+  std::string web_dir;                          ///< empty until resolved: the installed web app
+  std::uint32_t max_connections = 20000;        ///< per process, split evenly over shards
+  std::uint32_t max_connections_per_ip = 1000;  ///< per client address, trusted proxies exempt
   std::uint32_t header_timeout_ms = http::ServerConfig{}.header_timeout_ms;
   std::uint32_t idle_timeout_ms = http::ServerConfig{}.idle_timeout_ms;
   std::uint32_t head_bytes_max = static_cast<std::uint32_t>(http::Limits{}.head_bytes_max);

@@ -21,6 +21,7 @@
 #include "rollcall/io/buf_ring.hpp"
 #include "rollcall/io/ring.hpp"
 #include "rollcall/metrics/metrics.hpp"
+#include "rollcall/net/address_admission.hpp"
 #include "rollcall/net/connection.hpp"
 #include "rollcall/net/handler.hpp"
 #include "rollcall/net/timer_wheel.hpp"
@@ -56,8 +57,9 @@ struct ShardConfig {
   std::uint32_t send_timeout_ms = 30000;        ///< owed bytes, no progress this long: disconnect
   std::size_t overflow_messages_max = 1 << 16;  ///< per destination, beyond the SPSC queue
   bool pin_to_core = true;
-  int listen_fd = -1;  ///< -1: this shard accepts nothing (tests)
-  int signal_fd = -1;  ///< read by this shard when >= 0 (shard 0)
+  int listen_fd = -1;                            ///< -1: this shard accepts nothing (tests)
+  int signal_fd = -1;                            ///< read by this shard when >= 0 (shard 0)
+  net::AddressAdmission* per_address = nullptr;  ///< shared by all shards; null: no cap
 };
 
 class Shard final : public net::Reactor {
@@ -139,6 +141,7 @@ class Shard final : public net::Reactor {
   void arm_signal_read();
   void dispatch(const io_uring_cqe& cqe);
   void on_accept(const io_uring_cqe& cqe);
+  bool admit_address(int fd, std::uint32_t& held);
   void on_recv(const io_uring_cqe& cqe);
   void on_send(const io_uring_cqe& cqe);
   void on_tick();
@@ -180,6 +183,7 @@ class Shard final : public net::Reactor {
   std::vector<std::uint32_t> starved_;          ///< connections whose recv hit -ENOBUFS
   std::vector<std::uint8_t> lingering_;         ///< per slot: in graceful-close linger
   std::vector<std::uint8_t> close_after_send_;  ///< per slot: graceful close once drained
+  std::vector<std::uint32_t> address_held_;     ///< per slot: what `per_address` admitted
   std::vector<std::deque<Message>> overflow_;   ///< per destination, FIFO behind the queue
   std::vector<std::uint8_t> wake_needed_;       ///< per destination, posted this turn
   std::vector<Poller> pollers_;
@@ -193,6 +197,8 @@ class Shard final : public net::Reactor {
   std::uint64_t last_refusal_log_ms_ = 0;
   std::uint64_t refusals_since_log_ = 0;
   std::uint64_t last_send_timeout_log_ms_ = 0;
+  std::uint64_t last_address_refusal_log_ms_ = 0;
+  std::uint64_t address_refusals_since_log_ = 0;
   std::uint64_t send_timeouts_since_log_ = 0;
 };
 

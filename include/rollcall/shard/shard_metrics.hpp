@@ -12,6 +12,7 @@ struct alignas(64) ShardMetrics {
   metrics::Counter connections_accepted;
   metrics::Counter connections_refused_capacity;  ///< over --max-connections: closed at once
   metrics::Counter accept_errors;                 ///< accept failed (EMFILE, ENFILE, ENOMEM...)
+  metrics::Counter connections_refused_address;   ///< over --max-connections-per-ip
   metrics::Counter connections_closed;
   metrics::Counter loop_turns;
   metrics::Counter sqes_submitted;
@@ -34,9 +35,10 @@ struct alignas(64) ShardMetrics {
     s.family("rollcall_connections_accepted_total", "Connections accepted.")
         .add(connections_accepted);
     s.family("rollcall_connections_refused_total",
-             "Connections closed at once: over --max-connections (capacity) or accept failures "
-             "(accept_error).")
+             "Connections closed at once: over --max-connections (capacity), over "
+             "--max-connections-per-ip (per_address) or accept failures (accept_error).")
         .add(connections_refused_capacity, {"reason", "capacity"})
+        .add(connections_refused_address, {"reason", "per_address"})
         .add(accept_errors, {"reason", "accept_error"});
     s.family("rollcall_connections_closed_total", "Connections closed.").add(connections_closed);
     s.family("rollcall_loop_turns_total", "Event loop iterations.").add(loop_turns);

@@ -48,9 +48,10 @@ rollcall_shard_connections_open{shard="3"}
 # HELP rollcall_connections_accepted_total Connections accepted.
 # TYPE rollcall_connections_accepted_total counter
 rollcall_connections_accepted_total
-# HELP rollcall_connections_refused_total Connections closed at once: over --max-connections (capacity) or accept failures (accept_error).
+# HELP rollcall_connections_refused_total Connections closed at once: over --max-connections (capacity), over --max-connections-per-ip (per_address) or accept failures (accept_error).
 # TYPE rollcall_connections_refused_total counter
 rollcall_connections_refused_total{reason="capacity"}
+rollcall_connections_refused_total{reason="per_address"}
 rollcall_connections_refused_total{reason="accept_error"}
 # HELP rollcall_connections_closed_total Connections closed.
 # TYPE rollcall_connections_closed_total counter
