@@ -165,6 +165,8 @@ live::LiveConfig live_config(const ServeConfig& config, const auth::Key& epoch_k
   c.ring_bytes = config.ring_bytes;
   c.ping_interval_ms = config.ws_ping_interval_ms;
   c.silence_timeout_ms = config.ws_silence_timeout_ms;
+  c.message_bytes_max = config.ws_message_bytes_max;
+  c.subscriptions_per_user_max = config.max_subscriptions_per_user;
   c.epoch_key = epoch_key;
   c.generation = generation;
   return c;
@@ -187,6 +189,7 @@ struct Assembly {
   http::ServerConfig http;
   api::Directory directory;
   live::Peers peers;
+  SharedCounts subscriptions_per_user{1u << 16};  ///< shared by every shard's endpoint
   std::vector<std::unique_ptr<owner::Owner>> owners;
   std::vector<std::unique_ptr<live::Feeds>> feeds;
   std::vector<std::unique_ptr<live::Endpoint>> endpoints;
@@ -230,6 +233,7 @@ Status assemble(Assembly& a, shard::Runtime& runtime, Checkpointed& state, stora
     if (Status s = assemble_shard(a, runtime, i, state, engine, config, ops); !s) return s;
   }
   for (auto& f : a.feeds) f->connect(a.peers.endpoints);
+  a.peers.per_user = &a.subscriptions_per_user;
   // The auth shard's queue holds what every accepting shard's gate lets through.
   const api::LoginLimits& login = a.services->login_limits;
   a.auth = std::make_unique<api::AuthWorker>(

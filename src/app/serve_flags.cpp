@@ -139,6 +139,11 @@ const Flag kFlags[] = {
      "closes included)"},
     {"--ws-ping-interval-ms", "N", U32{&C::ws_ping_interval_ms, 100, 3'600'000},
      "WebSocket ping to each subscriber this often"},
+    {"--ws-message-bytes-max", "N", U64{&C::ws_message_bytes_max, 125, 16 * kMiB},
+     "client WebSocket messages (fragments assembled) larger than this close 1009"},
+    {"--max-subscriptions-per-user", "N", U32{&C::max_subscriptions_per_user, 1, 100'000},
+     "live WebSocket subscriptions one user may hold at once (all shards); more are refused "
+     "with 429 too_many_subscriptions"},
     {"--ws-silence-timeout-ms", "N", U32{&C::ws_silence_timeout_ms, 200, 7'200'000},
      "close a WebSocket silent this long (no frame, no pong), more than the ping interval"},
     {"--sync-clock-skew-s", "N", U32{&C::sync_clock_skew_s, 0, 3600},

@@ -152,8 +152,25 @@ std::optional<wire::Error> Endpoint::subscribe(http::Exchange& ex, const Subscri
   if (!shard_.can_post(owner::owner_of(s.cls, static_cast<unsigned>(peers_.owners.size())))) {
     return wire::overloaded();
   }
+  if (auto err = hold_user_place(s.user)) return err;
   upgrade(ex, this);
   pending_subscribe_ = s;  // the connection is ours once the server switches it
+  return std::nullopt;
+}
+
+std::optional<wire::Error> Endpoint::hold_user_place(UserId user) {
+  pending_user_held_ = kNotHeld;
+  if (peers_.per_user == nullptr) return std::nullopt;
+  const std::uint64_t id = user.value;
+  const std::string_view key(reinterpret_cast<const char*>(&id), sizeof id);
+  const std::optional<std::uint32_t> held =
+      peers_.per_user->try_acquire(key, config_.subscriptions_per_user_max);
+  if (!held) {
+    metrics_.per_user_refusals.inc();
+    return wire::Error{429, "too_many_subscriptions",
+                       "this user already has the most live connections allowed; close one"};
+  }
+  pending_user_held_ = *held;
   return std::nullopt;
 }
 
@@ -183,6 +200,8 @@ void Endpoint::start_subscription(net::Connection& c, Conn& s) {
   const Subscription sub = *pending_subscribe_;
   pending_subscribe_.reset();
   s.mode = Mode::Pending;
+  s.user_held = pending_user_held_;
+  pending_user_held_ = kNotHeld;
   s.cls = sub.cls;
   s.sub.user = sub.user.value;
   s.sub.staff = sub.staff;
@@ -337,6 +356,8 @@ void Endpoint::unfollow(net::Connection& c, Conn& s) {
   if (s.mode == Mode::Pending || s.mode == Mode::Live) {
     metrics_.subscribers_open.add(-1);
     --subscriber_count_;
+    if (s.user_held != kNotHeld) peers_.per_user->release(s.user_held);
+    s.user_held = kNotHeld;
   }
   if (s.mode != Mode::Live) return;
   auto it = followed_.find(s.cls);

@@ -46,6 +46,8 @@ struct ServeConfig {
   std::uint32_t send_timeout_ms = shard::ShardConfig{}.send_timeout_ms;
   std::uint32_t ws_ping_interval_ms = live::LiveConfig{}.ping_interval_ms;
   std::uint32_t ws_silence_timeout_ms = live::LiveConfig{}.silence_timeout_ms;
+  std::uint64_t ws_message_bytes_max = live::LiveConfig{}.message_bytes_max;
+  std::uint32_t max_subscriptions_per_user = live::LiveConfig{}.subscriptions_per_user_max;
   std::uint32_t sync_clock_skew_s = api::Services::kSyncClockSkewSDefault;
   std::uint32_t sync_max_offline_s = api::Services::kSyncMaxOfflineSDefault;
   std::uint64_t wal_segment_bytes = wal::EngineConfig{}.segment_bytes;

@@ -21,6 +21,7 @@
 
 #include "rollcall/broadcast/fanout.hpp"
 #include "rollcall/broadcast/ring.hpp"
+#include "rollcall/common/shared_counts.hpp"
 #include "rollcall/domain/types.hpp"
 #include "rollcall/http/server.hpp"
 #include "rollcall/live/feed.hpp"
@@ -49,16 +50,18 @@ struct Peers {
   std::vector<owner::Owner*> owners;
   std::vector<Feeds*> feeds;
   std::vector<Endpoint*> endpoints;
+  SharedCounts* per_user = nullptr;  ///< live subscriptions by user, all shards; null: no cap
 };
 
 /// What one shard's endpoint counts about its subscribers.
 struct alignas(64) EndpointMetrics {
-  metrics::Gauge subscribers_open;            ///< WebSocket subscribers (attendance feeds)
-  metrics::Counter frames_sent;               ///< event frames fanned out to subscribers
-  metrics::Counter bytes_sent;                ///< bytes of those frames
-  metrics::Counter ring_overruns;             ///< this shard found events already overwritten
-  metrics::Counter slow_closes;               ///< subscribers closed with 1013 (too slow or lapped)
-  metrics::Counter token_expired_closes;      ///< subscribers closed 1008: their token expired
+  metrics::Gauge subscribers_open;        ///< WebSocket subscribers (attendance feeds)
+  metrics::Counter frames_sent;           ///< event frames fanned out to subscribers
+  metrics::Counter bytes_sent;            ///< bytes of those frames
+  metrics::Counter ring_overruns;         ///< this shard found events already overwritten
+  metrics::Counter slow_closes;           ///< subscribers closed with 1013 (too slow or lapped)
+  metrics::Counter token_expired_closes;  ///< subscribers closed 1008: their token expired
+  metrics::Counter per_user_refusals;     ///< handshakes refused: the user's subscriptions are full
   metrics::LatencyHistogram publish_to_send;  ///< event published -> frames queued here
 
   void describe(metrics::Sink& s) const {
@@ -75,6 +78,10 @@ struct alignas(64) EndpointMetrics {
     s.family("rollcall_ws_token_expired_closes_total",
              "Subscribers closed with 1008 token_expired when their token expired.")
         .add(token_expired_closes);
+    s.family("rollcall_ws_subscriptions_refused_total",
+             "Subscriptions refused with 429 because their user already held "
+             "--max-subscriptions-per-user.")
+        .add(per_user_refusals);
     s.family("rollcall_ws_publish_to_send_seconds",
              "Event published by the owner -> its frames queued for sending on a shard.")
         .add(publish_to_send);
@@ -120,6 +127,7 @@ class Endpoint final : public http::UpgradedHandler {
   const EndpointMetrics& metrics() const { return metrics_; }
 
  private:
+  static constexpr std::uint32_t kNotHeld = 0xFFFFFFFFu;
   enum class Mode : std::uint8_t { None, Echo, Pending, Live, Closing };
   struct Conn {
     Mode mode = Mode::None;
@@ -128,6 +136,7 @@ class Endpoint final : public http::UpgradedHandler {
     std::uint32_t epoch = 0;
     std::int64_t last_heard_ms = 0;
     std::uint64_t expires_ms = ~std::uint64_t{0};  ///< monotonic: the token's expiry (subscribers)
+    std::uint32_t user_held = kNotHeld;            ///< the per-user counter this subscription holds
     std::uint8_t pongs_owed =
         0;  ///< pings before connection_established (answered after it; at most 16)
     std::unique_ptr<ws::Decoder> decoder;  ///< made on first data: idle subscribers stay small
@@ -138,6 +147,7 @@ class Endpoint final : public http::UpgradedHandler {
   };
 
   void start_subscription(net::Connection& c, Conn& s);
+  std::optional<wire::Error> hold_user_place(domain::UserId user);
   void handle_frames(net::Reactor& r, net::Connection& c, Conn& s);
   void close_with(net::Reactor& r, net::Connection& c, ws::CloseCode code, std::string_view reason);
   void unfollow(net::Connection& c, Conn& s);
@@ -158,6 +168,7 @@ class Endpoint final : public http::UpgradedHandler {
   std::size_t subscriber_count_ = 0;
   // Between a route handler's upgrade and the server's on_upgraded (same call stack).
   std::optional<Subscription> pending_subscribe_;
+  std::uint32_t pending_user_held_ = kNotHeld;
   bool pending_echo_ = false;
   EndpointMetrics metrics_;
 };

@@ -31,7 +31,8 @@ struct LiveConfig {
   std::size_t ring_bytes = 1 << 20;  ///< `--ring-bytes`: arena per class ring
   std::uint32_t ping_interval_ms = 30'000;
   std::uint32_t silence_timeout_ms = 75'000;
-  std::size_t message_bytes_max = 64 * 1024;  ///< client messages; above: close 1009
+  std::size_t message_bytes_max = 64 * 1024;      ///< client messages; above: close 1009
+  std::uint32_t subscriptions_per_user_max = 32;  ///< live subscriptions of one user, all shards
   /// A class history's epoch is derived from this key, the log generation the
   /// history started in and the class (see history_epoch), so that recovery gives a
   /// history the epoch its clients saw even if it was never snapshotted.

@@ -158,6 +158,9 @@ rollcall_ws_slow_consumer_closes_total
 # HELP rollcall_ws_token_expired_closes_total Subscribers closed with 1008 token_expired when their token expired.
 # TYPE rollcall_ws_token_expired_closes_total counter
 rollcall_ws_token_expired_closes_total
+# HELP rollcall_ws_subscriptions_refused_total Subscriptions refused with 429 because their user already held --max-subscriptions-per-user.
+# TYPE rollcall_ws_subscriptions_refused_total counter
+rollcall_ws_subscriptions_refused_total
 # HELP rollcall_ws_subscriptions_total Subscriptions, by whether they resumed.
 # TYPE rollcall_ws_subscriptions_total counter
 rollcall_ws_subscriptions_total{recovered="true"}
