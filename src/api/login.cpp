@@ -4,8 +4,8 @@
 
 #include "rollcall/api/bodies.hpp"
 #include "rollcall/api/client_address.hpp"
+#include "rollcall/api/sign_in_answer.hpp"
 #include "rollcall/auth/password.hpp"
-#include "rollcall/wire/json.hpp"
 #include "src/api/login_job.hpp"
 
 namespace rollcall::api {
@@ -35,15 +35,7 @@ void LoginJob::verify(std::int64_t now_ms) {
     return;
   }
   failed.clear(username);
-  const Services& services = worker->services();
-  const std::string token =
-      services.jwt.issue(user->id.value, user->role, now_ms / 1000, services.token_ttl_s);
-  answer = json_reply(200, [&](JsonWriter& w) {
-    w.begin_object().field("access_token", token).field("token_type", "bearer");
-    w.field("expires_in", services.token_ttl_s).key("user");
-    wire::write_user(w, *user);
-    w.end_object();
-  });
+  answer = sign_in_answer(worker->services(), *user, now_ms / 1000);
 }
 
 void LoginJob::finish(shard::Shard& here, net::Connection& c) {

@@ -9,6 +9,7 @@
 #include "rollcall/api/bodies.hpp"
 #include "rollcall/api/join.hpp"
 #include "rollcall/api/login.hpp"
+#include "rollcall/api/refresh.hpp"
 #include "rollcall/api/reply.hpp"
 #include "rollcall/api/request.hpp"
 #include "rollcall/api/sync.hpp"
@@ -141,6 +142,7 @@ void add_live_routes(http::Router& router, ShardApi& api, bool echo) {
 void add_api_routes(http::Router& router, ShardApi& api) {
   using namespace routes;
   add(router, "POST", "/api/v1/auth/login", api, login);
+  add(router, "POST", "/api/v1/auth/refresh", api, refresh);
   add(router, "GET", "/api/v1/classes", api, list_classes);
   add(router, "POST", "/api/v1/classes/join", api, join);
   add(router, "GET", "/api/v1/classes/{class_id}", api, get_class);

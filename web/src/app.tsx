@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { clearAuth, loadAuth, onAuthChange, type Auth } from './auth';
+import { clearAuth, loadAuth, onAuthChange, signOutNotice, type Auth } from './auth';
 import { linkTo, useRoute } from './router';
 import { SignIn } from './features/auth/SignIn';
+import { tokenRefresher } from './features/auth/tokenRefresh';
 import { Home } from './features/classes/Home';
 import { CheckInLink } from './features/student/CheckInLink';
 import { PendingBadge } from './features/student/PendingBadge';
@@ -13,6 +14,8 @@ function useAuth(): Auth | null {
   const [auth, setAuth] = useState<Auth | null>(() => loadAuth());
   useEffect(() => {
     const off = onAuthChange((a) => setAuth(a));
+    // Fresh tokens before the old ones run out (API.md §1): a dashboard left open stays signed in.
+    tokenRefresher.start();
     // Sign out when the token expires (the server would answer 401 anyway).
     const t = setInterval(() => {
       const a = loadAuth();
@@ -20,6 +23,7 @@ function useAuth(): Auth | null {
     }, 15_000);
     return () => {
       off();
+      tokenRefresher.stop();
       clearInterval(t);
     };
   }, []);
@@ -37,7 +41,7 @@ export function App() {
   let body;
   const m = /^\/class\/(\d+)\/?$/.exec(route.path);
   if (!auth) {
-    body = <SignIn reason={route.path === '/check-in' ? 'Sign in to check in.' : undefined} />;
+    body = <SignIn reason={route.path === '/check-in' ? 'Sign in to check in.' : undefined} notice={signOutNotice()} />;
   } else if (route.path === '/check-in') {
     body = <CheckInLink token={route.query.get('token')} />;
   } else if (m) {

@@ -11,6 +11,8 @@ export interface Auth {
 }
 
 const KEY = 'rollcall.auth';
+/** Why the last sign-out happened, when the app (not the user) did it. */
+const NOTICE_KEY = 'rollcall.signout_notice';
 type Listener = (a: Auth | null) => void;
 const listeners = new Set<Listener>();
 
@@ -36,14 +38,24 @@ export function loadAuth(now = Date.now()): Auth | null {
 
 export function saveLogin(res: LoginResponse, now = Date.now()): Auth {
   const a: Auth = { token: res.access_token, expiresAt: now + res.expires_in * 1000, user: res.user };
+  storage()?.removeItem(NOTICE_KEY);
   storage()?.setItem(KEY, JSON.stringify(a));
   for (const l of listeners) l(a);
   return a;
 }
 
-export function clearAuth(): void {
+/** Signs out; `notice` says why when the app did it (shown on the sign-in page). */
+export function clearAuth(notice?: string): void {
+  // A 401 that lands after the app signed out keeps the app's reason on screen.
+  if (notice) storage()?.setItem(NOTICE_KEY, notice);
+  else if (storage()?.getItem(KEY)) storage()?.removeItem(NOTICE_KEY);
   storage()?.removeItem(KEY);
   for (const l of listeners) l(null);
+}
+
+/** Why the app signed the user out, until the next sign-in (null: they did). */
+export function signOutNotice(): string | null {
+  return storage()?.getItem(NOTICE_KEY) ?? null;
 }
 
 export function token(): string | null {

@@ -54,6 +54,17 @@ describe('the typed client: method, path, headers, body', () => {
     expect(calls[0].headers.Authorization).toBeUndefined();
   });
 
+  it('refresh sends the current token and no body; its 401 does not sign out by itself', async () => {
+    signedIn('teacher', 2);
+    const answer = { access_token: 'fresh', token_type: 'bearer', expires_in: 3600, user: { id: 2, username: 'u2', name: 'User 2', role: 'teacher' } };
+    const calls = stubFetch(json(200, answer), json(401, { error: { code: 'unauthorized', message: 'this account is disabled' } }));
+    expect(await api.refresh()).toEqual(answer);
+    expect(calls[0]).toMatchObject({ method: 'POST', url: '/api/v1/auth/refresh', body: undefined });
+    expect(calls[0].headers.Authorization).toBe('Bearer tok-2');
+    await expect(api.refresh()).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(loadAuth()).not.toBeNull(); // the auth feature signs out, with a message
+  });
+
   it('checkIn tells a first check-in (201) from an existing one (200)', async () => {
     signedIn('student', 3);
     const calls = stubFetch(json(201, rec(3, 'present')), json(200, rec(3, 'present')));

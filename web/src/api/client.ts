@@ -36,6 +36,15 @@ export function login(body: LoginRequest): Promise<LoginResponse> {
   return apiJson<LoginResponse>('POST', `${V1}/auth/login`, body, { noAuth: true });
 }
 
+/**
+ * `POST /auth/refresh` with the current token: a fresh one, answered like login.
+ * A 401 (expired, disabled since) does not sign out here: the auth feature does,
+ * with a message (features/auth/tokenRefresh.ts).
+ */
+export function refresh(): Promise<LoginResponse> {
+  return apiJson<LoginResponse>('POST', `${V1}/auth/refresh`, undefined, { noSignOut: true });
+}
+
 // §4 Sessions and check-in
 
 /** `GET /classes`: the caller's classes. */

@@ -21,6 +21,8 @@ export class ApiError extends Error {
 export interface RequestOptions {
   /** Send no token and do not sign out on 401 (the login call). */
   noAuth?: boolean;
+  /** Send the token but do not sign out on 401: the caller decides (the refresh call). */
+  noSignOut?: boolean;
   accept?: string;
 }
 
@@ -54,7 +56,7 @@ export async function request(method: string, path: string, body?: unknown, opts
     } catch {
       /* not JSON */
     }
-    if (res.status === 401 && !opts.noAuth) clearAuth();
+    if (res.status === 401 && !opts.noAuth && !opts.noSignOut) clearAuth();
     throw new ApiError(res.status, code, message);
   }
   return res;

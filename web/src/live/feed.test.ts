@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LiveFeed, type ProbeResult, type WebSocketLike } from './feed';
+import { LiveFeed, closeAction, type ProbeResult, type WebSocketLike } from './feed';
 import { EPOCH, SESSION, established, ev, joined, rec } from './fixtures';
 
 class FakeSocket implements WebSocketLike {
@@ -18,9 +18,9 @@ class FakeSocket implements WebSocketLike {
   frame(obj: unknown) {
     this.onmessage?.({ data: JSON.stringify(obj) });
   }
-  serverClose(code: number) {
+  serverClose(code: number, reason = '') {
     this.readyState = 3;
-    this.onclose?.({ code });
+    this.onclose?.({ code, reason });
   }
   send(d: string) {
     this.sent.push(d);
@@ -31,14 +31,15 @@ class FakeSocket implements WebSocketLike {
   }
 }
 
-function setup(probe: ProbeResult = 'network') {
+function setup(probe: ProbeResult = 'network', extra: { getToken?: () => string | null; refreshToken?: () => Promise<unknown> } = {}) {
   const sockets: FakeSocket[] = [];
   const fetchAttendance = vi.fn(async () => null);
   const onUnauthorized = vi.fn();
   const feed = new LiveFeed({
     classId: 1,
     wsBase: 'ws://host',
-    getToken: () => 'tok',
+    getToken: extra.getToken ?? (() => 'tok'),
+    refreshToken: extra.refreshToken,
     createSocket: (url) => {
       const s = new FakeSocket(url);
       sockets.push(s);
@@ -197,6 +198,96 @@ describe('LiveFeed', () => {
     last().frame(ev('session_closed', 11, { ...SESSION, status: 'closed', closed_at: '2026-11-22T09:00:00.000Z' }));
     expect(fetchAttendance).toHaveBeenCalledWith(SESSION.id);
     expect(feed.state.records.get(3)?.attendance_status).toBe('absent');
+    feed.stop();
+  });
+});
+
+describe('closeAction: what a closed socket does next', () => {
+  const ctx = { established: true, canProbe: true, tokenUsed: 'old', tokenNow: 'old' };
+  it.each([
+    ['token_expired, a refreshed token is stored', { code: 1008, reason: 'token_expired' }, { tokenNow: 'new' }, 'resume_now'],
+    ['token_expired, only the expired token', { code: 1008, reason: 'token_expired' }, {}, 'refresh_then_resume'],
+    ['token_expired, signed out meanwhile', { code: 1008, reason: 'token_expired' }, { tokenNow: null }, 'refresh_then_resume'],
+    ['token_expired before the hello', { code: 1008, reason: 'token_expired' }, { established: false, tokenNow: 'new' }, 'resume_now'],
+    ['1008 for another reason (silence)', { code: 1008, reason: 'silence' }, {}, 'retry'],
+    ['too slow', { code: 1013 }, {}, 'resume_now'],
+    ['server shutting down', { code: 1001 }, {}, 'retry'],
+    ['handshake refused', { code: 1006 }, { established: false }, 'probe'],
+    ['handshake refused, no probe', { code: 1006 }, { established: false, canProbe: false }, 'retry'],
+  ] as const)('%s', (_name, ev, over, want) => {
+    expect(closeAction(ev, { ...ctx, ...over })).toBe(want);
+  });
+});
+
+describe('LiveFeed and token expiry (API.md §5: close 1008 token_expired)', () => {
+  it('reconnects at once with the refreshed token and since + epoch', () => {
+    let tok = 'tok-a';
+    const refreshToken = vi.fn(async () => undefined);
+    const { feed, sockets, last } = setup('network', { getToken: () => tok, refreshToken });
+    feed.start();
+    last().open();
+    last().frame(established(10, [rec(3)]));
+    last().frame(joined(11, rec(3, 'present', { timestamp: 't1' })));
+    tok = 'tok-b'; // the auth feature refreshed a minute before expiry
+    last().serverClose(1008, 'token_expired');
+    expect(sockets).toHaveLength(2); // no backoff wait
+    expect(refreshToken).not.toHaveBeenCalled();
+    expect(last().url).toBe(`ws://host/ws/attendance/1?token=tok-b&since=11&epoch=${EPOCH}`);
+    last().open();
+    last().frame(established(11, [], { recovered: true }));
+    expect(feed.status).toBe('live');
+    feed.stop();
+  });
+
+  it('asks for a refresh when only the expired token is stored, then resumes', async () => {
+    let tok = 'tok-a';
+    const refreshToken = vi.fn(async () => {
+      tok = 'tok-b';
+    });
+    const { feed, sockets, last, onUnauthorized } = setup('network', { getToken: () => tok, refreshToken });
+    feed.start();
+    last().open();
+    last().frame(established(10, [rec(3)]));
+    last().serverClose(1008, 'token_expired');
+    expect(refreshToken).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sockets).toHaveLength(2);
+    expect(last().url).toBe(`ws://host/ws/attendance/1?token=tok-b&since=10&epoch=${EPOCH}`);
+    expect(onUnauthorized).not.toHaveBeenCalled();
+    feed.stop();
+  });
+
+  it('signs out when the refresh left no token', async () => {
+    let tok: string | null = 'tok-a';
+    const refreshToken = vi.fn(async () => {
+      tok = null; // refused: the auth feature signed out
+    });
+    const { feed, sockets, last, onUnauthorized } = setup('network', { getToken: () => tok, refreshToken });
+    feed.start();
+    last().open();
+    last().frame(established(10, [rec(3)]));
+    last().serverClose(1008, 'token_expired');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(onUnauthorized).toHaveBeenCalledTimes(1);
+    expect(sockets).toHaveLength(1);
+    feed.stop();
+  });
+
+  it('backs off and tries again when the refresh got no answer', async () => {
+    const refreshToken = vi.fn(async () => {
+      throw new Error('offline');
+    });
+    const { feed, sockets, last, onUnauthorized } = setup('network', { getToken: () => 'tok-a', refreshToken });
+    feed.start();
+    last().open();
+    last().frame(established(10, [rec(3)]));
+    last().serverClose(1008, 'token_expired');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sockets).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(sockets).toHaveLength(2);
+    expect(last().url).toContain('since=10');
+    expect(onUnauthorized).not.toHaveBeenCalled();
     feed.stop();
   });
 });

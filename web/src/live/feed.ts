@@ -10,6 +10,33 @@ export type ConnectionStatus = 'live' | 'reconnecting' | 'offline';
 /** What a REST probe says when the WebSocket could not be opened. */
 export type ProbeResult = 'ok' | 'unauthorized' | 'forbidden' | 'not_found' | 'network';
 
+/** Close code and reason of a subscription whose token expired (API.md §5). */
+export const TOKEN_EXPIRED_CODE = 1008;
+export const TOKEN_EXPIRED_REASON = 'token_expired';
+
+/**
+ * What to do when the socket closed:
+ * - `resume_now`: reconnect at once with since + epoch (too slow, 1013; or the
+ *   token expired and a refreshed one is already there);
+ * - `refresh_then_resume`: the token expired and nothing newer is stored: ask for
+ *   a refresh first, then reconnect with since + epoch;
+ * - `probe`: it never got going: ask REST why (401, 403, 404, or the network);
+ * - `retry`: reconnect after the backoff.
+ */
+export type CloseAction = 'resume_now' | 'refresh_then_resume' | 'probe' | 'retry';
+
+export function closeAction(
+  ev: { code: number; reason?: string },
+  ctx: { established: boolean; canProbe: boolean; tokenUsed: string | null; tokenNow: string | null },
+): CloseAction {
+  if (ev.code === 1013) return 'resume_now';
+  if (ev.code === TOKEN_EXPIRED_CODE && ev.reason === TOKEN_EXPIRED_REASON) {
+    return ctx.tokenNow !== null && ctx.tokenNow !== ctx.tokenUsed ? 'resume_now' : 'refresh_then_resume';
+  }
+  if (!ctx.established && ctx.canProbe) return 'probe';
+  return 'retry';
+}
+
 export interface WebSocketLike {
   readyState: number;
   onopen: ((ev: any) => void) | null;
@@ -32,6 +59,12 @@ export interface FeedOptions {
   /** Asks the REST API why the WebSocket handshake failed. */
   probe?: () => Promise<ProbeResult>;
   onUnauthorized?: () => void;
+  /**
+   * Gets a fresh token (features/auth/tokenRefresh.ts) when the socket closed for
+   * `token_expired` and no newer token is stored; the feed then resumes. Without
+   * it the feed just reconnects (and a 401 handshake ends in onUnauthorized).
+   */
+  refreshToken?: () => Promise<unknown>;
   isOnline?: () => boolean;
   pingIntervalMs?: number;
   /** No frame at all for this long: the connection is dead, reconnect. */
@@ -65,6 +98,8 @@ export class LiveFeed {
   private opts: Required<Pick<FeedOptions, 'pingIntervalMs' | 'silenceMs' | 'backoffBaseMs' | 'backoffMaxMs'>> &
     FeedOptions;
   private ws: WebSocketLike | null = null;
+  /** The token the current (or last) socket was opened with. */
+  private tokenUsed: string | null = null;
   private established = false;
   private attempt = 0;
   private stopped = true;
@@ -146,7 +181,10 @@ export class LiveFeed {
 
   /** The URL of the next connection: resumes when a history is known. */
   url(): string {
-    const token = this.opts.getToken() ?? '';
+    return this.urlWith(this.opts.getToken() ?? '');
+  }
+
+  private urlWith(token: string): string {
     const known = this.state.epoch !== null && this.state.seq >= 0;
     return attendanceSocketUrl(
       this.opts.wsBase,
@@ -175,14 +213,16 @@ export class LiveFeed {
       clearTimeout(this.retryTimer);
       this.retryTimer = null;
     }
-    if (!this.opts.getToken()) {
+    const token = this.opts.getToken();
+    if (!token) {
       this.opts.onUnauthorized?.();
       return;
     }
     const create = this.opts.createSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike);
     let ws: WebSocketLike;
+    this.tokenUsed = token;
     try {
-      ws = create(this.url());
+      ws = create(this.urlWith(token));
     } catch {
       this.scheduleRetry();
       return;
@@ -215,30 +255,65 @@ export class LiveFeed {
       this.clearTimers();
       if (this.stopped) return;
       this.setStatus(this.isOnline() ? 'reconnecting' : 'offline');
-      if (ev.code === 1013) {
-        // Too slow: resume with since right away.
+      const action = closeAction(ev, {
+        established: wasEstablished,
+        canProbe: this.opts.probe !== undefined,
+        tokenUsed: this.tokenUsed,
+        tokenNow: this.opts.getToken(),
+      });
+      this.afterClose(action);
+    };
+  }
+
+  private afterClose(action: CloseAction): void {
+    switch (action) {
+      case 'resume_now':
         this.attempt = 0;
         this.connectNow();
         return;
-      }
-      if (!wasEstablished && this.opts.probe) {
-        void this.opts.probe().then((p) => {
-          if (this.stopped || this.ws) return;
-          if (p === 'unauthorized') {
-            this.stop();
-            this.opts.onUnauthorized?.();
-          } else if (p === 'forbidden' || p === 'not_found') {
-            this.error = p === 'forbidden' ? 'You may not see this class.' : 'This class does not exist.';
-            this.stop();
-            this.setStatus('offline');
-          } else {
-            this.scheduleRetry();
-          }
-        });
+      case 'refresh_then_resume':
+        if (!this.opts.refreshToken) break;
+        void this.opts.refreshToken().then(
+          () => this.resumeAfterRefresh(),
+          () => this.resumeAfterRefresh(),
+        );
         return;
-      }
+      case 'probe':
+        void this.opts.probe!().then((p) => this.afterProbe(p));
+        return;
+      default:
+        break;
+    }
+    this.scheduleRetry();
+  }
+
+  /** After a refresh asked for by `token_expired`: resume with the new token, if any. */
+  private resumeAfterRefresh(): void {
+    if (this.stopped || this.ws) return;
+    const t = this.opts.getToken();
+    if (t === null) {
+      this.stop();
+      this.opts.onUnauthorized?.();
+    } else if (t !== this.tokenUsed) {
+      this.attempt = 0;
+      this.connectNow();
+    } else {
+      this.scheduleRetry(); // the refresh failed for now; it is retried on its own
+    }
+  }
+
+  private afterProbe(p: ProbeResult): void {
+    if (this.stopped || this.ws) return;
+    if (p === 'unauthorized') {
+      this.stop();
+      this.opts.onUnauthorized?.();
+    } else if (p === 'forbidden' || p === 'not_found') {
+      this.error = p === 'forbidden' ? 'You may not see this class.' : 'This class does not exist.';
+      this.stop();
+      this.setStatus('offline');
+    } else {
       this.scheduleRetry();
-    };
+    }
   }
 
   private handle(msg: LiveEvent): void {

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { getAttendance, getClass } from '../api/client';
 import { ApiError } from '../api/http';
 import { clearAuth, token } from '../auth';
+import { tokenRefresher } from '../features/auth/tokenRefresh';
 import { LiveFeed, type ConnectionStatus, type FeedUpdate, type ProbeResult } from '../live/feed';
 import { displayCounts, type RosterState } from '../live/roster';
 import type { Counts } from '../types';
@@ -62,6 +63,8 @@ export function useLiveFeed(classId: number): LiveView {
       },
       probe: () => probeClass(classId),
       onUnauthorized: () => clearAuth(),
+      // Closed for token_expired with no newer token stored: refresh, then resume.
+      refreshToken: () => tokenRefresher.refreshNow(),
     });
     const timers = new Set<ReturnType<typeof setTimeout>>();
     const unsub = feed.subscribe((u: FeedUpdate) => {

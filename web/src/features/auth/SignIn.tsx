@@ -4,8 +4,11 @@ import { saveLogin } from '../../auth';
 import { errorText } from '../../errors';
 import { ErrorText } from '../../ui/common';
 
-/** The sign-in form; `reason` says why it shows (e.g. a QR link needs a sign-in). */
-export function SignIn({ reason }: { reason?: string }) {
+/**
+ * The sign-in form; `reason` says why it shows (e.g. a QR link needs a sign-in),
+ * `notice` why the app signed the user out (a refresh that was refused).
+ */
+export function SignIn({ reason, notice }: { reason?: string; notice?: string | null }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
@@ -25,6 +28,11 @@ export function SignIn({ reason }: { reason?: string }) {
     <div class="page signin">
       <form class="card signin-card" onSubmit={submit}>
         <h1>Sign in</h1>
+        {notice && (
+          <p class="notice" role="status">
+            {notice}
+          </p>
+        )}
         {reason && <p class="muted">{reason}</p>}
         <label class="field">
           Username
