@@ -141,7 +141,7 @@ const Flag kFlags[] = {
      "WebSocket ping to each subscriber this often"},
     {"--ws-message-bytes-max", "N", U64{&C::ws_message_bytes_max, 125, 16 * kMiB},
      "client WebSocket messages (fragments assembled) larger than this close 1009"},
-    {"--max-subscriptions-per-user", "N", U32{&C::max_subscriptions_per_user, 1, 100'000},
+    {"--max-subscriptions-per-user", "N", U32{&C::max_subscriptions_per_user, 1, 1'000'000},
      "live WebSocket subscriptions one user may hold at once (all shards); more are refused "
      "with 429 too_many_subscriptions"},
     {"--ws-silence-timeout-ms", "N", U32{&C::ws_silence_timeout_ms, 200, 7'200'000},

@@ -39,7 +39,9 @@ def load_bin():
     ("reconnect-storm", 100),
 ])
 def test_load_scenario(server, load_bin, scenario, rate):
-    srv = start_demo(server, "--demo-classes", str(CLASSES), "--demo-class-size", str(CLASS_SIZE))
+    # Every simulated subscriber uses the admin token: lift the per-user cap.
+    srv = start_demo(server, "--demo-classes", str(CLASSES), "--demo-class-size", str(CLASS_SIZE),
+                     "--max-subscriptions-per-user", "1000000")
     tok = run_rollcall("token", "--data-dir", str(srv.data_dir), "--user", "admin")
     assert tok.returncode == 0, tok.stderr
     token = tok.stdout.decode().strip()
