@@ -600,7 +600,9 @@ class HttpPool {
       done_(job, r, monotonic_ns());
     }
     open(i);
-    next(i);
+    // An idle connection the server closed (its keep-alive timeout) is in idle_
+    // already: listing it again would hand it two requests at once.
+    if (was_busy) next(i);
   }
 
   int ep_;
