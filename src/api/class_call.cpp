@@ -99,7 +99,8 @@ ClassResult run_class_request(ShardApi& owner, const ClassRequest& req) {
   ClassResult result = run_kind(o);
   // A write's answer waits for the log even when it appended nothing itself: a
   // repeated check-in answers with a record whose own append may still be in flight.
-  result.wait_for_log = mutates(req.kind);
+  // A read waits when the class shows a change still on its way to disk.
+  result.wait_for_log = mutates(req.kind) || !owner.owner.settled(req.cls);
   return result;
 }
 

@@ -99,6 +99,21 @@ struct SubscribeJob {
 
   void run(shard::Shard& here, shard::Reply<SubscribeJob> reply) {
     owner::Owner& owner = *peers->owners[here.id()];
+    if (owner.tainted(sub.cls)) {
+      answer = {sub.cls, {}, 0, 0, nullptr, true};
+      return reply.send();
+    }
+    establish(here, owner);
+    // The snapshot may show a change still on its way to disk: it goes out once that
+    // change is durable (after the change's own events, which queue before it).
+    if (owner.settled(sub.cls)) return reply.send();
+    owner.after_durable(ClassId{}, [reply = std::move(reply)](bool durable) mutable {
+      if (!durable) reply.job().answer = {reply.job().sub.cls, {}, 0, 0, nullptr, true};
+      reply.send();
+    });
+  }
+  // connection_established and where the subscriber continues.
+  void establish(shard::Shard& here, owner::Owner& owner) {
     ClassFeed& feed = peers->feeds[here.id()]->feed(sub.cls);
     feed.followers[origin] = true;
     const std::uint64_t first = feed.ring->first_seq();
@@ -116,7 +131,6 @@ struct SubscribeJob {
                        epoch_hex(feed.epoch), wall_ms(), data);
     FeedMetrics& m = peers->feeds[here.id()]->metrics();
     (recovered ? m.subscriptions_recovered : m.subscriptions_fresh).inc();
-    reply.send();
   }
   void finish(shard::Shard& here, net::Connection& c) {
     peers->endpoints[here.id()]->on_subscribed(c, answer);
@@ -230,6 +244,10 @@ void Endpoint::on_abandoned(ClassId cls) {
 void Endpoint::on_subscribed(net::Connection& c, Subscribed& answer) {
   Conn& s = conns_[c.index];
   if (s.mode != Mode::Pending) return on_abandoned(answer.cls);
+  if (answer.unavailable) {
+    close_with(shard_, c, ws::CloseCode::InternalError, "storage_unavailable");
+    return on_abandoned(answer.cls);
+  }
   Followed& f = followed_[answer.cls];
   f.ring = answer.ring;
   s.mode = Mode::Live;

@@ -29,6 +29,7 @@ Owner::Owner(shard::Shard& shard, unsigned data_shards,
     RC_ASSERT(id == att.id());
     RC_ASSERT(owns(id));
   }
+  shard_.registry().add(metrics_);  // before the shard runs
 }
 
 void Owner::install_roster(std::shared_ptr<const domain::Roster> next) {
@@ -50,17 +51,25 @@ domain::ClassAttendance& Owner::attendance(domain::ClassId c) {
   return it->second;
 }
 
-domain::Outcome Owner::logged(domain::Outcome out) {
+bool Owner::settled(domain::ClassId c) {
+  const auto it = last_change_.find(c);
+  if (it == last_change_.end() || it->second <= durable_) return true;
+  metrics_.reads_held.inc();
+  return false;
+}
+
+domain::Outcome Owner::logged(domain::ClassId c, domain::Outcome out) {
   if (out.applied()) {
     RC_ASSERT(out.logged.has_value());
     log_->append(*out.logged);
+    last_change_[c] = ++appended_;
   }
   return out;
 }
 
 domain::Outcome Owner::apply(const domain::ClassInfo& cls, const domain::Command& cmd) {
   RC_ASSERT(writable());
-  return logged(attendance(cls.id).apply(cls, cmd));
+  return logged(cls.id, attendance(cls.id).apply(cls, cmd));
 }
 
 domain::Outcome Owner::check_in(const domain::ClassInfo& cls, domain::CheckInAttempt attempt) {
@@ -69,13 +78,13 @@ domain::Outcome Owner::check_in(const domain::ClassInfo& cls, domain::CheckInAtt
   attempt.attempts_exhausted = wrong_codes_.blocked(key, attempt.now_ms);
   domain::Outcome out = attendance(cls.id).attempt_check_in(cls, attempt);
   if (out.wrong_code) wrong_codes_.record_failure(key, attempt.now_ms);
-  return logged(std::move(out));
+  return logged(cls.id, std::move(out));
 }
 
 domain::Outcome Owner::override_record(const domain::ClassInfo& cls,
                                        const domain::OverrideAttempt& attempt) {
   RC_ASSERT(writable());
-  return logged(attendance(cls.id).attempt_override(cls, attempt));
+  return logged(cls.id, attendance(cls.id).attempt_override(cls, attempt));
 }
 
 void Owner::append(const domain::Command& cmd) {
@@ -97,7 +106,18 @@ void Owner::end_turn(const std::function<std::string()>& history) {
     image.feeds = history ? history() : std::string();
     log_->checkpoint(image);
   }
+  watch_durability();
   log_->flush();
+}
+
+void Owner::watch_durability() {
+  if (watched_ == appended_ || !log_->healthy()) return;
+  watched_ = appended_;
+  // Waiters run in registration order, so `durable_` only grows. A failed log
+  // never moves it again: reads of what changed then wait, and are told so.
+  log_->when_durable(storage::then([this, upto = appended_](bool durable) {
+    if (durable) durable_ = upto;
+  }));
 }
 
 }  // namespace rollcall::owner

@@ -135,6 +135,10 @@ def assert_not_accepting(port: int, timeout: float = 5.0) -> None:
             c = http_client.HttpConnection(port, timeout=5)
         except ConnectionRefusedError:
             return
+        except ConnectionResetError:
+            # The listener closed while this handshake was in the kernel's queue: reset
+            # before connect() returned, so not served either.
+            continue
         with c:
             try:
                 c.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")

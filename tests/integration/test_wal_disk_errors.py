@@ -18,10 +18,13 @@ The roster file (and snapshots) must stay under the limit or the start fails.
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from api_client import student_user
 from http_client import ConnectionClosed
+from ws_client import RawWs, live_path
 from crash_harness import (DEMO_12x30, FailedStart, Tokens, assert_same_state, client, district_state, events, owner_of,
                            start, start_expecting_failure, wait_event)
 
@@ -83,8 +86,14 @@ def test_write_failure_answers_503_and_loses_nothing_acknowledged(server, tmp_pa
     assert srv.metrics()["rollcall_wal_failures_total"] >= 1
 
     with client(srv, tokens, "teacher1") as t:
-        # The class whose change was lost answers nothing, reads included.
+        # The class whose change was lost answers nothing, reads included: a
+        # subscription gets no snapshot (its state holds the lost change), only 1011.
         err(t.attendance(sid_of[1]), 503, "storage_unavailable")
+        with RawWs.connect(srv.port, live_path(1, tokens["teacher1"])) as ws:
+            assert ws.expect_close() == (1011, b"storage_unavailable")
+        with RawWs.connect(srv.port, live_path(3, tokens["teacher1"])) as ws:
+            _, first = ws.read_message()
+            assert json.loads(first)["type"] == "connection_established"
         err(t.override(sid_of[1], ids[1][20], "excused", None), 503, "storage_unavailable")
         # Another class of the failed shard: reads work, writes are refused.
         assert_same_state(acknowledged[3]["sessions"][sid_of[3]], {

@@ -55,7 +55,7 @@ struct ClassResult {
   Response answer = Reply{};
   /// The answer goes out only once everything the owner appended so far is durable
   /// (every write, also one that changed nothing: what it answers with may still be
-  /// on its way to disk).
+  /// on its way to disk; a read of a class whose latest change is not yet durable).
   bool wait_for_log = false;
   /// The class this request changed (none: ClassId{}): tainted if the change
   /// cannot be made durable.

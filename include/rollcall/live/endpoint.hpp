@@ -110,6 +110,8 @@ class Endpoint final : public http::UpgradedHandler {
     std::uint64_t cursor = 0;
     std::uint32_t epoch = 0;
     broadcast::ClassRing* ring = nullptr;
+    /// The class's state could not be made durable (tainted): nothing to show.
+    bool unavailable = false;
   };
   void on_subscribed(net::Connection& c, Subscribed& s);
   void on_abandoned(domain::ClassId cls);

@@ -10,6 +10,12 @@
 /// it. A class whose change could not be made durable is tainted: its in-memory
 /// state may hold what nobody may see, so it answers 503 until a restart recovers
 /// the durable state.
+///
+/// Reads wait as well (API.md §7: no read shows a change before it is durable): the
+/// owner knows, per class, the last change it appended and how far the log has
+/// told it things are durable; a read of a class with a change still on its way
+/// (`settled` false) is answered through `after_durable`, from the state as it was
+/// read, once that change is durable.
 
 #include <cstdint>
 #include <functional>
@@ -22,6 +28,7 @@
 #include "rollcall/auth/attempt_limiter.hpp"
 #include "rollcall/domain/attendance.hpp"
 #include "rollcall/domain/roster.hpp"
+#include "rollcall/owner/owner_metrics.hpp"
 #include "rollcall/shard/shard.hpp"
 #include "rollcall/storage/log.hpp"
 
@@ -68,6 +75,9 @@ class Owner {
   bool tainted(domain::ClassId c) const { return tainted_.count(c) != 0; }
   /// The log takes writes (it has not failed).
   bool writable() const { return log_ != nullptr && log_->healthy(); }
+  /// Every change to `c` appended so far is known durable: what `c` shows may be
+  /// read now. Otherwise the read waits for `after_durable`; counted.
+  bool settled(domain::ClassId c);
 
   // Changes.
   /// Applies `cmd` to its class (owned here, writable) and appends what it logged.
@@ -107,8 +117,11 @@ class Owner {
   void end_turn(const std::function<std::string()>& history);
 
  private:
-  domain::Outcome logged(domain::Outcome out);
+  domain::Outcome logged(domain::ClassId c, domain::Outcome out);
   void taint(const std::vector<domain::ClassId>& classes);
+  /// Registers one waiter for everything appended since the last one; it moves
+  /// `durable_` up when the log says so.
+  void watch_durability();
 
   shard::Shard& shard_;
   const unsigned data_shards_;
@@ -117,6 +130,12 @@ class Owner {
   Classes classes_;
   std::unique_ptr<storage::Log> log_;
   std::unordered_set<domain::ClassId> tainted_;
+  // Durability as reads need it: changes are numbered in append order.
+  std::uint64_t appended_ = 0;  ///< changes appended so far
+  std::uint64_t watched_ = 0;   ///< `appended_` when the last watch was registered
+  std::uint64_t durable_ = 0;   ///< changes the log has said are durable
+  std::unordered_map<domain::ClassId, std::uint64_t> last_change_;  ///< per class owned
+  OwnerMetrics metrics_;
   auth::IdPairAttemptLimiter wrong_codes_{kWrongCodesMax, kWrongCodesWindowMs, kWrongCodeKeysMax};
 };
 

@@ -19,6 +19,7 @@
 #include "rollcall/live/endpoint.hpp"
 #include "rollcall/live/feed.hpp"
 #include "rollcall/metrics/metrics.hpp"
+#include "rollcall/owner/owner_metrics.hpp"
 #include "rollcall/shard/shard_metrics.hpp"
 #include "rollcall/wal/shard_log.hpp"
 #include "rollcall_build_config.h"
@@ -201,6 +202,9 @@ rollcall_sync_rejections_total{reason="too_many_changes"}
 rollcall_sync_rejections_total{reason="invalid_client_time"}
 rollcall_sync_rejections_total{reason="invalid_code"}
 rollcall_sync_rejections_total{reason="other"}
+# HELP rollcall_reads_held_for_log_total Reads (REST, CSV, WebSocket snapshot) of a class whose latest change was not yet durable, so answered only once it was (nothing is shown before it is durable).
+# TYPE rollcall_reads_held_for_log_total counter
+rollcall_reads_held_for_log_total
 # HELP rollcall_recovery_seconds Time start-up recovery took.
 # TYPE rollcall_recovery_seconds gauge
 rollcall_recovery_seconds
@@ -222,6 +226,7 @@ const std::map<std::string, std::size_t> kHistograms = {
 struct DataShard {
   shard::ShardMetrics loop;
   wal::LogMetrics log;
+  owner::OwnerMetrics owner;
   live::FeedMetrics feeds;
   live::EndpointMetrics endpoint;
   api::SyncMetrics sync;
@@ -248,9 +253,10 @@ TEST(Exposition, EveryGroupExportsTheNamesClientsRelyOn) {
   std::vector<std::unique_ptr<metrics::Registry>> shards;
   for (unsigned i = 0; i < 3; ++i) {
     shards.push_back(std::make_unique<metrics::Registry>(i));
-    // In the order serve.cpp adds them: shard, log, feeds, endpoint, API, HTTP.
+    // In the order serve.cpp adds them: shard, log, owner, feeds, endpoint, API, HTTP.
     shards[i]->add(data[i].loop);
     shards[i]->add(data[i].log);
+    shards[i]->add(data[i].owner);
     shards[i]->add(data[i].feeds);
     shards[i]->add(data[i].endpoint);
     shards[i]->add(data[i].sync);
