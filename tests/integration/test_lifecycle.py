@@ -138,6 +138,7 @@ def assert_not_accepting(port: int, timeout: float = 5.0) -> None:
         except ConnectionResetError:
             # The listener closed while this handshake was in the kernel's queue: reset
             # before connect() returned, so not served either.
+            assert time.monotonic() < deadline, "connections still reaching the listener after SIGTERM"
             continue
         with c:
             try:
