@@ -37,6 +37,7 @@ Shard::Shard(Runtime& runtime, unsigned id, const ShardConfig& config,
       send_wheel_(config.max_connections, config.tick_ms, kWheelBuckets, monotonic_ms()),
       registry_(id),
       lingering_(config.max_connections, 0),
+      linger_discarded_(config.max_connections, 0),
       close_after_send_(config.max_connections, 0),
       address_held_(config.max_connections, net::AddressAdmission::kNotCounted),
       overflow_(runtime.shard_count()),
@@ -263,7 +264,12 @@ void Shard::on_recv(const io_uring_cqe& cqe) {
     metrics_.bytes_received.inc(len);
     char* data = buffers_.buffer(bid);
     if (lingering_[c.index]) {
-      // Graceful close: discard whatever the peer still sends.
+      // Graceful close: discard what the peer still sends, up to the input bound; a
+      // peer that keeps flooding is reset rather than drained at line rate.
+      if (!discard_while_lingering(c, len)) {
+        buffers_.recycle(bid);
+        return;
+      }
     } else if (!c.recv_wanted || close_after_send_[c.index]) {
       // Paused (or closing after the last answer): keep the bytes for later, bounded.
       if (c.in.size() + len > config_.in_bytes_max) {
@@ -462,10 +468,20 @@ void Shard::start_linger(Connection& c) {
     return;
   }
   lingering_[c.index] = 1;
+  linger_discarded_[c.index] = 0;
   ::shutdown(c.fd, SHUT_WR);
   c.recv_wanted = true;
   if (!c.recv_armed && !c.recv_starved) arm_recv(c);
   wheel_.schedule(c.index, now_ms_ + config_.linger_ms);
+}
+
+bool Shard::discard_while_lingering(Connection& c, std::size_t len) {
+  std::size_t& discarded = linger_discarded_[c.index];
+  discarded += len;
+  if (discarded <= config_.in_bytes_max) return true;
+  metrics_.linger_aborts.inc();
+  abort_connection(c);
+  return false;
 }
 
 void Shard::abort_connection(Connection& c) {

@@ -67,6 +67,7 @@ def test_ping_messages_without_reading_close_the_subscriber_1013(server):
     srv = start_demo(server, "--ws-backlog-bytes-max", str(BUDGET))
     d = District(srv)
     closes0 = srv.metrics().get("rollcall_ws_slow_consumer_closes_total", 0.0)
+    aborts0 = srv.metrics().get("rollcall_net_linger_aborts_total", 0.0)
     rss0 = rss_bytes(srv.proc.pid)
     live = LiveSocket(srv.port, CLASS, d.token("teacher1"), rcvbuf=4096)
     ping = build_frame(OP_TEXT, json.dumps({"type": "ping"}).encode())
@@ -75,6 +76,22 @@ def test_ping_messages_without_reading_close_the_subscriber_1013(server):
     assert closes == closes0 + 1, (closes0, closes, sent)
     grown = rss_bytes(srv.proc.pid) - rss0
     assert grown < 16 * 1024 * 1024, f"RSS grew {grown} bytes after {sent} bytes of pings"
+    # It kept flooding the closing connection: reset past the input bound (2 MiB),
+    # not drained at line rate.
+    assert wait_metric(srv, "rollcall_net_linger_aborts_total", aborts0) == aborts0 + 1, sent
+    live.ws.close()
+
+
+def test_a_subscriber_closed_1013_reads_what_it_was_owed_then_the_close(server):
+    srv = start_demo(server, "--ws-backlog-bytes-max", str(BUDGET))
+    d = District(srv)
+    closes0 = srv.metrics().get("rollcall_ws_slow_consumer_closes_total", 0.0)
+    live = LiveSocket(srv.port, CLASS, d.token("teacher1"), rcvbuf=4096)
+    ping = build_frame(OP_TEXT, json.dumps({"type": "ping"}).encode())
+    # 1 MiB of pings (~7 MiB of pongs, far past the budget and the socket buffers);
+    # what follows the close stays under the bound a closing connection may discard.
+    push_until_stalled(live.ws.sock, ping, 1024 * 1024)
+    assert wait_metric(srv, "rollcall_ws_slow_consumer_closes_total", closes0) == closes0 + 1
     # What was owed arrives, then the 1013 close: the subscriber knows to resume.
     pongs, code = 0, None
     while code is None:

@@ -53,6 +53,7 @@ struct ShardConfig {
   std::uint32_t linger_ms = 2000;             ///< graceful close: wait this long for the peer's FIN
   std::uint32_t shutdown_timeout_ms = 10000;  ///< on SIGTERM: force-close what is left after this
   std::size_t in_bytes_max = 2 * 1024 * 1024;   ///< unconsumed input per connection before abort
+                                                ///< (also what a closing peer may still send)
   std::size_t out_bytes_max = 1024 * 1024;      ///< output budget per connection (net::Reactor)
   std::uint32_t send_timeout_ms = 30000;        ///< owed bytes, no progress this long: disconnect
   std::size_t overflow_messages_max = 1 << 16;  ///< per destination, beyond the SPSC queue
@@ -152,6 +153,9 @@ class Shard final : public net::Reactor {
   void resume_after_drain(net::Connection& c);
   void cancel_recv(net::Connection& c);
   void start_linger(net::Connection& c);
+  /// Counts `len` bytes read while lingering; false (and the connection reset) once
+  /// they pass the input bound.
+  bool discard_while_lingering(net::Connection& c, std::size_t len);
   void abort_connection(net::Connection& c);
   void maybe_release(net::Connection& c);
   bool drain_mailboxes();
@@ -182,6 +186,7 @@ class Shard final : public net::Reactor {
   std::vector<std::uint32_t> flush_list_;       ///< connections with output queued this turn
   std::vector<std::uint32_t> starved_;          ///< connections whose recv hit -ENOBUFS
   std::vector<std::uint8_t> lingering_;         ///< per slot: in graceful-close linger
+  std::vector<std::size_t> linger_discarded_;   ///< per slot: bytes discarded while lingering
   std::vector<std::uint8_t> close_after_send_;  ///< per slot: graceful close once drained
   std::vector<std::uint32_t> address_held_;     ///< per slot: what `per_address` admitted
   std::vector<std::deque<Message>> overflow_;   ///< per destination, FIFO behind the queue

@@ -22,7 +22,9 @@ class HeldLog final : public storage::Log {
   explicit HeldLog(shard::Shard& shard) : shard_(shard) {}
   bool healthy() const override { return healthy_; }
   void append(const domain::Command&) override { ++appended; }
-  void when_durable(std::unique_ptr<storage::Waiter> w) override { waiting_.push_back(std::move(w)); }
+  void when_durable(std::unique_ptr<storage::Waiter> w) override {
+    waiting_.push_back(std::move(w));
+  }
   void flush() override { ++flushes; }
   bool checkpoint_due() const override { return false; }
   void checkpoint(const storage::Checkpoint&) override {}
@@ -67,8 +69,8 @@ class Settled : public ::testing::Test {
   Settled() {
     auto log = std::make_unique<HeldLog>(runtime.shard(0));
     held = log.get();
-    owner = std::make_unique<Owner>(runtime.shard(0), 1, domain::RosterBuilder().build(),
-                                    Classes{}, std::move(log));
+    owner = std::make_unique<Owner>(runtime.shard(0), 1, domain::RosterBuilder().build(), Classes{},
+                                    std::move(log));
   }
   domain::ClassInfo other() const {
     domain::ClassInfo c = cls;
@@ -101,7 +103,8 @@ TEST_F(Settled, AChangeUnsettlesItsClassUntilTheLogSaysItIsDurable) {
 TEST_F(Settled, AChangeAfterTheWatchWaitsForItsOwnTurn) {
   ASSERT_TRUE(owner->apply(cls, open_cmd(kStart)).applied());
   owner->end_turn({});
-  ASSERT_TRUE(owner->apply(other(), domain::OpenSession{other().id, kTeacher, 5, kCode, kStart}).applied());
+  ASSERT_TRUE(
+      owner->apply(other(), domain::OpenSession{other().id, kTeacher, 5, kCode, kStart}).applied());
   held->settle(true);  // the first turn is durable; the second is only appended
   EXPECT_TRUE(owner->settled(kClass));
   EXPECT_FALSE(owner->settled(other().id));
