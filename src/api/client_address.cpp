@@ -1,11 +1,14 @@
 #include "rollcall/api/client_address.hpp"
 
+#include <optional>
+#include <string_view>
+
 namespace rollcall::api {
 
-IpAddress client_address(const IpAddress& peer, const http::RequestHead& head,
-                         const TrustedProxies& trusted) {
+net::IpAddress client_address(const net::IpAddress& peer, const http::RequestHead& head,
+                              const net::AddressSet& trusted) {
   if (!trusted.trusts(peer)) return peer;
-  IpAddress client = peer;
+  net::IpAddress client = peer;
   // Every X-Forwarded-For field, last one first, each read right to left.
   for (std::size_t h = head.header_count; h > 0; --h) {
     const http::Header& field = head.headers[h - 1];
@@ -15,7 +18,7 @@ IpAddress client_address(const IpAddress& peer, const http::RequestHead& head,
       const std::size_t comma = list.rfind(',');
       const std::string_view entry =
           comma == std::string_view::npos ? list : list.substr(comma + 1);
-      const std::optional<IpAddress> ip = parse_ip(entry);
+      const std::optional<net::IpAddress> ip = net::parse_ip(entry);
       if (!ip) return client;  // nothing left of a garbled entry can be believed
       client = *ip;
       if (!trusted.trusts(client)) return client;

@@ -51,11 +51,12 @@ void LoginJob::abandoned(shard::Shard& here) {
 namespace {
 
 // The key sign-in fairness counts by: the client's address (behind a trusted
-// proxy, the one X-Forwarded-For names).
+// proxy, the one its PROXY header or else X-Forwarded-For names).
 std::string client_key(const ShardApi& api, const http::Exchange& ex) {
-  const std::optional<IpAddress> peer = peer_address(ex.connection().fd);
-  if (!peer) return "unknown";
-  return format_ip(client_address(*peer, ex.request, api.services.trusted_proxies));
+  const net::Connection& c = ex.connection();
+  if (!c.client) return "unknown";
+  if (c.client_from_proxy_header) return net::format_ip(*c.client);
+  return net::format_ip(client_address(*c.client, ex.request, api.services.trusted_proxies));
 }
 
 wire::Error refused(LoginGate::Refusal why) {

@@ -30,6 +30,7 @@
 #include "rollcall/net/address_admission.hpp"
 #include "rollcall/net/listener.hpp"
 #include "rollcall/owner/owner.hpp"
+#include "rollcall/shard/proxy_intake.hpp"
 #include "rollcall/shard/runtime.hpp"
 #include "rollcall/wal/engine.hpp"
 #include "rollcall/wal/roster_file.hpp"
@@ -116,14 +117,11 @@ Result<std::shared_ptr<const domain::Roster>> seed_roster(const ServeConfig& con
   return demo;
 }
 
-// `--max-connections-per-ip`, the trusted proxies exempt (every client comes through them).
+// `--max-connections-per-ip`, the trusted proxies exempt (every client comes through
+// them). The set is the flags' one parse, alive as long as `config`.
 std::unique_ptr<net::AddressAdmission> per_address_cap(const ServeConfig& config) {
-  net::AddressSet proxies;
-  if (!config.trusted_proxies.empty()) {
-    const Status parsed = proxies.add(config.trusted_proxies);
-    RC_ASSERT(parsed);  // checked when the flag was parsed
-  }
-  return std::make_unique<net::AddressAdmission>(config.max_connections_per_ip, std::move(proxies));
+  return std::make_unique<net::AddressAdmission>(config.max_connections_per_ip,
+                                                 config.trusted_proxies);
 }
 
 shard::Runtime::Options runtime_options(const ServeConfig& config, std::vector<int> listeners,
@@ -144,16 +142,12 @@ shard::Runtime::Options runtime_options(const ServeConfig& config, std::vector<i
 
 std::unique_ptr<api::Services> make_services(const ServeConfig& config, const auth::Key& secret) {
   auto s = std::make_unique<api::Services>(auth::derive_key(secret, "jwt"),
-                                           auth::derive_key(secret, "qr"));
+                                           auth::derive_key(secret, "qr"), config.trusted_proxies);
   s->qr_rotation_s = config.qr_rotation_s;
   s->public_url = config.public_url;
   s->data_shards = config.shards;
   s->auth_shard = config.shards;
   s->sync_clock_skew_ms = static_cast<std::int64_t>(config.sync_clock_skew_s) * 1000;
-  if (!config.trusted_proxies.empty()) {
-    const Status proxies = s->trusted_proxies.add(config.trusted_proxies);
-    RC_ASSERT(proxies);  // checked when the flag was parsed
-  }
   s->sync_max_offline_ms = static_cast<std::int64_t>(config.sync_max_offline_s) * 1000;
   return s;
 }
@@ -181,6 +175,15 @@ http::ServerConfig http_config(const ServeConfig& config) {
   return c;
 }
 
+// `--proxy-protocol`: the trusted proxies' connections start with a PROXY header.
+shard::ProxyIntakeConfig intake_config(const ServeConfig& config, net::AddressAdmission* cap) {
+  shard::ProxyIntakeConfig c;
+  c.senders = config.proxy_protocol ? &config.trusted_proxies : nullptr;
+  c.per_address = cap;
+  c.header_timeout_ms = config.header_timeout_ms;
+  return c;
+}
+
 // Every object of a running server, built before the shards start and destroyed
 // after they stopped.
 struct Assembly {
@@ -196,6 +199,8 @@ struct Assembly {
   std::vector<std::unique_ptr<api::ShardApi>> apis;
   std::vector<std::unique_ptr<http::Router>> routers;
   std::vector<std::unique_ptr<http::Server>> servers;
+  std::vector<std::unique_ptr<shard::ProxyIntake>> intakes;  ///< in front of each server
+  shard::ProxyIntakeConfig intake;
   std::unique_ptr<api::AuthWorker> auth;
 };
 
@@ -219,6 +224,11 @@ Status assemble_shard(Assembly& a, shard::Runtime& runtime, unsigned i, Checkpoi
   a.servers.push_back(
       std::make_unique<http::Server>(a.http, *router, s.registry(), s.connections().capacity()));
   a.apis.back()->http = a.servers.back().get();
+  shard::ProxyIntakeConfig intake = a.intake;
+  intake.shard_id = i;
+  a.intakes.push_back(std::make_unique<shard::ProxyIntake>(
+      *a.servers.back(), intake, s.metrics().connections_refused_address, s.registry(),
+      s.connections().capacity()));
   a.routers.push_back(std::move(router));
   a.directory.shards.push_back(a.apis.back().get());
   a.peers.owners.push_back(a.owners.back().get());
@@ -247,7 +257,7 @@ Status assemble(Assembly& a, shard::Runtime& runtime, Checkpointed& state, stora
 Status start(shard::Runtime& runtime, Assembly& a, unsigned data_shards) {
   return runtime.start(
       [&a](shard::Shard& s) -> net::ConnectionHandler* {
-        return s.id() < a.servers.size() ? a.servers[s.id()].get() : nullptr;
+        return s.id() < a.intakes.size() ? a.intakes[s.id()].get() : nullptr;
       },
       [&a, data_shards](shard::Shard& s) {
         if (s.id() == a.services->auth_shard) {
@@ -278,16 +288,19 @@ void announce(const ServeConfig& config, shard::Runtime& runtime, const DataDir&
               const http::StaticFiles& files, const Checkpointed& state,
               const net::ListenAddress& address) {
   const std::string where = net::format_host_port(address);
-  log::info("started", {{"version", ROLLCALL_VERSION},
-                        {"shards", config.shards},
-                        {"ring_mode", runtime.shard(0).ring_mode()},
-                        {"max_connections", config.max_connections},
-                        {"data_dir", dir.path()},
-                        {"web_dir", config.web_dir},
-                        {"web_files", static_cast<unsigned long>(files.file_count())},
-                        {"users", static_cast<unsigned long>(state.roster->user_count())},
-                        {"classes", static_cast<unsigned long>(state.roster->class_count())},
-                        {"log_generation", static_cast<unsigned long long>(state.generation)}});
+  log::info("started",
+            {{"version", ROLLCALL_VERSION},
+             {"shards", config.shards},
+             {"ring_mode", runtime.shard(0).ring_mode()},
+             {"max_connections", config.max_connections},
+             {"trusted_proxies", static_cast<unsigned long>(config.trusted_proxies.size())},
+             {"proxy_protocol", config.proxy_protocol},
+             {"data_dir", dir.path()},
+             {"web_dir", config.web_dir},
+             {"web_files", static_cast<unsigned long>(files.file_count())},
+             {"users", static_cast<unsigned long>(state.roster->user_count())},
+             {"classes", static_cast<unsigned long>(state.roster->class_count())},
+             {"log_generation", static_cast<unsigned long long>(state.generation)}});
   if (files.find("/index.html") == nullptr) {
     // Not fatal (the API, WebSocket and metrics work without it), but "/" answers 404.
     log::warn("web_app_missing",
@@ -347,6 +360,7 @@ int run_serve(const ServeConfig& config) {
   a.services = make_services(config, *secret);
   a.live = live_config(config, epoch_key, state->generation);
   a.http = http_config(config);
+  a.intake = intake_config(config, per_address.get());
   if (Status s = assemble(a, runtime, *state, engine, config, ops); !s) return refuse(s.error());
   if (Status s = start(runtime, a, config.shards); !s) return refuse(s.error());
   announce(config, runtime, *data_dir, *files, *state, *address);

@@ -4,7 +4,7 @@
 #include <string_view>
 #include <variant>
 
-#include "rollcall/api/client_address.hpp"
+#include "rollcall/net/ip_address.hpp"
 #include "rollcall/net/listener.hpp"
 
 namespace rollcall::app {
@@ -27,12 +27,11 @@ struct Text {
   std::string ServeConfig::*member;
   Check check;
 };
-/// Repeatable: each value is checked, then appended to the member, comma-separated.
-struct List {
-  std::string ServeConfig::*member;
-  Check check;
+/// Repeatable: each value's addresses and networks are added to the set.
+struct Addresses {
+  net::AddressSet ServeConfig::*member;
 };
-using Target = std::variant<Switch, Number<std::uint32_t>, Number<std::uint64_t>, Text, List>;
+using Target = std::variant<Switch, Number<std::uint32_t>, Number<std::uint64_t>, Text, Addresses>;
 
 struct Flag {
   std::string_view name;
@@ -74,14 +73,6 @@ Result<std::string> log_level(std::string_view flag, std::string_view value) {
   return std::string(value);
 }
 
-Result<std::string> address_list(std::string_view flag, std::string_view value) {
-  api::TrustedProxies parsed;
-  if (Status s = parsed.add(value); !s) {
-    return Error{"invalid value for " + std::string(flag) + ": " + s.error()};
-  }
-  return std::string(value);
-}
-
 using C = ServeConfig;
 using U32 = Number<std::uint32_t>;
 using U64 = Number<std::uint64_t>;
@@ -112,7 +103,8 @@ const Flag kFlags[] = {
      "open connections per process, split over shards; more are closed at once and counted"},
     {"--max-connections-per-ip", "N", U32{&C::max_connections_per_ip, 1, 1'000'000},
      "open connections one client address may hold; more are closed at once and counted "
-     "(--trusted-proxy addresses are exempt)"},
+     "(--trusted-proxy addresses are exempt; with --proxy-protocol the clients they name "
+     "count)"},
     {"--header-timeout-ms", "N", U32{&C::header_timeout_ms, 100, 3'600'000},
      "request line and headers must arrive within this; also the longest silence inside a body"},
     {"--idle-timeout-ms", "N", U32{&C::idle_timeout_ms, 100, 86'400'000},
@@ -159,11 +151,17 @@ const Flag kFlags[] = {
     {"--recv-buffers", "N", U32{&C::recv_buffers, 2, 32768, true},
      "4 KiB receive buffers per shard, a power of two; when all are in use, reading waits for "
      "one to come back"},
-    {"--trusted-proxy", "ADDRS", List{&C::trusted_proxies, address_list},
+    {"--trusted-proxy", "ADDRS", Addresses{&C::trusted_proxies},
      "reverse proxies (IPs or CIDR networks, comma-separated; repeatable) whose X-Forwarded-For "
      "names the client, for per-client sign-in limits; from any other peer the header is "
      "ignored",
      "none"},
+    {"--proxy-protocol", "", Switch{&C::proxy_protocol},
+     "connections from --trusted-proxy peers must start with a PROXY protocol header (v1 or v2, "
+     "haproxy's send-proxy / send-proxy-v2), sent whole within --header-timeout-ms: the client "
+     "it names counts for every per-client limit (connections per IP, sign-in) and their "
+     "X-Forwarded-For is ignored; UNKNOWN or LOCAL keeps the proxy's address; a missing or "
+     "malformed header closes the connection. Other peers' bytes are never read as one"},
     {"--log-level", "LEVEL", Text{&C::log_level, log_level}, "debug, info, warn or error"},
 };
 
@@ -193,11 +191,11 @@ Status set(const Flag& f, std::string_view value, ServeConfig& out) {
           if (!checked) return Error{checked.error()};
           out.*t.member = std::move(*checked);
           return Ok{};
-        } else if constexpr (std::is_same_v<T, List>) {
-          Result<std::string> checked = t.check(f.name, value);
-          if (!checked) return Error{checked.error()};
-          std::string& list = out.*t.member;
-          list.append(list.empty() ? "" : ",").append(*checked);
+        } else if constexpr (std::is_same_v<T, Addresses>) {
+          // The one parse of these addresses: the set is what the server uses.
+          if (Status s = (out.*t.member).add(value); !s) {
+            return Error{"invalid value for " + std::string(f.name) + ": " + s.error()};
+          }
           return Ok{};
         } else {
           return set_number(f, t, value, out);
@@ -220,6 +218,9 @@ Status finish(ServeConfig& c) {
   if (c.max_connections < c.shards) {
     return Error{"--max-connections (" + std::to_string(c.max_connections) +
                  ") must be at least --shards (" + std::to_string(c.shards) + ")"};
+  }
+  if (c.proxy_protocol && c.trusted_proxies.empty()) {
+    return Error{"--proxy-protocol needs --trusted-proxy: the peers whose PROXY header is read"};
   }
   if (c.ws_silence_timeout_ms <= c.ws_ping_interval_ms) {
     return Error{"--ws-silence-timeout-ms (" + std::to_string(c.ws_silence_timeout_ms) +
@@ -272,9 +273,9 @@ std::string default_of(const Flag& f) {
   return std::visit(
       [&](const auto& t) -> std::string {
         using T = std::decay_t<decltype(t)>;
-        if constexpr (std::is_same_v<T, Switch>) {
+        if constexpr (std::is_same_v<T, Switch> || std::is_same_v<T, Addresses>) {
           return {};
-        } else if constexpr (std::is_same_v<T, Text> || std::is_same_v<T, List>) {
+        } else if constexpr (std::is_same_v<T, Text>) {
           return defaults.*t.member;
         } else {
           return std::to_string(defaults.*t.member);

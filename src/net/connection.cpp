@@ -28,6 +28,8 @@ Connection* ConnectionTable::acquire(int fd, std::uint64_t now_ms) {
   c.flush_queued = false;
   c.peer_closed = false;
   c.out_paused = false;
+  c.client.reset();
+  c.client_from_proxy_header = false;
   c.accepted_ms = now_ms;
   return &c;
 }

@@ -96,6 +96,14 @@ std::string format_ip(const IpAddress& ip) {
   return buf;
 }
 
+IpAddress ip_from_bytes(std::string_view raw) {
+  RC_ASSERT(raw.size() == 4 || raw.size() == 16);
+  if (raw.size() == 4) return mapped_v4(raw.data());
+  IpAddress ip;
+  std::memcpy(ip.bytes.data(), raw.data(), 16);
+  return ip;
+}
+
 Status AddressSet::add(std::string_view list) {
   std::vector<Network> parsed;
   while (true) {

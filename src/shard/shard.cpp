@@ -175,8 +175,9 @@ void Shard::on_accept(const io_uring_cqe& cqe) {
     ::close(fd);
     return;
   }
+  const std::optional<net::IpAddress> peer = net::peer_address(fd);
   std::uint32_t held = net::AddressAdmission::kNotCounted;
-  if (!admit_address(fd, held)) return;
+  if (!admit_address(fd, peer, held)) return;
   Connection* c = connections_.acquire(fd, now_ms_);
   if (c == nullptr) {
     if (config_.per_address != nullptr) config_.per_address->release(held);
@@ -200,13 +201,15 @@ void Shard::on_accept(const io_uring_cqe& cqe) {
   lingering_[c->index] = 0;
   close_after_send_[c->index] = 0;
   address_held_[c->index] = held;
+  c->client = peer;
   arm_recv(*c);
   handler_->on_open(*this, *c);
 }
 
-bool Shard::admit_address(int fd, std::uint32_t& held) {
-  if (config_.per_address == nullptr) return true;
-  const std::optional<std::uint32_t> admitted = config_.per_address->admit(fd);
+bool Shard::admit_address(int fd, const std::optional<net::IpAddress>& peer, std::uint32_t& held) {
+  // A peer that is not IP (none on a TCP listener) is not counted.
+  if (config_.per_address == nullptr || !peer) return true;
+  const std::optional<std::uint32_t> admitted = config_.per_address->admit(*peer);
   if (admitted) {
     held = *admitted;
     return true;

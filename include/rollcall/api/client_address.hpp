@@ -9,29 +9,18 @@
 /// address read (the trusted proxy that passed it on) is, since nothing left of it
 /// can be believed.
 ///
+/// With `--proxy-protocol` a trusted proxy's connection names its client in a PROXY
+/// header instead (net::Connection::client_from_proxy_header), and this is not used.
+///
 /// Addresses are net::IpAddress; their text is the key limits count by.
 
-#include <array>
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
-
-#include "rollcall/common/result.hpp"
 #include "rollcall/http/parser.hpp"
 #include "rollcall/net/ip_address.hpp"
 
 namespace rollcall::api {
 
-using net::format_ip;
-using net::IpAddress;
-using net::parse_ip;
-using net::peer_address;
-using TrustedProxies = net::AddressSet;
-
 /// The client of a request from TCP peer `peer` (see the top of this file).
-IpAddress client_address(const IpAddress& peer, const http::RequestHead& head,
-                         const TrustedProxies& trusted);
+net::IpAddress client_address(const net::IpAddress& peer, const http::RequestHead& head,
+                              const net::AddressSet& trusted);
 
 }  // namespace rollcall::api

@@ -5,11 +5,11 @@
 #include <cstdint>
 #include <string>
 
-#include "rollcall/api/client_address.hpp"
 #include "rollcall/api/login_gate.hpp"
 #include "rollcall/auth/jwt.hpp"
 #include "rollcall/auth/qr_token.hpp"
 #include "rollcall/auth/secret.hpp"
+#include "rollcall/net/ip_address.hpp"
 
 namespace rollcall::api {
 
@@ -18,7 +18,10 @@ struct Services {
   static constexpr std::int64_t kSyncClockSkewSDefault = 120;
   static constexpr std::int64_t kSyncMaxOfflineSDefault = 86400;  ///< API.md §6: a day
 
-  Services(const auth::Key& jwt_key, const auth::Key& qr_key) : jwt(jwt_key), qr(qr_key) {}
+  /// `trusted_proxies` must outlive this (the one parse of `--trusted-proxy`).
+  Services(const auth::Key& jwt_key, const auth::Key& qr_key,
+           const net::AddressSet& trusted_proxy_set)
+      : jwt(jwt_key), qr(qr_key), trusted_proxies(trusted_proxy_set) {}
   auth::JwtCodec jwt;
   auth::QrCodec qr;
   std::int64_t token_ttl_s = 3600;
@@ -27,8 +30,10 @@ struct Services {
   unsigned data_shards = 1;  ///< shards owning classes (0..data_shards-1)
   unsigned auth_shard = 0;   ///< the shard that verifies passwords
   std::int64_t sync_clock_skew_ms = kSyncClockSkewSDefault * 1000;  ///< `--sync-clock-skew-s`
-  TrustedProxies trusted_proxies;  ///< `--trusted-proxy`: whose X-Forwarded-For counts
-  LoginLimits login_limits;        ///< sign-in admission, per accepting shard
+  /// `--trusted-proxy`: whose X-Forwarded-For counts (or PROXY header, with
+  /// --proxy-protocol); the same set the per-address cap exempts.
+  const net::AddressSet& trusted_proxies;
+  LoginLimits login_limits;  ///< sign-in admission, per accepting shard
   /// `--sync-max-offline-s`: an op's client_time at most this long before its arrival.
   std::int64_t sync_max_offline_ms = kSyncMaxOfflineSDefault * 1000;
 };

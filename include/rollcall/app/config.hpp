@@ -11,6 +11,7 @@
 #include "rollcall/common/result.hpp"
 #include "rollcall/http/server.hpp"
 #include "rollcall/live/feed.hpp"
+#include "rollcall/net/ip_address.hpp"
 #include "rollcall/shard/shard.hpp"
 #include "rollcall/wal/engine.hpp"
 
@@ -53,9 +54,13 @@ struct ServeConfig {
   std::uint64_t wal_segment_bytes = wal::EngineConfig{}.segment_bytes;
   std::uint64_t wal_snapshot_bytes = wal::EngineConfig{}.checkpoint_after_bytes;
   std::string log_level = "info";
-  /// `--trusted-proxy`, repeatable: comma-separated addresses and networks whose
-  /// X-Forwarded-For names the client (api/client_address.hpp); empty: none.
-  std::string trusted_proxies;
+  /// `--trusted-proxy`, repeatable: addresses and networks whose X-Forwarded-For
+  /// names the client (api/client_address.hpp), exempt from the per-address cap;
+  /// parsed once, with the flags, and shared read-only by everything that asks.
+  net::AddressSet trusted_proxies;
+  /// `--proxy-protocol`: connections from `trusted_proxies` start with a PROXY
+  /// header naming the client (shard/proxy_intake.hpp).
+  bool proxy_protocol = false;
 };
 
 struct TokenConfig {

@@ -3,7 +3,9 @@
 /// connections one client address may hold in the whole process, counted across
 /// shards (common/shared_counts.hpp). Addresses in `exempt` (the trusted reverse
 /// proxies, through which every client comes) are not counted. A connection over
-/// the cap is closed at once by the shard that accepted it, and counted.
+/// the cap is closed at once by the shard that accepted it, and counted. The
+/// address is the TCP peer's, or with `--proxy-protocol` the client a trusted
+/// proxy's PROXY header names (shard/proxy_intake.hpp), admitted once it is read.
 
 #include <cstdint>
 #include <optional>
@@ -18,11 +20,12 @@ class AddressAdmission {
   /// What an admitted connection holds: a counter, or nothing (exempt, or no IP peer).
   static constexpr std::uint32_t kNotCounted = 0xFFFFFFFFu;
 
-  AddressAdmission(std::uint32_t per_address_max, AddressSet exempt);
+  /// `exempt` must outlive this (it is the one parse of `--trusted-proxy`, shared).
+  AddressAdmission(std::uint32_t per_address_max, const AddressSet& exempt);
 
-  /// For a newly accepted socket: what it holds until `release`, or nullopt when
-  /// its address already holds `per_address_max` connections.
-  std::optional<std::uint32_t> admit(int fd);
+  /// For a new connection from `client`: what it holds until `release`, or nullopt
+  /// when that address already holds `per_address_max` connections.
+  std::optional<std::uint32_t> admit(const IpAddress& client);
   void release(std::uint32_t held) {
     if (held != kNotCounted) counts_.release(held);
   }
@@ -30,7 +33,7 @@ class AddressAdmission {
 
  private:
   std::uint32_t per_address_max_;
-  AddressSet exempt_;
+  const AddressSet& exempt_;
   SharedCounts counts_;
 };
 

@@ -3,11 +3,13 @@
 /// a generation counter (see io/user_data.hpp), never allocated per connection.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "rollcall/common/assert.hpp"
 #include "rollcall/io/user_data.hpp"
+#include "rollcall/net/ip_address.hpp"
 #include "rollcall/net/out_buffer.hpp"
 
 namespace rollcall::net {
@@ -37,6 +39,13 @@ struct Connection {
   bool flush_queued = false;    ///< listed in the shard's flush list for this turn
   bool peer_closed = false;     ///< recv returned 0 (peer shut down its write side)
   bool out_paused = false;      ///< owed more than the output budget: not read until drained
+  /// The client's address for per-client limits: the TCP peer's from the accept, or
+  /// the one a trusted proxy's PROXY header named (shard/proxy_intake.hpp); none
+  /// when the peer is not IP.
+  std::optional<IpAddress> client;
+  /// A PROXY header settled `client` (even to the proxy's own address, for a header
+  /// that named none): X-Forwarded-For on this connection is not believed.
+  bool client_from_proxy_header = false;
   std::uint64_t accepted_ms = 0;
   std::string in;  ///< received bytes not yet consumed by the protocol
   OutBuffer out;

@@ -24,6 +24,8 @@ struct IpAddress {
 std::optional<IpAddress> parse_ip(std::string_view text);
 /// `192.0.2.1` for IPv4-mapped addresses, RFC 5952 text otherwise.
 std::string format_ip(const IpAddress& ip);
+/// The address whose bytes in network order are `raw`: 4 of them (IPv4) or 16 (IPv6).
+IpAddress ip_from_bytes(std::string_view raw);
 
 /// A set of addresses and networks (`10.0.0.0/8`, `2001:db8::/32`, `192.0.2.7`).
 class AddressSet {

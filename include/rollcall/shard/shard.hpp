@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "rollcall/io/buf_ring.hpp"
@@ -58,9 +59,12 @@ struct ShardConfig {
   std::uint32_t send_timeout_ms = 30000;        ///< owed bytes, no progress this long: disconnect
   std::size_t overflow_messages_max = 1 << 16;  ///< per destination, beyond the SPSC queue
   bool pin_to_core = true;
-  int listen_fd = -1;                            ///< -1: this shard accepts nothing (tests)
-  int signal_fd = -1;                            ///< read by this shard when >= 0 (shard 0)
-  net::AddressAdmission* per_address = nullptr;  ///< shared by all shards; null: no cap
+  int listen_fd = -1;  ///< -1: this shard accepts nothing (tests)
+  int signal_fd = -1;  ///< read by this shard when >= 0 (shard 0)
+  /// The per-address cap, by TCP peer (trusted proxies are exempt; with
+  /// --proxy-protocol shard/proxy_intake.hpp counts the clients they name); shared
+  /// by all shards; null: no cap.
+  net::AddressAdmission* per_address = nullptr;
 };
 
 class Shard final : public net::Reactor {
@@ -142,7 +146,7 @@ class Shard final : public net::Reactor {
   void arm_signal_read();
   void dispatch(const io_uring_cqe& cqe);
   void on_accept(const io_uring_cqe& cqe);
-  bool admit_address(int fd, std::uint32_t& held);
+  bool admit_address(int fd, const std::optional<net::IpAddress>& peer, std::uint32_t& held);
   void on_recv(const io_uring_cqe& cqe);
   void on_send(const io_uring_cqe& cqe);
   void on_tick();

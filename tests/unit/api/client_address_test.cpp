@@ -2,33 +2,34 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace rollcall::api {
 namespace {
 
-IpAddress ip(std::string_view text) {
-  std::optional<IpAddress> out = parse_ip(text);
+net::IpAddress ip(std::string_view text) {
+  std::optional<net::IpAddress> out = net::parse_ip(text);
   EXPECT_TRUE(out.has_value()) << text;
-  return out.value_or(IpAddress{});
+  return out.value_or(net::IpAddress{});
 }
 
 TEST(ClientAddress, ParsesAndPrintsBothFamiliesWithOrWithoutPorts) {
-  EXPECT_EQ(format_ip(ip("192.0.2.1")), "192.0.2.1");
-  EXPECT_EQ(format_ip(ip(" 192.0.2.1:8443 ")), "192.0.2.1");
-  EXPECT_EQ(format_ip(ip("2001:DB8:0:0::1")), "2001:db8::1");
-  EXPECT_EQ(format_ip(ip("[2001:db8::1]")), "2001:db8::1");
-  EXPECT_EQ(format_ip(ip("[2001:db8::1]:443")), "2001:db8::1");
-  EXPECT_EQ(format_ip(ip("::ffff:192.0.2.1")), "192.0.2.1");
+  EXPECT_EQ(net::format_ip(ip("192.0.2.1")), "192.0.2.1");
+  EXPECT_EQ(net::format_ip(ip(" 192.0.2.1:8443 ")), "192.0.2.1");
+  EXPECT_EQ(net::format_ip(ip("2001:DB8:0:0::1")), "2001:db8::1");
+  EXPECT_EQ(net::format_ip(ip("[2001:db8::1]")), "2001:db8::1");
+  EXPECT_EQ(net::format_ip(ip("[2001:db8::1]:443")), "2001:db8::1");
+  EXPECT_EQ(net::format_ip(ip("::ffff:192.0.2.1")), "192.0.2.1");
   for (const char* bad : {"", "unknown", "192.0.2", "192.0.2.1:99999", "[192.0.2.1]", "[::1",
                           "[::1]x", "1.2.3.4.5", "::1::2", "_hidden"}) {
-    EXPECT_FALSE(parse_ip(bad).has_value()) << bad;
+    EXPECT_FALSE(net::parse_ip(bad).has_value()) << bad;
   }
 }
 
 TEST(ClientAddress, TrustedNetworksMatchByPrefix) {
-  TrustedProxies t;
+  net::AddressSet t;
   ASSERT_TRUE(t.add("10.0.0.0/8, 192.0.2.7,2001:db8::/32"));
   EXPECT_EQ(t.size(), 3u);
   EXPECT_TRUE(t.trusts(ip("10.200.3.4")));
@@ -37,14 +38,14 @@ TEST(ClientAddress, TrustedNetworksMatchByPrefix) {
   EXPECT_FALSE(t.trusts(ip("192.0.2.8")));
   EXPECT_TRUE(t.trusts(ip("2001:db8:ffff::1")));
   EXPECT_FALSE(t.trusts(ip("2001:db9::1")));
-  TrustedProxies all;
+  net::AddressSet all;
   ASSERT_TRUE(all.add("0.0.0.0/0"));
   EXPECT_TRUE(all.trusts(ip("203.0.113.9")));
   EXPECT_FALSE(all.trusts(ip("::1")));  // an IPv4 network holds no IPv6 address
 }
 
 TEST(ClientAddress, BadListsAreRefusedWholeNamingTheEntry) {
-  TrustedProxies t;
+  net::AddressSet t;
   for (const char* bad :
        {"", "10.0.0.1,", "10.0.0.0/33", "::/129", "10.0.0.0/", "10.0.0.0/x", "proxy.example"}) {
     const Status s = t.add(bad);
@@ -68,13 +69,13 @@ struct Head {
 };
 
 std::string client(std::string_view peer, const std::vector<std::string>& xff,
-                   const TrustedProxies& t) {
+                   const net::AddressSet& t) {
   Head h(xff);
-  return format_ip(client_address(ip(peer), h.head, t));
+  return net::format_ip(client_address(ip(peer), h.head, t));
 }
 
 TEST(ClientAddress, ForwardedForCountsOnlyFromATrustedPeer) {
-  TrustedProxies t;
+  net::AddressSet t;
   ASSERT_TRUE(t.add("127.0.0.1,10.9.0.0/16"));
   // Anyone may send the header: from an untrusted peer it is ignored.
   EXPECT_EQ(client("127.0.0.3", {"10.1.0.1"}, t), "127.0.0.3");

@@ -71,6 +71,33 @@ TEST(Config, BadInputIsNamedInTheError) {
   }
 }
 
+TEST(Config, TrustedProxiesAreParsedOnceIntoTheSetTheServerUses) {
+  auto cmd = parse({"serve", "--trusted-proxy", "10.0.0.0/8, 192.0.2.7", "--trusted-proxy=::1",
+                    "--proxy-protocol"});
+  ASSERT_TRUE(cmd.ok()) << cmd.error();
+  const net::AddressSet& trusted = cmd->serve.trusted_proxies;
+  EXPECT_EQ(trusted.size(), 3u);
+  EXPECT_TRUE(trusted.trusts(net::parse_ip("10.9.8.7").value()));
+  EXPECT_TRUE(trusted.trusts(net::parse_ip("192.0.2.7").value()));
+  EXPECT_TRUE(trusted.trusts(net::parse_ip("::1").value()));
+  EXPECT_FALSE(trusted.trusts(net::parse_ip("192.0.2.8").value()));
+  EXPECT_TRUE(cmd->serve.proxy_protocol);
+  auto off = parse({"serve"});
+  ASSERT_TRUE(off.ok()) << off.error();
+  EXPECT_TRUE(off->serve.trusted_proxies.empty());
+  EXPECT_FALSE(off->serve.proxy_protocol);
+}
+
+TEST(Config, ProxyProtocolNeedsTrustedProxiesAndBadEntriesAreNamed) {
+  auto alone = parse({"serve", "--proxy-protocol"});
+  ASSERT_FALSE(alone.ok());
+  EXPECT_NE(alone.error().find("--trusted-proxy"), std::string::npos) << alone.error();
+  auto bad = parse({"serve", "--trusted-proxy", "10.0.0.1,10.0.0.0/33"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("'10.0.0.0/33'"), std::string::npos) << bad.error();
+  EXPECT_NE(bad.error().find("--trusted-proxy"), std::string::npos) << bad.error();
+}
+
 TEST(Config, HelpAndVersion) {
   EXPECT_EQ(parse({"--help"})->kind, Command::Kind::Help);
   EXPECT_EQ(parse({"--version"})->kind, Command::Kind::Version);

@@ -20,6 +20,7 @@
 #include "rollcall/live/feed.hpp"
 #include "rollcall/metrics/metrics.hpp"
 #include "rollcall/owner/owner_metrics.hpp"
+#include "rollcall/shard/proxy_intake.hpp"
 #include "rollcall/shard/shard_metrics.hpp"
 #include "rollcall/wal/shard_log.hpp"
 #include "rollcall_build_config.h"
@@ -72,6 +73,20 @@ rollcall_http_request_duration_seconds_count
 # TYPE rollcall_http_timeouts_total counter
 rollcall_http_timeouts_total{kind="header"}
 rollcall_http_timeouts_total{kind="idle"}
+# HELP rollcall_proxy_protocol_headers_total PROXY protocol headers accepted from trusted proxies (--proxy-protocol), by version.
+# TYPE rollcall_proxy_protocol_headers_total counter
+rollcall_proxy_protocol_headers_total{version="1"}
+rollcall_proxy_protocol_headers_total{version="2"}
+# HELP rollcall_proxy_protocol_errors_total Connections from trusted proxies closed for their PROXY header (--proxy-protocol): other bytes first (not_proxy), too_long, malformed, bad_address, bad_port, unsupported (v2 version, command, family or protocol), closed part-way (truncated), or not whole within --header-timeout-ms (timeout).
+# TYPE rollcall_proxy_protocol_errors_total counter
+rollcall_proxy_protocol_errors_total{reason="not_proxy"}
+rollcall_proxy_protocol_errors_total{reason="too_long"}
+rollcall_proxy_protocol_errors_total{reason="malformed"}
+rollcall_proxy_protocol_errors_total{reason="bad_address"}
+rollcall_proxy_protocol_errors_total{reason="bad_port"}
+rollcall_proxy_protocol_errors_total{reason="unsupported"}
+rollcall_proxy_protocol_errors_total{reason="truncated"}
+rollcall_proxy_protocol_errors_total{reason="timeout"}
 # HELP rollcall_loop_turns_total Event loop iterations.
 # TYPE rollcall_loop_turns_total counter
 rollcall_loop_turns_total
@@ -236,6 +251,7 @@ struct DataShard {
   api::LoginMetrics login;
   api::JoinMetrics join;
   http::HttpMetrics http;
+  shard::ProxyIntakeMetrics intake;
 };
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -256,7 +272,8 @@ TEST(Exposition, EveryGroupExportsTheNamesClientsRelyOn) {
   std::vector<std::unique_ptr<metrics::Registry>> shards;
   for (unsigned i = 0; i < 3; ++i) {
     shards.push_back(std::make_unique<metrics::Registry>(i));
-    // In the order serve.cpp adds them: shard, log, owner, feeds, endpoint, API, HTTP.
+    // In the order serve.cpp adds them: shard, log, owner, feeds, endpoint, API, HTTP,
+    // the PROXY header intake.
     shards[i]->add(data[i].loop);
     shards[i]->add(data[i].log);
     shards[i]->add(data[i].owner);
@@ -266,6 +283,7 @@ TEST(Exposition, EveryGroupExportsTheNamesClientsRelyOn) {
     shards[i]->add(data[i].login);
     shards[i]->add(data[i].join);
     shards[i]->add(data[i].http);
+    shards[i]->add(data[i].intake);
   }
   shards.push_back(std::make_unique<metrics::Registry>(3));
   shards[3]->add(aux);  // the auxiliary shard: its loop and the auth worker
@@ -280,6 +298,8 @@ TEST(Exposition, EveryGroupExportsTheNamesClientsRelyOn) {
   data[0].login.rejected[1].inc(3);  // address_busy, counted where the login arrived
   aux_login.rejected[3].inc(2);      // client_gone, counted by the auth worker
   aux_login.queue_depth.set(5);
+  data[0].intake.refused[7].inc(2);  // timeout, summed over shards
+  data[2].intake.refused[7].inc(1);
 
   std::string text;
   metrics::Exposition(all).render(text);
@@ -319,6 +339,7 @@ TEST(Exposition, EveryGroupExportsTheNamesClientsRelyOn) {
   EXPECT_EQ(value["rollcall_login_rejected_total{reason=\"address_busy\"}"], "3");
   EXPECT_EQ(value["rollcall_login_rejected_total{reason=\"client_gone\"}"], "2");
   EXPECT_EQ(value["rollcall_login_queue_depth"], "5");
+  EXPECT_EQ(value["rollcall_proxy_protocol_errors_total{reason=\"timeout\"}"], "3");
 }
 
 }  // namespace
