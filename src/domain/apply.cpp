@@ -64,7 +64,7 @@ Outcome ClassAttendance::apply(const ClassInfo& cls, const Command& cmd) {
         using T = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<T, OpenSession>) return open(c);
         if constexpr (std::is_same_v<T, CheckIn>) return check_in(cls, c, false);
-        if constexpr (std::is_same_v<T, Override>) return override_record(cls, c);
+        if constexpr (std::is_same_v<T, Override>) return override_record(cls, c, false);
         if constexpr (std::is_same_v<T, Bulk>) return bulk(cls, c);
         if constexpr (std::is_same_v<T, CloseSession>) return close(cls, c);
         if constexpr (std::is_same_v<T, AnnounceJoin>) return announce_join(c);
@@ -133,6 +133,7 @@ Outcome ClassAttendance::check_in(const ClassInfo& cls, const CheckIn& cmd, bool
     return refused(Refusal::TooManyChanges);
   }
   next.sync_changes = current.sync_changes + (offline ? 1 : 0);
+  next.override_sync_changes = current.override_sync_changes;  // the teacher count stays
   const bool shown = write(*s, next, cmd.student, cmd.now_ms, offline);
   RC_ASSERT(shown);  // an earlier time, a smaller method or a new status: always visible
   if (!cmd.op_id.empty()) remember(cmd.student, cmd.op_id, s->id, cmd.student);
@@ -154,7 +155,7 @@ Outcome ClassAttendance::check_in(const ClassInfo& cls, const CheckIn& cmd, bool
   return out;
 }
 
-Outcome ClassAttendance::override_record(const ClassInfo& cls, const Override& cmd) {
+Outcome ClassAttendance::override_record(const ClassInfo& cls, const Override& cmd, bool bounded) {
   if (!cmd.op_id.empty()) {
     if (const AppliedOp* op = applied_op(cmd.actor, cmd.op_id)) return duplicate_of(*op);
   }
@@ -167,12 +168,17 @@ Outcome ClassAttendance::override_record(const ClassInfo& cls, const Override& c
   const bool had_record = s->records.count(cmd.student) != 0;
   const Record current = s->record_of(cmd.student);
   if (!rules::override_wins(current, cmd.at_ms, cmd.op_id)) return unchanged(s->id, current);
+  // It wins, so it would be logged and remembered: a synced one counts against the
+  // bound on synced overrides of this record (the student's check-ins count apart).
+  const bool offline = !cmd.op_id.empty();
+  if (offline && bounded && current.override_sync_changes >= kOverrideSyncChangesMax) {
+    return refused(Refusal::TooManyOverrides);
+  }
+  Record next = rules::overridden(*s, current, cmd.status, cmd.reason, cmd.at_ms, cmd.op_id);
+  next.override_sync_changes = current.override_sync_changes + (offline ? 1 : 0);
   // A synced override that shows nothing new (same status and reason) still wins
   // the merge (its time and op_id decide later ones), but publishes nothing.
-  const bool offline = !cmd.op_id.empty();
-  const bool shown =
-      write(*s, rules::overridden(*s, current, cmd.status, cmd.reason, cmd.at_ms, cmd.op_id),
-            cmd.actor, cmd.now_ms, offline);
+  const bool shown = write(*s, std::move(next), cmd.actor, cmd.now_ms, offline);
   if (offline) remember(cmd.actor, cmd.op_id, s->id, cmd.student);
   Outcome out;
   out.change = Change::Applied;

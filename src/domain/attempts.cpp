@@ -68,7 +68,7 @@ Outcome ClassAttendance::attempt_override(const ClassInfo& cls, const OverrideAt
   if (!rules::enrolled(cls, cmd.student)) return refused(Refusal::StudentNotFound);
   if (!rules::settable(cmd.status)) return refused(Refusal::InvalidStatus);
   if (cmd.at_ms > a.latest_ms) return refused(Refusal::InFuture);
-  return override_record(cls, cmd);
+  return override_record(cls, cmd, true);
 }
 
 }  // namespace rollcall::domain

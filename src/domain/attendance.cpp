@@ -80,7 +80,8 @@ bool ClassAttendance::write(Session& s, Record next, UserId actor, std::int64_t 
                             bool offline) {
   RC_ASSERT(next.student);
   const Record before = s.record_of(next.student);
-  RC_ASSERT(next.sync_changes >= before.sync_changes);  // the count only grows
+  RC_ASSERT(next.sync_changes >= before.sync_changes);  // the counts only grow
+  RC_ASSERT(next.override_sync_changes >= before.override_sync_changes);
   if (offline && s.records.count(next.student) != 0 && same_to_see(before, next)) {
     // Nothing visible changes: the version shown (its time, its offline marking)
     // stays; only what decides later merges does.

@@ -19,8 +19,9 @@ using domain::Method;
 using domain::Session;
 
 constexpr char kSnapshotMagic[8] = {'R', 'C', 'A', 'L', 'S', 'N', 'A', 'P'};
-// 1: without override times/op_ids and applied ops; 2: without offline marks and sync counts
-constexpr std::uint8_t kSnapshotVersion = 3;
+// 1: without override times/op_ids and applied ops; 2: without offline marks and sync counts;
+// 3: without synced override counts
+constexpr std::uint8_t kSnapshotVersion = 4;
 constexpr std::size_t kFixedHeaderBytes = 8 + 1 + 3 + 4 + 8 + 8 + 4;  // through the class count
 constexpr std::size_t kCrcBytes = 4;
 
@@ -188,6 +189,7 @@ void encode_session(Writer& w, const Session& s) {
     w.str(r->override_op);
     w.flag(r->offline);
     w.u32(r->sync_changes);
+    w.u32(r->override_sync_changes);
   }
 
   w.u32(static_cast<std::uint32_t>(s.audit.size()));
@@ -244,6 +246,9 @@ Session decode_session(Reader& in, ClassId cls, std::uint64_t seq, std::uint8_t 
     if (version >= 3) {  // before: not marked offline, counted from 0 from now on
       r.offline = in.flag("record offline");
       r.sync_changes = in.u32("record sync changes");
+    }
+    if (version >= 4) {  // before: counted from 0 from now on
+      r.override_sync_changes = in.u32("record synced override changes");
     }
     if (in.ok()) s.records.emplace(r.student, std::move(r));
   }

@@ -50,6 +50,10 @@ Error refusal_error(Refusal r, domain::UserId offending) {
     case Refusal::TooManyChanges:
       return {409, "too_many_changes",
               "this check-in already changed through sync as often as allowed; nothing changed"};
+    case Refusal::TooManyOverrides:
+      return {409, "too_many_changes",
+              "synced overrides already changed this student's record in this session as often "
+              "as allowed; nothing changed (live overrides are not bounded by this)"};
     case Refusal::NotAsLogged:
       return {500, "internal_error", "the change does not apply to this state"};
     case Refusal::None: break;

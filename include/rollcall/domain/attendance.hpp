@@ -46,11 +46,24 @@ struct Record {
   /// How many times the student's own synced check-ins changed this record; at
   /// most kSyncChangesMax live (replay re-applies what was accepted, unbounded).
   std::uint32_t sync_changes = 0;
+  /// How many times synced overrides (a teacher's, op_id set) changed this record,
+  /// also those that showed nothing new; at most kOverrideSyncChangesMax live
+  /// (replay, unbounded). Live overrides and the student's check-ins leave it alone.
+  std::uint32_t override_sync_changes = 0;
 };
 
 /// API.md §6 rule 2: one student's check-in for one session changes through sync
 /// at most this many times; then TooManyChanges.
 inline constexpr std::uint32_t kSyncChangesMax = 3;
+/// docs/api.md "Bounds": synced overrides change one student's record in one
+/// session at most this many times; then TooManyOverrides. Each applied one is a log
+/// record and a remembered op_id, so without a bound one teacher token could grow
+/// both without end (500 ops a request, client_time stepping 1 ms). A teacher
+/// correcting offline changes a student's mark once or twice (present -> late ->
+/// excused with a reason, a slip undone); 10 leaves room for several devices
+/// retrying and for a lesson's worth of second thoughts, and still caps a flood at
+/// 10 records per student and session. Live (REST) overrides are not counted.
+inline constexpr std::uint32_t kOverrideSyncChangesMax = 10;
 
 struct AuditEntry {
   std::int64_t at_ms = 0;
@@ -104,6 +117,7 @@ enum class Refusal : std::uint8_t {
   InFuture,              ///< an offline op's client_time is later than the allowed skew
   OfflineTooOld,         ///< an offline op arrived longer after its client_time than allowed
   TooManyChanges,        ///< sync changed this student's check-in kSyncChangesMax times already
+  TooManyOverrides,      ///< synced overrides changed this record kOverrideSyncChangesMax times
   NotAsLogged,           ///< replay: the command does not apply as it did live
 };
 
@@ -252,7 +266,9 @@ class ClassAttendance {
   Outcome attempt_check_in(const ClassInfo& cls, const CheckInAttempt& attempt);
   /// A teacher's override as presented: an offline op already applied answers
   /// Duplicate; then OfflineTooOld, SessionNotFound, StudentNotFound, InvalidStatus, a time in the
-  /// future (InFuture); then it applies.
+  /// future (InFuture); then it applies (see `apply`), unless it is offline, would
+  /// win, and synced overrides changed the record kOverrideSyncChangesMax times
+  /// already (TooManyOverrides; replay, through `apply`, has no such bound).
   Outcome attempt_override(const ClassInfo& cls, const OverrideAttempt& attempt);
 
   // Offline sync (API.md §6). The rules make the result independent of the order
@@ -264,10 +280,11 @@ class ClassAttendance {
   //  - the record shown is the override when there is one (keeping the check-in
   //    time underneath), else the check-in, else session_close's absent, else
   //    unmarked. Each op merges into that, so any order gives the same records.
-  // Two bounds make order matter (API.md §6 rule 2): a student's synced check-ins
-  // change a record at most kSyncChangesMax times (with more ops than that which
-  // each would change it, the first ones to arrive decide), and an op older than
-  // `earliest_ms` is refused. `offline` and `timestamp_ms` describe the version
+  // Three bounds make order matter (API.md §6 rule 2, docs/api.md "Bounds"): a
+  // student's synced check-ins change a record at most kSyncChangesMax times and
+  // synced overrides at most kOverrideSyncChangesMax times (with more ops than that
+  // which each would change it, the first ones to arrive decide), and an op older
+  // than `earliest_ms` is refused. `offline` and `timestamp_ms` describe the version
   // shown, so they depend on which op arrived last, like any commit time.
   /// The session open at `at_ms` (starts_at <= at_ms, and at_ms <= closed_at if
   /// closed), or null.
@@ -283,14 +300,16 @@ class ClassAttendance {
   Session* find(SessionId id);
   /// Makes `next` the student's record. An offline op (`offline`) whose `next`
   /// differs from the current version in nothing a user sees only updates the
-  /// record's hidden state (override time and op_id, the sync count): no new
+  /// record's hidden state (override time and op_id, the sync counts): no new
   /// version, no audit entry; returns false then, true when it wrote a version.
   bool write(Session& s, Record next, UserId actor, std::int64_t now_ms, bool offline = false);
   Outcome open(const OpenSession& cmd);
   /// `bounded`: refuse an offline change past kSyncChangesMax (live attempts; not
   /// replay).
   Outcome check_in(const ClassInfo& cls, const CheckIn& cmd, bool bounded = false);
-  Outcome override_record(const ClassInfo& cls, const Override& cmd);
+  /// `bounded`: refuse a synced override past kOverrideSyncChangesMax (live
+  /// attempts; not replay).
+  Outcome override_record(const ClassInfo& cls, const Override& cmd, bool bounded = false);
   Outcome bulk(const ClassInfo& cls, const Bulk& cmd);
   Outcome close(const ClassInfo& cls, const CloseSession& cmd);
   Outcome announce_join(const AnnounceJoin& cmd);

@@ -97,7 +97,8 @@ using Visible = decltype(visible(Record{}));
 
 /// Every field of a record.
 inline auto full(const Record& r) {
-  return std::tuple_cat(visible(r), std::tuple(r.timestamp_ms, r.offline, r.sync_changes));
+  return std::tuple_cat(
+      visible(r), std::tuple(r.timestamp_ms, r.offline, r.sync_changes, r.override_sync_changes));
 }
 
 inline auto full(const AuditEntry& a) {
@@ -172,6 +173,7 @@ inline const char* name(Refusal r) {
     case Refusal::InFuture: return "InFuture";
     case Refusal::OfflineTooOld: return "OfflineTooOld";
     case Refusal::TooManyChanges: return "TooManyChanges";
+    case Refusal::TooManyOverrides: return "TooManyOverrides";
     case Refusal::NotAsLogged: return "NotAsLogged";
   }
   return "?";

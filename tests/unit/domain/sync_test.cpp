@@ -441,7 +441,7 @@ TEST(SyncConvergenceTest, AnyArrivalOrderAndBatchingGivesTheSameRecords) {
     // Times on a coarse grid so that ties (same time, different op or method) happen.
     std::uniform_int_distribution<int> minute(0, 12);
     std::vector<Op> ops;
-    std::map<UserId, std::uint32_t> check_ins;
+    std::map<UserId, std::uint32_t> check_ins, overrides;
     const int n = std::uniform_int_distribution<int>(1, 24)(rng);
     for (int i = 0; i < n; ++i) {
       Op op;
@@ -457,6 +457,10 @@ TEST(SyncConvergenceTest, AnyArrivalOrderAndBatchingGivesTheSameRecords) {
       // arrive decide (API.md §6 rule 2; sync_bounds_test.cpp).
       if (op.kind == Op::Kind::CheckIn && ++check_ins[op.who] > kSyncChangesMax) {
         op.kind = Op::Kind::WrongCode;
+      }
+      // Within the bound on synced overrides of one student alike.
+      if (op.kind == Op::Kind::OfflineOverride && ++overrides[op.who] > kOverrideSyncChangesMax) {
+        op.kind = Op::Kind::RestOverride;
       }
       op.at = kStart + minute(rng) * 5 * kMinute;
       op.op_id = "op-" + std::to_string(std::uniform_int_distribution<int>(0, 999)(rng)) + "-" +
