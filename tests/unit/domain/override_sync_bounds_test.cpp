@@ -116,10 +116,10 @@ TEST_F(OverrideSyncBoundsTest, LiveOverridesStillApplyAndAreNotCounted) {
 TEST_F(OverrideSyncBoundsTest, TheStudentsCountAndTheTeachersAreIndependent) {
   // Alice used all her synced check-ins: her teacher's synced overrides still apply.
   for (std::uint32_t i = 0; i < kSyncChangesMax; ++i) {
-    ASSERT_TRUE(cls_.attempt_check_in(info_, offline_check_in(sid_, kAlice, kStart + 9 * kMinute - i,
-                                                              "s" + std::to_string(i), kNow,
-                                                              kLatest))
-                    .applied());
+    ASSERT_TRUE(
+        cls_.attempt_check_in(info_, offline_check_in(sid_, kAlice, kStart + 9 * kMinute - i,
+                                                      "s" + std::to_string(i), kNow, kLatest))
+            .applied());
   }
   ASSERT_EQ(record(kAlice).sync_changes, kSyncChangesMax);
   reach_the_cap(kAlice, kStart + 10 * kMinute, "t");
@@ -144,8 +144,8 @@ TEST_F(OverrideSyncBoundsTest, ReplayIsNotBoundedAndRebuildsTheCount) {
   EXPECT_EQ(state_of(replayed), state_of(cls_));
   // Replay (apply of a logged command) re-applies what was accepted whatever the
   // count: logs written before the bound hold such sequences.
-  const Override old{kClass,        sid_, kTeacher, kAlice, AttendanceStatus::Absent, std::nullopt,
-                     kNow + kMinute, kNow, "old"};
+  const Override old{kClass,       sid_,           kTeacher, kAlice, AttendanceStatus::Absent,
+                     std::nullopt, kNow + kMinute, kNow,     "old"};
   const Outcome out = replayed.apply(info_, old);
   ASSERT_TRUE(out.applied()) << name(out.refusal);
   EXPECT_EQ(replayed.session(sid_)->records.at(kAlice).override_sync_changes,
