@@ -8,6 +8,9 @@ one server, run at once
   - one student's offline sync stepping client_time back 1 ms per op.
 and print one JSON line: what each attacker sent and what the server answered.
 Usage: hostile.py PORT STUDENT_TOKEN STAFF_TOKEN CLASS_ID DURATION_S
+Environment: HOSTILE=logins runs only the unknown-user logins and the real sign-ins
+(bench/run --login-flood); LOGINS_PER_S paces the unknown-user logins (default: as
+fast as they go); REAL_LOGIN_EVERY_S (default 2) spaces the real sign-ins.
 """
 from __future__ import annotations
 
@@ -22,6 +25,9 @@ import time
 PORT, STUDENT, STAFF, CLASS, DURATION = (int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]),
                                         float(sys.argv[5]))
 END = time.monotonic() + DURATION
+ONLY_LOGINS = os.environ.get("HOSTILE") == "logins"
+LOGINS_PER_S = float(os.environ.get("LOGINS_PER_S", "0"))  # 0: unpaced
+REAL_LOGIN_EVERY_S = float(os.environ.get("REAL_LOGIN_EVERY_S", "2"))
 stats = {"ping_bytes": 0, "ping_reconnects": 0, "pipeline_bytes": 0, "pipeline_reconnects": 0,
          "logins_sent": 0, "sync_requests": 0, "sync_outcomes": {}, "real_logins": []}
 
@@ -78,9 +84,14 @@ def pipeliner() -> None:
         stats["pipeline_reconnects"] += 1
 
 
-def login_flooder(first: int = 0) -> None:
+def login_flooder(first: int = 0, per_s: float = 0) -> None:
     i = first
+    start = time.monotonic()
     while time.monotonic() < END:
+        if per_s > 0:  # paced: the i-th login of this thread not before start + i/per_s
+            ahead = start + (i - first) / per_s - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
         body = json.dumps({"username": f"nobody{i}", "password": "x"}).encode()
         try:
             s = connect()
@@ -94,7 +105,8 @@ def login_flooder(first: int = 0) -> None:
 
 
 def real_logins() -> None:
-    """A real user signing in every 2 s from another address (127.0.0.2): how long it takes."""
+    """A real user signing in every REAL_LOGIN_EVERY_S from another address (127.0.0.2): how
+    long it takes."""
     body = json.dumps({"username": "teacher1", "password": "rollcall-demo"}).encode()
     while time.monotonic() < END:
         t = time.monotonic()
@@ -110,7 +122,7 @@ def real_logins() -> None:
         except (OSError, IndexError):
             status = "error"
         stats["real_logins"].append([status, round(time.monotonic() - t, 3)])
-        time.sleep(2)
+        time.sleep(REAL_LOGIN_EVERY_S)
 
 
 def current_code() -> str:
@@ -170,11 +182,18 @@ def sync_flooder() -> None:
         time.sleep(0.5)
 
 
-threads = [threading.Thread(target=f, daemon=True) for f in (ping_flooder, pipeliner, sync_flooder, real_logins)]
-threads += [threading.Thread(target=login_flooder, args=(k * 10**9,), daemon=True) for k in range(2)]
+others = (real_logins,) if ONLY_LOGINS else (ping_flooder, pipeliner, sync_flooder, real_logins)
+threads = [threading.Thread(target=f, daemon=True) for f in others]
+threads += [threading.Thread(target=login_flooder, args=(k * 10**9, LOGINS_PER_S / 2), daemon=True)
+            for k in range(2)]
 for t in threads:
     t.start()
 for t in threads:
     t.join(DURATION + 30)
 stats["logins_per_s"] = round(stats["logins_sent"] / DURATION)
+real = sorted(t for status, t in stats["real_logins"] if status == "200")
+if real:
+    stats["real_login_s"] = {"n": len(real), "ok": len(real) == len(stats["real_logins"]), "min": real[0],
+                             "median": real[len(real) // 2], "p99": real[min(len(real) - 1, len(real) * 99 // 100)],
+                             "max": real[-1]}
 print(json.dumps(stats))
