@@ -437,6 +437,11 @@ class HttpPool {
       idle_.push_back(i);
     }
   }
+  /// A connection idle longer than this is reopened before its next request: half
+  /// the server's keep-alive timeout (60 s), so that a request never races the
+  /// server closing the connection (it would be lost unanswered, as no error of the
+  /// server's).
+  static constexpr std::uint64_t kReuseIdleMaxNs = 30'000'000'000ull;
   ~HttpPool() {
     for (Conn& c : conns_) {
       if (c.fd >= 0) ::close(c.fd);
@@ -451,9 +456,7 @@ class HttpPool {
       queue_.push_back({job, std::move(request)});
       return false;
     }
-    const std::size_t i = idle_.back();
-    idle_.pop_back();
-    start(i, job, std::move(request));
+    start(take_idle(), job, std::move(request));
     return true;
   }
   std::size_t in_flight() const { return conns_.size() - idle_.size(); }
@@ -498,6 +501,7 @@ class HttpPool {
     bool busy = false;
     bool want_out = false;
     std::uint64_t job = 0;
+    std::uint64_t idle_since_ns = 0;  ///< when it was opened or last became idle
   };
   struct Pending {
     std::uint64_t job;
@@ -508,6 +512,7 @@ class HttpPool {
     Conn& c = conns_[i];
     if (c.fd >= 0) ::close(c.fd);
     c = Conn{};
+    c.idle_since_ns = monotonic_ns();
     c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (c.fd < 0) die("socket: " + std::string(std::strerror(errno)));
     if (::connect(c.fd, reinterpret_cast<const sockaddr*>(&target_), sizeof target_) != 0) {
@@ -580,8 +585,15 @@ class HttpPool {
       return;
     }
   }
+  std::size_t take_idle() {
+    const std::size_t i = idle_.back();
+    idle_.pop_back();
+    if (monotonic_ns() - conns_[i].idle_since_ns > kReuseIdleMaxNs) open(i);
+    return i;
+  }
   void next(std::size_t i) {
     if (queue_.empty()) {
+      conns_[i].idle_since_ns = monotonic_ns();
       idle_.push_back(i);
       return;
     }
