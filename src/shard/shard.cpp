@@ -37,7 +37,7 @@ Shard::Shard(Runtime& runtime, unsigned id, const ShardConfig& config,
       send_wheel_(config.max_connections, config.tick_ms, kWheelBuckets, monotonic_ms()),
       registry_(id),
       lingering_(config.max_connections, 0),
-      linger_discarded_(config.max_connections, 0),
+      closing_discarded_(config.max_connections, 0),
       close_after_send_(config.max_connections, 0),
       address_held_(config.max_connections, net::AddressAdmission::kNotCounted),
       overflow_(runtime.shard_count()),
@@ -266,21 +266,22 @@ void Shard::on_recv(const io_uring_cqe& cqe) {
     const auto len = static_cast<std::size_t>(cqe.res);
     metrics_.bytes_received.inc(len);
     char* data = buffers_.buffer(bid);
-    if (lingering_[c.index]) {
-      // Graceful close: discard what the peer still sends, up to the input bound; a
-      // peer that keeps flooding is reset rather than drained at line rate.
-      if (!discard_while_lingering(c, len)) {
+    if (lingering_[c.index] || close_after_send_[c.index]) {
+      // Graceful close (its last answer still owed, or sent): discard what the peer
+      // still sends, up to the input bound; a peer that keeps flooding is reset
+      // rather than drained at line rate.
+      if (!discard_while_closing(c, len)) {
         buffers_.recycle(bid);
         return;
       }
-    } else if (!c.recv_wanted || close_after_send_[c.index]) {
-      // Paused (or closing after the last answer): keep the bytes for later, bounded.
+    } else if (!c.recv_wanted) {
+      // Paused: keep the bytes for later, bounded.
       if (c.in.size() + len > config_.in_bytes_max) {
         buffers_.recycle(bid);
         abort_connection(c);
         return;
       }
-      if (!close_after_send_[c.index]) c.in.append(data, len);
+      c.in.append(data, len);
     } else {
       handler_->on_data(*this, c, data, len);
     }
@@ -452,6 +453,7 @@ void Shard::close(Connection& c, net::CloseMode mode) {
   }
   if (close_after_send_[c.index] || lingering_[c.index]) return;
   close_after_send_[c.index] = 1;
+  closing_discarded_[c.index] = 0;
   std::string().swap(c.in);
   if (c.out.empty() && !c.send_in_flight) {
     start_linger(c);
@@ -471,15 +473,14 @@ void Shard::start_linger(Connection& c) {
     return;
   }
   lingering_[c.index] = 1;
-  linger_discarded_[c.index] = 0;
   ::shutdown(c.fd, SHUT_WR);
   c.recv_wanted = true;
   if (!c.recv_armed && !c.recv_starved) arm_recv(c);
   wheel_.schedule(c.index, now_ms_ + config_.linger_ms);
 }
 
-bool Shard::discard_while_lingering(Connection& c, std::size_t len) {
-  std::size_t& discarded = linger_discarded_[c.index];
+bool Shard::discard_while_closing(Connection& c, std::size_t len) {
+  std::size_t& discarded = closing_discarded_[c.index];
   discarded += len;
   if (discarded <= config_.in_bytes_max) return true;
   metrics_.linger_aborts.inc();

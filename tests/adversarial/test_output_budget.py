@@ -187,7 +187,12 @@ def test_a_1013_close_to_a_peer_that_reads_nothing_is_dropped(server):
     timeouts0 = srv.metrics().get("rollcall_net_send_timeouts_total", 0.0)
     live = LiveSocket(srv.port, CLASS, d.token("teacher1"), rcvbuf=4096)
     closes0 = srv.metrics().get("rollcall_ws_slow_consumer_closes_total", 0.0)
-    push_until_stalled(live.ws.sock, build_frame(OP_TEXT, b'{"type":"ping"}'), 8 * 1024 * 1024)
+    aborts0 = srv.metrics().get("rollcall_net_linger_aborts_total", 0.0)
+    # Pongs are ~7 times their pings: 2.5 MiB of pings pass the 8 MiB budget (plus what
+    # the kernel holds), and what follows the close stays under the 2 MiB a closing
+    # connection may discard before it is reset (that reset is test_linger_flood's).
+    push_until_stalled(live.ws.sock, build_frame(OP_TEXT, b'{"type":"ping"}'), 5 * 512 * 1024)
     assert wait_metric(srv, "rollcall_ws_slow_consumer_closes_total", closes0) > closes0
     assert wait_metric(srv, "rollcall_net_send_timeouts_total", timeouts0, timeout=30) > timeouts0
+    assert srv.metrics().get("rollcall_net_linger_aborts_total", 0.0) == aborts0
     live.ws.close()

@@ -157,9 +157,10 @@ class Shard final : public net::Reactor {
   void resume_after_drain(net::Connection& c);
   void cancel_recv(net::Connection& c);
   void start_linger(net::Connection& c);
-  /// Counts `len` bytes read while lingering; false (and the connection reset) once
-  /// they pass the input bound.
-  bool discard_while_lingering(net::Connection& c, std::size_t len);
+  /// Counts `len` bytes read while closing gracefully (from `close` on, the answer
+  /// still owed or already sent); false (and the connection reset) once they pass
+  /// the input bound.
+  bool discard_while_closing(net::Connection& c, std::size_t len);
   void abort_connection(net::Connection& c);
   void maybe_release(net::Connection& c);
   bool drain_mailboxes();
@@ -190,7 +191,7 @@ class Shard final : public net::Reactor {
   std::vector<std::uint32_t> flush_list_;       ///< connections with output queued this turn
   std::vector<std::uint32_t> starved_;          ///< connections whose recv hit -ENOBUFS
   std::vector<std::uint8_t> lingering_;         ///< per slot: in graceful-close linger
-  std::vector<std::size_t> linger_discarded_;   ///< per slot: bytes discarded while lingering
+  std::vector<std::size_t> closing_discarded_;  ///< per slot: bytes discarded while closing
   std::vector<std::uint8_t> close_after_send_;  ///< per slot: graceful close once drained
   std::vector<std::uint32_t> address_held_;     ///< per slot: what `per_address` admitted
   std::vector<std::deque<Message>> overflow_;   ///< per destination, FIFO behind the queue

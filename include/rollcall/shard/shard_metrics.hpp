@@ -24,7 +24,7 @@ struct alignas(64) ShardMetrics {
   metrics::Counter backlog_overflows;  ///< connections closed over the output backlog limit
   metrics::Counter output_paused;      ///< reading stopped: owed more than the output budget
   metrics::Counter send_timeouts;      ///< closed: took none of what it was owed for too long
-  metrics::Counter linger_aborts;      ///< reset: kept sending past the input bound while closing
+  metrics::Counter linger_aborts;      ///< reset: sent past the input bound while being closed
   metrics::Counter messages_sent;      ///< cross-shard messages posted
   metrics::Counter messages_received;  ///< cross-shard messages handled
   metrics::Counter mailbox_full;       ///< posts that found the SPSC queue full
@@ -68,7 +68,7 @@ struct alignas(64) ShardMetrics {
         .add(send_timeouts);
     s.family("rollcall_net_linger_aborts_total",
              "Connections reset while closing gracefully because the peer kept sending more "
-             "than the per-connection input bound after its answer.")
+             "than the per-connection input bound once the close had begun.")
         .add(linger_aborts);
     s.family("rollcall_shard_messages_sent_total", "Cross-shard messages posted.")
         .add(messages_sent);

@@ -114,7 +114,7 @@ rollcall_net_backlog_overflows_total
 # HELP rollcall_net_output_paused_total Times a connection stopped being read because it was owed more than the output budget (--ws-backlog-bytes-max); it is read again once its output drains.
 # TYPE rollcall_net_output_paused_total counter
 rollcall_net_output_paused_total
-# HELP rollcall_net_linger_aborts_total Connections reset while closing gracefully because the peer kept sending more than the per-connection input bound after its answer.
+# HELP rollcall_net_linger_aborts_total Connections reset while closing gracefully because the peer kept sending more than the per-connection input bound once the close had begun.
 # TYPE rollcall_net_linger_aborts_total counter
 rollcall_net_linger_aborts_total
 # HELP rollcall_net_send_timeouts_total Connections closed because they took none of the bytes owed to them for --send-timeout-ms.
