@@ -438,10 +438,11 @@ class HttpPool {
     }
   }
   /// A connection idle longer than this is reopened before its next request: half
-  /// the server's keep-alive timeout (60 s), so that a request never races the
-  /// server closing the connection (it would be lost unanswered, as no error of the
-  /// server's).
-  static constexpr std::uint64_t kReuseIdleMaxNs = 30'000'000'000ull;
+  /// the server's header timeout (10 s, for a connection that has not sent a
+  /// request yet; the keep-alive timeout after one is 60 s), so that a request never
+  /// races the server closing the connection (it would be lost unanswered, as no
+  /// error of the server's).
+  static constexpr std::uint64_t kReuseIdleMaxNs = 5'000'000'000ull;
   ~HttpPool() {
     for (Conn& c : conns_) {
       if (c.fd >= 0) ::close(c.fd);
