@@ -257,7 +257,11 @@ Status assemble(Assembly& a, shard::Runtime& runtime, Checkpointed& state, stora
 Status start(shard::Runtime& runtime, Assembly& a, unsigned data_shards) {
   return runtime.start(
       [&a](shard::Shard& s) -> net::ConnectionHandler* {
-        return s.id() < a.intakes.size() ? a.intakes[s.id()].get() : nullptr;
+        if (s.id() >= a.servers.size()) return nullptr;
+        // Without --proxy-protocol the intake only passes events on: leave it out of
+        // the path of every read (its metrics still register, at zero).
+        if (a.intake.senders == nullptr) return a.servers[s.id()].get();
+        return a.intakes[s.id()].get();
       },
       [&a, data_shards](shard::Shard& s) {
         if (s.id() == a.services->auth_shard) {
