@@ -66,6 +66,9 @@ Result<Checkpointed> write_generation(storage::Engine& engine, const CheckpointO
   Checkpointed out;
   out.generation = recovered.generation + 1;
   out.roster = recovered.roster;
+  out.push = std::move(recovered.push);
+  const domain::Roster& roster = *out.roster;
+  out.push.retain_users([&roster](domain::UserId u) { return roster.user(u) != nullptr; });
   out.commands_replayed = recovered.commands_replayed;
   out.classes.assign(options.shards, {});
   out.feeds.assign(options.shards, {});
@@ -77,6 +80,7 @@ Result<Checkpointed> write_generation(storage::Engine& engine, const CheckpointO
   storage::Generation next;
   next.number = out.generation;
   next.roster = out.roster.get();
+  next.push = &out.push;
   next.classes_by_shard.resize(options.shards);
   for (unsigned k = 0; k < options.shards; ++k) {
     for (const auto& [id, att] : out.classes[k]) next.classes_by_shard[k].push_back(&att);

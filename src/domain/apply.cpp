@@ -57,7 +57,7 @@ Refusal bulk_refusal(const ClassInfo& cls, const Bulk& cmd, UserId& offending) {
 
 Outcome ClassAttendance::apply(const ClassInfo& cls, const Command& cmd) {
   RC_ASSERT(cls.id == id_);
-  if (std::holds_alternative<Enroll>(cmd)) return refused(Refusal::NotAsLogged);
+  if (!domain::class_of(cmd)) return refused(Refusal::NotAsLogged);  // the roster owner's
   RC_ASSERT(domain::class_of(cmd) == id_);
   return std::visit(
       [&](const auto& c) -> Outcome {
@@ -68,7 +68,7 @@ Outcome ClassAttendance::apply(const ClassInfo& cls, const Command& cmd) {
         if constexpr (std::is_same_v<T, Bulk>) return bulk(cls, c);
         if constexpr (std::is_same_v<T, CloseSession>) return close(cls, c);
         if constexpr (std::is_same_v<T, AnnounceJoin>) return announce_join(c);
-        if constexpr (std::is_same_v<T, Enroll>) return refused(Refusal::NotAsLogged);
+        return refused(Refusal::NotAsLogged);
       },
       cmd);
 }

@@ -3,12 +3,19 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "rollcall/common/assert.hpp"
+
 namespace rollcall::domain {
 
 namespace {
 
 template <typename T>
 inline constexpr bool kAlwaysFalse = false;
+
+template <typename T>
+inline constexpr bool kPushCommand = std::is_same_v<T, Subscribe> ||
+                                     std::is_same_v<T, Unsubscribe> ||
+                                     std::is_same_v<T, SetPushPreferences>;
 
 bool ascending(const std::vector<UserId>& ids) {
   return std::adjacent_find(ids.begin(), ids.end(), [](UserId a, UserId b) { return !(a < b); }) ==
@@ -62,6 +69,12 @@ const char* name_of(const Command& c) {
           return "class_joined";
         else if constexpr (std::is_same_v<T, Enroll>)
           return "enrolled";
+        else if constexpr (std::is_same_v<T, Subscribe>)
+          return "push_subscribed";
+        else if constexpr (std::is_same_v<T, Unsubscribe>)
+          return "push_unsubscribed";
+        else if constexpr (std::is_same_v<T, SetPushPreferences>)
+          return "push_preferences_set";
         else
           static_assert(kAlwaysFalse<T>);
       },
@@ -71,10 +84,28 @@ const char* name_of(const Command& c) {
 ClassId class_of(const Command& c) {
   return std::visit(
       [](const auto& cmd) -> ClassId {
-        if constexpr (std::is_same_v<std::decay_t<decltype(cmd)>, Enroll>) {
+        using T = std::decay_t<decltype(cmd)>;
+        if constexpr (std::is_same_v<T, Enroll> || kPushCommand<T>) {
           return ClassId{};
         } else {
           return cmd.cls;
+        }
+      },
+      c);
+}
+
+bool is_push_command(const Command& c) {
+  return std::visit([](const auto& cmd) { return kPushCommand<std::decay_t<decltype(cmd)>>; }, c);
+}
+
+PushDirectory::Change apply_push(PushDirectory& directory, const Command& c) {
+  RC_ASSERT(is_push_command(c));
+  return std::visit(
+      [&directory](const auto& cmd) -> PushDirectory::Change {
+        if constexpr (kPushCommand<std::decay_t<decltype(cmd)>>) {
+          return directory.apply(cmd);
+        } else {
+          return {};
         }
       },
       c);
@@ -114,6 +145,14 @@ bool well_formed(const Command& c) {
           return cmd.cls && cmd.student;
         } else if constexpr (std::is_same_v<T, Enroll>) {
           return cmd.cls && cmd.student && cmd.roster_version > 0;
+        } else if constexpr (std::is_same_v<T, Subscribe>) {
+          return cmd.user && cmd.id && !cmd.endpoint.empty() &&
+                 cmd.endpoint.size() <= kPushEndpointBytesMax &&
+                 cmd.p256dh.size() == kPushKeyTextBytes && cmd.auth.size() == kPushAuthTextBytes;
+        } else if constexpr (std::is_same_v<T, Unsubscribe>) {
+          return cmd.user && cmd.id;
+        } else if constexpr (std::is_same_v<T, SetPushPreferences>) {
+          return static_cast<bool>(cmd.user);
         } else {
           static_assert(kAlwaysFalse<T>);
         }

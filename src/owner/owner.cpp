@@ -92,6 +92,18 @@ void Owner::append(const domain::Command& cmd) {
   log_->append(cmd);
 }
 
+void Owner::adopt_push(domain::PushDirectory push) {
+  RC_ASSERT(shard_.id() == kRosterOwner);
+  push_ = std::move(push);
+}
+
+domain::PushDirectory::Change Owner::apply_push(const domain::Command& cmd) {
+  RC_ASSERT(shard_.id() == kRosterOwner && writable());
+  domain::PushDirectory::Change change = domain::apply_push(push_, cmd);
+  if (change.applied) log_->append(cmd);
+  return change;
+}
+
 void Owner::taint(const std::vector<domain::ClassId>& classes) {
   tainted_.insert(classes.begin(), classes.end());
 }
@@ -102,7 +114,10 @@ void Owner::end_turn(const std::function<std::string()>& history) {
     storage::Checkpoint image;
     image.classes.reserve(classes_.size());
     for (const auto& [id, att] : classes_) image.classes.push_back(&att);
-    if (shard_.id() == kRosterOwner) image.roster = roster_.get();
+    if (shard_.id() == kRosterOwner) {
+      image.roster = roster_.get();
+      image.push = &push_;  // the log is idle: every change in it is durable
+    }
     image.feeds = history ? history() : std::string();
     log_->checkpoint(image);
   }

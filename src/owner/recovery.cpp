@@ -30,6 +30,19 @@ Status apply_enrollments(const storage::ShardHistory& shard0,
   return Ok{};
 }
 
+// The roster owner's push directory changes after its checkpoint: each applied
+// live, so each must apply again.
+Status apply_push_commands(const storage::ShardHistory& shard0, domain::PushDirectory& push) {
+  for (const storage::LoggedCommand& r : shard0.commands) {
+    if (!domain::is_push_command(r.command)) continue;
+    if (!domain::apply_push(push, r.command).applied) {
+      return Error{"shard 0 LSN " + std::to_string(r.lsn) + " (" + domain::name_of(r.command) +
+                   "): it does not apply to the push directory"};
+    }
+  }
+  return Ok{};
+}
+
 // Each class as it was at a command of one shard's log: students whose join is
 // announced later in that log are left out until their announcement.
 class ClassesThen {
@@ -78,7 +91,7 @@ std::string replay_shard(storage::ShardHistory& history, const domain::Roster& r
   for (domain::ClassAttendance& c : history.classes) classes.emplace(c.id(), std::move(c));
   ClassesThen then(roster, history.commands);
   for (const storage::LoggedCommand& r : history.commands) {
-    if (std::holds_alternative<domain::Enroll>(r.command)) continue;
+    if (!domain::class_of(r.command)) continue;  // the roster owner's: replayed above
     const ClassInfo* info = then.at(r.command);
     if (info == nullptr) return failure(history.shard, r, "the class does not exist");
     auto it = classes.try_emplace(info->id, info->id).first;
@@ -114,9 +127,11 @@ Result<Recovered> recover(storage::Stored stored, const ReplayHook& on_replayed)
   Recovered out;
   out.generation = stored.generation;
   out.roster = stored.roster;
-  if (stored.generation == 0) return out;
+  if (stored.generation == 0) return out;  // nothing stored: no push directory either
   RC_ASSERT(!stored.shards.empty());
   if (Status s = apply_enrollments(stored.shards[0], out.roster); !s) return Error{s.error()};
+  out.push = std::move(stored.push);
+  if (Status s = apply_push_commands(stored.shards[0], out.push); !s) return Error{s.error()};
   std::vector<Classes> per_shard(stored.shards.size());
   std::vector<std::string> errors(stored.shards.size());
   {

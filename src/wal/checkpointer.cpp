@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "rollcall/common/log.hpp"
+#include "rollcall/wal/push_file.hpp"
 #include "rollcall/wal/roster_file.hpp"
 #include "rollcall/wal/snapshot.hpp"
 #include "rollcall/wal/store.hpp"
@@ -16,6 +17,10 @@ Result<std::size_t> Checkpointer::write(std::uint64_t covered_lsn,
   if (image.roster != nullptr) {
     const std::string roster_path = dir_ + "/" + roster_snapshot_file_name(covered_lsn);
     if (Status s = write_roster_file(roster_path, *image.roster); !s) return Error{s.error()};
+  }
+  if (image.push != nullptr) {
+    const std::string push_path = dir_ + "/" + push_snapshot_file_name(covered_lsn);
+    if (Status s = write_push_file(push_path, *image.push); !s) return Error{s.error()};
   }
   // The live-update history first. Without it the snapshot is still taken: that
   // only costs resumability (the next run gives these classes new epochs, clients
@@ -45,6 +50,7 @@ void Checkpointer::remove_older(std::uint64_t covered_lsn) const {
     std::uint64_t n = 0;
     const bool older = (parse_numbered_name(name, "snap-", ".snap", n) ||
                         parse_numbered_name(name, "roster-", ".json", n) ||
+                        parse_numbered_name(name, "push-", ".bin", n) ||
                         parse_numbered_name(name, "feeds-", ".bin", n)) &&
                        n != covered_lsn;
     if (older) std::filesystem::remove(entry.path(), ec);

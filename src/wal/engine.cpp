@@ -13,8 +13,9 @@ Result<storage::Stored> Engine::load(std::shared_ptr<const domain::Roster> seed)
 Status Engine::start_generation(const storage::Generation& next) {
   RC_ASSERT(next.roster != nullptr);
   const LogStore store(config_.data_dir);
-  return store.start_generation(next.number, *next.roster, next.classes_by_shard,
-                                next.feeds_by_shard);
+  const domain::PushDirectory none;
+  return store.start_generation(next.number, *next.roster, next.push ? *next.push : none,
+                                next.classes_by_shard, next.feeds_by_shard);
 }
 
 Result<std::unique_ptr<storage::Log>> Engine::open_log(shard::Shard& shard, unsigned index,

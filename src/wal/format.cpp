@@ -279,7 +279,7 @@ ScanResult SegmentScan::bad_record(const std::string& reason) {
 
 bool is_known(std::uint8_t type) {
   return type >= static_cast<std::uint8_t>(RecordType::Commit) &&
-         type <= static_cast<std::uint8_t>(RecordType::Overridden);
+         type <= static_cast<std::uint8_t>(RecordType::PushPreferencesSet);
 }
 
 const char* to_string(RecordType type) {
@@ -294,6 +294,9 @@ const char* to_string(RecordType type) {
     case RecordType::ClassJoined: return "class_joined";
     case RecordType::CheckedIn: return "checked_in";
     case RecordType::Overridden: return "overridden";
+    case RecordType::PushSubscribed: return "push_subscribed";
+    case RecordType::PushUnsubscribed: return "push_unsubscribed";
+    case RecordType::PushPreferencesSet: return "push_preferences_set";
   }
   return "unknown";
 }

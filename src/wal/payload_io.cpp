@@ -144,6 +144,11 @@ void PayloadJson::quoted(std::string_view v) {
   out_.push_back('"');
 }
 
+void PayloadJson::operator()(std::string_view name, bool v) {
+  key(name);
+  out_.append(v ? "true" : "false");
+}
+
 void PayloadJson::number(std::string_view name, std::uint64_t v) {
   key(name);
   out_.append(std::to_string(v));

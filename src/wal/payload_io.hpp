@@ -26,6 +26,7 @@ class PayloadWriter {
   void operator()(std::string_view, domain::Id<Tag> v) {
     u64(v.value);
   }
+  void operator()(std::string_view, bool v) { u8(v ? 1 : 0); }
   void operator()(std::string_view, std::uint32_t v) { fixed<4>(v); }
   void operator()(std::string_view, std::uint64_t v) { u64(v); }
   void operator()(std::string_view, std::int64_t v) { u64(static_cast<std::uint64_t>(v)); }
@@ -75,6 +76,7 @@ class PayloadReader {
   void operator()(std::string_view, domain::Id<Tag>& v) {
     v.value = fixed(8);
   }
+  void operator()(std::string_view, bool& v) { v = flag(); }
   void operator()(std::string_view, std::uint32_t& v) { v = static_cast<std::uint32_t>(fixed(4)); }
   void operator()(std::string_view, std::uint64_t& v) { v = fixed(8); }
   void operator()(std::string_view, std::int64_t& v) { v = static_cast<std::int64_t>(fixed(8)); }
@@ -107,6 +109,7 @@ class PayloadJson {
   void operator()(std::string_view name, domain::Id<Tag> v) {
     number(name, v.value);
   }
+  void operator()(std::string_view name, bool v);
   void operator()(std::string_view name, std::uint32_t v) { number(name, v); }
   void operator()(std::string_view name, std::uint64_t v) { number(name, v); }
   void operator()(std::string_view name, std::int64_t v);

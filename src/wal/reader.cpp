@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "rollcall/wal/records.hpp"
+#include "rollcall/wal/push_file.hpp"
 #include "rollcall/wal/roster_file.hpp"
 #include "rollcall/wal/snapshot.hpp"
 #include "rollcall/wal/store.hpp"
@@ -50,7 +51,7 @@ Result<std::string> read_file(const std::string& path) {
 // What one shard directory holds: snapshots (newest first), segments (oldest
 // first), roster checkpoints.
 struct ShardFiles {
-  Numbered snapshots, segments, rosters;
+  Numbered snapshots, segments, rosters, pushes;
 };
 
 Result<ShardFiles> list_shard(const std::string& dir) {
@@ -62,6 +63,7 @@ Result<ShardFiles> list_shard(const std::string& dir) {
     if (parse_numbered_name(name, "snap-", ".snap", n)) out.snapshots.emplace_back(n, entry.path());
     if (parse_numbered_name(name, "", ".wal", n)) out.segments.emplace_back(n, entry.path());
     if (parse_numbered_name(name, "roster-", ".json", n)) out.rosters.emplace_back(n, entry.path());
+    if (parse_numbered_name(name, "push-", ".bin", n)) out.pushes.emplace_back(n, entry.path());
   }
   if (ec) return Error{"cannot list " + dir + ": " + ec.message()};
   std::sort(out.snapshots.rbegin(), out.snapshots.rend());
@@ -122,15 +124,22 @@ Status read_segment(const std::string& path, bool newest, storage::ShardHistory&
   return Ok{};
 }
 
-// Reads one shard directory; `roster_checkpoint` receives the roster file saved
-// with the snapshot used, if any.
-Status read_shard(const std::string& dir, storage::ShardHistory& out,
-                  std::string& roster_checkpoint) {
+// The roster owner's files saved with the snapshot used (its roster and push
+// directory), if any.
+struct OwnerCheckpoint {
+  std::string roster, push;
+};
+
+// Reads one shard directory.
+Status read_shard(const std::string& dir, storage::ShardHistory& out, OwnerCheckpoint& saved) {
   Result<ShardFiles> files = list_shard(dir);
   if (!files) return Error{files.error()};
   if (Status s = load_snapshot(dir, *files, out); !s) return s;
   for (const auto& [lsn, path] : files->rosters) {
-    if (lsn == out.checkpoint_lsn) roster_checkpoint = path;
+    if (lsn == out.checkpoint_lsn) saved.roster = path;
+  }
+  for (const auto& [lsn, path] : files->pushes) {
+    if (lsn == out.checkpoint_lsn) saved.push = path;
   }
   const Numbered& segments = files->segments;
   for (std::size_t i = 0; i < segments.size(); ++i) {
@@ -182,14 +191,15 @@ Result<storage::Stored> read_generation(const std::string& data_dir,
   Result<std::vector<unsigned>> ids = shards_of(store, out.generation);
   if (!ids) return Error{ids.error()};
   out.shards.resize(ids->size());
-  std::vector<std::string> errors(ids->size()), roster_checkpoints(ids->size());
+  std::vector<std::string> errors(ids->size());
+  std::vector<OwnerCheckpoint> saved(ids->size());
   {
     std::vector<std::thread> readers;
     for (const unsigned shard : *ids) {
       readers.emplace_back([&, shard] {
         out.shards[shard].shard = shard;
         const std::string dir = store.shard_dir(out.generation, shard);
-        if (Status s = read_shard(dir, out.shards[shard], roster_checkpoints[shard]); !s) {
+        if (Status s = read_shard(dir, out.shards[shard], saved[shard]); !s) {
           errors[shard] = s.error();
         }
       });
@@ -199,12 +209,18 @@ Result<storage::Stored> read_generation(const std::string& data_dir,
   for (const std::string& e : errors) {
     if (!e.empty()) return Error{e};
   }
-  // The roster owner (shard 0) keeps a roster with each of its snapshots.
-  const std::string roster_path =
-      roster_checkpoints[0].empty() ? store.roster_path(out.generation) : roster_checkpoints[0];
-  Result<std::shared_ptr<const domain::Roster>> roster = read_roster_file(roster_path);
+  // The roster owner (shard 0) keeps a roster and a push directory with each of its
+  // snapshots (a snapshot written before push subscriptions existed has none: then
+  // the generation's, and before that an empty one).
+  const OwnerCheckpoint& owner = saved[0];
+  Result<std::shared_ptr<const domain::Roster>> roster =
+      read_roster_file(owner.roster.empty() ? store.roster_path(out.generation) : owner.roster);
   if (!roster) return Error{roster.error()};
   out.roster = *roster;
+  Result<domain::PushDirectory> push =
+      read_push_file(owner.push.empty() ? store.push_path(out.generation) : owner.push);
+  if (!push) return Error{push.error()};
+  out.push = std::move(*push);
   return out;
 }
 

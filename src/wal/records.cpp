@@ -36,6 +36,12 @@ constexpr RecordType record_type() {
     return RecordType::ClassJoined;
   else if constexpr (std::is_same_v<T, domain::Enroll>)
     return RecordType::Enrolled;
+  else if constexpr (std::is_same_v<T, domain::Subscribe>)
+    return RecordType::PushSubscribed;
+  else if constexpr (std::is_same_v<T, domain::Unsubscribe>)
+    return RecordType::PushUnsubscribed;
+  else if constexpr (std::is_same_v<T, domain::SetPushPreferences>)
+    return RecordType::PushPreferencesSet;
   else
     static_assert(kAlwaysFalse<T>);
 }
@@ -82,6 +88,9 @@ std::optional<Command> read_payload(RecordType type, std::string_view payload) {
     case RecordType::ClassJoined: return read_as<domain::AnnounceJoin>(payload);
     case RecordType::CheckedIn: return read_as<domain::CheckIn>(payload);
     case RecordType::Overridden: return read_as<domain::Override>(payload);
+    case RecordType::PushSubscribed: return read_as<domain::Subscribe>(payload);
+    case RecordType::PushUnsubscribed: return read_as<domain::Unsubscribe>(payload);
+    case RecordType::PushPreferencesSet: return read_as<domain::SetPushPreferences>(payload);
     case RecordType::Commit: return std::nullopt;
   }
   return std::nullopt;

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "rollcall/wal/push_file.hpp"
 #include "rollcall/wal/roster_file.hpp"
 #include "rollcall/wal/snapshot.hpp"
 
@@ -42,6 +43,10 @@ std::string snapshot_file_name(std::uint64_t covered_lsn) {
 std::string roster_snapshot_file_name(std::uint64_t covered_lsn) {
   return "roster-" + padded(covered_lsn, 20) + ".json";
 }
+std::string push_snapshot_file_name(std::uint64_t covered_lsn) {
+  return "push-" + padded(covered_lsn, 20) + ".bin";
+}
+
 std::string feeds_file_name(std::uint64_t covered_lsn) {
   return "feeds-" + padded(covered_lsn, 20) + ".bin";
 }
@@ -113,6 +118,10 @@ std::string LogStore::roster_path(std::uint64_t gen) const {
   return generation_dir(gen) + "/roster.json";
 }
 
+std::string LogStore::push_path(std::uint64_t gen) const {
+  return generation_dir(gen) + "/push.bin";
+}
+
 Result<std::uint64_t> LogStore::current_generation() const {
   const std::string path = wal_dir_ + "/CURRENT";
   std::ifstream in(path);
@@ -133,7 +142,7 @@ Result<std::uint64_t> LogStore::current_generation() const {
 }
 
 Status LogStore::start_generation(
-    std::uint64_t gen, const domain::Roster& roster,
+    std::uint64_t gen, const domain::Roster& roster, const domain::PushDirectory& push,
     const std::vector<std::vector<const domain::ClassAttendance*>>& classes_by_shard,
     const std::vector<std::string>& feeds_by_shard) const {
   if (Status s = make_dir(wal_dir_); !s) return s;
@@ -142,6 +151,7 @@ Status LogStore::start_generation(
   fs::remove_all(dir, ec);  // leftovers of a start that crashed before switching
   if (Status s = make_dir(dir); !s) return s;
   if (Status s = write_roster_file(roster_path(gen), roster); !s) return s;
+  if (Status s = write_push_file(push_path(gen), push); !s) return s;
   for (unsigned shard = 0; shard < classes_by_shard.size(); ++shard) {
     const std::string sdir = shard_dir(gen, shard);
     if (Status s = make_dir(sdir); !s) return s;

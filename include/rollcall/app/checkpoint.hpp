@@ -35,6 +35,7 @@ using RosterEdit = std::function<Result<std::shared_ptr<const domain::Roster>>(
 struct Checkpointed {
   std::uint64_t generation = 0;  ///< the one just written
   std::shared_ptr<const domain::Roster> roster;
+  domain::PushDirectory push;  ///< users no longer in the roster left out
   std::vector<owner::Classes> classes;
   std::vector<live::StoredFeeds> feeds;
   std::uint64_t commands_replayed = 0;

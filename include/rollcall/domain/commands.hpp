@@ -15,6 +15,7 @@
 #include <variant>
 #include <vector>
 
+#include "rollcall/domain/push.hpp"
 #include "rollcall/domain/types.hpp"
 
 namespace rollcall::domain {
@@ -184,13 +185,19 @@ struct Enroll {
   }
 };
 
-using Command =
-    std::variant<OpenSession, CheckIn, Override, Bulk, CloseSession, AnnounceJoin, Enroll>;
+/// Every change that is logged: a class's (the first six), or the roster owner's
+/// (Enroll and the push directory's, domain/push.hpp).
+using Command = std::variant<OpenSession, CheckIn, Override, Bulk, CloseSession, AnnounceJoin,
+                             Enroll, Subscribe, Unsubscribe, SetPushPreferences>;
 
 /// The command's name as `rollcall wal dump` shows it ("checked_in", ...).
 const char* name_of(const Command& c);
-/// The class a command changes (none for Enroll, which changes the roster).
+/// The class a command changes (none for the roster owner's commands).
 ClassId class_of(const Command& c);
+/// Whether `c` changes the push directory (Subscribe, Unsubscribe, SetPushPreferences).
+bool is_push_command(const Command& c);
+/// Applies a push command (`is_push_command(c)`) to `directory`.
+PushDirectory::Change apply_push(PushDirectory& directory, const Command& c);
 /// When the command was applied (what its live events carry); 0 for Enroll.
 std::int64_t applied_at_ms(const Command& c);
 

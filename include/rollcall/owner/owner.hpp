@@ -27,6 +27,7 @@
 
 #include "rollcall/auth/attempt_limiter.hpp"
 #include "rollcall/domain/attendance.hpp"
+#include "rollcall/domain/commands.hpp"
 #include "rollcall/domain/roster.hpp"
 #include "rollcall/owner/owner_metrics.hpp"
 #include "rollcall/shard/shard.hpp"
@@ -90,6 +91,16 @@ class Owner {
                                   const domain::OverrideAttempt& attempt);
   /// Appends a command that changes no class here (the roster owner's Enroll).
   void append(const domain::Command& cmd);
+
+  // The push directory (the roster owner's: domain/push.hpp). Changes apply at
+  // once (so ids and duplicates are judged against every change so far) and are
+  // answered through `after_durable`, like joins.
+  const domain::PushDirectory& push() const { return push_; }
+  /// Before the shard runs: the recovered directory.
+  void adopt_push(domain::PushDirectory push);
+  /// Applies a push command (`domain::is_push_command`) and appends it if it
+  /// changed something.
+  domain::PushDirectory::Change apply_push(const domain::Command& cmd);
   /// Calls `then(durable)` on a later turn once everything appended so far is
   /// durable (or never can be: then the classes in `changed` are tainted first).
   /// One waiter per call, `then` stored in it.
@@ -130,6 +141,7 @@ class Owner {
   Classes classes_;
   std::unique_ptr<storage::Log> log_;
   std::unordered_set<domain::ClassId> tainted_;
+  domain::PushDirectory push_;
   // Durability as reads need it: changes are numbered in append order.
   std::uint64_t appended_ = 0;  ///< changes appended so far
   std::uint64_t watched_ = 0;   ///< `appended_` when the last watch was registered

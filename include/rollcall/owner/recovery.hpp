@@ -26,6 +26,7 @@ namespace rollcall::owner {
 struct Recovered {
   std::uint64_t generation = 0;
   std::shared_ptr<const domain::Roster> roster;
+  domain::PushDirectory push;
   Classes classes;
   std::vector<std::size_t> classes_per_shard;  ///< of the stored generation's shards
   std::uint64_t commands_replayed = 0;

@@ -14,6 +14,7 @@
 #include "rollcall/common/result.hpp"
 #include "rollcall/domain/attendance.hpp"
 #include "rollcall/domain/commands.hpp"
+#include "rollcall/domain/push.hpp"
 #include "rollcall/domain/roster.hpp"
 #include "rollcall/storage/log.hpp"
 
@@ -56,6 +57,9 @@ struct Stored {
   /// The roster as of the newest roster checkpoint; the Enroll commands in the
   /// histories come after it.
   std::shared_ptr<const domain::Roster> roster;
+  /// The push directory as of the roster owner's checkpoint; the push commands in
+  /// its history come after it.
+  domain::PushDirectory push;
   std::vector<ShardHistory> shards;  ///< by shard id
 };
 
@@ -64,6 +68,7 @@ struct Stored {
 struct Generation {
   std::uint64_t number = 0;
   const domain::Roster* roster = nullptr;
+  const domain::PushDirectory* push = nullptr;
   std::vector<std::vector<const domain::ClassAttendance*>> classes_by_shard;
   std::vector<std::string> feeds_by_shard;  ///< each shard's live-update history
 };

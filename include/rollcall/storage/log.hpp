@@ -17,6 +17,7 @@
 
 #include "rollcall/domain/attendance.hpp"
 #include "rollcall/domain/commands.hpp"
+#include "rollcall/domain/push.hpp"
 #include "rollcall/domain/roster.hpp"
 #include "rollcall/shard/task.hpp"
 
@@ -56,6 +57,8 @@ struct Checkpoint {
   std::vector<const domain::ClassAttendance*> classes;
   /// The roster with this generation's enrollments (the roster owner only, else null).
   const domain::Roster* roster = nullptr;
+  /// The push directory as of everything durable (the roster owner only, else null).
+  const domain::PushDirectory* push = nullptr;
   /// The live-update history of these classes (live/feed_store.hpp), opaque here.
   std::string feeds;
 };

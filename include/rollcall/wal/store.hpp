@@ -3,6 +3,7 @@
 ///
 ///   <data-dir>/wal/CURRENT                      the generation in use ("42\n")
 ///   <data-dir>/wal/<gen:08>/roster.json         the roster at the generation's start
+///   <data-dir>/wal/<gen:08>/push.bin            the push directory at its start (push_file.hpp)
 ///   <data-dir>/wal/<gen:08>/shard-<k>/snap-<lsn:020>.snap   snapshots (oldest kept
 ///                                                until a newer one is durable)
 ///   <data-dir>/wal/<gen:08>/shard-<k>/<first_lsn:020>.wal   log segments
@@ -11,6 +12,8 @@
 ///   <data-dir>/wal/<gen:08>/shard-0/roster-<lsn:020>.json   the roster as of shard 0's
 ///                                                snapshot at that LSN (enrollments of
 ///                                                the generation up to it)
+///   <data-dir>/wal/<gen:08>/shard-0/push-<lsn:020>.bin      the push directory as of
+///                                                shard 0's snapshot at that LSN
 ///
 /// Every start recovers the current generation (snapshots + logs of every shard that
 /// wrote it), then writes generation + 1: the roster with every enrollment, and for
@@ -29,6 +32,7 @@
 
 #include "rollcall/common/result.hpp"
 #include "rollcall/domain/attendance.hpp"
+#include "rollcall/domain/push.hpp"
 #include "rollcall/domain/roster.hpp"
 #include "rollcall/wal/records.hpp"
 
@@ -42,6 +46,7 @@ class LogStore {
   std::string generation_dir(std::uint64_t gen) const;
   std::string shard_dir(std::uint64_t gen, unsigned shard) const;
   std::string roster_path(std::uint64_t gen) const;
+  std::string push_path(std::uint64_t gen) const;
 
   /// The generation CURRENT names; 0 when there is no log yet.
   Result<std::uint64_t> current_generation() const;
@@ -51,7 +56,7 @@ class LogStore {
   /// every other generation. All durable before CURRENT changes.
   /// `feeds_by_shard` (optional, same size): each shard's `feeds-0.bin` image.
   Status start_generation(
-      std::uint64_t gen, const domain::Roster& roster,
+      std::uint64_t gen, const domain::Roster& roster, const domain::PushDirectory& push,
       const std::vector<std::vector<const domain::ClassAttendance*>>& classes_by_shard,
       const std::vector<std::string>& feeds_by_shard = {}) const;
 
@@ -64,6 +69,8 @@ class LogStore {
 std::string snapshot_file_name(std::uint64_t covered_lsn);
 /// `roster-<lsn:020>.json`: the roster owner's roster as of a snapshot of shard 0.
 std::string roster_snapshot_file_name(std::uint64_t covered_lsn);
+/// `push-<lsn:020>.bin`: the roster owner's push directory as of a snapshot of shard 0.
+std::string push_snapshot_file_name(std::uint64_t covered_lsn);
 /// `feeds-<lsn:020>.bin`: the live-update history (seq, epoch, recent events) of the
 /// shard's classes as of its snapshot at that LSN (format: api/feed_store.hpp).
 std::string feeds_file_name(std::uint64_t covered_lsn);

@@ -184,7 +184,9 @@ TEST(WalFormatTest, RecordTypeNames) {
   EXPECT_TRUE(is_known(8));
   EXPECT_TRUE(is_known(10));
   EXPECT_FALSE(is_known(0));
-  EXPECT_FALSE(is_known(11));
+  EXPECT_TRUE(is_known(11));
+  EXPECT_TRUE(is_known(13));
+  EXPECT_FALSE(is_known(14));
   EXPECT_STREQ(to_string(RecordType::Commit), "commit");
   EXPECT_STREQ(to_string(RecordType::SessionOpened), "session_opened");
   EXPECT_STREQ(to_string(RecordType::BulkApplied), "bulk_applied");
@@ -193,6 +195,9 @@ TEST(WalFormatTest, RecordTypeNames) {
   EXPECT_STREQ(to_string(RecordType::ClassJoined), "class_joined");
   EXPECT_STREQ(to_string(RecordType::CheckedIn), "checked_in");
   EXPECT_STREQ(to_string(RecordType::Overridden), "overridden");
+  EXPECT_STREQ(to_string(RecordType::PushSubscribed), "push_subscribed");
+  EXPECT_STREQ(to_string(RecordType::PushUnsubscribed), "push_unsubscribed");
+  EXPECT_STREQ(to_string(RecordType::PushPreferencesSet), "push_preferences_set");
   // The read-only legacy types keep their numbers and say what they are.
   EXPECT_EQ(static_cast<int>(RecordType::LegacyCheckedIn), 3);
   EXPECT_EQ(static_cast<int>(RecordType::LegacyOverridden), 4);
@@ -201,7 +206,7 @@ TEST(WalFormatTest, RecordTypeNames) {
   EXPECT_STREQ(to_string(RecordType::LegacyCheckedIn), "checked_in (v1)");
   EXPECT_STREQ(to_string(RecordType::LegacyOverridden), "overridden (v1)");
   for (int t = 1; t <= 10; ++t) EXPECT_TRUE(is_known(static_cast<std::uint8_t>(t))) << t;
-  EXPECT_STREQ(to_string(static_cast<RecordType>(11)), "unknown");
+  EXPECT_STREQ(to_string(static_cast<RecordType>(14)), "unknown");
 }
 
 TEST(WalScanTest, CleanSegmentDeliversEveryBatch) {
@@ -470,7 +475,7 @@ TEST(WalScanTest, MalformedRecordHeadersAreInvalid) {
     bool recrc = true;  // false: the length is bogus, so the CRC cannot be recomputed
   };
   const Case cases[] = {
-      {"unknown type", [](std::string& b, std::size_t o) { b[o + 4] = 11; }},
+      {"unknown type", [](std::string& b, std::size_t o) { b[o + 4] = 14; }},
       {"type zero", [](std::string& b, std::size_t o) { b[o + 4] = 0; }},
       {"flags", [](std::string& b, std::size_t o) { b[o + 5] = 1; }},
       {"reserved", [](std::string& b, std::size_t o) { b[o + 7] = 1; }},

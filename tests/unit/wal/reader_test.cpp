@@ -93,7 +93,7 @@ class ReaderTest : public ::testing::Test {
   // Generation 1 with two shards: class 4 (as `live` is now) on shard 0, none on 1.
   void start_generation() {
     const LogStore store(dir_.string());
-    ASSERT_TRUE(store.start_generation(1, *roster_, {{&live_}, {}}).ok());
+    ASSERT_TRUE(store.start_generation(1, *roster_, domain::PushDirectory{}, {{&live_}, {}}).ok());
   }
   std::unique_ptr<LogWriter> writer(std::uint64_t first_lsn = 1) {
     return std::make_unique<LogWriter>(

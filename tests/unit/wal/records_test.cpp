@@ -109,6 +109,14 @@ std::string old_layout(const Command& c) {
           b.u64(cmd.cls.value).u64(cmd.student.value).i64(cmd.now_ms);
         } else if constexpr (std::is_same_v<T, Enroll>) {
           b.u64(cmd.student.value).u64(cmd.cls.value).u64(cmd.roster_version);
+        } else if constexpr (std::is_same_v<T, domain::Subscribe>) {
+          b.u64(cmd.user.value).u64(cmd.id).str(cmd.endpoint).str(cmd.p256dh).str(cmd.auth);
+          b.i64(cmd.now_ms);
+        } else if constexpr (std::is_same_v<T, domain::Unsubscribe>) {
+          b.u64(cmd.user.value).u64(cmd.id).i64(cmd.now_ms);
+        } else if constexpr (std::is_same_v<T, domain::SetPushPreferences>) {
+          b.u64(cmd.user.value).u8(cmd.session_opened).u8(cmd.status_changed);
+          b.u8(cmd.missing_digest).i64(cmd.now_ms);
         }
       },
       c);
@@ -205,6 +213,15 @@ std::vector<Command> samples() {
   out.push_back(Enroll{UserId{10}, kCls, 42});
   out.push_back(Enroll{UserId{1}, ClassId{1}, 1});
   out.push_back(Enroll{UserId{~0ull}, ClassId{domain::kClassIdMax}, ~0ull});
+  const std::string key(domain::kPushKeyTextBytes, 'B'), auth(domain::kPushAuthTextBytes, 'a');
+  out.push_back(domain::Subscribe{UserId{10}, 1, "https://push.example/ab", key, auth, kNow});
+  out.push_back(domain::Subscribe{UserId{~0ull}, ~0ull,
+                                  "https://p.example/" + std::string(1006, 'x'), key, auth,
+                                  INT64_MIN});
+  out.push_back(domain::Unsubscribe{UserId{10}, 1, kNow});
+  out.push_back(domain::Unsubscribe{UserId{~0ull}, ~0ull, INT64_MAX});
+  out.push_back(domain::SetPushPreferences{UserId{10}, false, true, false, kNow});
+  out.push_back(domain::SetPushPreferences{UserId{11}, true, false, true, 0});
   return out;
 }
 
@@ -236,7 +253,8 @@ TEST(WalRecordTest, EveryTypeRoundTrips) {
 }
 
 TEST(WalRecordTest, LayoutsAreTheOnesLogsWereWrittenWith) {
-  // Types 2 and 5..8 as before commands; 9 and 10 as the former offline-only layouts.
+  // Types 2 and 5..8 as before commands; 9 and 10 as the former offline-only layouts;
+  // 11..13 (push) as first written.
   for (const Command& c : samples()) {
     SCOPED_TRACE(trace(c));
     EXPECT_EQ(encoded(c), old_layout(c));
@@ -273,6 +291,9 @@ TEST(WalRecordTest, TypeOf) {
   EXPECT_EQ(static_cast<int>(type_of(AnnounceJoin{})), 8);
   EXPECT_EQ(static_cast<int>(type_of(CheckIn{})), 9);
   EXPECT_EQ(static_cast<int>(type_of(Override{})), 10);
+  EXPECT_EQ(static_cast<int>(type_of(domain::Subscribe{})), 11);
+  EXPECT_EQ(static_cast<int>(type_of(domain::Unsubscribe{})), 12);
+  EXPECT_EQ(static_cast<int>(type_of(domain::SetPushPreferences{})), 13);
 }
 
 TEST(WalRecordTest, KnownLayoutOfACheckIn) {
