@@ -717,10 +717,14 @@ class PushService:
 
     # -- subscriptions --------------------------------------------------------------
     def new_subscription(self, *answers: "Answer | int", label: str | None = None,
-                         host: str | None = None) -> Subscription:
-        """A fresh browser subscription on this service (answers as in Subscription.script)."""
+                         host: str | None = None, sub_id: str | None = None) -> Subscription:
+        """A fresh browser subscription on this service (answers as in Subscription.script).
+        `label` names it in messages (the push tests use the owner's username); `sub_id`
+        (base64url characters) replaces the random id, e.g. to make a long endpoint."""
         assert self.port is not None, "start() the service first"
-        sub = Subscription(self, secrets.token_urlsafe(18), host or self.host, label)
+        sub_id = sub_id if sub_id is not None else secrets.token_urlsafe(18)
+        assert sub_id and B64URL_RE.match(sub_id), sub_id
+        sub = Subscription(self, sub_id, host or self.host, label)
         if answers:
             sub.script(*answers)
         with self._cond:
