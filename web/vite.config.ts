@@ -1,14 +1,14 @@
 /// <reference types="vitest/config" />
-import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { defineConfig, transformWithEsbuild, type Plugin } from 'vite';
+import { build } from 'esbuild';
+import { defineConfig, type Plugin } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 /**
- * Builds src/sw.ts into dist/sw.js (a fixed name at the root, so its scope is the
- * whole app) with the list of the build's files injected, so the service worker
+ * Builds src/sw.ts and what it imports into dist/sw.js (a fixed name at the root,
+ * so its scope is the whole app) with the list of the build's files injected, so the service worker
  * can precache the app shell: index.html and every hashed asset.
  */
 function serviceWorker(): Plugin {
@@ -22,18 +22,22 @@ function serviceWorker(): Plugin {
       const publicFiles = ['/manifest.webmanifest', '/icon.svg'];
       const precache = ['/', ...files, ...publicFiles].sort();
       const version = createHash('sha256').update(precache.join('\n')).digest('hex').slice(0, 12);
-      const source = readFileSync(root + 'src/sw.ts', 'utf8');
-      const out = await transformWithEsbuild(source, 'sw.ts', {
-        loader: 'ts',
+      // Bundled with its imports (src/sw/*.ts, the parts Vitest tests) into one
+      // classic worker script: no module syntax, so every browser can run it.
+      const out = await build({
+        entryPoints: [root + 'src/sw.ts'],
+        bundle: true,
+        write: false,
         minify: true,
         target: 'es2020',
-        format: 'iife', // a classic worker script: no module syntax
+        format: 'iife',
+        logLevel: 'silent',
         define: {
           __PRECACHE__: JSON.stringify(precache),
           __SW_VERSION__: JSON.stringify(version),
         },
       });
-      this.emitFile({ type: 'asset', fileName: 'sw.js', source: out.code });
+      this.emitFile({ type: 'asset', fileName: 'sw.js', source: out.outputFiles[0].text });
     },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api/http';
-import { errorMessage, errorText } from './errors';
+import { ClientError, errorMessage, errorText } from './errors';
 
 describe('errorMessage', () => {
   it('has words for every error code of the API', () => {
@@ -47,6 +47,20 @@ describe('errorText', () => {
 
   it('words an error the server sent without a JSON body by its status', () => {
     expect(errorText(new ApiError(502, 'http_502', 'Bad Gateway'))).toBe('Error: Bad Gateway');
+  });
+
+  it('words a failure on this device (ClientError) by its code, never its message', () => {
+    for (const code of [
+      'push_unsupported', 'push_permission_dismissed', 'push_no_service_worker', 'push_subscribe_failed',
+      'push_service_unreachable', 'push_unsubscribe_failed', 'invalid_vapid_key',
+    ]) {
+      const text = errorText(new ClientError(code, 'DOMException: internal detail'));
+      expect(text).not.toMatch(/Unexpected error|internal detail|Something went wrong/);
+    }
+    expect(errorText(new ClientError('push_subscribe_failed'))).toContain('private window');
+    expect(errorText(new ApiError(422, 'invalid_subscription', 'endpoint must be https'))).toBe(
+      "The server refused this browser's notification subscription.",
+    );
   });
 
   it('never shows a raw exception: anything else is the fallback', () => {

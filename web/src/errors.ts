@@ -35,7 +35,33 @@ const MESSAGES: Record<string, string> = {
   not_found: 'Not found.',
   method_not_allowed: 'The app made a request the server does not allow.',
   network_error: 'No connection to the server.',
+  // Web Push (API.md §8): the server's answers, then what a browser can refuse.
+  invalid_subscription: "The server refused this browser's notification subscription.",
+  push_unsupported:
+    'This browser cannot receive notifications from rollcall. On an iPhone or iPad, add rollcall to the Home Screen and open it from there.',
+  push_permission_dismissed:
+    'Notifications were not turned on: the question was closed without an answer. Click "Enable notifications" to be asked again.',
+  push_no_service_worker: "The app's background worker is not running, so notifications cannot be turned on. Reload the page and try again.",
+  push_subscribe_failed:
+    'This browser could not subscribe to notifications. A private window cannot receive them; in a normal window, try again later.',
+  push_service_unreachable: "This browser's push service did not answer. Check the connection and try again.",
+  push_unsubscribe_failed: 'This browser could not turn notifications off. Try again.',
+  invalid_vapid_key: "The server's notification key is not valid. Tell your administrator.",
 };
+
+/**
+ * A failure on this device, not an answer of the server (a browser that refuses
+ * to subscribe, a key that does not decode): a code errorMessage has words for.
+ * `detail` is for debugging only and never shown.
+ */
+export class ClientError extends Error {
+  constructor(
+    public code: string,
+    detail?: string,
+  ) {
+    super(detail ?? code);
+  }
+}
 
 /** The minutes of the wrong-code window (API.md §4), for the words. */
 const CODE_WINDOW_MIN = CODE_ATTEMPTS_WINDOW_MS / 60_000;
@@ -57,10 +83,12 @@ export function errorMessage(code: string, context: ErrorContext = 'general', se
 
 /**
  * Words for anything a call threw: an ApiError (the server's answer, or no
- * connection at all: `network_error`) through errorMessage; anything else (a bug,
+ * connection at all: `network_error`) or a ClientError (this device) through
+ * errorMessage; anything else (a bug,
  * an answer that is not JSON) is `fallback`, never a raw exception message.
  */
 export function errorText(err: unknown, context: ErrorContext = 'general', fallback = 'Something went wrong.'): string {
   if (err instanceof ApiError) return errorMessage(err.code, context, err.message);
+  if (err instanceof ClientError) return errorMessage(err.code, context);
   return fallback;
 }

@@ -1,6 +1,11 @@
 // Service worker: keeps the app shell (index.html and the build's hashed assets)
 // in a cache so the app starts without a connection. API and WebSocket traffic is
-// never touched. The build (vite.config.ts) injects the file list and a version.
+// never touched. The build (vite.config.ts) bundles it with its imports into one
+// classic script and injects the file list and a version. It also shows Web Push
+// notifications (API.md §8) and opens the right page when one is clicked.
+
+import { clickTarget, openOrFocus } from './sw/notificationClick';
+import { notificationFromPush } from './sw/pushNotification';
 
 declare const self: ServiceWorkerGlobalScope;
 declare const __PRECACHE__: string[];
@@ -95,4 +100,34 @@ self.addEventListener('fetch', (event) => {
   );
 });
 
-export {};
+// Web Push (API.md §8). Both handlers are plain functions of the event's parts,
+// also reachable as `self.rollcallPush` for the browser tests: a script-made event
+// cannot call waitUntil, and only a real notification click may focus or open a
+// window (e2e/push.e2e.test.ts).
+
+/** Shows the notification for a push message's text; resolves once it is shown. */
+function onPush(raw: string | null): Promise<void> {
+  const n = notificationFromPush(raw);
+  return self.registration.showNotification(n.title, n.options);
+}
+
+/** Closes the notification and shows its page; resolves with what was done. */
+function onNotificationClick(notification: Notification, action: string): Promise<string> {
+  notification.close();
+  const origin = self.location.origin;
+  const windows = {
+    matchAll: () => self.clients.matchAll({ type: 'window', includeUncontrolled: true }),
+    openWindow: (url: string) => self.clients.openWindow(url),
+  };
+  return openOrFocus(windows, clickTarget(notification.data, action, origin), origin);
+}
+
+self.addEventListener('push', (event) => {
+  event.waitUntil(onPush(event.data ? event.data.text() : null));
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.waitUntil(onNotificationClick(event.notification, event.action));
+});
+
+(self as unknown as { rollcallPush: unknown }).rollcallPush = { onPush, onNotificationClick };

@@ -209,3 +209,33 @@ export interface SyncResponse {
   results: SyncResult[];
   server_time: string;
 }
+
+// §8 Push notifications (Web Push)
+
+/** `GET /push/vapid-public-key`: base64url of the 65-byte uncompressed P-256 point. */
+export interface VapidPublicKeyResponse {
+  public_key: string;
+}
+
+/** What `POST /push/subscriptions` takes: `PushSubscription.toJSON()`'s endpoint and keys. */
+export interface PushSubscriptionBody {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+}
+
+/** The server's name for a stored subscription (API.md §8 `{"id"}`; kept as the server gave it). */
+export type PushSubscriptionId = number | string;
+
+export interface PushSubscriptionCreated {
+  id: PushSubscriptionId;
+}
+
+/** `GET`/`PUT /push/preferences`: which kinds of notification the user wants. */
+export interface PushPreferences {
+  session_opened: boolean;
+  status_changed: boolean;
+  missing_digest: boolean;
+}
+
+/** The kinds of notification; each has a preference of the same name. */
+export type PushKind = keyof PushPreferences;

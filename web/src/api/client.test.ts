@@ -10,6 +10,8 @@ afterEach(() => {
 });
 
 const counts = { present: 0, late: 0, absent: 0, excused: 0, unmarked: 0, total: 0 };
+const prefs = { session_opened: true, status_changed: true, missing_digest: false };
+const subscription = { endpoint: 'https://push.example/send/abc', keys: { p256dh: 'BP256', auth: 'AUTH' } };
 
 describe('the typed client: method, path, headers, body', () => {
   // [call, method, path, body sent (undefined: none), server answer, what the call returns]
@@ -24,6 +26,9 @@ describe('the typed client: method, path, headers, body', () => {
     ['overrideAttendance', () => api.overrideAttendance(1048577, 3, { status: 'excused', reason: 'doctor' }), 'PUT', '/api/v1/sessions/1048577/attendance/3', { status: 'excused', reason: 'doctor' }, rec(3, 'excused'), rec(3, 'excused')],
     ['bulkUpdate', () => api.bulkUpdate(1048577, { mark_remaining: 'absent' }), 'POST', '/api/v1/sessions/1048577/attendance/bulk', { mark_remaining: 'absent' }, { updated: 0, records: [], counts }, { updated: 0, records: [], counts }],
     ['sync', () => api.sync({ client_id: 'dev', ops: [] }), 'POST', '/api/v1/sync', { client_id: 'dev', ops: [] }, { results: [], server_time: 't' }, { results: [], server_time: 't' }],
+    ['getVapidPublicKey', () => api.getVapidPublicKey(), 'GET', '/api/v1/push/vapid-public-key', undefined, { public_key: 'BKey' }, 'BKey'],
+    ['getPushPreferences', () => api.getPushPreferences(), 'GET', '/api/v1/push/preferences', undefined, prefs, prefs],
+    ['putPushPreferences', () => api.putPushPreferences({ ...prefs, status_changed: false }), 'PUT', '/api/v1/push/preferences', { ...prefs, status_changed: false }, { ...prefs, status_changed: false }, { ...prefs, status_changed: false }],
   ];
   it.each(cases)('%s', async (_name, call, method, path, body, answer, result) => {
     signedIn('teacher', 2);
@@ -109,6 +114,44 @@ describe('the typed client: method, path, headers, body', () => {
     const b = await api.exportAttendanceCsv(4, { from: '', to: '' });
     expect(calls[1].url).toBe('/api/v1/classes/4/attendance.csv');
     expect(b.filename).toBeNull();
+  });
+
+  it('addPushSubscription sends the subscription and tells 201 (new) from 200 (known)', async () => {
+    signedIn('student', 3);
+    const calls = stubFetch(json(201, { id: 17 }), json(200, { id: 17 }));
+    expect(await api.addPushSubscription(subscription)).toEqual({ id: 17, created: true });
+    expect(await api.addPushSubscription(subscription)).toEqual({ id: 17, created: false });
+    expect(calls.map((c) => [c.method, c.url])).toEqual([
+      ['POST', '/api/v1/push/subscriptions'],
+      ['POST', '/api/v1/push/subscriptions'],
+    ]);
+    expect(JSON.parse(calls[0].body!)).toEqual(subscription);
+    expect(calls[0].headers).toMatchObject({ Authorization: 'Bearer tok-3', 'Content-Type': 'application/json' });
+  });
+
+  it('addPushSubscription sends only endpoint and keys, whatever else toJSON() gave', async () => {
+    signedIn('student', 3);
+    const calls = stubFetch(json(201, { id: 'a1' }));
+    await api.addPushSubscription({ ...subscription, expirationTime: null } as never);
+    expect(JSON.parse(calls[0].body!)).toEqual(subscription);
+  });
+
+  it('deletePushSubscription sends DELETE with the id in the path and reads no body (204)', async () => {
+    signedIn('teacher', 2);
+    const calls = stubFetch(new Response(null, { status: 204 }), new Response(null, { status: 204 }));
+    await expect(api.deletePushSubscription(17)).resolves.toBeUndefined();
+    await expect(api.deletePushSubscription('a/b')).resolves.toBeUndefined();
+    expect(calls.map((c) => [c.method, c.url, c.body])).toEqual([
+      ['DELETE', '/api/v1/push/subscriptions/17', undefined],
+      ['DELETE', '/api/v1/push/subscriptions/a%2Fb', undefined],
+    ]);
+    expect(calls[0].headers.Authorization).toBe('Bearer tok-2');
+  });
+
+  it('maps invalid_subscription (422) to an ApiError', async () => {
+    signedIn('student', 3);
+    stubFetch(json(422, { error: { code: 'invalid_subscription', message: 'endpoint must be https' } }));
+    await expect(api.addPushSubscription(subscription)).rejects.toMatchObject({ status: 422, code: 'invalid_subscription' });
   });
 
   it('attendanceSocketUrl builds the WebSocket URL, with resume when known', () => {

@@ -20,12 +20,17 @@ import type {
   LoginResponse,
   OpenSessionRequest,
   OverrideRequest,
+  PushPreferences,
+  PushSubscriptionBody,
+  PushSubscriptionCreated,
+  PushSubscriptionId,
   QrInfo,
   Session,
   SyncRequest,
   SyncResponse,
+  VapidPublicKeyResponse,
 } from '../types';
-import { apiBlob, apiJson, apiJsonWithStatus } from './http';
+import { apiBlob, apiJson, apiJsonWithStatus, request } from './http';
 
 const V1 = '/api/v1';
 
@@ -126,6 +131,38 @@ export async function exportAttendanceCsv(classId: number, range: { from?: strin
 /** `POST /sync`: one result per op, in order. */
 export function sync(body: SyncRequest): Promise<SyncResponse> {
   return apiJson<SyncResponse>('POST', `${V1}/sync`, body);
+}
+
+// §8 Push notifications
+
+/** `GET /push/vapid-public-key`: the server's VAPID public key (base64url), for `pushManager.subscribe`. */
+export async function getVapidPublicKey(): Promise<string> {
+  return (await apiJson<VapidPublicKeyResponse>('GET', `${V1}/push/vapid-public-key`)).public_key;
+}
+
+/**
+ * `POST /push/subscriptions` with the browser's subscription (only `endpoint` and
+ * `keys` are sent): `created` tells 201 (new) from 200 (this user already had it).
+ */
+export async function addPushSubscription(sub: PushSubscriptionBody): Promise<{ id: PushSubscriptionId; created: boolean }> {
+  const body: PushSubscriptionBody = { endpoint: sub.endpoint, keys: { p256dh: sub.keys.p256dh, auth: sub.keys.auth } };
+  const { status, data } = await apiJsonWithStatus<PushSubscriptionCreated>('POST', `${V1}/push/subscriptions`, body);
+  return { id: data.id, created: status === 201 };
+}
+
+/** `DELETE /push/subscriptions/{id}`: `204`. */
+export async function deletePushSubscription(id: PushSubscriptionId): Promise<void> {
+  await request('DELETE', `${V1}/push/subscriptions/${encodeURIComponent(String(id))}`);
+}
+
+/** `GET /push/preferences`. */
+export function getPushPreferences(): Promise<PushPreferences> {
+  return apiJson<PushPreferences>('GET', `${V1}/push/preferences`);
+}
+
+/** `PUT /push/preferences`: answers the preferences as stored (a kind that does not fit the role is ignored). */
+export function putPushPreferences(prefs: PushPreferences): Promise<PushPreferences> {
+  return apiJson<PushPreferences>('PUT', `${V1}/push/preferences`, prefs);
 }
 
 // §5 Live updates

@@ -3,11 +3,12 @@ import { listClasses } from '../../api/client';
 import { ApiError } from '../../api/http';
 import type { Auth } from '../../auth';
 import { errorText } from '../../errors';
+import { NotificationsCard } from '../notifications/NotificationsCard';
 import { linkTo } from '../../router';
 import { cacheClasses, cachedClasses } from '../../storage';
 import type { ClassSummary } from '../../types';
 
-/** The class list (also kept on the device, so a student can check in offline). */
+/** The class list (also kept on the device, so a student can check in offline), and the notifications settings. */
 export function Home({ auth }: { auth: Auth }) {
   const uid = auth.user.id;
   const [classes, setClasses] = useState<ClassSummary[] | null>(() => cachedClasses(uid));
@@ -54,6 +55,7 @@ export function Home({ auth }: { auth: Auth }) {
           ))}
         </ul>
       )}
+      <NotificationsCard auth={auth} />
     </div>
   );
 }

@@ -6,6 +6,7 @@ import type { AttendanceRecord } from '../../types';
 import { PageHead } from '../../ui/common';
 import { fmtTime } from '../../ui/format';
 import { useLiveFeed } from '../../ui/useLiveFeed';
+import { useScrollToFragment } from '../../ui/useScrollToFragment';
 import type { CheckInResult } from './checkin';
 import { CheckInForm } from './CheckInForm';
 import { takeResult } from './flash';
@@ -45,6 +46,7 @@ export function StudentClass({ classId }: { classId: number }) {
   const live = useLiveFeed(classId);
   const [result, setResult] = useState<ResultView | null>(() => initialResult(classId, uid));
   const pending = usePending().filter((o) => o.class_id === classId);
+  useScrollToFragment();
 
   useEffect(
     () =>
@@ -79,7 +81,7 @@ export function StudentClass({ classId }: { classId: number }) {
         {live.announcement}
       </div>
       <StatusCard known={known} status={live.status} session={session} mine={mine} />
-      <section class="card checkin">
+      <section class="card checkin" id="check-in">
         <CheckInForm classId={classId} sessionKey={`${classId}-${session?.id ?? 'none'}`} className={className} onResult={onResult} />
         <div role="status" aria-live="polite">
           {result && (

@@ -52,7 +52,7 @@ export function Roster({
     bulk({ updates: sel.map((id) => ({ student_id: id, status, reason: null })) }, `Set to ${STATUS_LABEL[status].toLowerCase()}`);
 
   return (
-    <section class="card roster">
+    <section class="card roster" id="roster">
       <BulkToolbar
         busy={busy}
         selected={sel.length}

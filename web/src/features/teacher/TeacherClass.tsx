@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { sortedRecords } from '../../live/roster';
 import { CountsBar, ErrorText, PageHead } from '../../ui/common';
 import { liveCounts, useLiveFeed } from '../../ui/useLiveFeed';
+import { useScrollToFragment } from '../../ui/useScrollToFragment';
 import { AuditPanel } from './AuditPanel';
 import { CodeAndQr } from './CodeAndQr';
 import { CsvExport } from './CsvExport';
@@ -15,6 +16,7 @@ export function TeacherClass({ classId }: { classId: number }) {
   const { detail, error: detailError } = useClassDetail(classId);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  useScrollToFragment();
   useEffect(() => {
     if (detail && live.feed) live.feed.setStudents((detail.students ?? []).map((s) => [s.id, s.name]));
   }, [detail, live.feed]);
