@@ -20,6 +20,7 @@
 #include "rollcall/live/feed.hpp"
 #include "rollcall/metrics/metrics.hpp"
 #include "rollcall/owner/owner_metrics.hpp"
+#include "rollcall/push/sender_metrics.hpp"
 #include "rollcall/shard/proxy_intake.hpp"
 #include "rollcall/shard/shard_metrics.hpp"
 #include "rollcall/wal/shard_log.hpp"
@@ -229,6 +230,50 @@ rollcall_recovery_seconds
 # HELP rollcall_recovery_records Log records replayed at start-up.
 # TYPE rollcall_recovery_records gauge
 rollcall_recovery_records
+# HELP rollcall_push_queued_total Push deliveries accepted into the outgoing queue.
+# TYPE rollcall_push_queued_total counter
+rollcall_push_queued_total
+# HELP rollcall_push_sent_total Push deliveries the push service accepted (201/202).
+# TYPE rollcall_push_sent_total counter
+rollcall_push_sent_total
+# HELP rollcall_push_failed_total Failed push attempts, by answer (404, 410, 429, other 4xx, 5xx, other statuses) or by what failed below HTTP (timeout, network, tls, blocked_address: not a public address).
+# TYPE rollcall_push_failed_total counter
+rollcall_push_failed_total{status="404"}
+rollcall_push_failed_total{status="410"}
+rollcall_push_failed_total{status="429"}
+rollcall_push_failed_total{status="4xx"}
+rollcall_push_failed_total{status="5xx"}
+rollcall_push_failed_total{status="other"}
+rollcall_push_failed_total{status="timeout"}
+rollcall_push_failed_total{status="network"}
+rollcall_push_failed_total{status="tls"}
+rollcall_push_failed_total{status="blocked_address"}
+# HELP rollcall_push_retries_total Push attempts scheduled again after a failure.
+# TYPE rollcall_push_retries_total counter
+rollcall_push_retries_total
+# HELP rollcall_push_dropped_total Push deliveries given up: the queue was full (queue_full), retries ran out (retries_exhausted), the TTL ran out (expired), a newer one of the same topic replaced it (replaced), or the push service refused it or it could not be sent (rejected).
+# TYPE rollcall_push_dropped_total counter
+rollcall_push_dropped_total{reason="queue_full"}
+rollcall_push_dropped_total{reason="retries_exhausted"}
+rollcall_push_dropped_total{reason="expired"}
+rollcall_push_dropped_total{reason="replaced"}
+rollcall_push_dropped_total{reason="rejected"}
+# HELP rollcall_push_subscriptions_gone_total Push deliveries answered 404 or 410: the subscription is deleted.
+# TYPE rollcall_push_subscriptions_gone_total counter
+rollcall_push_subscriptions_gone_total
+# HELP rollcall_push_latency_seconds Push delivery latency: the causing event to the push service's 201/202.
+# TYPE rollcall_push_latency_seconds histogram
+rollcall_push_latency_seconds_sum
+rollcall_push_latency_seconds_count
+# HELP rollcall_push_late_total Push deliveries accepted by the push service over 5 s after their event.
+# TYPE rollcall_push_late_total counter
+rollcall_push_late_total
+# HELP rollcall_push_queue_depth Push deliveries waiting to be sent or for a retry (not in flight).
+# TYPE rollcall_push_queue_depth gauge
+rollcall_push_queue_depth
+# HELP rollcall_push_in_flight Push requests sent and not yet answered.
+# TYPE rollcall_push_in_flight gauge
+rollcall_push_in_flight
 # HELP rollcall_process_resident_memory_bytes Resident set size of the process.
 # TYPE rollcall_process_resident_memory_bytes gauge
 rollcall_process_resident_memory_bytes)";
@@ -237,7 +282,7 @@ rollcall_process_resident_memory_bytes)";
 const std::map<std::string, std::size_t> kHistograms = {
     {"rollcall_http_request_duration_seconds", 17}, {"rollcall_wal_fsync_duration_seconds", 17},
     {"rollcall_wal_snapshot_duration_seconds", 17}, {"rollcall_wal_batch_records", 14},
-    {"rollcall_ws_publish_to_send_seconds", 17},
+    {"rollcall_ws_publish_to_send_seconds", 17},    {"rollcall_push_latency_seconds", 17},
 };
 
 // A data shard's groups, as serve.cpp's parts hold them.
@@ -266,6 +311,8 @@ TEST(Exposition, EveryGroupExportsTheNamesClientsRelyOn) {
   ProcessMetrics process{3, 1, 0.25, 7};
   metrics::Registry process_registry;
   process_registry.add(process);
+  push::SenderMetrics push_sender;  // the push worker's sender: once, not per shard
+  process_registry.add(push_sender);
   DataShard data[3];
   shard::ShardMetrics aux;
   api::LoginMetrics aux_login;  // the auth shard's AuthWorker
@@ -300,6 +347,10 @@ TEST(Exposition, EveryGroupExportsTheNamesClientsRelyOn) {
   aux_login.queue_depth.set(5);
   data[0].intake.refused[7].inc(2);  // timeout, summed over shards
   data[2].intake.refused[7].inc(1);
+  push_sender.dropped[static_cast<unsigned>(push::DropReason::QueueFull)].inc(4);
+  push_sender.failed[static_cast<unsigned>(push::FailureReason::BlockedAddress)].inc(2);
+  push_sender.latency.observe_ns(6'000'000'000);
+  push_sender.queue_depth.set(9);
 
   std::string text;
   metrics::Exposition(all).render(text);
@@ -340,6 +391,10 @@ TEST(Exposition, EveryGroupExportsTheNamesClientsRelyOn) {
   EXPECT_EQ(value["rollcall_login_rejected_total{reason=\"client_gone\"}"], "2");
   EXPECT_EQ(value["rollcall_login_queue_depth"], "5");
   EXPECT_EQ(value["rollcall_proxy_protocol_errors_total{reason=\"timeout\"}"], "3");
+  EXPECT_EQ(value["rollcall_push_dropped_total{reason=\"queue_full\"}"], "4");
+  EXPECT_EQ(value["rollcall_push_failed_total{status=\"blocked_address\"}"], "2");
+  EXPECT_EQ(value["rollcall_push_latency_seconds_count"], "1");
+  EXPECT_EQ(value["rollcall_push_queue_depth"], "9");
 }
 
 }  // namespace
