@@ -281,6 +281,18 @@ TEST_F(EceTest, DecryptRefusesWrongOrMalformedKeys) {
   expect_refused(rfc.body, std::string(32, '\xff'), rfc.auth, "private key above the order");
 }
 
+TEST_F(EceTest, DecryptRefusesRandomBodies) {
+  // Random bytes, and the RFC header followed by a random record: always an Error.
+  for (int i = 0; i < 500; ++i) {
+    const std::size_t size = randombytes_uniform(kEceBodyBytesMax + 200);
+    const std::string noise = random_bytes(size);
+    expect_refused(noise, rfc.ua_private, rfc.auth, "random, " + std::to_string(size) + " bytes");
+    const std::string record = random_bytes(randombytes_uniform(200));
+    expect_refused(rfc.body.substr(0, kEceHeaderBytes) + record, rfc.ua_private, rfc.auth,
+                   "random record of " + std::to_string(record.size()) + " bytes");
+  }
+}
+
 /// An independent sender for records the API never writes (bad padding): the key
 /// schedule of RFC 8291 section 3.4 with the RFC's keys, written out with HMAC.
 class RfcRecordSealer {
