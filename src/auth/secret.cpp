@@ -13,8 +13,17 @@ namespace rollcall::auth {
 
 namespace {
 
+constexpr std::string_view kSecretKind = "secret file";
+/// A secret file is 32 bytes; anything up to this is read to say how big it is.
+constexpr std::size_t kSecretFileBytesMax = 4096;
+
 Error io_error(const std::string& what, const std::string& path, int err) {
   return Error{what + " " + path + ": " + std::strerror(err)};
+}
+
+/// "<kind> <path> <problem>": every error about a private file names it.
+Error file_error(const PrivateFile& file, const std::string& problem) {
+  return Error{std::string(file.kind) + " " + file.path + " " + problem};
 }
 
 std::string parent_dir(const std::string& path) {
@@ -30,14 +39,13 @@ std::string mode_text(mode_t mode) {
   return buf;
 }
 
-/// Writes all of `size` bytes, retrying on EINTR and short writes.
-bool write_all(int fd, const unsigned char* data, std::size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
+/// Writes all of `bytes`, retrying on EINTR and short writes.
+bool write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
-    data += n;
-    size -= static_cast<std::size_t>(n);
+    bytes.remove_prefix(static_cast<std::size_t>(n));
   }
   return true;
 }
@@ -52,80 +60,108 @@ Status fsync_dir(const std::string& dir) {
   return Ok{};
 }
 
-Result<Key> create_secret(const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  if (::unlink(tmp.c_str()) != 0 && errno != ENOENT)
-    return io_error("cannot remove stale", tmp, errno);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return io_error("cannot create secret file", tmp, errno);
-  Key key;
-  randombytes_buf(key.data(), key.size());
-  // fchmod: the umask may have removed owner bits; 0600 is what we read back.
-  const bool written =
-      ::fchmod(fd, 0600) == 0 && write_all(fd, key.data(), key.size()) && ::fsync(fd) == 0;
-  const int err = errno;
-  ::close(fd);
-  if (!written) {
-    ::unlink(tmp.c_str());
-    return io_error("cannot write secret file", tmp, err);
+/// The checks of read_private_file, then the content (fd open on file.path).
+Result<std::string> read_open_file(int fd, const PrivateFile& file) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    return io_error("cannot stat " + std::string(file.kind), file.path, errno);
+  if (!S_ISREG(st.st_mode)) return file_error(file, "is not a regular file");
+  if ((st.st_mode & 077) != 0) {
+    return file_error(file, "is accessible by group or others (mode " + mode_text(st.st_mode) +
+                                "); run chmod 600 " + file.path);
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int rename_err = errno;
-    ::unlink(tmp.c_str());
-    return io_error("cannot rename secret file to", path, rename_err);
+  const auto size = static_cast<std::size_t>(st.st_size);
+  if (size > file.bytes_max) {
+    return file_error(file, "is too large: " + std::to_string(size) + " bytes, at most " +
+                                std::to_string(file.bytes_max));
   }
-  Status synced = fsync_dir(parent_dir(path));
-  if (!synced) return Error{synced.error()};
+  std::string bytes(size, '\0');
+  std::size_t got = 0;
+  while (got < size) {
+    const ssize_t n = ::read(fd, bytes.data() + got, size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error("cannot read " + std::string(file.kind), file.path, errno);
+    if (n == 0) return file_error(file, "shrank while being read");
+    got += static_cast<std::size_t>(n);
+  }
+  return bytes;
+}
+
+/// The key in `bytes` (a secret file's content), which is wiped either way.
+Result<Key> key_of(const PrivateFile& file, std::string& bytes) {
+  const std::size_t size = bytes.size();
+  Key key{};
+  if (size == key.size()) std::memcpy(key.data(), bytes.data(), key.size());
+  sodium_memzero(bytes.data(), size);
+  if (size != key.size())
+    return file_error(file, "must be exactly 32 bytes, it has " + std::to_string(size));
   return key;
 }
 
-Result<Key> read_secret(int fd, const std::string& path) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return io_error("cannot stat secret file", path, errno);
-  if (!S_ISREG(st.st_mode)) return Error{"secret file " + path + " is not a regular file"};
-  if ((st.st_mode & 077) != 0) {
-    return Error{"secret file " + path + " is accessible by group or others (mode " +
-                 mode_text(st.st_mode) + "); run chmod 600 " + path};
+Result<Key> create_secret(const PrivateFile& file) {
+  std::string bytes(Key{}.size(), '\0');
+  randombytes_buf(bytes.data(), bytes.size());
+  Status written = write_private_file(file, bytes);
+  if (!written) {
+    sodium_memzero(bytes.data(), bytes.size());
+    return Error{written.error()};
   }
-  if (st.st_size != static_cast<off_t>(Key{}.size())) {
-    return Error{"secret file " + path + " must be exactly 32 bytes, it has " +
-                 std::to_string(st.st_size)};
-  }
-  Key key;
-  std::size_t got = 0;
-  while (got < key.size()) {
-    const ssize_t n = ::read(fd, key.data() + got, key.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return io_error("cannot read secret file", path, errno);
-    if (n == 0) return Error{"secret file " + path + " shrank while being read"};
-    got += static_cast<std::size_t>(n);
-  }
-  return key;
+  return key_of(file, bytes);
 }
 
 }  // namespace
 
-Result<Key> load_secret(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+Result<std::optional<std::string>> read_private_file(const PrivateFile& file) {
+  const int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
-    if (errno == ELOOP) return Error{"secret file " + path + " is a symbolic link"};
-    return io_error("cannot open secret file", path, errno);
+    if (errno == ENOENT) return std::optional<std::string>();
+    if (errno == ELOOP) return file_error(file, "is a symbolic link");
+    return io_error("cannot open " + std::string(file.kind), file.path, errno);
   }
-  Result<Key> key = read_secret(fd, path);
+  Result<std::string> bytes = read_open_file(fd, file);
   ::close(fd);
-  return key;
+  if (!bytes) return Error{bytes.error()};
+  return std::optional<std::string>(std::move(*bytes));
+}
+
+Status write_private_file(const PrivateFile& file, std::string_view bytes) {
+  RC_ASSERT(bytes.size() <= file.bytes_max);
+  const std::string tmp = file.path + ".tmp";
+  const std::string kind(file.kind);
+  if (::unlink(tmp.c_str()) != 0 && errno != ENOENT)
+    return io_error("cannot remove stale", tmp, errno);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return io_error("cannot create " + kind, tmp, errno);
+  // fchmod: the umask may have removed owner bits; 0600 is what we read back.
+  const bool written = ::fchmod(fd, 0600) == 0 && write_all(fd, bytes) && ::fsync(fd) == 0;
+  const int err = errno;
+  ::close(fd);
+  if (!written) {
+    ::unlink(tmp.c_str());
+    return io_error("cannot write " + kind, tmp, err);
+  }
+  if (::rename(tmp.c_str(), file.path.c_str()) != 0) {
+    const int rename_err = errno;
+    ::unlink(tmp.c_str());
+    return io_error("cannot rename " + kind + " to", file.path, rename_err);
+  }
+  return fsync_dir(parent_dir(file.path));
+}
+
+Result<Key> load_secret(const std::string& path) {
+  const PrivateFile file{path, kSecretKind, kSecretFileBytesMax};
+  Result<std::optional<std::string>> bytes = read_private_file(file);
+  if (!bytes) return Error{bytes.error()};
+  if (!bytes->has_value()) return io_error("cannot open secret file", path, ENOENT);
+  return key_of(file, **bytes);
 }
 
 Result<Key> load_or_create_secret(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
-    if (errno == ENOENT) return create_secret(path);
-    if (errno == ELOOP) return Error{"secret file " + path + " is a symbolic link"};
-    return io_error("cannot open secret file", path, errno);
-  }
-  Result<Key> key = read_secret(fd, path);
-  ::close(fd);
-  return key;
+  const PrivateFile file{path, kSecretKind, kSecretFileBytesMax};
+  Result<std::optional<std::string>> bytes = read_private_file(file);
+  if (!bytes) return Error{bytes.error()};
+  if (!bytes->has_value()) return create_secret(file);
+  return key_of(file, **bytes);
 }
 
 Key derive_key(const Key& master, std::string_view purpose) {
