@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "rollcall/api/push_notes.hpp"
 #include "rollcall/common/clock.hpp"
 #include "rollcall/shard/call.hpp"
 #include "rollcall/storage/log.hpp"
@@ -62,6 +63,7 @@ struct ClassJob {
                                   // Now the world may hear of it (publishing never fails the
                                   // request).
                                   owner.feeds.publish(job.req.cls, job.result.events);
+                                  push_durable(owner, job.req.cls, job.result.note);
                                 } else {
                                   // In memory but not on disk: nobody may see it.
                                   job.result.answer = wire::storage_unavailable();

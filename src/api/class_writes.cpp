@@ -5,6 +5,7 @@
 #include "rollcall/auth/codes.hpp"
 #include "rollcall/auth/qr_token.hpp"
 #include "rollcall/live/events.hpp"
+#include "rollcall/push/note.hpp"
 #include "rollcall/wire/json.hpp"
 #include "src/api/class_ops.hpp"
 
@@ -21,6 +22,7 @@ ClassResult changed(OnOwner& o, const Outcome& out, Reply reply) {
   if (out.applied()) {
     r.changed = o.cls.id;
     r.events = live::feed_events(o.roster, o.cls, o.att, out.events, o.now_ms);
+    r.note = push::note_for(o.cls, *out.logged, out, o.now_ms);
   }
   return r;
 }

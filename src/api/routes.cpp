@@ -9,6 +9,7 @@
 #include "rollcall/api/bodies.hpp"
 #include "rollcall/api/join.hpp"
 #include "rollcall/api/login.hpp"
+#include "rollcall/api/push_routes.hpp"
 #include "rollcall/api/refresh.hpp"
 #include "rollcall/api/reply.hpp"
 #include "rollcall/api/request.hpp"
@@ -167,6 +168,7 @@ void add_api_routes(http::Router& router, ShardApi& api) {
   add(router, "POST", "/api/v1/sync", api, sync);
   add(router, "POST", "/api/v1/sessions/{session_id}/attendance/bulk", api, bulk);
   add(router, "POST", "/api/v1/attendance/check-in", api, check_in);
+  add_push_routes(router, api);
 }
 
 }  // namespace rollcall::api

@@ -4,6 +4,7 @@
 #include <memory>
 #include <utility>
 
+#include "rollcall/api/push_notes.hpp"
 #include "rollcall/auth/qr_token.hpp"
 #include "rollcall/common/json_writer.hpp"
 #include "rollcall/shard/call.hpp"
@@ -81,6 +82,8 @@ struct PartJob {
                                 if (durable) {
                                   for (auto& [cls, events] : p.events)
                                     owner.feeds.publish(cls, events);
+                                  for (push::Note& n : p.notes)
+                                    push_durable(owner, n.cls, std::move(n));
                                 } else {
                                   p.failed = true;  // in memory but not on disk: nobody may see it
                                 }

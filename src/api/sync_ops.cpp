@@ -6,6 +6,7 @@
 
 #include "rollcall/auth/qr_token.hpp"
 #include "rollcall/common/json_writer.hpp"
+#include "rollcall/push/note.hpp"
 #include "rollcall/wire/json.hpp"
 
 namespace rollcall::api::sync {
@@ -73,6 +74,9 @@ OpResult run_op(ShardApi& owner, Part& part, const RoutedOp& r) {
       part.events.emplace_back(r.cls, std::vector<live::FeedEvent>{});
     for (live::FeedEvent& e : live::feed_events(roster, *cls, att, out.events, part.now_ms)) {
       part.events.back().second.push_back(std::move(e));
+    }
+    if (auto note = push::note_for(*cls, *out.logged, out, part.now_ms)) {
+      part.notes.push_back(std::move(*note));
     }
   }
   OpResult result{outcome_of(out.change), r.op.op_id, {}, std::nullopt};

@@ -11,6 +11,7 @@
 #include "rollcall/api/bodies.hpp"
 #include "rollcall/api/shard_api.hpp"
 #include "rollcall/live/events.hpp"
+#include "rollcall/push/note.hpp"
 #include "rollcall/wire/errors.hpp"
 
 namespace rollcall::api::sync {
@@ -46,6 +47,7 @@ struct Part {
   std::vector<std::pair<std::size_t, OpResult>> results;  ///< (index in the batch, result)
   std::vector<std::pair<domain::ClassId, std::vector<live::FeedEvent>>> events;
   std::vector<domain::ClassId> changed;  ///< classes the part logged changes for
+  std::vector<push::Note> notes;         ///< what the changes tell Web Push
   bool failed = false;                   ///< its changes could not be made durable
 };
 

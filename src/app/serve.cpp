@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "rollcall/api/auth_worker.hpp"
+#include "rollcall/api/push_routes.hpp"
 #include "rollcall/api/routes.hpp"
 #include "rollcall/api/shard_api.hpp"
 #include "rollcall/app/checkpoint.hpp"
@@ -22,6 +23,7 @@
 #include "rollcall/app/ops_routes.hpp"
 #include "rollcall/auth/secret.hpp"
 #include "rollcall/common/assert.hpp"
+#include "rollcall/common/clock.hpp"
 #include "rollcall/common/log.hpp"
 #include "rollcall/http/server.hpp"
 #include "rollcall/http/static_files.hpp"
@@ -30,6 +32,8 @@
 #include "rollcall/net/address_admission.hpp"
 #include "rollcall/net/listener.hpp"
 #include "rollcall/owner/owner.hpp"
+#include "rollcall/push/vapid.hpp"
+#include "rollcall/push/worker.hpp"
 #include "rollcall/shard/proxy_intake.hpp"
 #include "rollcall/shard/runtime.hpp"
 #include "rollcall/wal/engine.hpp"
@@ -140,6 +144,19 @@ shard::Runtime::Options runtime_options(const ServeConfig& config, std::vector<i
   return options;
 }
 
+push::WorkerConfig push_config(const ServeConfig& config) {
+  push::WorkerConfig c;
+  c.contact = config.push_contact;
+  c.ttl_s = config.push_ttl_s;
+  c.batch_ms = config.push_batch_ms;
+  c.sender.queue_max = config.push_queue_max;
+  c.sender.host_concurrency = config.push_host_concurrency;
+  c.sender.timeout_ms = config.push_timeout_ms;
+  c.sender.ca_file = config.push_ca_file;
+  c.sender.allow_private = config.push_allow_private;
+  return c;
+}
+
 std::unique_ptr<api::Services> make_services(const ServeConfig& config, const auth::Key& secret) {
   auto s = std::make_unique<api::Services>(auth::derive_key(secret, "jwt"),
                                            auth::derive_key(secret, "qr"), config.trusted_proxies);
@@ -149,6 +166,7 @@ std::unique_ptr<api::Services> make_services(const ServeConfig& config, const au
   s->auth_shard = config.shards;
   s->sync_clock_skew_ms = static_cast<std::int64_t>(config.sync_clock_skew_s) * 1000;
   s->sync_max_offline_ms = static_cast<std::int64_t>(config.sync_max_offline_s) * 1000;
+  s->push_allow_private = config.push_allow_private;
   return s;
 }
 
@@ -202,6 +220,7 @@ struct Assembly {
   std::vector<std::unique_ptr<shard::ProxyIntake>> intakes;  ///< in front of each server
   shard::ProxyIntakeConfig intake;
   std::unique_ptr<api::AuthWorker> auth;
+  push::Worker* push = nullptr;
 };
 
 // One data shard's parts: its state of record and log, feeds, endpoint, API, routes.
@@ -212,6 +231,7 @@ Status assemble_shard(Assembly& a, shard::Runtime& runtime, unsigned i, Checkpoi
   if (!log) return Error{log.error()};
   a.owners.push_back(std::make_unique<owner::Owner>(s, config.shards, state.roster,
                                                     std::move(state.classes[i]), std::move(*log)));
+  if (i == owner::kRosterOwner) a.owners.back()->adopt_push(state.push);
   a.feeds.push_back(std::make_unique<live::Feeds>(s, a.live, config.shards));
   a.feeds.back()->restore(state.feeds[i]);
   a.endpoints.push_back(std::make_unique<live::Endpoint>(s, a.live, a.peers));
@@ -254,6 +274,31 @@ Status assemble(Assembly& a, shard::Runtime& runtime, Checkpointed& state, stora
   return Ok{};
 }
 
+// Each data shard sends its classes' due digests; the roster owner also deletes,
+// durably, the subscriptions push services called gone.
+void add_push_pollers(shard::Shard& s, api::ShardApi& api, push::Worker& worker) {
+  s.add_poller([&api](shard::Shard&) { return api.push_digests.run(api, wall_ms()); });
+  if (s.id() != owner::kRosterOwner) return;
+  s.add_poller([&api, &worker](shard::Shard&) {
+    if (!worker.has_gone()) return false;
+    for (const domain::Unsubscribe& gone : worker.take_gone()) api::push_gone(api, gone);
+    return true;
+  });
+}
+
+// The digests of sessions open at the start that are still ahead (one that fell due
+// while the server was down is not sent late).
+void schedule_digests(Assembly& a, std::int64_t now_ms) {
+  for (auto& api : a.apis) {
+    for (const auto& [id, att] : api->owner.classes()) {
+      const domain::Session* s = att.open_session();
+      if (s == nullptr) continue;
+      const std::int64_t due = s->starts_at_ms + std::int64_t{s->late_after_minutes} * 60'000;
+      if (due > now_ms) api->push_digests.add(id, s->id, due);
+    }
+  }
+}
+
 Status start(shard::Runtime& runtime, Assembly& a, unsigned data_shards) {
   return runtime.start(
       [&a](shard::Shard& s) -> net::ConnectionHandler* {
@@ -281,6 +326,7 @@ Status start(shard::Runtime& runtime, Assembly& a, unsigned data_shards) {
         // The turn's end: followers hear which classes advanced; the log commits the
         // turn's batch (a checkpoint first, when one is due).
         s.add_poller([&feeds](shard::Shard&) { return feeds.notify(); });
+        add_push_pollers(s, *a.apis[s.id()], *a.push);
         s.add_poller([&owner, &feeds](shard::Shard&) {
           owner.end_turn([&feeds] { return feeds.encoded_history(); });
           return false;
@@ -344,6 +390,12 @@ int run_serve(const ServeConfig& config) {
   Result<Checkpointed> state =
       recover_and_checkpoint(engine, {config.shards, config.ring_events}, *seed, epoch_key);
   if (!state) return refuse(state.error());
+  Result<push::VapidKeys> vapid = push::VapidKeys::load_or_create(data_dir->path());
+  if (!vapid) return refuse(vapid.error());
+  Result<std::unique_ptr<push::Worker>> made =
+      push::Worker::create(push_config(config), std::move(*vapid), state->push);
+  if (!made) return refuse(made.error());
+  push::Worker& push_worker = **made;
 
   const std::unique_ptr<net::AddressAdmission> per_address = per_address_cap(config);
   shard::Runtime runtime(
@@ -355,6 +407,8 @@ int run_serve(const ServeConfig& config) {
                                state->commands_replayed};
   metrics::Registry process_registry;
   process_registry.add(process);
+  process_registry.add(push_worker.metrics());
+  process_registry.add(push_worker.sender_metrics());
   process_registry.seal();
   std::vector<const metrics::Registry*> registries = runtime.registries();
   registries.insert(registries.begin(), &process_registry);
@@ -362,13 +416,19 @@ int run_serve(const ServeConfig& config) {
   OpsContext ops{&runtime, &exposition, &files.value()};
   Assembly a;
   a.services = make_services(config, *secret);
+  a.services->vapid_public_key = push_worker.public_key_b64url();
+  a.services->push_worker = &push_worker;
+  a.push = &push_worker;
   a.live = live_config(config, epoch_key, state->generation);
   a.http = http_config(config);
   a.intake = intake_config(config, per_address.get());
   if (Status s = assemble(a, runtime, *state, engine, config, ops); !s) return refuse(s.error());
+  schedule_digests(a, wall_ms());
+  push_worker.start();
   if (Status s = start(runtime, a, config.shards); !s) return refuse(s.error());
   announce(config, runtime, *data_dir, *files, *state, *address);
   runtime.join();
+  push_worker.stop();  // what still waits for a push service is dropped
   ::close(signal_fd);
   log::info("stopped", {});
   return 0;

@@ -1,5 +1,7 @@
 #include "rollcall/app/serve_flags.hpp"
 
+#include <unistd.h>
+
 #include <charconv>
 #include <string_view>
 #include <variant>
@@ -64,6 +66,22 @@ Result<std::string> public_url(std::string_view flag, std::string_view value) {
   std::string url(value);
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
+}
+
+// VAPID's sub claim (RFC 8292 §2.1): a mailto: or https: URI push services can use.
+Result<std::string> push_contact(std::string_view flag, std::string_view value) {
+  const bool mailto = value.rfind("mailto:", 0) == 0 && value.size() > 7;
+  const bool https = value.rfind("https://", 0) == 0 && value.size() > 8;
+  if (!mailto && !https) return invalid(flag, value, "mailto:... or https://...");
+  return std::string(value);
+}
+
+Result<std::string> readable_file(std::string_view flag, std::string_view value) {
+  const std::string path(value);
+  if (value.empty() || ::access(path.c_str(), R_OK) != 0) {
+    return invalid(flag, value, "a readable file");
+  }
+  return path;
 }
 
 Result<std::string> log_level(std::string_view flag, std::string_view value) {
@@ -162,6 +180,26 @@ const Flag kFlags[] = {
      "it names counts for every per-client limit (connections per IP, sign-in) and their "
      "X-Forwarded-For is ignored; UNKNOWN or LOCAL keeps the proxy's address; a missing or "
      "malformed header closes the connection. Other peers' bytes are never read as one"},
+    {"--push-contact", "URI", Text{&C::push_contact, push_contact},
+     "who push services may contact about this server (the VAPID sub claim): mailto:... or "
+     "https://..."},
+    {"--push-ttl-s", "N", U32{&C::push_ttl_s, 0, 28u * 86400},
+     "how long a push service keeps a notification for an offline device (the TTL header)"},
+    {"--push-batch-ms", "N", U32{&C::push_batch_ms, 0, 60'000},
+     "notifications to one user of one kind about one session within this are sent as one "
+     "(the latest); also how long the first waits"},
+    {"--push-ca-file", "FILE", Text{&C::push_ca_file, readable_file},
+     "PEM certificates trusted for push services besides the system's (a district's own)",
+     "the system's CAs only"},
+    {"--push-allow-private", "", Switch{&C::push_allow_private},
+     "allow push endpoints on loopback, private and link-local addresses (the server otherwise "
+     "refuses them, so it cannot be made to reach the district's internal network)"},
+    {"--push-queue-max", "N", U64{&C::push_queue_max, 1, 10'000'000},
+     "push requests waiting, retrying or in flight; more are dropped and counted"},
+    {"--push-host-concurrency", "N", U32{&C::push_host_concurrency, 1, 10'000},
+     "push requests in flight to one push service host; more wait their turn"},
+    {"--push-timeout-ms", "N", U32{&C::push_timeout_ms, 100, 600'000},
+     "one push request's deadline; one that runs out is retried like a 5xx"},
     {"--log-level", "LEVEL", Text{&C::log_level, log_level}, "debug, info, warn or error"},
 };
 

@@ -13,9 +13,9 @@ template <typename T>
 inline constexpr bool kAlwaysFalse = false;
 
 template <typename T>
-inline constexpr bool kPushCommand = std::is_same_v<T, Subscribe> ||
-                                     std::is_same_v<T, Unsubscribe> ||
-                                     std::is_same_v<T, SetPushPreferences>;
+inline constexpr bool kPushCommand =
+    std::is_same_v<T, Subscribe> || std::is_same_v<T, Unsubscribe> ||
+    std::is_same_v<T, SetPushPreferences>;
 
 bool ascending(const std::vector<UserId>& ids) {
   return std::adjacent_find(ids.begin(), ids.end(), [](UserId a, UserId b) { return !(a < b); }) ==

@@ -89,15 +89,14 @@ std::optional<Note> note_for(const domain::ClassInfo& cls, const domain::Command
       cmd);
 }
 
-Note missing_digest(const domain::ClassInfo& cls, domain::SessionId session,
-                    std::uint32_t missing, std::uint32_t enrolled, std::int64_t now_ms) {
+Note missing_digest(const domain::ClassInfo& cls, domain::SessionId session, std::uint32_t missing,
+                    std::uint32_t enrolled, std::int64_t now_ms) {
   Note n{PushKind::MissingDigest, cls.id, session, now_ms, {}};
   const std::string body = cls.name + ": " + std::to_string(missing) + " of " +
                            std::to_string(enrolled) + " students have not checked in";
-  const std::string p =
-      payload(n.kind, cls, session,
-              Content{"Students missing", body, class_page(cls) + "#roster",
-                      Action{"open_roster", "Open roster"}});
+  const std::string p = payload(n.kind, cls, session,
+                                Content{"Students missing", body, class_page(cls) + "#roster",
+                                        Action{"open_roster", "Open roster"}});
   for (const domain::UserId teacher : cls.teachers) n.messages.push_back({teacher, p});
   return n;
 }

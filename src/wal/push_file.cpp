@@ -38,7 +38,8 @@ void put_entry(std::string& out, const domain::Command& c) {
 }
 
 // Adds one decoded entry to `users`; false if it is not one a push file holds.
-bool take(const domain::Command& c, std::map<domain::UserId, domain::PushDirectory::UserPush>& users) {
+bool take(const domain::Command& c,
+          std::map<domain::UserId, domain::PushDirectory::UserPush>& users) {
   if (const auto* p = std::get_if<domain::SetPushPreferences>(&c)) {
     users[p->user].preferences = p->preferences();
     return true;
@@ -96,7 +97,8 @@ Result<domain::PushDirectory> decode_push_directory(std::string_view bytes) {
     at += len;
   }
   if (at != body.size()) return Error{"push file has bytes after its entries"};
-  std::optional<domain::PushDirectory> d = domain::PushDirectory::from_parts(std::move(users), next_id);
+  std::optional<domain::PushDirectory> d =
+      domain::PushDirectory::from_parts(std::move(users), next_id);
   if (!d) return Error{"push file is inconsistent (ids, limits or keys)"};
   return std::move(*d);
 }

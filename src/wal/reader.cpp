@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "rollcall/wal/records.hpp"
 #include "rollcall/wal/push_file.hpp"
+#include "rollcall/wal/records.hpp"
 #include "rollcall/wal/roster_file.hpp"
 #include "rollcall/wal/snapshot.hpp"
 #include "rollcall/wal/store.hpp"

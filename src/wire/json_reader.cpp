@@ -34,6 +34,12 @@ std::optional<Error> read_string(simdjson::ondemand::value v, std::string_view f
   return std::nullopt;
 }
 
+std::optional<Error> read_bool(simdjson::ondemand::value v, std::string_view field, bool& out) {
+  if (v.get_bool().get(out) != simdjson::SUCCESS)
+    return invalid_field(field, "expected true or false");
+  return std::nullopt;
+}
+
 std::optional<Error> read_optional_string(simdjson::ondemand::value v, std::string_view field,
                                           std::size_t max_bytes, std::optional<std::string>& out) {
   bool is_null = false;

@@ -128,7 +128,9 @@ def assert_delivery(req: PushRequest, expected_payload: dict, ttl: int = 3600) -
     assert req.header("Urgency") == ("high" if kind == "session_opened" else "normal"), req.headers
     assert req.header("Topic") == f"{kind}-{sid}", req.headers
     assert len(req.header("Topic")) <= 32
-    assert req.header("TTL") == str(ttl), req.headers
+    # The TTL counts from the event: what the batch window and any retry took is gone
+    # from it (docs/api.md "Delivery").
+    assert ttl - 10 <= int(req.header("TTL")) <= ttl, req.headers
 
 
 def of_session(session_id: int, kind: str | None = None):

@@ -54,6 +54,20 @@ struct JoinBody {
   std::string join_code;
 };
 
+/// `POST /push/subscriptions` (API.md §8): what the browser's PushSubscription.toJSON()
+/// gives. Only the shape is read here (strings where strings belong); whether the
+/// endpoint and keys are usable is the handler's check (`invalid_subscription`).
+struct PushSubscriptionBody {
+  std::string endpoint;
+  std::string p256dh;
+  std::string auth;
+};
+
+/// `PUT /push/preferences`: the kinds given (a kind left out keeps its setting).
+struct PushPreferencesBody {
+  std::optional<bool> session_opened, status_changed, missing_digest;
+};
+
 /// One offline op (API.md §6). A problem with this op alone (unknown kind, missing
 /// or malformed field, bad client_time) is kept in `error`: the op is answered
 /// `rejected` and the others still apply.
@@ -95,6 +109,15 @@ std::optional<wire::Error> parse_join(wire::JsonScratch& json, std::string_view 
 /// `ops` missing or malformed, an op that is not an object or whose `op_id` is
 /// missing, empty or over 64 bytes (422 invalid_field), more than 500 ops
 /// (413 too_many_ops), the same op_id twice (422 duplicate_op_id).
+/// Not JSON: 400. `endpoint` or `keys` missing or of the wrong type, `keys` without a
+/// string `p256dh` and `auth`, or a string longer than the limit it can have:
+/// `422 invalid_subscription`.
+std::optional<wire::Error> parse_push_subscription(wire::JsonScratch& json, std::string_view body,
+                                                   PushSubscriptionBody& out);
+/// Not JSON: 400; a kind that is not true or false: 422 invalid_field. Unknown
+/// fields are ignored.
+std::optional<wire::Error> parse_push_preferences(wire::JsonScratch& json, std::string_view body,
+                                                  PushPreferencesBody& out);
 std::optional<wire::Error> parse_sync(wire::JsonScratch& json, std::string_view body,
                                       SyncBody& out);
 

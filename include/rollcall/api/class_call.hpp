@@ -14,6 +14,7 @@
 #include "rollcall/api/shard_api.hpp"
 #include "rollcall/domain/attendance.hpp"
 #include "rollcall/live/events.hpp"
+#include "rollcall/push/note.hpp"
 
 namespace rollcall::api {
 
@@ -62,6 +63,8 @@ struct ClassResult {
   domain::ClassId changed;
   /// Live events of the change, published once durable.
   std::vector<live::FeedEvent> events;
+  /// What the change tells Web Push (push/note.hpp), handed on once durable.
+  std::optional<push::Note> note;
 };
 
 /// Runs `req` on its class's owner; `owner` is that shard's API.

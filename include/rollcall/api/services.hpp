@@ -11,6 +11,10 @@
 #include "rollcall/auth/secret.hpp"
 #include "rollcall/net/ip_address.hpp"
 
+namespace rollcall::push {
+class Worker;
+}
+
 namespace rollcall::api {
 
 struct Services {
@@ -36,6 +40,10 @@ struct Services {
   LoginLimits login_limits;  ///< sign-in admission, per accepting shard
   /// `--sync-max-offline-s`: an op's client_time at most this long before its arrival.
   std::int64_t sync_max_offline_ms = kSyncMaxOfflineSDefault * 1000;
+  // Web Push (API.md §8).
+  std::string vapid_public_key;         ///< base64url, what GET /push/vapid-public-key answers
+  bool push_allow_private = false;      ///< `--push-allow-private`
+  push::Worker* push_worker = nullptr;  ///< thread-safe; null: nothing is sent (tests)
 };
 
 }  // namespace rollcall::api

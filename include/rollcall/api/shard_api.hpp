@@ -9,6 +9,7 @@
 #include "rollcall/api/join_metrics.hpp"
 #include "rollcall/api/login_gate.hpp"
 #include "rollcall/api/login_metrics.hpp"
+#include "rollcall/api/push_notes.hpp"
 #include "rollcall/api/services.hpp"
 #include "rollcall/api/sync_metrics.hpp"
 #include "rollcall/auth/attempt_limiter.hpp"
@@ -70,6 +71,7 @@ struct ShardApi {
   auth::IdPairAttemptLimiter wrong_join_codes{kWrongJoinCodesMax, kWrongJoinCodesWindowMs,
                                               kWrongJoinCodeKeysMax};
   JoinMetrics join_metrics;
+  DigestSchedule push_digests;  ///< this shard's classes' missing_digest times
 };
 
 }  // namespace rollcall::api

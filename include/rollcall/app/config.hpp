@@ -12,6 +12,7 @@
 #include "rollcall/http/server.hpp"
 #include "rollcall/live/feed.hpp"
 #include "rollcall/net/ip_address.hpp"
+#include "rollcall/push/worker.hpp"
 #include "rollcall/shard/shard.hpp"
 #include "rollcall/wal/engine.hpp"
 
@@ -61,6 +62,15 @@ struct ServeConfig {
   /// `--proxy-protocol`: connections from `trusted_proxies` start with a PROXY
   /// header naming the client (shard/proxy_intake.hpp).
   bool proxy_protocol = false;
+  // Web Push (API.md §8; push/worker.hpp, push/sender.hpp).
+  std::string push_contact = push::WorkerConfig{}.contact;
+  std::uint32_t push_ttl_s = push::WorkerConfig{}.ttl_s;
+  std::uint32_t push_batch_ms = push::WorkerConfig{}.batch_ms;
+  std::string push_ca_file;  ///< extra trusted CAs for push services; empty: the system's only
+  bool push_allow_private = false;
+  std::uint64_t push_queue_max = push::SenderConfig{}.queue_max;
+  std::uint32_t push_host_concurrency = push::SenderConfig{}.host_concurrency;
+  std::uint32_t push_timeout_ms = push::SenderConfig{}.timeout_ms;
 };
 
 struct TokenConfig {

@@ -23,10 +23,10 @@ namespace rollcall::domain {
 
 inline constexpr std::size_t kPushSubscriptionsPerUserMax = 10;  ///< API.md §8: the oldest goes
 inline constexpr std::size_t kPushEndpointBytesMax = 1024;       ///< API.md §8
-inline constexpr std::size_t kPushKeyBytes = 65;       ///< an uncompressed P-256 point
-inline constexpr std::size_t kPushAuthBytes = 16;      ///< the auth secret
-inline constexpr std::size_t kPushKeyTextBytes = 87;   ///< base64url of kPushKeyBytes
-inline constexpr std::size_t kPushAuthTextBytes = 22;  ///< base64url of kPushAuthBytes
+inline constexpr std::size_t kPushKeyBytes = 65;                 ///< an uncompressed P-256 point
+inline constexpr std::size_t kPushAuthBytes = 16;                ///< the auth secret
+inline constexpr std::size_t kPushKeyTextBytes = 87;             ///< base64url of kPushKeyBytes
+inline constexpr std::size_t kPushAuthTextBytes = 22;            ///< base64url of kPushAuthBytes
 
 /// The notification kinds (API.md §8), in the order of `PushPreferences`.
 enum class PushKind : std::uint8_t { SessionOpened, StatusChanged, MissingDigest };

@@ -45,8 +45,8 @@ std::optional<Note> note_for(const domain::ClassInfo& cls, const domain::Command
 
 /// The digest for the class's teachers: `missing` of `enrolled` students have not
 /// checked in.
-Note missing_digest(const domain::ClassInfo& cls, domain::SessionId session,
-                    std::uint32_t missing, std::uint32_t enrolled, std::int64_t now_ms);
+Note missing_digest(const domain::ClassInfo& cls, domain::SessionId session, std::uint32_t missing,
+                    std::uint32_t enrolled, std::int64_t now_ms);
 
 /// The Topic header of a notification (RFC 8030 §5.4: at most 32 characters of the
 /// base64url alphabet): a newer one with the same topic replaces an older one a push

@@ -44,10 +44,10 @@ enum class RecordType : std::uint8_t {
   BulkApplied = 5,
   SessionClosed = 6,
   Enrolled = 7,
-  ClassJoined = 8,  ///< a class's owner announced a join (keeps live-update seqs replayable)
-  CheckedIn = 9,    ///< a check-in, live or offline (the former offline-only layout)
-  Overridden = 10,  ///< an override, live or offline (likewise)
-  PushSubscribed = 11,       ///< the roster owner's push directory (domain/push.hpp)
+  ClassJoined = 8,      ///< a class's owner announced a join (keeps live-update seqs replayable)
+  CheckedIn = 9,        ///< a check-in, live or offline (the former offline-only layout)
+  Overridden = 10,      ///< an override, live or offline (likewise)
+  PushSubscribed = 11,  ///< the roster owner's push directory (domain/push.hpp)
   PushUnsubscribed = 12,
   PushPreferencesSet = 13,
 };

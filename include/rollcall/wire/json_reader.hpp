@@ -36,6 +36,7 @@ std::optional<Error> read_uint(simdjson::ondemand::value v, std::string_view fie
                                std::uint64_t max, std::uint64_t& out);
 std::optional<Error> read_string(simdjson::ondemand::value v, std::string_view field,
                                  std::size_t max_bytes, std::string& out);
+std::optional<Error> read_bool(simdjson::ondemand::value v, std::string_view field, bool& out);
 /// A string or null (null leaves `out` empty).
 std::optional<Error> read_optional_string(simdjson::ondemand::value v, std::string_view field,
                                           std::size_t max_bytes, std::optional<std::string>& out);

@@ -21,6 +21,7 @@
 #include "rollcall/metrics/metrics.hpp"
 #include "rollcall/owner/owner_metrics.hpp"
 #include "rollcall/push/sender_metrics.hpp"
+#include "rollcall/push/worker_metrics.hpp"
 #include "rollcall/shard/proxy_intake.hpp"
 #include "rollcall/shard/shard_metrics.hpp"
 #include "rollcall/wal/shard_log.hpp"
@@ -274,6 +275,24 @@ rollcall_push_queue_depth
 # HELP rollcall_push_in_flight Push requests sent and not yet answered.
 # TYPE rollcall_push_in_flight gauge
 rollcall_push_in_flight
+# HELP rollcall_push_messages_total Notifications for one user that events produced, by kind, before batching.
+# TYPE rollcall_push_messages_total counter
+rollcall_push_messages_total{kind="session_opened"}
+rollcall_push_messages_total{kind="status_changed"}
+rollcall_push_messages_total{kind="missing_digest"}
+# HELP rollcall_push_batched_total Notifications merged into one still waiting for the same user, kind and session (--push-batch-ms).
+# TYPE rollcall_push_batched_total counter
+rollcall_push_batched_total
+# HELP rollcall_push_unwanted_total Notifications not sent because the user's preferences turn their kind off.
+# TYPE rollcall_push_unwanted_total counter
+rollcall_push_unwanted_total
+# HELP rollcall_push_notes_dropped_total Notifications dropped before delivery: the worker's inbox was full (inbox_full) or too many waited in batches (batch_full).
+# TYPE rollcall_push_notes_dropped_total counter
+rollcall_push_notes_dropped_total{reason="inbox_full"}
+rollcall_push_notes_dropped_total{reason="batch_full"}
+# HELP rollcall_push_subscriptions Push subscriptions the server delivers to.
+# TYPE rollcall_push_subscriptions gauge
+rollcall_push_subscriptions
 # HELP rollcall_process_resident_memory_bytes Resident set size of the process.
 # TYPE rollcall_process_resident_memory_bytes gauge
 rollcall_process_resident_memory_bytes)";
@@ -313,6 +332,8 @@ TEST(Exposition, EveryGroupExportsTheNamesClientsRelyOn) {
   process_registry.add(process);
   push::SenderMetrics push_sender;  // the push worker's sender: once, not per shard
   process_registry.add(push_sender);
+  push::WorkerMetrics push_worker;
+  process_registry.add(push_worker);
   DataShard data[3];
   shard::ShardMetrics aux;
   api::LoginMetrics aux_login;  // the auth shard's AuthWorker

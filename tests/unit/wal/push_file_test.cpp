@@ -18,10 +18,9 @@ domain::PushDirectory sample() {
   const std::string key(domain::kPushKeyTextBytes, 'K'), auth(domain::kPushAuthTextBytes, 'a');
   for (std::uint64_t i = 1; i <= 12; ++i) {
     const UserId user{i % 3 + 1};
-    EXPECT_TRUE(
-        d.apply(domain::Subscribe{user, i, "https://p.example/" + std::to_string(i), key, auth,
-                                  static_cast<std::int64_t>(i)})
-            .applied);
+    EXPECT_TRUE(d.apply(domain::Subscribe{user, i, "https://p.example/" + std::to_string(i), key,
+                                          auth, static_cast<std::int64_t>(i)})
+                    .applied);
   }
   EXPECT_TRUE(d.apply(domain::Unsubscribe{UserId{1}, 12, 0}).applied);  // the newest: next stays 13
   EXPECT_TRUE(d.apply(domain::SetPushPreferences{UserId{2}, false, true, false, 0}).applied);

@@ -215,9 +215,8 @@ std::vector<Command> samples() {
   out.push_back(Enroll{UserId{~0ull}, ClassId{domain::kClassIdMax}, ~0ull});
   const std::string key(domain::kPushKeyTextBytes, 'B'), auth(domain::kPushAuthTextBytes, 'a');
   out.push_back(domain::Subscribe{UserId{10}, 1, "https://push.example/ab", key, auth, kNow});
-  out.push_back(domain::Subscribe{UserId{~0ull}, ~0ull,
-                                  "https://p.example/" + std::string(1006, 'x'), key, auth,
-                                  INT64_MIN});
+  out.push_back(domain::Subscribe{
+      UserId{~0ull}, ~0ull, "https://p.example/" + std::string(1006, 'x'), key, auth, INT64_MIN});
   out.push_back(domain::Unsubscribe{UserId{10}, 1, kNow});
   out.push_back(domain::Unsubscribe{UserId{~0ull}, ~0ull, INT64_MAX});
   out.push_back(domain::SetPushPreferences{UserId{10}, false, true, false, kNow});
