@@ -70,6 +70,8 @@ JWT_MAX_LIFETIME_S = 24 * 3600
 MAX_BODY_BYTES = 4096
 B64URL_RE = re.compile(r"^[A-Za-z0-9_-]*$")
 URGENCIES = ("very-low", "low", "normal", "high")
+# How much of the TTL a request may have spent before it went out (batching, retries).
+TTL_SPENT_MAX_S = 120
 
 
 # -- base64url (RFC 7515 §2: no padding) ------------------------------------------------
@@ -795,8 +797,11 @@ class PushService:
             e.append("no TTL header (RFC 8030 §5.2)")
         elif not re.fullmatch(r"[0-9]{1,10}", ttl.strip()):
             e.append(f"TTL {ttl!r} is not a non-negative integer")
-        elif self.expected_ttl is not None and int(ttl) != self.expected_ttl:
-            e.append(f"TTL {ttl} != {self.expected_ttl}")
+        elif self.expected_ttl is not None and not (
+                self.expected_ttl - TTL_SPENT_MAX_S <= int(ttl) <= self.expected_ttl):
+            # rollcall sends what is left of the TTL, counted from the event: the batch
+            # window and retries (about 31 s of backoff at most) come off it.
+            e.append(f"TTL {ttl} not within {TTL_SPENT_MAX_S} s below {self.expected_ttl}")
         urgency = req.header("Urgency")
         if urgency is not None and urgency.strip() not in URGENCIES:
             e.append(f"Urgency {urgency!r} is not one of {URGENCIES}")

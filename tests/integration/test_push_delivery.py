@@ -289,7 +289,12 @@ def test_429_and_5xx_are_retried_with_backoff_honouring_retry_after(district, pu
                         metric(before, "rollcall_push_sent_total") + 3)
     assert metric(after, "rollcall_push_sent_total") - metric(before, "rollcall_push_sent_total") == 3
     assert metric(after, "rollcall_push_retries_total") - metric(before, "rollcall_push_retries_total") == 4
-    assert metric(after, "rollcall_push_failed_total") == metric(before, "rollcall_push_failed_total")
+    # Every failed attempt is counted by its answer; none of the three was given up.
+    assert metric(after, "rollcall_push_failed_total", status="429") - \
+        metric(before, "rollcall_push_failed_total", status="429") == 2
+    assert metric(after, "rollcall_push_failed_total", status="5xx") - \
+        metric(before, "rollcall_push_failed_total", status="5xx") == 2
+    assert metric(after, "rollcall_push_dropped_total") == metric(before, "rollcall_push_dropped_total")
     finish(push)
 
 
@@ -309,10 +314,14 @@ def test_500_forever_is_given_up_after_6_attempts(district, push):
     for i, gap in enumerate(g):
         nominal = 2 ** i
         assert 0.5 * nominal <= gap <= 2 * nominal + 1, (i, g)
-    after = wait_metric(district.server, "rollcall_push_failed_total",
-                        metric(before, "rollcall_push_failed_total", status="500") + 1, status="500")
-    assert metric(after, "rollcall_push_failed_total", status="500") - \
-        metric(before, "rollcall_push_failed_total", status="500") == 1
+    # Six failed attempts, counted by answer; one notification given up.
+    after = wait_metric(district.server, "rollcall_push_dropped_total",
+                        metric(before, "rollcall_push_dropped_total", reason="retries_exhausted") + 1,
+                        reason="retries_exhausted")
+    assert metric(after, "rollcall_push_dropped_total", reason="retries_exhausted") - \
+        metric(before, "rollcall_push_dropped_total", reason="retries_exhausted") == 1
+    assert metric(after, "rollcall_push_failed_total", status="5xx") - \
+        metric(before, "rollcall_push_failed_total", status="5xx") == 6
     assert metric(after, "rollcall_push_retries_total") - metric(before, "rollcall_push_retries_total") == 5
     assert metric(after, "rollcall_push_sent_total") - metric(before, "rollcall_push_sent_total") == 1  # 302
     push.assert_no_requests(s301, time.monotonic() + 3.0, where=lambda q: q.seq > reqs[5].seq,
