@@ -156,6 +156,7 @@ def main() -> None:
         deadline = time.monotonic() + 120
         while len(service.requests()) < SUBSCRIPTIONS and time.monotonic() < deadline:
             time.sleep(0.2)
+        cpu = thread_cpu_s(proc.pid)
         conn.request("GET", "/metrics")
         metrics = [l for l in conn.getresponse().read().decode().splitlines()
                    if l.startswith("rollcall_push_") and not l.startswith("rollcall_push_latency_seconds_bucket")]
@@ -163,10 +164,21 @@ def main() -> None:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
         service.stop()
-    report(service, starts, subscribed_s, opened_s, metrics)
+    report(service, starts, subscribed_s, opened_s, metrics, cpu)
 
 
-def report(service, starts, subscribed_s, opened_s, metrics) -> None:
+def thread_cpu_s(pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) each of the server's threads used, by thread name."""
+    out: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
+        name = (task / "comm").read_text().strip()
+        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        out[name] = round(out.get(name, 0) + (int(fields[11]) + int(fields[12])) / tick, 2)
+    return out
+
+
+def report(service, starts, subscribed_s, opened_s, metrics, cpu) -> None:
     # Each request belongs to the session its Topic names.
     per = []
     for r in service.requests():
@@ -185,7 +197,7 @@ def report(service, starts, subscribed_s, opened_s, metrics) -> None:
         "delivered": len(per),
         "latency_ms": {"p50": round(percentile(per, 50)), "p90": round(percentile(per, 90)),
                        "p99": round(percentile(per, 99)), "max": round(max(per)) if per else None},
-        "checked_requests": len(checked), "invalid_checked": sum(1 for r in checked if not r.valid),
+        "server_cpu_s": cpu, "checked_requests": len(checked), "invalid_checked": sum(1 for r in checked if not r.valid),
         "metrics": metrics}))
 
 

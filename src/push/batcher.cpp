@@ -10,7 +10,7 @@ Batcher::Added Batcher::add(Batched message, std::int64_t now_ms) {
     return Added::Replaced;
   }
   if (waiting_.size() >= entries_max_) return Added::Refused;
-  const std::int64_t due = now_ms + window_ms_;
+  const std::int64_t due = now_ms + window_ms(message.kind);
   waiting_.emplace(key, Waiting{std::move(message), due});
   by_due_.insert({due, key});
   return Added::New;

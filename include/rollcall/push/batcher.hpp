@@ -3,7 +3,10 @@
 /// and session within `--push-batch-ms`). The first message for a key opens a window
 /// of `window_ms`; messages for that key within it replace the payload (the latest
 /// wins: a student overridden twice hears only where they ended up); when the
-/// window ends the one message goes out. The event time kept is the first one's, so
+/// window ends the one message goes out. Only kinds that can repeat within a
+/// session wait (`status_changed`): `session_opened` and `missing_digest` happen
+/// once per session, so a window would only delay them (their window is 0: they
+/// go out on the worker's next turn). The event time kept is the first one's, so
 /// the latency metric counts the wait. Bounded: beyond `entries_max` keys waiting a
 /// new key is refused (and counted by the caller).
 
@@ -32,6 +35,11 @@ class Batcher {
  public:
   Batcher(std::uint32_t window_ms, std::size_t entries_max)
       : window_ms_(window_ms), entries_max_(entries_max) {}
+
+  /// How long a message of `kind` waits for others of its key.
+  std::uint32_t window_ms(domain::PushKind kind) const {
+    return kind == domain::PushKind::StatusChanged ? window_ms_ : 0;
+  }
 
   enum class Added : std::uint8_t { New, Replaced, Refused };
   Added add(Batched message, std::int64_t now_ms);

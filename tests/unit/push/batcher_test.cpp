@@ -38,13 +38,14 @@ TEST(PushBatcherTest, OneMessagePerWindowWithTheLatestPayload) {
 TEST(PushBatcherTest, KindsSessionsAndUsersAreSeparate) {
   Batcher b(100, 100);
   EXPECT_EQ(b.add(msg(7, PushKind::StatusChanged, 1, "a"), 0), Batcher::Added::New);
-  EXPECT_EQ(b.add(msg(7, PushKind::SessionOpened, 1, "b"), 10), Batcher::Added::New);
+  EXPECT_EQ(b.add(msg(7, PushKind::MissingDigest, 1, "b"), 10), Batcher::Added::New);
   EXPECT_EQ(b.add(msg(7, PushKind::StatusChanged, 2, "c"), 20), Batcher::Added::New);
   EXPECT_EQ(b.add(msg(8, PushKind::StatusChanged, 1, "d"), 30), Batcher::Added::New);
   std::vector<Batched> out;
   b.take_due(1000, out);
   ASSERT_EQ(out.size(), 4u);
-  EXPECT_EQ(out[0].payload, "a");  // oldest window first
+  EXPECT_EQ(out[0].payload, "b");  // no window for a digest
+  EXPECT_EQ(out[1].payload, "a");  // then the oldest window first
   EXPECT_EQ(out[3].payload, "d");
 }
 
@@ -59,10 +60,23 @@ TEST(PushBatcherTest, BoundedNewKeysAreRefusedNotReplacements) {
 
 TEST(PushBatcherTest, ZeroWindowSendsOnTheNextTake) {
   Batcher b(0, 10);
-  b.add(msg(1, PushKind::SessionOpened, 1, "a"), 50);
+  b.add(msg(1, PushKind::StatusChanged, 1, "a"), 50);
   std::vector<Batched> out;
   b.take_due(50, out);
   EXPECT_EQ(out.size(), 1u);
+}
+
+TEST(PushBatcherTest, KindsThatHappenOncePerSessionDoNotWait) {
+  Batcher b(2000, 10);
+  b.add(msg(1, PushKind::SessionOpened, 1, "opened"), 50);
+  b.add(msg(2, PushKind::MissingDigest, 1, "digest"), 60);
+  b.add(msg(1, PushKind::StatusChanged, 1, "absent"), 70);
+  std::vector<Batched> out;
+  b.take_due(60, out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].payload, "opened");
+  EXPECT_EQ(out[1].payload, "digest");
+  EXPECT_EQ(b.next_due(), 2070);
 }
 
 }  // namespace
