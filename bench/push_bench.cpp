@@ -36,8 +36,8 @@ BENCHMARK(BM_EncryptPayload);
 void BM_VapidAuthorization(benchmark::State& state) {
   const VapidKeys keys = VapidKeys::generate();
   for (auto _ : state) {
-    std::string h = keys.authorization("https://push.example.net", "mailto:admin@localhost",
-                                       1'800'000'000);
+    std::string h =
+        keys.authorization("https://push.example.net", "mailto:admin@localhost", 1'800'000'000);
     benchmark::DoNotOptimize(h);
   }
 }
@@ -57,6 +57,39 @@ void BM_SessionOpenedNote30(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SessionOpenedNote30);
+
+}  // namespace
+}  // namespace rollcall::push
+
+#include "src/push/p256.hpp"
+
+namespace rollcall::push {
+namespace {
+
+void BM_P256Generate(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(p256::generate());
+}
+BENCHMARK(BM_P256Generate);
+
+void BM_P256FromPublic(benchmark::State& state) {
+  const VapidKeys k = VapidKeys::generate();
+  for (auto _ : state) benchmark::DoNotOptimize(p256::from_public(k.public_key()));
+}
+BENCHMARK(BM_P256FromPublic);
+
+void BM_P256Derive(benchmark::State& state) {
+  const VapidKeys k = VapidKeys::generate();
+  Result<ossl::Pkey> peer = p256::from_public(k.public_key());
+  const ossl::Pkey own = p256::generate();
+  for (auto _ : state) benchmark::DoNotOptimize(p256::shared_secret(own.get(), peer->get()));
+}
+BENCHMARK(BM_P256Derive);
+
+void BM_P256PublicPoint(benchmark::State& state) {
+  const ossl::Pkey own = p256::generate();
+  for (auto _ : state) benchmark::DoNotOptimize(p256::public_point(own.get()));
+}
+BENCHMARK(BM_P256PublicPoint);
 
 }  // namespace
 }  // namespace rollcall::push
