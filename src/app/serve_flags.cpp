@@ -186,8 +186,9 @@ const Flag kFlags[] = {
     {"--push-ttl-s", "N", U32{&C::push_ttl_s, 0, 28u * 86400},
      "how long a push service keeps a notification for an offline device (the TTL header)"},
     {"--push-batch-ms", "N", U32{&C::push_batch_ms, 0, 60'000},
-     "notifications to one user of one kind about one session within this are sent as one "
-     "(the latest); also how long the first waits"},
+     "status changes of one student in one session within this are sent as one "
+     "notification (the latest status), the first waiting this long; session_opened and "
+     "missing_digest, once per session, go at once"},
     {"--push-ca-file", "FILE", Text{&C::push_ca_file, readable_file},
      "PEM certificates trusted for push services besides the system's (a district's own)",
      "the system's CAs only"},

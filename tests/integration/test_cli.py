@@ -10,7 +10,9 @@ from conftest import run_rollcall
 
 SERVE_FLAGS = ["--listen", "--data-dir", "--shards", "--web-dir", "--max-connections",
                "--header-timeout-ms", "--idle-timeout-ms", "--max-header-bytes", "--max-body-bytes",
-               "--shutdown-timeout-ms"]
+               "--shutdown-timeout-ms", "--push-contact", "--push-ttl-s", "--push-batch-ms",
+               "--push-ca-file", "--push-allow-private", "--push-queue-max",
+               "--push-host-concurrency", "--push-timeout-ms"]
 
 
 def one_error_line(stderr: bytes) -> str:
@@ -79,6 +81,14 @@ def test_serve_help_wins_over_other_flags(tmp_path):
     ["serve", "--data-dir", ""],
     ["serve", "--shards=abc"],
     ["serve", "--log-level", "loud"],
+    ["serve", "--push-contact", "admin@example.org"],
+    ["serve", "--push-contact", "http://example.org"],
+    ["serve", "--push-ca-file", "/nonexistent/ca.pem"],
+    ["serve", "--push-ttl-s", "-1"],
+    ["serve", "--push-batch-ms", "60001"],
+    ["serve", "--push-host-concurrency", "0"],
+    ["serve", "--push-queue-max", "0"],
+    ["serve", "--push-timeout-ms", "50"],
     ["bogus-command"],
     [],
 ])
