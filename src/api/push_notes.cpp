@@ -5,14 +5,15 @@
 
 namespace rollcall::api {
 
+std::int64_t digest_due_ms(const domain::Session& session) {
+  return session.starts_at_ms + std::int64_t{session.late_after_minutes} * 60'000;
+}
+
 void push_durable(ShardApi& api, domain::ClassId cls, const std::optional<push::Note>& note) {
   if (!note || api.services.push_worker == nullptr) return;
   if (note->kind == domain::PushKind::SessionOpened && api.owner.owns(cls)) {
     const domain::Session* s = api.owner.attendance(cls).session(note->session);
-    if (s != nullptr) {
-      const std::int64_t due = s->starts_at_ms + std::int64_t{s->late_after_minutes} * 60'000;
-      api.push_digests.add(cls, s->id, due);
-    }
+    if (s != nullptr) api.push_digests.add(cls, s->id, digest_due_ms(*s));
   }
   api.services.push_worker->notify(*note);
 }

@@ -293,7 +293,7 @@ void schedule_digests(Assembly& a, std::int64_t now_ms) {
     for (const auto& [id, att] : api->owner.classes()) {
       const domain::Session* s = att.open_session();
       if (s == nullptr) continue;
-      const std::int64_t due = s->starts_at_ms + std::int64_t{s->late_after_minutes} * 60'000;
+      const std::int64_t due = api::digest_due_ms(*s);
       if (due > now_ms) api->push_digests.add(id, s->id, due);
     }
   }

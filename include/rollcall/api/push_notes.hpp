@@ -19,12 +19,16 @@
 #include <set>
 #include <utility>
 
+#include "rollcall/domain/attendance.hpp"
 #include "rollcall/domain/types.hpp"
 #include "rollcall/push/note.hpp"
 
 namespace rollcall::api {
 
 struct ShardApi;
+
+/// When `session`'s missing_digest is due: late_after_minutes after it started.
+std::int64_t digest_due_ms(const domain::Session& session);
 
 /// Hands `note` (of a durable change to `cls`) to the push worker; a session_opened
 /// also schedules its digest.
