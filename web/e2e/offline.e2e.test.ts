@@ -53,11 +53,23 @@ async function studentOnClassPage(username: string): Promise<{ ctx: BrowserConte
   return { ctx, page };
 }
 
-/** Takes the phone offline and waits until the app noticed. */
+/**
+ * Takes the phone offline and waits until the app noticed. Chromium's emulated
+ * offline state can flip back to online by itself when one of the context's
+ * targets goes away (seen: an `online` event about a second after a tab closed,
+ * and the queued check-in sent), so every request to the server also fails
+ * until goOnline: the phone stays offline as a real one would.
+ */
 async function goOffline(ctx: BrowserContext, page: Page): Promise<void> {
+  await ctx.route('**/*', (route) => route.abort('internetdisconnected'));
   await ctx.setOffline(true);
   await waitForStatus(page, 'offline');
   expect(await page.evaluate(() => navigator.onLine)).toBe(false);
+}
+
+async function goOnline(ctx: BrowserContext): Promise<void> {
+  await ctx.unrouteAll();
+  await ctx.setOffline(false);
 }
 
 beforeAll(async () => {
@@ -142,7 +154,7 @@ describe('offline check-in', () => {
     // Some time passes before the connection returns.
     await until('2.5 s since the offline check-in', () => Date.now() - clickedAt >= 2_500, 5_000);
     const onlineAt = Date.now();
-    await ctx.setOffline(false);
+    await goOnline(ctx);
     await waitForPending(page, 0, 10_000);
     await page.getByTestId('checkin-result').getByText(/Offline check-in from .* sent: present\./).waitFor({ timeout: 5_000 });
     expect(await page.getByTestId('pending-op').count()).toBe(0);
@@ -188,7 +200,7 @@ describe('offline check-in', () => {
     const op = ops[0];
     expect(await page.getByTestId('pending-op').count()).toBe(1);
 
-    await ctx.setOffline(false);
+    await goOnline(ctx);
     await waitForPending(page, 0, 10_000);
     await page.getByTestId('checkin-result').getByText(/Offline check-in from .* sent: present\./).waitFor({ timeout: 5_000 });
     await waitForRowStatus(teacher, S(2), 'present', 5_000);
