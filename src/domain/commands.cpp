@@ -10,9 +10,6 @@ namespace rollcall::domain {
 namespace {
 
 template <typename T>
-inline constexpr bool kAlwaysFalse = false;
-
-template <typename T>
 inline constexpr bool kPushCommand =
     std::is_same_v<T, Subscribe> || std::is_same_v<T, Unsubscribe> ||
     std::is_same_v<T, SetPushPreferences>;

@@ -16,9 +16,6 @@ namespace {
 
 using domain::Command;
 
-template <typename T>
-inline constexpr bool kAlwaysFalse = false;
-
 // The record type of each command, and back.
 template <typename T>
 constexpr RecordType record_type() {

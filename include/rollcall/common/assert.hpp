@@ -12,3 +12,11 @@ namespace rollcall::detail {
     if (__builtin_expect(!(expr), 0))                               \
       ::rollcall::detail::assert_failed(#expr, __FILE__, __LINE__); \
   } while (0)
+
+namespace rollcall {
+/// For `static_assert(kAlwaysFalse<T>)` in the last branch of an `if constexpr`
+/// chain over a variant's alternatives: a new alternative nobody handles does not
+/// compile.
+template <typename T>
+inline constexpr bool kAlwaysFalse = false;
+}  // namespace rollcall
