@@ -140,6 +140,48 @@ Result<Command> parse_import(const std::vector<std::string>& args) {
   return cmd;
 }
 
+// `rollcall backup` / `rollcall restore`: two path options, both required.
+Result<Command> parse_paths(const std::vector<std::string>& args, Command::Kind kind,
+                            const char* topic, const char* first, const char* second,
+                            std::string& first_value, std::string& second_value) {
+  Command cmd;
+  cmd.kind = kind;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    Result<Option> opt = next_option(args, i, {first, second}, topic);
+    if (!opt) return Error{opt.error()};
+    if (opt->help) {
+      cmd.kind = Command::Kind::Help;
+      cmd.help_topic = topic;
+      return cmd;
+    }
+    if (opt->value.empty()) return Error{opt->flag + " must not be empty"};
+    (opt->flag == first ? first_value : second_value) = opt->value;
+  }
+  for (const auto& [flag, value] : {std::pair{first, &first_value}, {second, &second_value}}) {
+    if (value->empty()) {
+      return Error{std::string("rollcall ") + topic + " needs " + flag + " (see rollcall " + topic +
+                   " --help)"};
+    }
+  }
+  return cmd;
+}
+
+Result<Command> parse_backup(const std::vector<std::string>& args) {
+  BackupArgs b;
+  Result<Command> cmd =
+      parse_paths(args, Command::Kind::Backup, "backup", "--data-dir", "--to", b.data_dir, b.to);
+  if (cmd) cmd->backup = b;
+  return cmd;
+}
+
+Result<Command> parse_restore(const std::vector<std::string>& args) {
+  RestoreArgs r;
+  Result<Command> cmd = parse_paths(args, Command::Kind::Restore, "restore", "--from", "--data-dir",
+                                    r.from, r.data_dir);
+  if (cmd) cmd->restore = r;
+  return cmd;
+}
+
 Result<Command> parse_wal(const std::vector<std::string>& args) {
   Command cmd;
   if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
@@ -181,8 +223,8 @@ Result<Command> parse_command_line(const std::vector<std::string>& args) {
   const std::string& first = args[0];
   if (first == "--help" || first == "-h" || first == "help") {
     cmd.kind = Command::Kind::Help;
-    if (args.size() > 1 &&
-        (args[1] == "serve" || args[1] == "token" || args[1] == "import" || args[1] == "wal"))
+    if (args.size() > 1 && (args[1] == "serve" || args[1] == "token" || args[1] == "import" ||
+                            args[1] == "wal" || args[1] == "backup" || args[1] == "restore"))
       cmd.help_topic = args[1];
     return cmd;
   }
@@ -193,6 +235,8 @@ Result<Command> parse_command_line(const std::vector<std::string>& args) {
   if (first == "serve") return parse_serve(args, 1);
   if (first == "token") return parse_token(args, 1);
   if (first == "import") return parse_import(args);
+  if (first == "backup") return parse_backup(args);
+  if (first == "restore") return parse_restore(args);
   if (first == "wal") return parse_wal(args);
   return Error{"unknown command '" + first + "' (see rollcall --help)"};
 }
@@ -208,6 +252,10 @@ std::string general_help() {
          "  rollcall import --data-dir DIR --oneroster DIR\n"
          "                               merge a OneRoster 1.1 CSV export into the roster\n"
          "                               (server stopped; rollcall import --help)\n"
+         "  rollcall backup --data-dir DIR --to FILE\n"
+         "                               a consistent copy, server running or not\n"
+         "  rollcall restore --from FILE --data-dir NEWDIR\n"
+         "                               a data directory to serve from, checksums verified\n"
          "  rollcall wal verify --data-dir DIR   check a data directory's log offline\n"
          "  rollcall wal dump --data-dir DIR     print its log records as JSON lines\n"
          "  rollcall --help              show this help\n"

@@ -21,11 +21,13 @@ int main(int argc, char** argv) {
   }
   switch (cmd->kind) {
     case Command::Kind::Help: {
-      const std::string text = cmd->help_topic == "serve"    ? rollcall::app::serve_help()
-                               : cmd->help_topic == "token"  ? rollcall::app::token_help()
-                               : cmd->help_topic == "wal"    ? rollcall::app::wal_help()
-                               : cmd->help_topic == "import" ? rollcall::app::import_help()
-                                                             : rollcall::app::general_help();
+      const std::string text = cmd->help_topic == "serve"     ? rollcall::app::serve_help()
+                               : cmd->help_topic == "token"   ? rollcall::app::token_help()
+                               : cmd->help_topic == "wal"     ? rollcall::app::wal_help()
+                               : cmd->help_topic == "import"  ? rollcall::app::import_help()
+                               : cmd->help_topic == "backup"  ? rollcall::app::backup_help()
+                               : cmd->help_topic == "restore" ? rollcall::app::restore_help()
+                                                              : rollcall::app::general_help();
       std::fputs(text.c_str(), stdout);
       return 0;
     }
@@ -34,6 +36,8 @@ int main(int argc, char** argv) {
     case Command::Kind::Token: return rollcall::app::run_token(cmd->token);
     case Command::Kind::Import:
       return rollcall::app::run_import({cmd->import.data_dir, cmd->import.oneroster_dir});
+    case Command::Kind::Backup: return rollcall::app::run_backup(cmd->backup);
+    case Command::Kind::Restore: return rollcall::app::run_restore(cmd->restore);
     case Command::Kind::WalVerify: return rollcall::app::run_wal_verify(cmd->data_dir);
     case Command::Kind::WalDump: return rollcall::app::run_wal_dump(cmd->data_dir);
   }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "rollcall/api/services.hpp"
+#include "rollcall/app/backup_cmd.hpp"
 #include "rollcall/app/demo.hpp"
 #include "rollcall/common/result.hpp"
 #include "rollcall/http/server.hpp"
@@ -86,12 +87,14 @@ struct ImportArgs {
 
 /// What the command line asked for.
 struct Command {
-  enum class Kind { Serve, Token, Import, WalVerify, WalDump, Help, Version };
+  enum class Kind { Serve, Token, Import, Backup, Restore, WalVerify, WalDump, Help, Version };
   Kind kind = Kind::Help;
-  std::string help_topic;  ///< "" for general help, "serve"/"token"/"import"/"wal" for theirs
+  std::string help_topic;  ///< "" for general help, else the command whose help
   ServeConfig serve;
   TokenConfig token;
   ImportArgs import;
+  BackupArgs backup;
+  RestoreArgs restore;
   std::string data_dir = kDataDirDefault;  ///< wal verify / wal dump
 };
 
