@@ -136,7 +136,7 @@ Result<Command> parse_import(const std::vector<std::string>& args) {
     }
   }
   if (!has_source)
-    return Error{"rollcall import needs --oneroster DIR (see rollcall import --help)"};
+    return Error{"rollcall import needs --oneroster DIR|ZIP (see rollcall import --help)"};
   return cmd;
 }
 
@@ -249,7 +249,7 @@ std::string general_help() {
          "  rollcall serve [options]     run the server (rollcall serve --help for options)\n"
          "  rollcall token --data-dir DIR --user NAME [--ttl-s 3600]\n"
          "                               print a JWT for a user (operations, load tests)\n"
-         "  rollcall import --data-dir DIR --oneroster DIR\n"
+         "  rollcall import --data-dir DIR --oneroster DIR|ZIP\n"
          "                               merge a OneRoster 1.1 CSV export into the roster\n"
          "                               (server stopped; rollcall import --help)\n"
          "  rollcall backup --data-dir DIR --to FILE\n"

@@ -13,8 +13,10 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <thread>
 
 #include "rollcall/app/checkpoint.hpp"
@@ -28,6 +30,7 @@
 #include "rollcall/wal/engine.hpp"
 #include "rollcall/wal/roster_file.hpp"
 #include "rollcall/wal/store.hpp"
+#include "src/app/zip_members.hpp"
 
 namespace rollcall::app {
 
@@ -108,7 +111,7 @@ std::string utc_stamp() {
   return buf;
 }
 
-Result<OneRosterFiles> read_oneroster(const std::string& dir) {
+Result<OneRosterFiles> read_oneroster_dir(const std::string& dir) {
   Result<CsvTable> users = read_table(dir, "users.csv");
   if (!users) return Error{users.error()};
   Result<CsvTable> classes = read_table(dir, "classes.csv");
@@ -116,6 +119,37 @@ Result<OneRosterFiles> read_oneroster(const std::string& dir) {
   Result<CsvTable> enrollments = read_table(dir, "enrollments.csv");
   if (!enrollments) return Error{enrollments.error()};
   return OneRosterFiles{std::move(*users), std::move(*classes), std::move(*enrollments)};
+}
+
+// The export as a zip file (what a student information system hands out, and what
+// POST /api/v1/admin/oneroster takes): at most 64 MiB, like the upload.
+Result<OneRosterFiles> read_oneroster_zip(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{"cannot read " + path + ": " + std::strerror(errno)};
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<std::size_t>(in.tellg());
+  if (size > kOneRosterZipBytesMax) return Error{path + " is larger than 64 MiB"};
+  in.seekg(0);
+  std::string archive(size, '\0');
+  if (!in.read(archive.data(), static_cast<std::streamsize>(size)))
+    return Error{"cannot read " + path};
+  Result<std::map<std::string, std::string>> members =
+      zip_members(archive, {"users.csv", "classes.csv", "enrollments.csv"}, kFileBytesMax, path);
+  if (!members) return Error{members.error()};
+  Result<CsvTable> users = parse_csv((*members)["users.csv"], "users.csv");
+  if (!users) return Error{users.error()};
+  Result<CsvTable> classes = parse_csv((*members)["classes.csv"], "classes.csv");
+  if (!classes) return Error{classes.error()};
+  Result<CsvTable> enrollments = parse_csv((*members)["enrollments.csv"], "enrollments.csv");
+  if (!enrollments) return Error{enrollments.error()};
+  return OneRosterFiles{std::move(*users), std::move(*classes), std::move(*enrollments)};
+}
+
+// A directory of CSV files, or a zip file holding them.
+Result<OneRosterFiles> read_oneroster(const std::string& source) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(source, ec)) return read_oneroster_zip(source);
+  return read_oneroster_dir(source);
 }
 
 // The roster a fresh directory starts from (a seed file, else empty); once the log
@@ -193,10 +227,11 @@ void print_summary(const std::string& oneroster_dir, const std::string& dir,
 }  // namespace
 
 std::string import_help() {
-  return "Usage: rollcall import --data-dir DIR --oneroster DIR\n"
+  return "Usage: rollcall import --data-dir DIR --oneroster DIR|ZIP\n"
          "\n"
          "Merges a OneRoster 1.1 CSV export (users.csv, classes.csv, enrollments.csv in\n"
-         "the --oneroster directory) into the data directory's roster. Run it with the\n"
+         "the --oneroster directory, or in a zip file of at most 64 MiB, in any folder\n"
+         "of it) into the data directory's roster. Run it with the\n"
          "server stopped (the data directory is locked while a server runs); the next\n"
          "`rollcall serve` starts with the new roster. Users and classes are matched by\n"
          "sourcedId: existing ones are updated, new ones added; nothing is ever deleted\n"

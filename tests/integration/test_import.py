@@ -8,6 +8,7 @@ import io
 import os
 import pathlib
 import stat
+import zipfile
 
 import pytest
 
@@ -198,3 +199,55 @@ def test_import_adds_to_the_demo_district(server, tmp_path):
     assert len(names) == 13 and "Biology, period 2" in names, names
     assert token(srv.port, "student001", "rollcall-demo")
     assert token(srv.port, "mrivera", "Teach-Pass-1")
+
+
+def zip_export(export: pathlib.Path, to: pathlib.Path, folder: str = "", skip=()) -> pathlib.Path:
+    with zipfile.ZipFile(to, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(export.iterdir()):
+            if f.name not in skip:
+                z.write(f, folder + f.name)
+    return to
+
+
+def test_import_from_a_zip_is_the_same_import(server, tmp_path):
+    """The export as a zip (files at its root or in a folder) imports exactly as the
+    directory does: same summary, same roster served."""
+    export = write_export(tmp_path / "export")
+    from_dir = do_import(tmp_path / "a", export)
+    assert from_dir.returncode == 0, from_dir
+    from_zip = do_import(tmp_path / "b", zip_export(export, tmp_path / "export.zip", folder="oneroster-2026/"))
+    assert from_zip.returncode == 0, from_zip
+    summary = [l.split(" into ")[-1].split(": ", 1)[-1] for l in from_dir.stdout.decode().splitlines()[:1]]
+    assert summary == [l.split(" into ")[-1].split(": ", 1)[-1] for l in from_zip.stdout.decode().splitlines()[:1]]
+    srv = server(data_dir=tmp_path / "b")
+    admin_token = token(srv.port, "mrivera", "Teach-Pass-1")
+    names = [c["name"] for c in Api(srv.port, admin_token).get("classes").json["classes"]]
+    assert names == ["Biology, period 2"], names
+
+
+def test_a_bad_zip_is_refused_in_one_line_and_changes_nothing(tmp_path):
+    data_dir = tmp_path / "data"
+    export = write_export(tmp_path / "export")
+    assert do_import(data_dir, export).returncode == 0
+    before = state_files(data_dir)
+    (tmp_path / "notzip.zip").write_bytes(b"PK not really")
+    twice = zip_export(export, tmp_path / "twice.zip")
+    with zipfile.ZipFile(twice, "a") as z:
+        z.write(export / "users.csv", "again/users.csv")
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in ("classes.csv", "enrollments.csv"):
+            z.write(export / f, f)
+        with z.open("users.csv", "w", force_zip64=True) as w:  # 257 MiB of zeros, ~260 KB zipped
+            chunk = bytes(1 << 20)
+            for _ in range(257):
+                w.write(chunk)
+    cases = [(tmp_path / "notzip.zip", "not a readable zip archive"),
+             (zip_export(export, tmp_path / "partial.zip", skip=("enrollments.csv",)), "has no enrollments.csv"),
+             (twice, "holds more than one users.csv"),
+             (bomb, "users.csv is larger than 256 MiB")]
+    for archive, needle in cases:
+        p = do_import(data_dir, archive)
+        err = p.stderr.decode()
+        assert p.returncode == 1 and needle in err and err.count("\n") == 1, (archive.name, err)
+    assert state_files(data_dir) == before

@@ -39,6 +39,9 @@
 
 namespace rollcall::app {
 
+/// Largest OneRoster export zip taken (`rollcall import`, POST /api/v1/admin/oneroster).
+inline constexpr std::size_t kOneRosterZipBytesMax = 64u << 20;
+
 /// One CSV file: the header and the records, each with the line it starts on.
 struct CsvTable {
   std::string file;  ///< name used in errors ("users.csv")
