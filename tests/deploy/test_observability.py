@@ -40,7 +40,7 @@ RULES = DEPLOY_DIR / "prometheus" / "rollcall-rules.yml"
 RULE_TESTS = DEPLOY_DIR / "prometheus" / "rollcall-rules.test.yml"
 EXAMPLE_CONFIG = DEPLOY_DIR / "prometheus" / "prometheus.yml"
 DASHBOARD = DEPLOY_DIR / "grafana" / "rollcall.json"
-DOCS = SOURCE_ROOT / "docs" / "ops-parts" / "observability.md"
+DOCS = SOURCE_ROOT / "docs" / "operations.md"
 
 ALERTS = {"RollcallNotReady", "RollcallFsyncLatencyHigh", "RollcallLogFailures", "RollcallSlowConsumerClosesRising",
           "RollcallDiskNearlyFull", "RollcallDiskNotWatched", "RollcallPushFailing"}
