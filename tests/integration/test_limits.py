@@ -401,10 +401,12 @@ def test_pipelined_heads_under_limit_sum_over_it(server):
 
 def test_receive_buffer_exhaustion_waits_instead_of_failing(server):
     # Two 4 KiB receive buffers for 32 clients that each send 16 pipelined requests
-    # at once: the kernel runs out of buffers (-ENOBUFS), the server re-arms reading
-    # once buffers come back, and every request is still answered, in order.
+    # of ~4 KiB at once: one send (64 KiB, delivered whole on loopback) needs more
+    # buffers than there are, however fast the server runs, so the kernel runs out
+    # (-ENOBUFS); the server re-arms reading once buffers come back, and every
+    # request is still answered, in order.
     s = server("--recv-buffers", "2", shards=1)
-    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"p" * 4000 + b"\r\n\r\n"
     conns = [s.connect() for _ in range(32)]
     try:
         for c in conns:
