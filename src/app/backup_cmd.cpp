@@ -14,19 +14,12 @@
 #include "rollcall_build_config.h"
 #include "src/app/backup_files.hpp"
 #include "src/app/backup_manifest.hpp"
+#include "src/app/cli_fail.hpp"
+#include "src/app/zip_handle.hpp"
 
 namespace rollcall::app {
 
 namespace {
-
-int fail(const std::string& why) {
-  std::fprintf(stderr, "rollcall: %s\n", why.c_str());
-  return 1;
-}
-
-struct ZipDiscard {
-  void operator()(zip_t* z) const { zip_discard(z); }
-};
 
 // Adds `file`'s first `bytes` bytes (read again by libzip when the archive is written;
 // they no longer change, see backup_files.hpp).
@@ -65,7 +58,7 @@ Status add_all(zip_t* zip, const HeldSet& held, Manifest& manifest) {
 
 Status write_archive(const std::string& to, const HeldSet& held, Manifest& manifest) {
   int error = 0;
-  std::unique_ptr<zip_t, ZipDiscard> zip(zip_open(to.c_str(), ZIP_CREATE | ZIP_EXCL, &error));
+  ZipHandle zip(zip_open(to.c_str(), ZIP_CREATE | ZIP_EXCL, &error));
   if (!zip) {
     zip_error_t e;
     zip_error_init_with_code(&e, error);

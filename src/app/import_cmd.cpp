@@ -30,6 +30,7 @@
 #include "rollcall/wal/engine.hpp"
 #include "rollcall/wal/roster_file.hpp"
 #include "rollcall/wal/store.hpp"
+#include "src/app/cli_fail.hpp"
 #include "src/app/zip_members.hpp"
 
 namespace rollcall::app {
@@ -38,26 +39,27 @@ namespace {
 
 constexpr std::size_t kFileBytesMax = 256ull << 20;
 
-int fail(const std::string& why) {
-  std::fprintf(stderr, "rollcall: %s\n", why.c_str());
-  return 1;
+// The whole file at `path`, refused above `limit` bytes (`limit_text` in the error).
+Result<std::string> read_limited(const std::string& path, std::size_t limit, const char* limit_text,
+                                 const char* hint = "") {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{"cannot read " + path + ": " + std::strerror(errno) + hint};
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<std::size_t>(in.tellg());
+  if (size > limit) return Error{path + " is larger than " + limit_text};
+  in.seekg(0);
+  std::string bytes(size, '\0');
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(size)))
+    return Error{"cannot read " + path};
+  return bytes;
 }
 
 Result<CsvTable> read_table(const std::string& dir, const std::string& name) {
-  const std::string path = dir + "/" + name;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Error{"cannot read " + path + ": " + std::strerror(errno) +
-                 " (a OneRoster 1.1 CSV export has users.csv, classes.csv and enrollments.csv)"};
-  }
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<std::size_t>(in.tellg());
-  if (size > kFileBytesMax) return Error{path + " is larger than 256 MiB"};
-  in.seekg(0);
-  std::string text(size, '\0');
-  if (!in.read(text.data(), static_cast<std::streamsize>(size)))
-    return Error{"cannot read " + path};
-  return parse_csv(text, name);
+  Result<std::string> text =
+      read_limited(dir + "/" + name, kFileBytesMax, "256 MiB",
+                   " (a OneRoster 1.1 CSV export has users.csv, classes.csv and enrollments.csv)");
+  if (!text) return Error{text.error()};
+  return parse_csv(*text, name);
 }
 
 // Argon2id costs tens of ms and 64 MiB each: one thread per usable core (at most 8).
@@ -124,17 +126,10 @@ Result<OneRosterFiles> read_oneroster_dir(const std::string& dir) {
 // The export as a zip file (what a student information system hands out, and what
 // POST /api/v1/admin/oneroster takes): at most 64 MiB, like the upload.
 Result<OneRosterFiles> read_oneroster_zip(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{"cannot read " + path + ": " + std::strerror(errno)};
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<std::size_t>(in.tellg());
-  if (size > kOneRosterZipBytesMax) return Error{path + " is larger than 64 MiB"};
-  in.seekg(0);
-  std::string archive(size, '\0');
-  if (!in.read(archive.data(), static_cast<std::streamsize>(size)))
-    return Error{"cannot read " + path};
+  Result<std::string> archive = read_limited(path, kOneRosterZipBytesMax, "64 MiB");
+  if (!archive) return Error{archive.error()};
   Result<std::map<std::string, std::string>> members =
-      zip_members(archive, {"users.csv", "classes.csv", "enrollments.csv"}, kFileBytesMax, path);
+      zip_members(*archive, {"users.csv", "classes.csv", "enrollments.csv"}, kFileBytesMax, path);
   if (!members) return Error{members.error()};
   Result<CsvTable> users = parse_csv((*members)["users.csv"], "users.csv");
   if (!users) return Error{users.error()};

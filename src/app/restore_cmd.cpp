@@ -13,22 +13,14 @@
 #include "rollcall/app/backup_cmd.hpp"
 #include "rollcall/wal/store.hpp"
 #include "src/app/backup_manifest.hpp"
+#include "src/app/cli_fail.hpp"
+#include "src/app/zip_handle.hpp"
 
 namespace rollcall::app {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-int fail(const std::string& why) {
-  std::fprintf(stderr, "rollcall: %s\n", why.c_str());
-  return 1;
-}
-
-struct ZipDiscard {
-  void operator()(zip_t* z) const { zip_discard(z); }
-};
-using Zip = std::unique_ptr<zip_t, ZipDiscard>;
 
 // Reads entry `index` whole, at most `limit` bytes (more is an error: the entry is
 // not what the manifest says). libzip checks the entry's CRC-32 at its end.
@@ -139,7 +131,7 @@ int run_restore(const RestoreArgs& args) {
                 "writes into one)");
   }
   int error = 0;
-  Zip zip(zip_open(args.from.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &error));
+  ZipHandle zip(zip_open(args.from.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &error));
   if (!zip) return fail("cannot open " + args.from + " as a backup (not a readable zip file)");
   Result<Manifest> manifest = read_manifest(zip.get());
   if (!manifest) return fail(args.from + ": " + manifest.error());

@@ -6,15 +6,11 @@
 #include "rollcall/owner/recovery.hpp"
 #include "rollcall/wal/reader.hpp"
 #include "rollcall/wal/records.hpp"
+#include "src/app/cli_fail.hpp"
 
 namespace rollcall::app {
 
 namespace {
-
-int fail(const std::string& why) {
-  std::fprintf(stderr, "rollcall: %s\n", why.c_str());
-  return 1;
-}
 
 using ull = unsigned long long;
 

@@ -5,16 +5,13 @@
 #include <algorithm>
 #include <memory>
 
+#include "src/app/zip_handle.hpp"
+
 namespace rollcall::app {
 
 namespace {
 
-struct ZipDiscard {
-  void operator()(zip_t* z) const { zip_discard(z); }
-};
-using Zip = std::unique_ptr<zip_t, ZipDiscard>;
-
-Result<Zip> open_archive(std::string_view archive, const std::string& label) {
+Result<ZipHandle> open_archive(std::string_view archive, const std::string& label) {
   zip_error_t error;
   zip_error_init(&error);
   zip_source_t* source = zip_source_buffer_create(archive.data(), archive.size(), 0, &error);
@@ -27,7 +24,7 @@ Result<Zip> open_archive(std::string_view archive, const std::string& label) {
     return Error{label + " is not a readable zip archive (" + why + ")"};
   }
   zip_error_fini(&error);
-  return Zip(zip);
+  return ZipHandle(zip);
 }
 
 Result<std::string> inflate(zip_t* zip, zip_uint64_t index, std::size_t limit,
@@ -66,7 +63,7 @@ Result<std::map<std::string, std::string>> zip_members(std::string_view archive,
                                                        const std::vector<std::string>& names,
                                                        std::size_t member_bytes_max,
                                                        const std::string& label) {
-  Result<Zip> zip = open_archive(archive, label);
+  Result<ZipHandle> zip = open_archive(archive, label);
   if (!zip) return Error{zip.error()};
   const zip_int64_t count = zip_get_num_entries(zip->get(), 0);
   if (count < 0 || static_cast<std::size_t>(count) > kZipEntriesMax) {

@@ -19,6 +19,8 @@ import urllib.request
 
 import yaml
 
+from crash_harness import wait_until as harness_wait_until
+
 PROMETHEUS = "/usr/bin/prometheus"
 PROMTOOL = "/usr/bin/promtool"
 START_TIMEOUT_S = 30.0
@@ -33,15 +35,8 @@ def free_loopback_port() -> int:
 
 
 def wait_until(pred, timeout: float, what: str, interval: float = 0.1):
-    """Polls `pred` until it returns something truthy (returned) or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
+    """crash_harness.wait_until, polling Prometheus less often."""
+    return harness_wait_until(pred, timeout, what, interval)
 
 
 def scrape_config_for_test(example: pathlib.Path, rules: pathlib.Path, target: str, interval_s: int = 1) -> dict:
