@@ -28,11 +28,14 @@ Result<T> parse_number(std::string_view flag, std::string_view text, T min, T ma
   return value;
 }
 
-Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t start) {
+Result<Command> parse_serve(const std::vector<std::string>& args, std::size_t start,
+                            const std::vector<std::string>& environment) {
   Command cmd;
   cmd.kind = Command::Kind::Serve;
   bool help = false;
-  if (Status s = parse_serve_flags(args, start, cmd.serve, help); !s) return Error{s.error()};
+  if (Status s = parse_serve_flags(args, start, environment, cmd.serve, help); !s) {
+    return Error{s.error()};
+  }
   if (help) {
     cmd.kind = Command::Kind::Help;
     cmd.help_topic = "serve";
@@ -218,6 +221,17 @@ Result<Command> parse_wal(const std::vector<std::string>& args) {
 }  // namespace
 
 Result<Command> parse_command_line(const std::vector<std::string>& args) {
+  return parse_command_line(args, process_environment());
+}
+
+std::vector<std::string> process_environment() {
+  std::vector<std::string> out;
+  for (char** e = environ; *e != nullptr; ++e) out.emplace_back(*e);
+  return out;
+}
+
+Result<Command> parse_command_line(const std::vector<std::string>& args,
+                                   const std::vector<std::string>& environment) {
   Command cmd;
   if (args.empty()) return Error{"no command given (see rollcall --help)"};
   const std::string& first = args[0];
@@ -232,7 +246,7 @@ Result<Command> parse_command_line(const std::vector<std::string>& args) {
     cmd.kind = Command::Kind::Version;
     return cmd;
   }
-  if (first == "serve") return parse_serve(args, 1);
+  if (first == "serve") return parse_serve(args, 1, environment);
   if (first == "token") return parse_token(args, 1);
   if (first == "import") return parse_import(args);
   if (first == "backup") return parse_backup(args);

@@ -2,10 +2,13 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <charconv>
+#include <optional>
 #include <string_view>
 #include <variant>
 
+#include "rollcall/app/config_file.hpp"
 #include "rollcall/net/ip_address.hpp"
 #include "rollcall/net/listener.hpp"
 
@@ -33,7 +36,10 @@ struct Text {
 struct Addresses {
   net::AddressSet ServeConfig::*member;
 };
-using Target = std::variant<Switch, Number<std::uint32_t>, Number<std::uint64_t>, Text, Addresses>;
+/// --config: names the file read before the settings are applied; sets nothing itself.
+struct ConfigFile {};
+using Target =
+    std::variant<Switch, Number<std::uint32_t>, Number<std::uint64_t>, Text, Addresses, ConfigFile>;
 
 struct Flag {
   std::string_view name;
@@ -98,6 +104,8 @@ constexpr std::uint64_t kKiB = 1024, kMiB = kKiB * 1024, kGiB = kMiB * 1024;
 
 // The table. Order is the order of `--help`.
 const Flag kFlags[] = {
+    {"--config", "FILE", ConfigFile{},
+     "read settings from FILE (see Settings above); ROLLCALL_CONFIG names one too", "none"},
     {"--listen", "HOST:PORT", Text{&C::listen, listen_address},
      "address to listen on; port 0 picks a free port"},
     {"--data-dir", "DIR", Text{&C::data_dir, non_empty},
@@ -218,13 +226,38 @@ Status set_number(const Flag& f, const Number<T>& n, std::string_view text, Serv
   return Ok{};
 }
 
-Status set(const Flag& f, std::string_view value, ServeConfig& out) {
+// Where a value came from, lowest precedence first.
+enum class Source : std::uint8_t { Default, File, Environment, CommandLine };
+
+/// One value for one flag, and where it came from.
+struct Setting {
+  const Flag* flag = nullptr;
+  std::string value;  ///< "" for a switch on the command line
+  Source source = Source::Default;
+  std::string origin;  ///< error prefix: "PATH:LINE", "ROLLCALL_X"; "" on the command line
+};
+
+// A switch: present on the command line; `true` or `false` in a file or variable.
+Status set_switch(const Flag& f, const Switch& t, const Setting& s, ServeConfig& out) {
+  if (s.source == Source::CommandLine) {
+    out.*t.member = true;
+  } else if (s.value == "true" || s.value == "false") {
+    out.*t.member = s.value == "true";
+  } else {
+    return invalid(f.name, s.value, "true or false");
+  }
+  return Ok{};
+}
+
+// Checks `s.value` as the flag's own check does and stores it.
+Status set(const Setting& s, ServeConfig& out) {
+  const Flag& f = *s.flag;
+  const std::string_view value = s.value;
   return std::visit(
       [&](const auto& t) -> Status {
         using T = std::decay_t<decltype(t)>;
         if constexpr (std::is_same_v<T, Switch>) {
-          out.*t.member = true;
-          return Ok{};
+          return set_switch(f, t, s, out);
         } else if constexpr (std::is_same_v<T, Text>) {
           Result<std::string> checked = t.check(f.name, value);
           if (!checked) return Error{checked.error()};
@@ -232,22 +265,17 @@ Status set(const Flag& f, std::string_view value, ServeConfig& out) {
           return Ok{};
         } else if constexpr (std::is_same_v<T, Addresses>) {
           // The one parse of these addresses: the set is what the server uses.
-          if (Status s = (out.*t.member).add(value); !s) {
-            return Error{"invalid value for " + std::string(f.name) + ": " + s.error()};
+          if (Status st = (out.*t.member).add(value); !st) {
+            return Error{"invalid value for " + std::string(f.name) + ": " + st.error()};
           }
           return Ok{};
+        } else if constexpr (std::is_same_v<T, ConfigFile>) {
+          return Ok{};  // read before any setting is applied (config_setting)
         } else {
           return set_number(f, t, value, out);
         }
       },
       f.target);
-}
-
-const Flag* find_flag(std::string_view name) {
-  for (const Flag& f : kFlags) {
-    if (f.name == name) return &f;
-  }
-  return nullptr;
 }
 
 // Settings that depend on one another, and the defaults computed at run time.
@@ -269,11 +297,30 @@ Status finish(ServeConfig& c) {
   return Ok{};
 }
 
-}  // namespace
+const Flag* find_flag(std::string_view name) {
+  for (const Flag& f : kFlags) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
 
-Status parse_serve_flags(const std::vector<std::string>& args, std::size_t start, ServeConfig& out,
-                         bool& help) {
-  help = false;
+bool repeatable(const Flag& f) {
+  return std::holds_alternative<Addresses>(f.target);
+}
+
+// ROLLCALL_ and the flag's name without "--", upper-cased, '-' as '_'.
+std::string environment_name(const Flag& f) {
+  std::string out = "ROLLCALL_";
+  for (const char ch : f.name.substr(2)) {
+    const bool lower = 'a' <= ch && ch <= 'z';
+    out.push_back(ch == '-' ? '_' : lower ? "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[ch - 'a'] : ch);
+  }
+  return out;
+}
+
+// The command line, in order; stops at --help (sets `help`).
+Status collect_command_line(const std::vector<std::string>& args, std::size_t start,
+                            std::vector<Setting>& out, bool& help) {
   for (std::size_t i = start; i < args.size(); ++i) {
     std::string_view arg = args[i];
     if (arg == "--help" || arg == "-h") {
@@ -298,8 +345,120 @@ Status parse_serve_flags(const std::vector<std::string>& args, std::size_t start
     } else {
       return Error{"missing value for " + std::string(name)};
     }
-    if (Status s = set(*f, value, out); !s) return s;
+    out.push_back({f, std::string(value), Source::CommandLine, ""});
   }
+  return Ok{};
+}
+
+// ROLLCALL_<FLAG> for every flag, in the table's order; any other variable is
+// ignored. A name given twice counts once, the first (as getenv reads it).
+std::vector<Setting> collect_environment(const std::vector<std::string>& environment) {
+  std::vector<Setting> out;
+  for (const Flag& f : kFlags) {
+    const std::string name = environment_name(f);
+    for (const std::string& entry : environment) {
+      if (entry.size() > name.size() && entry[name.size()] == '=' && entry.rfind(name, 0) == 0) {
+        out.push_back({&f, entry.substr(name.size() + 1), Source::Environment, name});
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// The config file to read: the last --config of the command line, else
+// ROLLCALL_CONFIG, else none.
+Result<std::optional<Setting>> config_setting(const std::vector<Setting>& line,
+                                              const std::vector<Setting>& environment) {
+  std::optional<Setting> chosen;
+  for (const auto* source : {&environment, &line}) {
+    for (const Setting& s : *source) {
+      if (std::holds_alternative<ConfigFile>(s.flag->target)) chosen = s;
+    }
+  }
+  if (chosen && chosen->value.empty()) {
+    const std::string prefix = chosen->origin.empty() ? "" : chosen->origin + ": ";
+    return Error{prefix + invalid(chosen->flag->name, "", "a file name").message};
+  }
+  return chosen;
+}
+
+// The line each flag was first set on in a file (0: not yet).
+using FirstLines = std::array<std::size_t, std::size(kFlags)>;
+
+// One file line as a setting: its key must name a flag other than --config, once
+// unless the flag repeats.
+Result<Setting> file_setting(const ConfigEntry& e, const std::string& origin, FirstLines& first) {
+  if (e.key == "config") return Error{origin + ": 'config' cannot be set in a config file"};
+  if (e.key.rfind("--", 0) == 0) {
+    return Error{origin + ": unknown key '" + e.key +
+                 "' (keys are flag names without the leading --)"};
+  }
+  const Flag* f = find_flag("--" + e.key);
+  if (f == nullptr) return Error{origin + ": unknown key '" + e.key + "'"};
+  std::size_t& first_line = first[static_cast<std::size_t>(f - kFlags)];
+  if (first_line != 0 && !repeatable(*f)) {
+    return Error{origin + ": '" + e.key + "' is set again (first on line " +
+                 std::to_string(first_line) + "); only repeatable flags repeat"};
+  }
+  if (first_line == 0) first_line = e.line;
+  RC_ASSERT(first_line <= e.line);
+  return Setting{f, e.value, Source::File, origin};
+}
+
+Result<std::vector<Setting>> collect_file(const std::string& path) {
+  Result<std::vector<ConfigEntry>> entries = read_config_file(path);
+  if (!entries) return Error{entries.error()};
+  FirstLines first{};
+  std::vector<Setting> out;
+  for (const ConfigEntry& e : *entries) {
+    Result<Setting> s = file_setting(e, path + ":" + std::to_string(e.line), first);
+    if (!s) return Error{s.error()};
+    out.push_back(std::move(*s));
+  }
+  return out;
+}
+
+// Applies every setting, lowest source first, so a higher source overwrites; a
+// repeatable flag starts empty again when a higher source first sets it. Every
+// value is checked, also one a higher source overrides.
+Status apply(const std::vector<const std::vector<Setting>*>& sources, ServeConfig& out) {
+  std::array<Source, std::size(kFlags)> set_by{};
+  for (const std::vector<Setting>* source : sources) {
+    for (const Setting& s : *source) {
+      const std::size_t index = static_cast<std::size_t>(s.flag - kFlags);
+      RC_ASSERT(index < set_by.size());
+      RC_ASSERT(set_by[index] <= s.source);  // sources arrive lowest first
+      if (const auto* a = std::get_if<Addresses>(&s.flag->target); a && set_by[index] < s.source) {
+        out.*a->member = net::AddressSet{};
+      }
+      set_by[index] = s.source;
+      if (Status st = set(s, out); !st) {
+        return Error{s.origin.empty() ? st.error() : s.origin + ": " + st.error()};
+      }
+    }
+  }
+  return Ok{};
+}
+
+}  // namespace
+
+Status parse_serve_flags(const std::vector<std::string>& args, std::size_t start,
+                         const std::vector<std::string>& environment, ServeConfig& out,
+                         bool& help) {
+  help = false;
+  std::vector<Setting> line;
+  if (Status s = collect_command_line(args, start, line, help); !s || help) return s;
+  const std::vector<Setting> env = collect_environment(environment);
+  Result<std::optional<Setting>> config = config_setting(line, env);
+  if (!config) return Error{config.error()};
+  std::vector<Setting> file;
+  if (config->has_value()) {
+    Result<std::vector<Setting>> read = collect_file((*config)->value);
+    if (!read) return Error{read.error()};
+    file = std::move(*read);
+  }
+  if (Status s = apply({&file, &env, &line}, out); !s) return s;
   return finish(out);
 }
 
@@ -312,7 +471,8 @@ std::string default_of(const Flag& f) {
   return std::visit(
       [&](const auto& t) -> std::string {
         using T = std::decay_t<decltype(t)>;
-        if constexpr (std::is_same_v<T, Switch> || std::is_same_v<T, Addresses>) {
+        if constexpr (std::is_same_v<T, Switch> || std::is_same_v<T, Addresses> ||
+                      std::is_same_v<T, ConfigFile>) {
           return {};
         } else if constexpr (std::is_same_v<T, Text>) {
           return defaults.*t.member;
@@ -347,6 +507,38 @@ void append_wrapped(std::string& out, std::string_view text, std::size_t column)
   out.push_back('\n');
 }
 
+// The "Settings" section of --help: sources, precedence, names and file syntax.
+void append_settings_help(std::string& out) {
+  std::string repeatable_keys;
+  for (const Flag& f : kFlags) {
+    if (!repeatable(f)) continue;
+    repeatable_keys += (repeatable_keys.empty() ? "" : ", ") + std::string(f.name.substr(2));
+  }
+  const std::string paragraphs[] = {
+      "Every option below can also be set by a ROLLCALL_<FLAG> environment variable or in the "
+      "--config file. Precedence: command line, then ROLLCALL_<FLAG>, then the file, then the "
+      "default. A source that sets an option replaces what lower ones set (for a repeatable "
+      "option, all of their values).",
+      "Variables: ROLLCALL_ and the option's name upper-cased, '-' as '_' "
+      "(ROLLCALL_MAX_CONNECTIONS=20000, ROLLCALL_DEMO=true, ROLLCALL_CONFIG=FILE); other "
+      "ROLLCALL_ variables are ignored.",
+      "Config file: one 'key = value' per line, the key an option's name without '--' "
+      "(max-connections = 20000); '#' starts a comment line; blank lines are ignored; spaces "
+      "around key and value are trimmed; values are taken as written (no quotes, no inline "
+      "comments); only " +
+          repeatable_keys + " may repeat; 'config' is not a key. At most " +
+          std::to_string(kConfigFileBytesMax / 1024) + " KiB, lines at most " +
+          std::to_string(kConfigLineBytesMax) + " bytes.",
+      "A switch (--demo) takes true or false in the file and in a variable. Every value is "
+      "checked as on the command line, also one that is overridden; an error names the file "
+      "and line or the variable, and rollcall exits 2.",
+  };
+  for (const std::string& p : paragraphs) {
+    out.append(2, ' ');
+    append_wrapped(out, p, 2);
+  }
+}
+
 }  // namespace
 
 std::string serve_help() {
@@ -357,6 +549,10 @@ std::string serve_help() {
       "io_uring ring and SO_REUSEPORT listener. Prints 'rollcall listening on\n"
       "http://HOST:PORT' on stdout once it accepts connections; logs JSON lines on\n"
       "stderr. SIGTERM or SIGINT: stop accepting, finish requests, exit 0.\n"
+      "\n"
+      "Settings:\n";
+  append_settings_help(out);
+  out +=
       "\n"
       "Options:\n";
   constexpr std::size_t kColumn = 28;

@@ -98,8 +98,16 @@ struct Command {
   std::string data_dir = kDataDirDefault;  ///< wal verify / wal dump
 };
 
-/// Parses argv (without the program name). Errors name the flag and what is wrong.
+/// Parses argv (without the program name). `serve` also reads a --config file and,
+/// from `environment` (NAME=VALUE strings, environ's form), the ROLLCALL_<FLAG>
+/// variables (serve_flags.hpp). Errors name the flag and what is wrong, and the
+/// file line or variable a value came from.
+Result<Command> parse_command_line(const std::vector<std::string>& args,
+                                   const std::vector<std::string>& environment);
+/// The same with this process's environment.
 Result<Command> parse_command_line(const std::vector<std::string>& args);
+/// This process's environment, NAME=VALUE strings.
+std::vector<std::string> process_environment();
 
 /// Help texts printed by --help.
 std::string general_help();

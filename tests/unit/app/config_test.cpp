@@ -5,8 +5,9 @@
 namespace rollcall::app {
 namespace {
 
+// No environment: ROLLCALL_<FLAG> variables of the shell running the tests must not count.
 Result<Command> parse(std::vector<std::string> args) {
-  return parse_command_line(args);
+  return parse_command_line(args, {});
 }
 
 TEST(Config, ServeDefaultsMatchTheContract) {
@@ -128,7 +129,7 @@ TEST(Config, EveryFlagTheHelpListsIsKnownToTheParser) {
     const std::string flag = help.substr(at + 3, end - at - 3);
     if (flag == "--help") continue;
     ++listed;
-    auto cmd = parse_command_line({"serve", flag});
+    auto cmd = parse_command_line({"serve", flag}, {});
     if (!cmd.ok()) {
       EXPECT_EQ(cmd.error().find("unknown option"), std::string::npos) << flag;
     }
