@@ -4,8 +4,8 @@
 #include <utility>
 
 #include "rollcall/api/bodies.hpp"
+#include "rollcall/api/roster_rollout.hpp"
 #include "rollcall/common/clock.hpp"
-#include "rollcall/live/events.hpp"
 #include "rollcall/shard/call.hpp"
 #include "rollcall/storage/log.hpp"
 
@@ -19,73 +19,6 @@ namespace {
 wire::Error not_saved() {
   return wire::storage_unavailable("the enrollment could not be saved; nothing changed");
 }
-
-// The class's owner tells the class's teachers a student joined. It logs the
-// announcement, so replay gives later events the same seqs, and publishes it once
-// durable like every other event.
-void announce_join(ShardApi& api, UserId student, ClassId cls) {
-  owner::Owner& owner = api.owner;
-  if (!owner.owns(cls) || !owner.writable()) return;
-  const ClassInfo* info = owner.roster().class_info(cls);
-  if (info == nullptr) return;
-  const std::int64_t now_ms = wall_ms();
-  const Outcome out = owner.apply(*info, AnnounceJoin{cls, student, now_ms});
-  std::vector<live::FeedEvent> events =
-      live::feed_events(owner.roster(), *info, owner.attendance(cls), out.events, now_ms);
-  owner.after_durable(ClassId{}, [&api, cls, events = std::move(events)](bool durable) mutable {
-    if (durable) api.feeds.publish(cls, events);
-  });
-}
-
-struct JoinJob;
-
-// A join whose roster is being installed on the other shards (on the roster owner).
-struct PendingJoin {
-  explicit PendingJoin(shard::Reply<JoinJob> r) : reply(std::move(r)) {}
-  shard::Reply<JoinJob> reply;
-  unsigned acks_pending = 0;
-};
-
-// Back on the roster owner: one more shard installed the roster.
-class InstallAck final : public shard::Task {
- public:
-  explicit InstallAck(std::shared_ptr<PendingJoin> join) : join_(std::move(join)) {}
-  void run(shard::Shard&, std::unique_ptr<shard::Task>) override {
-    RC_ASSERT(join_->acks_pending > 0);
-    if (--join_->acks_pending == 0) join_->reply.send();
-  }
-
- private:
-  std::shared_ptr<PendingJoin> join_;
-};
-
-// On another data shard: take the new roster (installs arrive in version order:
-// messages from the roster owner are FIFO), announce, acknowledge.
-class InstallRoster final : public shard::Task {
- public:
-  InstallRoster(const Directory& d, RosterPtr next, UserId student, ClassId cls,
-                std::shared_ptr<PendingJoin> join)
-      : directory_(d),
-        next_(std::move(next)),
-        student_(student),
-        cls_(cls),
-        join_(std::move(join)) {}
-  void run(shard::Shard& here, std::unique_ptr<shard::Task>) override {
-    ShardApi& api = directory_.at(here.id());
-    api.owner.install_roster(std::move(next_));
-    announce_join(api, student_, cls_);
-    std::unique_ptr<shard::Task> ack = std::make_unique<InstallAck>(std::move(join_));
-    const bool posted = here.post(owner::kRosterOwner, ack, shard::Shard::PostMode::Always);
-    RC_ASSERT(posted);
-  }
-
- private:
-  const Directory& directory_;
-  RosterPtr next_;
-  UserId student_;
-  ClassId cls_;
-  std::shared_ptr<PendingJoin> join_;
-};
 
 struct JoinJob {
   const Directory* directory;
@@ -101,23 +34,11 @@ struct JoinJob {
   }
 };
 
-// Once the enrollment is durable: install the roster here, then everywhere else,
-// then answer (or answer 503 if it cannot be made durable).
+// Once the enrollment is durable: install the roster everywhere, then answer.
 void installed(ShardApi& api, RosterPtr next, ClassId cls, shard::Reply<JoinJob> reply) {
-  JoinJob& job = reply.job();
-  api.owner.install_roster(next);
-  announce_join(api, job.student, cls);
-  const unsigned shards = api.services.data_shards;
-  if (shards == 1) return reply.send();
-  auto join = std::make_shared<PendingJoin>(std::move(reply));
-  join->acks_pending = shards - 1;
-  for (unsigned s = 0; s < shards; ++s) {
-    if (s == api.shard().id()) continue;
-    std::unique_ptr<shard::Task> install =
-        std::make_unique<InstallRoster>(api.directory, next, join->reply.job().student, cls, join);
-    const bool posted = api.shard().post(s, install, shard::Shard::PostMode::Always);
-    RC_ASSERT(posted);
-  }
+  const UserId student = reply.job().student;
+  auto pending = std::make_shared<shard::Reply<JoinJob>>(std::move(reply));
+  roll_out_roster(api, std::move(next), {Joined{student, cls}}, [pending] { pending->send(); });
 }
 
 void JoinJob::enroll(ShardApi& api, const ClassInfo& cls, shard::Reply<JoinJob> reply) {

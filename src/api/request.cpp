@@ -22,7 +22,11 @@ Expected<Principal, wire::Error> authenticate(const ShardApi& api, std::string_v
 }
 
 std::string_view bearer_token(const http::Exchange& ex) {
-  std::string_view h = ex.request.header("authorization");
+  return bearer_token(ex.request);
+}
+
+std::string_view bearer_token(const http::RequestHead& head) {
+  std::string_view h = head.header("authorization");
   constexpr std::string_view kBearer = "bearer ";
   if (h.size() <= kBearer.size() || !http::ascii_iequals(h.substr(0, kBearer.size()), kBearer)) {
     return {};

@@ -31,36 +31,11 @@
 #include "rollcall/wal/roster_file.hpp"
 #include "rollcall/wal/store.hpp"
 #include "src/app/cli_fail.hpp"
-#include "src/app/zip_members.hpp"
+#include "src/app/oneroster_source.hpp"
 
 namespace rollcall::app {
 
 namespace {
-
-constexpr std::size_t kFileBytesMax = 256ull << 20;
-
-// The whole file at `path`, refused above `limit` bytes (`limit_text` in the error).
-Result<std::string> read_limited(const std::string& path, std::size_t limit, const char* limit_text,
-                                 const char* hint = "") {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{"cannot read " + path + ": " + std::strerror(errno) + hint};
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<std::size_t>(in.tellg());
-  if (size > limit) return Error{path + " is larger than " + limit_text};
-  in.seekg(0);
-  std::string bytes(size, '\0');
-  if (!in.read(bytes.data(), static_cast<std::streamsize>(size)))
-    return Error{"cannot read " + path};
-  return bytes;
-}
-
-Result<CsvTable> read_table(const std::string& dir, const std::string& name) {
-  Result<std::string> text =
-      read_limited(dir + "/" + name, kFileBytesMax, "256 MiB",
-                   " (a OneRoster 1.1 CSV export has users.csv, classes.csv and enrollments.csv)");
-  if (!text) return Error{text.error()};
-  return parse_csv(*text, name);
-}
 
 // Argon2id costs tens of ms and 64 MiB each: one thread per usable core (at most 8).
 std::vector<std::string> hash_all(const std::vector<std::string>& passwords) {
@@ -84,16 +59,6 @@ std::vector<std::string> hash_all(const std::vector<std::string>& passwords) {
   return out;
 }
 
-// 12 characters over the join-code alphabet (no 0/O, 1/I): 60 bits.
-std::string new_password() {
-  std::string p;
-  for (int k = 0; k < 12; ++k) {
-    p.push_back(auth::kJoinCodeAlphabet[randombytes_uniform(
-        static_cast<std::uint32_t>(auth::kJoinCodeAlphabet.size()))]);
-  }
-  return p;
-}
-
 std::string csv_field(std::string_view s) {
   if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
   std::string out = "\"";
@@ -111,40 +76,6 @@ std::string utc_stamp() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
   return buf;
-}
-
-Result<OneRosterFiles> read_oneroster_dir(const std::string& dir) {
-  Result<CsvTable> users = read_table(dir, "users.csv");
-  if (!users) return Error{users.error()};
-  Result<CsvTable> classes = read_table(dir, "classes.csv");
-  if (!classes) return Error{classes.error()};
-  Result<CsvTable> enrollments = read_table(dir, "enrollments.csv");
-  if (!enrollments) return Error{enrollments.error()};
-  return OneRosterFiles{std::move(*users), std::move(*classes), std::move(*enrollments)};
-}
-
-// The export as a zip file (what a student information system hands out, and what
-// POST /api/v1/admin/oneroster takes): at most 64 MiB, like the upload.
-Result<OneRosterFiles> read_oneroster_zip(const std::string& path) {
-  Result<std::string> archive = read_limited(path, kOneRosterZipBytesMax, "64 MiB");
-  if (!archive) return Error{archive.error()};
-  Result<std::map<std::string, std::string>> members =
-      zip_members(*archive, {"users.csv", "classes.csv", "enrollments.csv"}, kFileBytesMax, path);
-  if (!members) return Error{members.error()};
-  Result<CsvTable> users = parse_csv((*members)["users.csv"], "users.csv");
-  if (!users) return Error{users.error()};
-  Result<CsvTable> classes = parse_csv((*members)["classes.csv"], "classes.csv");
-  if (!classes) return Error{classes.error()};
-  Result<CsvTable> enrollments = parse_csv((*members)["enrollments.csv"], "enrollments.csv");
-  if (!enrollments) return Error{enrollments.error()};
-  return OneRosterFiles{std::move(*users), std::move(*classes), std::move(*enrollments)};
-}
-
-// A directory of CSV files, or a zip file holding them.
-Result<OneRosterFiles> read_oneroster(const std::string& source) {
-  std::error_code ec;
-  if (std::filesystem::is_regular_file(source, ec)) return read_oneroster_zip(source);
-  return read_oneroster_dir(source);
 }
 
 // The roster a fresh directory starts from (a seed file, else empty); once the log
@@ -184,7 +115,7 @@ std::string initial_passwords_csv(
 RosterEdit import_edit(const OneRosterFiles& files, const std::string& dir, ImportSummary& summary,
                        std::string& passwords_path) {
   return [&files, &dir, &summary, &passwords_path,
-          hooks = ImportHooks{hash_all, new_password, auth::new_join_code}](
+          hooks = ImportHooks{hash_all, new_initial_password, auth::new_join_code}](
              const std::shared_ptr<const domain::Roster>& current)
              -> Result<std::shared_ptr<const domain::Roster>> {
     Result<ImportResult> merged = merge_oneroster(*current, files, hooks);

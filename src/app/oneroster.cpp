@@ -591,6 +591,13 @@ Status OneRosterMerge::read_enrollment(std::size_t r, LinkSet& linked_once) {
 
 Status OneRosterMerge::hash_passwords() {
   if (to_hash_.empty()) return Ok{};
+  if (to_hash_.size() > hooks_.passwords_max) {
+    return Error{"the import sets " + std::to_string(to_hash_.size()) +
+                 " passwords (new users, and users.csv's password column); at most " +
+                 std::to_string(hooks_.passwords_max) +
+                 " are set while the server runs: import this roster with `rollcall import` "
+                 "while the server is stopped, or in smaller parts"};
+  }
   const std::vector<std::string> hashes = hooks_.hash_passwords(to_hash_);
   if (hashes.size() != to_hash_.size()) return Error{"password hashing failed"};
   for (std::size_t k = 0; k < hashes.size(); ++k) {

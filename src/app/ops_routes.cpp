@@ -61,7 +61,8 @@ void ProcessMetrics::describe(metrics::Sink& s) const {
       .value(std::uint64_t{1}, {"version", ROLLCALL_VERSION});
   s.family("rollcall_shards", "Shards accepting connections (--shards).")
       .value(std::uint64_t{shards});
-  s.family("rollcall_aux_shards", "Auxiliary shards (password hashing), without connections.")
+  s.family("rollcall_aux_shards",
+           "Auxiliary shards (password hashing, roster imports), without connections.")
       .value(std::uint64_t{aux_shards});
   s.family("rollcall_recovery_seconds", "Time start-up recovery took.").value(recovery_seconds);
   s.family("rollcall_recovery_records", "Log records replayed at start-up.")

@@ -21,6 +21,7 @@
 #include "rollcall/app/data_dir.hpp"
 #include "rollcall/app/demo.hpp"
 #include "rollcall/app/ops_routes.hpp"
+#include "rollcall/app/roster_import.hpp"
 #include "rollcall/auth/secret.hpp"
 #include "rollcall/common/assert.hpp"
 #include "rollcall/common/clock.hpp"
@@ -132,7 +133,8 @@ shard::Runtime::Options runtime_options(const ServeConfig& config, std::vector<i
                                         int signal_fd, net::AddressAdmission* per_address) {
   shard::Runtime::Options options;
   options.shard_count = config.shards;
-  options.aux_shard_count = 1;  // the auth shard: Argon2id off the connection shards
+  // The auth shard (Argon2id off the connection shards) and the import shard.
+  options.aux_shard_count = 2;
   options.listen_fds = std::move(listeners);
   options.signal_fd = signal_fd;
   options.shard.max_connections = (config.max_connections + config.shards - 1) / config.shards;
@@ -220,6 +222,7 @@ struct Assembly {
   std::vector<std::unique_ptr<shard::ProxyIntake>> intakes;  ///< in front of each server
   shard::ProxyIntakeConfig intake;
   std::unique_ptr<api::AuthWorker> auth;
+  std::unique_ptr<RosterImports> imports;  ///< on the shard after the auth shard
   push::Worker* push = nullptr;
 };
 
@@ -241,6 +244,7 @@ Status assemble_shard(Assembly& a, shard::Runtime& runtime, unsigned i, Checkpoi
   api::add_api_routes(*router, *a.apis.back());
   api::add_live_routes(*router, *a.apis.back(), config.ws_echo);
   add_ops_routes(*router, ops);
+  add_import_route(*router, *a.apis.back(), *a.imports);
   a.servers.push_back(
       std::make_unique<http::Server>(a.http, *router, s.registry(), s.connections().capacity()));
   a.apis.back()->http = a.servers.back().get();
@@ -259,6 +263,7 @@ Status assemble_shard(Assembly& a, shard::Runtime& runtime, unsigned i, Checkpoi
 
 Status assemble(Assembly& a, shard::Runtime& runtime, Checkpointed& state, storage::Engine& engine,
                 const ServeConfig& config, OpsContext& ops) {
+  a.imports = std::make_unique<RosterImports>(config.shards + 1);
   for (unsigned i = 0; i < config.shards; ++i) {
     if (Status s = assemble_shard(a, runtime, i, state, engine, config, ops); !s) return s;
   }

@@ -72,6 +72,8 @@ const char* name_of(const Command& c) {
           return "push_unsubscribed";
         else if constexpr (std::is_same_v<T, SetPushPreferences>)
           return "push_preferences_set";
+        else if constexpr (std::is_same_v<T, ImportRoster>)
+          return "roster_imported";
         else
           static_assert(kAlwaysFalse<T>);
       },
@@ -82,7 +84,7 @@ ClassId class_of(const Command& c) {
   return std::visit(
       [](const auto& cmd) -> ClassId {
         using T = std::decay_t<decltype(cmd)>;
-        if constexpr (std::is_same_v<T, Enroll> || kPushCommand<T>) {
+        if constexpr (kRosterCommand<T> || kPushCommand<T>) {
           return ClassId{};
         } else {
           return cmd.cls;
@@ -111,7 +113,7 @@ PushDirectory::Change apply_push(PushDirectory& directory, const Command& c) {
 std::int64_t applied_at_ms(const Command& c) {
   return std::visit(
       [](const auto& cmd) -> std::int64_t {
-        if constexpr (std::is_same_v<std::decay_t<decltype(cmd)>, Enroll>) {
+        if constexpr (kRosterCommand<std::decay_t<decltype(cmd)>>) {
           return 0;
         } else {
           return cmd.now_ms;
@@ -150,6 +152,9 @@ bool well_formed(const Command& c) {
           return cmd.user && cmd.id;
         } else if constexpr (std::is_same_v<T, SetPushPreferences>) {
           return static_cast<bool>(cmd.user);
+        } else if constexpr (std::is_same_v<T, ImportRoster>) {
+          return cmd.roster_version > 0 && cmd.image.encoded && cmd.image.roster &&
+                 cmd.image.roster->version() == cmd.roster_version;
         } else {
           static_assert(kAlwaysFalse<T>);
         }

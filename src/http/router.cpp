@@ -51,6 +51,20 @@ void rebuild_allow(std::vector<std::string>& methods_out, std::string& allow) {
 
 }  // namespace
 
+void Router::add(std::string_view method_name, std::string_view pattern, Handler handler,
+                 UploadPolicy upload) {
+  RC_ASSERT(upload.admit && upload.body_bytes_max > 0);
+  upload_bytes_max_ = std::max(upload_bytes_max_, upload.body_bytes_max);
+  add(method_name, pattern, std::move(handler));
+  for (Route& r : routes_) {
+    for (Entry& e : r.entries) {
+      if (e.method == method_name && r.segments == split_pattern(pattern)) {
+        e.upload = std::make_unique<UploadPolicy>(std::move(upload));
+      }
+    }
+  }
+}
+
 void Router::add(std::string_view method_name, std::string_view pattern, Handler handler) {
   RC_ASSERT(handler);
   std::vector<std::string> segments = split_pattern(pattern);
@@ -66,7 +80,7 @@ void Router::add(std::string_view method_name, std::string_view pattern, Handler
     route = &routes_.back();
   }
   for (const Entry& e : route->entries) RC_ASSERT(e.method != method_name);
-  route->entries.push_back(Entry{std::string(method_name), std::move(handler)});
+  route->entries.push_back(Entry{std::string(method_name), std::move(handler), nullptr});
   std::vector<std::string> methods;
   for (const Entry& e : route->entries) {
     methods.push_back(e.method);
@@ -113,6 +127,7 @@ Router::Match Router::match(std::string_view method_name, std::string_view path)
         if (e.method == method_name) {
           m.kind = Match::Kind::Found;
           m.handler = &e.handler;
+          m.upload = e.upload.get();
           m.params = params;
           return m;
         }

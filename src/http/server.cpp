@@ -17,7 +17,6 @@ namespace {
 // decoded body; raw bytes beyond body_bytes_max plus this are refused with 413.
 constexpr std::size_t kChunkedOverheadBytesMax = 64 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-constexpr std::uint32_t kDeferredTimeoutMs = 30'000;
 
 // RFC 9112 §3.2 / RFC 3986 §3.2.2: Host = uri-host [ ":" port ], possibly empty.
 // uri-host is an IP literal in brackets, or a reg-name / IPv4 address made of
@@ -81,10 +80,15 @@ void Exchange::upgrade(std::string_view response, UpgradedHandler* handler) {
   connection_.out.append(response);
 }
 
-Deferred Exchange::defer() {
-  RC_ASSERT(!responded_ && !deferred_);
+Deferred Exchange::defer(std::uint32_t timeout_ms) {
+  RC_ASSERT(!responded_ && !deferred_ && timeout_ms > 0);
   deferred_ = true;
+  server_.sessions_[connection_.index].deferred_timeout_ms = timeout_ms;
   return server_.begin_deferred(connection_, request);
+}
+
+std::unique_ptr<UploadGrant> Exchange::take_upload() {
+  return std::move(server_.sessions_[connection_.index].upload);
 }
 
 void Exchange::respond_error(int status, std::string_view code, std::string_view message,
@@ -105,7 +109,8 @@ std::string& Exchange::scratch() {
 
 Server::Server(const ServerConfig& config, const Router& router, metrics::Registry& registry,
                std::uint32_t slots)
-    : config_(config), router_(router), sessions_(slots) {
+    : config_(config), router_(router), head_limits_(config.limits), sessions_(slots) {
+  head_limits_.body_bytes_max = router_.body_bytes_max(config_.limits.body_bytes_max);
   RC_ASSERT(config_.limits.headers_max <= kHeadersCapacity);
   registry.add(metrics_);
   scratch_.reserve(64 * 1024);
@@ -247,7 +252,8 @@ std::size_t Server::handle_one(Reactor& r, Connection& c, Session& s, char* p, s
   if (s.phase == Phase::Head) {
     s.phase = Phase::Body;
     s.continue_sent = false;
-    s.decoder = ChunkedDecoder(config_.limits.body_bytes_max);
+    if (!admit_body(r, c, s)) return 0;
+    s.decoder = ChunkedDecoder(s.body_bytes_max);
   }
   const std::optional<Framed> framed = frame_body(r, c, s, p, n, head_len);
   if (!framed) return 0;
@@ -273,7 +279,7 @@ std::size_t Server::read_head(Reactor& r, Connection& c, Session& s, const char*
       return 0;
     }
   }
-  const HeadResult hr = parse_head(std::string_view(p, n), head_, config_.limits);
+  const HeadResult hr = parse_head(std::string_view(p, n), head_, head_limits_);
   if (hr.status == HeadResult::Status::Error) {
     fail_parse(r, c, hr.error);
     return 0;
@@ -315,6 +321,29 @@ bool Server::check_head(Reactor& r, Connection& c) {
   return true;
 }
 
+bool Server::admit_body(Reactor& r, Connection& c, Session& s) {
+  s.body_bytes_max = config_.limits.body_bytes_max;
+  const bool chunked = head_.framing == BodyFraming::Chunked;
+  if (!chunked && head_.content_length <= s.body_bytes_max) return true;
+  const Router::Match m = router_.match(head_.method_name, head_.path);
+  const UploadPolicy* upload = m.kind == Router::Match::Kind::Found ? m.upload : nullptr;
+  if (upload == nullptr || head_.content_length > upload->body_bytes_max) {
+    if (chunked && upload == nullptr) return true;  // the decoder holds it to the general limit
+    fail_parse(r, c, ParseError::BodyTooLarge);
+    return false;
+  }
+  RC_ASSERT(upload->body_bytes_max <= head_limits_.body_bytes_max);
+  auto verdict = upload->admit(head_, c);
+  if (const Refusal* no = std::get_if<Refusal>(&verdict)) {
+    // Its body is never read: the connection closes after the answer.
+    fail(r, c, no->status, no->code, no->message);
+    return false;
+  }
+  s.upload = std::move(std::get<std::unique_ptr<UploadGrant>>(verdict));
+  s.body_bytes_max = upload->body_bytes_max;
+  return true;
+}
+
 std::optional<Server::Framed> Server::frame_body(Reactor& r, Connection& c, Session& s, char* p,
                                                  std::size_t n, std::size_t head_len) {
   const std::size_t have = n - head_len;
@@ -334,7 +363,7 @@ std::optional<Server::Framed> Server::frame_body(Reactor& r, Connection& c, Sess
         return std::nullopt;
       }
       if (st == ChunkedDecoder::Status::NeedMore) {
-        if (have > config_.limits.body_bytes_max + kChunkedOverheadBytesMax) {
+        if (have > s.body_bytes_max + kChunkedOverheadBytesMax) {
           fail_parse(r, c, ParseError::BodyTooLarge);
           return std::nullopt;
         }
@@ -362,7 +391,7 @@ std::size_t Server::after_dispatch(Reactor& r, Connection& c, Session& s, const 
     s.phase = Phase::Waiting;
     s.deferred_started_ns = dispatch_started_ns_;
     // Safety net: an owner that never answers must not hold the client forever.
-    r.set_deadline(c, r.now_ms() + kDeferredTimeoutMs);
+    r.set_deadline(c, r.now_ms() + s.deferred_timeout_ms);
     return consumed;
   }
   finish_request(r, c, s, dispatch_keep_alive_);
@@ -407,6 +436,7 @@ Server::Dispatched Server::dispatch(Connection& c, const RequestHead& head, std:
 }
 
 void Server::finish_request(Reactor& r, Connection& c, Session& s, bool keep_alive) {
+  s.upload.reset();  // an upload's grant lasts until its answer
   r.flush(c);
   if (!keep_alive) {
     s.phase = Phase::Closing;

@@ -15,10 +15,14 @@ using domain::ClassInfo;
 using domain::Command;
 using domain::UserId;
 
-// The roster owner's enrollments after the roster checkpoint.
+// The roster owner's enrollments and online imports after the roster checkpoint.
 Status apply_enrollments(const storage::ShardHistory& shard0,
                          std::shared_ptr<const domain::Roster>& roster) {
   for (const storage::LoggedCommand& r : shard0.commands) {
+    if (const auto* i = std::get_if<domain::ImportRoster>(&r.command)) {
+      if (i->roster_version > roster->version()) roster = i->image.roster;
+      continue;
+    }
     const auto* e = std::get_if<domain::Enroll>(&r.command);
     if (e == nullptr || e->roster_version <= roster->version()) continue;
     if (roster->user(e->student) == nullptr || roster->class_info(e->cls) == nullptr) {

@@ -279,7 +279,7 @@ ScanResult SegmentScan::bad_record(const std::string& reason) {
 
 bool is_known(std::uint8_t type) {
   return type >= static_cast<std::uint8_t>(RecordType::Commit) &&
-         type <= static_cast<std::uint8_t>(RecordType::PushPreferencesSet);
+         type <= static_cast<std::uint8_t>(RecordType::RosterImported);
 }
 
 const char* to_string(RecordType type) {
@@ -297,6 +297,7 @@ const char* to_string(RecordType type) {
     case RecordType::PushSubscribed: return "push_subscribed";
     case RecordType::PushUnsubscribed: return "push_unsubscribed";
     case RecordType::PushPreferencesSet: return "push_preferences_set";
+    case RecordType::RosterImported: return "roster_imported";
   }
   return "unknown";
 }

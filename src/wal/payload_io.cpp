@@ -4,6 +4,7 @@
 
 #include "rollcall/common/assert.hpp"
 #include "rollcall/common/json_escape.hpp"
+#include "rollcall/wal/roster_file.hpp"
 
 namespace rollcall::wal {
 
@@ -58,6 +59,11 @@ void PayloadWriter::operator()(std::string_view,
   RC_ASSERT(v.has_value());  // a logged command carries its lists
   fixed<4>(v->size());
   for (const domain::UserId id : *v) u64(id.value);
+}
+
+void PayloadWriter::operator()(std::string_view, const domain::RosterImage& v) {
+  RC_ASSERT(v.encoded != nullptr);  // encoded once, where the roster was made
+  str(*v.encoded);
 }
 
 // --- PayloadReader -------------------------------------------------------------
@@ -127,6 +133,16 @@ void PayloadReader::operator()(std::string_view, std::optional<std::vector<domai
   std::vector<domain::UserId>& ids = v.emplace();
   ids.reserve(n);
   for (std::uint64_t i = 0; i < n && ok_; ++i) ids.push_back(domain::UserId{fixed(8)});
+}
+
+void PayloadReader::operator()(std::string_view name, domain::RosterImage& v) {
+  std::string encoded;
+  (*this)(name, encoded);
+  if (!ok_) return;
+  Result<std::shared_ptr<const domain::Roster>> roster = decode_roster(encoded);
+  if (!roster) return fail();
+  v.roster = std::move(*roster);
+  v.encoded = std::make_shared<const std::string>(std::move(encoded));
 }
 
 // --- PayloadJson -----------------------------------------------------------------
@@ -215,6 +231,16 @@ void PayloadJson::operator()(std::string_view name,
     }
   }
   out_.push_back(']');
+}
+
+// A roster is shown by its size, not its megabytes of JSON.
+void PayloadJson::operator()(std::string_view name, const domain::RosterImage& v) {
+  key(name);
+  PayloadJson summary(out_);
+  summary("bytes", static_cast<std::uint64_t>(v.encoded ? v.encoded->size() : 0));
+  summary("users", static_cast<std::uint64_t>(v.roster ? v.roster->user_count() : 0));
+  summary("classes", static_cast<std::uint64_t>(v.roster ? v.roster->class_count() : 0));
+  summary.finish();
 }
 
 }  // namespace rollcall::wal

@@ -39,6 +39,7 @@ class PayloadWriter {
   void operator()(std::string_view, const std::optional<domain::AttendanceStatus>& v);
   void operator()(std::string_view, const std::vector<domain::BulkItem>& v);
   void operator()(std::string_view, const std::optional<std::vector<domain::UserId>>& v);
+  void operator()(std::string_view, const domain::RosterImage& v);
 
  private:
   // Fields are staged here and appended to `out` in one go (a command's fields
@@ -87,6 +88,7 @@ class PayloadReader {
   void operator()(std::string_view, std::optional<domain::AttendanceStatus>& v);
   void operator()(std::string_view, std::vector<domain::BulkItem>& v);
   void operator()(std::string_view, std::optional<std::vector<domain::UserId>>& v);
+  void operator()(std::string_view, domain::RosterImage& v);
 
  private:
   std::size_t left() const { return in_.size() - pos_; }
@@ -123,6 +125,7 @@ class PayloadJson {
   void operator()(std::string_view name, const std::optional<domain::AttendanceStatus>& v);
   void operator()(std::string_view name, const std::vector<domain::BulkItem>& v);
   void operator()(std::string_view name, const std::optional<std::vector<domain::UserId>>& v);
+  void operator()(std::string_view name, const domain::RosterImage& v);
 
  private:
   void key(std::string_view name);

@@ -39,6 +39,8 @@ constexpr RecordType record_type() {
     return RecordType::PushUnsubscribed;
   else if constexpr (std::is_same_v<T, domain::SetPushPreferences>)
     return RecordType::PushPreferencesSet;
+  else if constexpr (std::is_same_v<T, domain::ImportRoster>)
+    return RecordType::RosterImported;
   else
     static_assert(kAlwaysFalse<T>);
 }
@@ -88,6 +90,7 @@ std::optional<Command> read_payload(RecordType type, std::string_view payload) {
     case RecordType::PushSubscribed: return read_as<domain::Subscribe>(payload);
     case RecordType::PushUnsubscribed: return read_as<domain::Unsubscribe>(payload);
     case RecordType::PushPreferencesSet: return read_as<domain::SetPushPreferences>(payload);
+    case RecordType::RosterImported: return read_as<domain::ImportRoster>(payload);
     case RecordType::Commit: return std::nullopt;
   }
   return std::nullopt;

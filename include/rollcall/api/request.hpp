@@ -28,6 +28,7 @@ struct Principal {
 Expected<Principal, wire::Error> authenticate(const ShardApi& api, std::string_view token);
 /// The token of `Authorization: Bearer <JWT>` ("" when there is none).
 std::string_view bearer_token(const http::Exchange& ex);
+std::string_view bearer_token(const http::RequestHead& head);
 /// The caller of a REST request (`Authorization: Bearer`).
 Expected<Principal, wire::Error> caller(const ShardApi& api, const http::Exchange& ex);
 

@@ -27,6 +27,7 @@
 ///   and line: nothing is half-imported.
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -71,6 +72,9 @@ struct ImportHooks {
   std::function<std::vector<std::string>(const std::vector<std::string>&)> hash_passwords;
   std::function<std::string()> new_password;   ///< for new users without one
   std::function<std::string()> new_join_code;  ///< for new classes
+  /// More passwords to hash than this fails the import (an online import hashes
+  /// them one at a time, ~0.1 s each, while the admin waits).
+  std::size_t passwords_max = SIZE_MAX;
 };
 
 struct ImportSummary {

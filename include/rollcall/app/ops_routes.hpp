@@ -15,7 +15,7 @@ namespace rollcall::app {
 /// Described in ops_routes.cpp; set before the shards start.
 struct ProcessMetrics {
   unsigned shards = 0;      ///< shards accepting connections (--shards)
-  unsigned aux_shards = 0;  ///< auxiliary shards (password hashing)
+  unsigned aux_shards = 0;  ///< auxiliary shards (password hashing, roster imports)
   double recovery_seconds = 0;
   std::uint64_t recovery_records = 0;
 

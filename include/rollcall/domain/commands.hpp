@@ -10,12 +10,15 @@
 /// and shown without another edit.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
 #include "rollcall/domain/push.hpp"
+#include "rollcall/domain/roster.hpp"
 #include "rollcall/domain/types.hpp"
 
 namespace rollcall::domain {
@@ -185,10 +188,40 @@ struct Enroll {
   }
 };
 
+/// A whole roster as a logged value: its roster-file encoding (wal/roster_file.hpp,
+/// what the log stores) and the roster that decodes to, both shared so a command
+/// copies no megabytes. The encoding is made once, off the shard threads.
+struct RosterImage {
+  std::shared_ptr<const std::string> encoded;
+  std::shared_ptr<const Roster> roster;
+
+  bool operator==(const RosterImage& o) const {
+    return encoded && o.encoded ? *encoded == *o.encoded : encoded == o.encoded;
+  }
+};
+
+/// A roster import applied while the server runs (POST /api/v1/admin/oneroster):
+/// the roster it produced, whole, which replaces the roster in force.
+struct ImportRoster {
+  std::uint64_t roster_version = 0;  ///< the version the import produced
+  RosterImage image;
+
+  bool operator==(const ImportRoster&) const = default;
+  template <typename Self, typename Visit>
+  static void fields(Self& c, Visit&& v) {
+    v("roster_version", c.roster_version);
+    v("roster", c.image);
+  }
+};
+
 /// Every change that is logged: a class's (the first six), or the roster owner's
-/// (Enroll and the push directory's, domain/push.hpp).
+/// (Enroll, ImportRoster and the push directory's, domain/push.hpp).
 using Command = std::variant<OpenSession, CheckIn, Override, Bulk, CloseSession, AnnounceJoin,
-                             Enroll, Subscribe, Unsubscribe, SetPushPreferences>;
+                             Enroll, Subscribe, Unsubscribe, SetPushPreferences, ImportRoster>;
+
+/// The roster owner's roster changes (no class, no time of their own).
+template <typename T>
+inline constexpr bool kRosterCommand = std::is_same_v<T, Enroll> || std::is_same_v<T, ImportRoster>;
 
 /// The command's name as `rollcall wal dump` shows it ("checked_in", ...).
 const char* name_of(const Command& c);
@@ -198,7 +231,7 @@ ClassId class_of(const Command& c);
 bool is_push_command(const Command& c);
 /// Applies a push command (`is_push_command(c)`) to `directory`.
 PushDirectory::Change apply_push(PushDirectory& directory, const Command& c);
-/// When the command was applied (what its live events carry); 0 for Enroll.
+/// When the command was applied (what its live events carry); 0 for roster commands.
 std::int64_t applied_at_ms(const Command& c);
 
 /// Whether `c` could have been produced by the owner: ids set, the session in the

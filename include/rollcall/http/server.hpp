@@ -107,8 +107,14 @@ class Exchange {
   }
   /// A reusable per-shard buffer for building response bodies (cleared here).
   std::string& scratch();
-  /// Promises a later answer (see `Deferred`).
-  Deferred defer();
+  /// Promises a later answer (see `Deferred`). Unanswered after `timeout_ms`, the
+  /// request is answered `503 owner_timeout`.
+  Deferred defer(std::uint32_t timeout_ms = kDeferredTimeoutMs);
+  static constexpr std::uint32_t kDeferredTimeoutMs = 30'000;
+  /// The grant an upload route's admission gave this request (null if its body was
+  /// within the general limit, so nothing was asked): the handler keeps it until it
+  /// answers.
+  std::unique_ptr<UploadGrant> take_upload();
   /// Answers with `response` (a complete `101 Switching Protocols`) and hands the
   /// connection to `handler` from the next byte on.
   void upgrade(std::string_view response, UpgradedHandler* handler);
@@ -192,6 +198,9 @@ class Server final : public net::ConnectionHandler {
     RequestMeta deferred_meta;
     std::uint64_t deferred_started_ns = 0;
     UpgradedHandler* upgraded = nullptr;
+    std::uint32_t deferred_timeout_ms = 0;  ///< the deferred request's own limit
+    std::uint64_t body_bytes_max = 0;       ///< this request's: general, or its upload's
+    std::unique_ptr<UploadGrant> upload;    ///< an admitted upload's grant
     ChunkedDecoder decoder{Limits{}.body_bytes_max};
   };
 
@@ -216,6 +225,10 @@ class Server final : public net::ConnectionHandler {
   /// What the parser leaves to us: version, Host, CONNECT, the asterisk-form.
   /// Answers and returns false if the head is refused.
   bool check_head(net::Reactor& r, net::Connection& c);
+  /// The body limit of the request in `head_`: the general one, or (for a larger
+  /// body to an upload route) the route's once its admission said yes. Answers and
+  /// returns false if the body is refused.
+  bool admit_body(net::Reactor& r, net::Connection& c, Session& s);
   /// A complete request: its body, and the bytes it takes in all (head included).
   struct Framed {
     std::string_view body;
@@ -249,6 +262,7 @@ class Server final : public net::ConnectionHandler {
 
   ServerConfig config_;
   const Router& router_;
+  Limits head_limits_;  ///< config_.limits with the largest body any route takes
   HttpMetrics metrics_;
   std::vector<Session> sessions_;
   RequestHead head_;        ///< scratch for the request being parsed (one at a time)

@@ -50,6 +50,7 @@ enum class RecordType : std::uint8_t {
   PushSubscribed = 11,  ///< the roster owner's push directory (domain/push.hpp)
   PushUnsubscribed = 12,
   PushPreferencesSet = 13,
+  RosterImported = 14,  ///< a roster import applied while running: the whole roster
 };
 bool is_known(std::uint8_t type);
 const char* to_string(RecordType type);

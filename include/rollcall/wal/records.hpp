@@ -8,13 +8,14 @@
 /// length + bytes; an optional string or status is a u8 flag (0 absent, 1 present)
 /// then the value; bulk items are a u32 count then (student u64, status u8,
 /// optional reason) each; a student list is a u32 count then ascending u64 ids (a
-/// logged command always carries its lists).
+/// logged command always carries its lists); a roster is a string, the roster
+/// file's JSON (roster_file.hpp), decoded when read.
 ///
 /// Record types: session_opened 2, bulk_applied 5, session_closed 6, enrolled 7,
 /// class_joined 8, checked_in 9, overridden 10, push_subscribed 11,
-/// push_unsubscribed 12, push_preferences_set 13 (booleans are a u8 0/1). Types 3 and 4 are the
-/// live-only check-in and override of logs written before there was one type for both; they are
-/// still read (as a CheckIn with op_id "", an Override made at its now_ms).
+/// push_unsubscribed 12, push_preferences_set 13, roster_imported 14 (booleans are a u8 0/1). Types
+/// 3 and 4 are the live-only check-in and override of logs written before there was one type for
+/// both; they are still read (as a CheckIn with op_id "", an Override made at its now_ms).
 
 #include <cstdint>
 #include <optional>

@@ -37,7 +37,7 @@ rollcall_build_info{version=")" ROLLCALL_VERSION R"("}
 # HELP rollcall_shards Shards accepting connections (--shards).
 # TYPE rollcall_shards gauge
 rollcall_shards
-# HELP rollcall_aux_shards Auxiliary shards (password hashing), without connections.
+# HELP rollcall_aux_shards Auxiliary shards (password hashing, roster imports), without connections.
 # TYPE rollcall_aux_shards gauge
 rollcall_aux_shards
 # HELP rollcall_connections_open Connections currently open.

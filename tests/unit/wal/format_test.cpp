@@ -186,7 +186,8 @@ TEST(WalFormatTest, RecordTypeNames) {
   EXPECT_FALSE(is_known(0));
   EXPECT_TRUE(is_known(11));
   EXPECT_TRUE(is_known(13));
-  EXPECT_FALSE(is_known(14));
+  EXPECT_TRUE(is_known(14));
+  EXPECT_FALSE(is_known(15));
   EXPECT_STREQ(to_string(RecordType::Commit), "commit");
   EXPECT_STREQ(to_string(RecordType::SessionOpened), "session_opened");
   EXPECT_STREQ(to_string(RecordType::BulkApplied), "bulk_applied");
@@ -198,6 +199,7 @@ TEST(WalFormatTest, RecordTypeNames) {
   EXPECT_STREQ(to_string(RecordType::PushSubscribed), "push_subscribed");
   EXPECT_STREQ(to_string(RecordType::PushUnsubscribed), "push_unsubscribed");
   EXPECT_STREQ(to_string(RecordType::PushPreferencesSet), "push_preferences_set");
+  EXPECT_STREQ(to_string(RecordType::RosterImported), "roster_imported");
   // The read-only legacy types keep their numbers and say what they are.
   EXPECT_EQ(static_cast<int>(RecordType::LegacyCheckedIn), 3);
   EXPECT_EQ(static_cast<int>(RecordType::LegacyOverridden), 4);
@@ -206,7 +208,7 @@ TEST(WalFormatTest, RecordTypeNames) {
   EXPECT_STREQ(to_string(RecordType::LegacyCheckedIn), "checked_in (v1)");
   EXPECT_STREQ(to_string(RecordType::LegacyOverridden), "overridden (v1)");
   for (int t = 1; t <= 10; ++t) EXPECT_TRUE(is_known(static_cast<std::uint8_t>(t))) << t;
-  EXPECT_STREQ(to_string(static_cast<RecordType>(14)), "unknown");
+  EXPECT_STREQ(to_string(static_cast<RecordType>(15)), "unknown");
 }
 
 TEST(WalScanTest, CleanSegmentDeliversEveryBatch) {
@@ -475,7 +477,7 @@ TEST(WalScanTest, MalformedRecordHeadersAreInvalid) {
     bool recrc = true;  // false: the length is bogus, so the CRC cannot be recomputed
   };
   const Case cases[] = {
-      {"unknown type", [](std::string& b, std::size_t o) { b[o + 4] = 14; }},
+      {"unknown type", [](std::string& b, std::size_t o) { b[o + 4] = 15; }},
       {"type zero", [](std::string& b, std::size_t o) { b[o + 4] = 0; }},
       {"flags", [](std::string& b, std::size_t o) { b[o + 5] = 1; }},
       {"reserved", [](std::string& b, std::size_t o) { b[o + 7] = 1; }},

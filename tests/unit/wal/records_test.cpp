@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "rollcall/domain/attendance.hpp"
+#include "rollcall/wal/roster_file.hpp"
 
 namespace rollcall::wal {
 namespace {
@@ -117,6 +118,8 @@ std::string old_layout(const Command& c) {
         } else if constexpr (std::is_same_v<T, domain::SetPushPreferences>) {
           b.u64(cmd.user.value).u8(cmd.session_opened).u8(cmd.status_changed);
           b.u8(cmd.missing_digest).i64(cmd.now_ms);
+        } else if constexpr (std::is_same_v<T, domain::ImportRoster>) {
+          b.u64(cmd.roster_version).str(*cmd.image.encoded);  // new in type 14
         }
       },
       c);
@@ -154,6 +157,17 @@ Bulk big_bulk(std::size_t n) {
     r.remaining->push_back(UserId{1001 + 2 * i});
   }
   return r;
+}
+
+// A roster import: a small roster, whole, as the roster file encodes it.
+domain::ImportRoster imported_roster() {
+  domain::RosterBuilder b;
+  b.set_version(7);
+  domain::User t{UserId{2}, "teacher \"q\"", "Ms. Ö", domain::Role::Teacher, "$argon2id$x", "", {}};
+  EXPECT_TRUE(b.add_user(t));
+  const std::shared_ptr<const domain::Roster> roster = b.build();
+  auto encoded = std::make_shared<const std::string>(wal::encode_roster(*roster));
+  return domain::ImportRoster{7, domain::RosterImage{encoded, roster}};
 }
 
 // One of every kind, with the awkward values: empty, absent, unicode, extremes.
@@ -213,6 +227,7 @@ std::vector<Command> samples() {
   out.push_back(Enroll{UserId{10}, kCls, 42});
   out.push_back(Enroll{UserId{1}, ClassId{1}, 1});
   out.push_back(Enroll{UserId{~0ull}, ClassId{domain::kClassIdMax}, ~0ull});
+  out.push_back(imported_roster());
   const std::string key(domain::kPushKeyTextBytes, 'B'), auth(domain::kPushAuthTextBytes, 'a');
   out.push_back(domain::Subscribe{UserId{10}, 1, "https://push.example/ab", key, auth, kNow});
   out.push_back(domain::Subscribe{
