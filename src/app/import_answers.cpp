@@ -1,5 +1,8 @@
 #include "src/app/import_answers.hpp"
 
+#include "rollcall/common/assert.hpp"
+
+#include <algorithm>
 #include <charconv>
 #include <string_view>
 
@@ -24,15 +27,25 @@ ImportProblem problem_of(const std::string& error) {
 }
 
 api::Reply invalid_roster(const std::string& error) {
-  const ImportProblem p = problem_of(error);
+  std::vector<ImportProblem> problems;
+  for (std::size_t start = 0; start <= error.size() && problems.size() < kImportProblemsMax;) {
+    const std::size_t end = std::min(error.find('\n', start), error.size());
+    problems.push_back(problem_of(error.substr(start, end - start)));
+    start = end + 1;
+  }
+  RC_ASSERT(!problems.empty());
+  const std::string message = std::to_string(problems.size()) +
+                              (problems.size() == 1 ? " problem" : " problems") +
+                              " in the roster; nothing was imported";
   return api::json_reply(422, [&](JsonWriter& w) {
     w.begin_object().key("error").begin_object();
-    w.field("code", "invalid_roster")
-        .field("message", "the roster has problems; nothing was imported")
-        .end_object();
-    w.key("errors").begin_array().begin_object();
-    w.field("file", p.file).field("line", p.line).field("message", p.message);
-    w.end_object().end_array().end_object();
+    w.field("code", "invalid_roster").field("message", message).end_object();
+    w.key("errors").begin_array();
+    for (const ImportProblem& p : problems) {
+      w.begin_object().field("file", p.file).field("line", p.line);
+      w.field("message", p.message).end_object();
+    }
+    w.end_array().end_object();
   });
 }
 

@@ -13,9 +13,6 @@
 
 namespace rollcall::app {
 
-/// Problems listed in one 422 answer at most.
-inline constexpr std::size_t kImportProblemsMax = 100;
-
 /// One problem of a refused import: the file and line it is about (line 0: the
 /// file as a whole; file "": the upload as a whole).
 struct ImportProblem {
@@ -28,7 +25,8 @@ struct ImportProblem {
 /// else) into the file and line it names and what is wrong.
 ImportProblem problem_of(const std::string& error);
 
-/// 422 invalid_roster with `errors`: nothing was imported.
+/// 422 invalid_roster with `errors`, one per line of `error` (merge_oneroster's
+/// problems): nothing was imported.
 api::Reply invalid_roster(const std::string& error);
 /// 413 roster_too_large: the merged roster is more than one log record holds.
 wire::Error roster_too_large(std::size_t bytes);

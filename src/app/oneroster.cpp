@@ -346,6 +346,14 @@ class OneRosterMerge {
 
  private:
   Status require_columns() const;
+  /// Records a problem of a row (all of them fail the import); false once
+  /// kImportProblemsMax are recorded (no more rows need reading).
+  bool note(std::string text) {
+    std::replace_if(text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    if (problems_.size() < kImportProblemsMax) problems_.push_back(std::move(text));
+    return problems_.size() < kImportProblemsMax;
+  }
+  bool full() const { return problems_.size() >= kImportProblemsMax; }
   Status merge_users();
   Status merge_user(std::size_t r, std::unordered_set<std::string>& seen);
   Result<UserRow> read_user(std::size_t r, Role role, std::string where, std::string sourced);
@@ -379,6 +387,9 @@ class OneRosterMerge {
   ImportResult result_;
   std::unordered_set<std::string> skipped_users_;  // their enrollments are skipped too
   std::unordered_set<std::string> skipped_classes_;
+  std::vector<std::string> problems_;
+  // Rows with a problem: enrollments naming them are not checked (no second error).
+  std::unordered_set<std::string> failed_users_, failed_classes_;
   std::vector<std::string> to_hash_;
   std::vector<UserId> hash_for_;  // whose password each of to_hash_ is
   std::vector<Link> links_;
@@ -386,9 +397,15 @@ class OneRosterMerge {
 
 Result<ImportResult> OneRosterMerge::run() {
   if (Status s = require_columns(); !s) return Error{s.error()};
+  // Every row is checked, so one refusal lists every problem (up to the limit).
   if (Status s = merge_users(); !s) return Error{s.error()};
   if (Status s = merge_classes(); !s) return Error{s.error()};
   if (Status s = read_enrollments(); !s) return Error{s.error()};
+  if (!problems_.empty()) {
+    std::string all = problems_.front();
+    for (std::size_t k = 1; k < problems_.size(); ++k) all += "\n" + problems_[k];
+    return Error{std::move(all)};
+  }
   // Passwords last: only once everything else checked out.
   if (Status s = hash_passwords(); !s) return Error{s.error()};
   Result<std::shared_ptr<const Roster>> roster = build_roster();
@@ -406,8 +423,11 @@ Status OneRosterMerge::require_columns() const {
 // users.csv
 Status OneRosterMerge::merge_users() {
   std::unordered_set<std::string> seen;
-  for (std::size_t r = 0; r < users_.rows(); ++r) {
-    if (Status s = merge_user(r, seen); !s) return s;
+  for (std::size_t r = 0; r < users_.rows() && !full(); ++r) {
+    if (Status s = merge_user(r, seen); !s) {
+      failed_users_.insert(users_.get(r, "sourcedId"));
+      note(s.error());
+    }
   }
   return Ok{};
 }
@@ -499,8 +519,11 @@ Status OneRosterMerge::skip_user(const std::string& sourced) {
 // classes.csv
 Status OneRosterMerge::merge_classes() {
   std::unordered_set<std::string> seen;
-  for (std::size_t r = 0; r < classes_.rows(); ++r) {
-    if (Status s = merge_class(r, seen); !s) return s;
+  for (std::size_t r = 0; r < classes_.rows() && !full(); ++r) {
+    if (Status s = merge_class(r, seen); !s) {
+      failed_classes_.insert(classes_.get(r, "sourcedId"));
+      note(s.error());
+    }
   }
   return Ok{};
 }
@@ -554,8 +577,8 @@ Result<std::string> OneRosterMerge::unused_join_code() {
 // enrollments.csv
 Status OneRosterMerge::read_enrollments() {
   LinkSet linked_once;
-  for (std::size_t r = 0; r < enrollments_.rows(); ++r) {
-    if (Status s = read_enrollment(r, linked_once); !s) return s;
+  for (std::size_t r = 0; r < enrollments_.rows() && !full(); ++r) {
+    if (Status s = read_enrollment(r, linked_once); !s) note(s.error());
   }
   return Ok{};
 }
@@ -573,6 +596,7 @@ Status OneRosterMerge::read_enrollment(std::size_t r, LinkSet& linked_once) {
     ++sum().enrollments_skipped;
     return Ok{};
   }
+  if (failed_users_.count(user_id) != 0 || failed_classes_.count(cls_id) != 0) return Ok{};
   const auto c = work_.class_by_sourced.find(cls_id);
   if (c == work_.class_by_sourced.end())
     return Error{where + ": no class with sourcedId '" + cls_id + "'"};

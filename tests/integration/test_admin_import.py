@@ -116,6 +116,19 @@ def test_a_bad_roster_changes_nothing_and_names_the_row(district):
                                  "message": "no class with sourcedId 'c-404'"}], r.json
     assert district.login("mrivera", "Teach-Pass-1").status == 401  # nothing was imported
 
+    # Every problem is listed, each once, with its file and line.
+    users = USERS + [user("s-7", "student", "has space", "A", "B"), user("s-8", "student", "ok8", "A\x01", "B")]
+    r = upload(district, export_zip(users=users, enrollments=bad + ["e-7,c-1,school-1,s-7,student,false,,,"]))
+    assert_invalid_roster(r)
+    assert [(e["file"], e["line"]) for e in r.json["errors"]] == [
+        ("users.csv", 6), ("users.csv", 7), ("enrollments.csv", 3)], r.json
+
+    # An online import hashes at most 1000 passwords: more is refused before any is.
+    many = [user(f"n-{k}", "student", f"new{k}", "N", "N") for k in range(1001)]
+    r = upload(district, export_zip(users=many, enrollments=ENROLLMENTS[:1]))
+    assert_invalid_roster(r)
+    assert "the import sets 1001 passwords" in r.json["errors"][0]["message"], r.json
+
     r = upload(district, b"this is not a zip")
     assert_invalid_roster(r)
     assert r.json["errors"][0]["file"] == "" and r.json["errors"][0]["line"] == 0, r.json

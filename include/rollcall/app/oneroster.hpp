@@ -24,7 +24,9 @@
 /// - Anything inconsistent (a missing column, a duplicate sourcedId, a username that
 ///   belongs to another user, a role change, an enrollment naming an unknown class
 ///   or user, a student enrolled as teacher) fails the whole import, naming the file
-///   and line: nothing is half-imported.
+///   and line: nothing is half-imported. Every row is checked: the error lists each
+///   problem on a line of its own, at most kImportProblemsMax (an enrollment naming
+///   a user or class whose own row has a problem is not reported again).
 
 #include <cstddef>
 #include <cstdint>
@@ -42,6 +44,8 @@ namespace rollcall::app {
 
 /// Largest OneRoster export zip taken (`rollcall import`, POST /api/v1/admin/oneroster).
 inline constexpr std::size_t kOneRosterZipBytesMax = 64u << 20;
+/// Problems one refused import reports at most (API.md §7: 100).
+inline constexpr std::size_t kImportProblemsMax = 100;
 
 /// One CSV file: the header and the records, each with the line it starts on.
 struct CsvTable {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -330,6 +331,45 @@ TEST(OneRoster, InconsistentInputIsRefusedNamingFileAndLine) {
   g.classes = "sourcedId,title\n";
   g.enrollments = "classSourcedId,userSourcedId,role\n";
   expect_refused(g, "changing a role is not supported", *first->roster);
+}
+
+TEST(OneRoster, EveryProblemIsReportedOnceUpToTheLimit) {
+  const auto empty = empty_roster();
+  Fixture f;
+  f.users += user_row("s-7", "student", "has space", "A", "B");  // line 6
+  f.users += user_row("s-8", "student", "ok8", "A\x01", "B");     // line 7
+  f.enrollments += "e-7,c-1,s-7,student,\ne-8,c-404,s-2,student,\n";
+  Hooks h;
+  auto r = merge_oneroster(*empty, f.files(), h.get());
+  ASSERT_FALSE(r.ok());
+  // s-7's enrollment is not reported again: its own row was.
+  EXPECT_EQ(r.error(),
+            "users.csv line 6: username has spaces, control characters or is not UTF-8\n"
+            "users.csv line 7: the name has control characters or is not UTF-8\n"
+            "enrollments.csv line 9: no class with sourcedId 'c-404'");
+  EXPECT_TRUE(h.hashed.empty());
+
+  Fixture many;
+  many.enrollments = "classSourcedId,userSourcedId,role\n";
+  for (int k = 0; k < 150; ++k) many.enrollments += "c-404,s-1,student\n";
+  auto capped = merge_oneroster(*empty, many.files(), h.get());
+  ASSERT_FALSE(capped.ok());
+  EXPECT_EQ(std::count(capped.error().begin(), capped.error().end(), '\n') + 1,
+            static_cast<long>(kImportProblemsMax));
+}
+
+TEST(OneRoster, MorePasswordsThanTheCallerAllowsAreRefusedBeforeHashing) {
+  const auto empty = empty_roster();
+  Fixture f;
+  Hooks h;
+  ImportHooks hooks = h.get();
+  hooks.passwords_max = 2;  // the fixture sets 3: two given, one new user's initial one
+  auto r = merge_oneroster(*empty, f.files(), hooks);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("the import sets 3 passwords"), std::string::npos) << r.error();
+  EXPECT_TRUE(h.hashed.empty());
+  hooks.passwords_max = 3;
+  EXPECT_TRUE(merge_oneroster(*empty, f.files(), hooks).ok());
 }
 
 TEST(OneRoster, ExistingUsersWithoutSourcedIdKeepTheirUsernames) {
