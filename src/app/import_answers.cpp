@@ -1,10 +1,10 @@
 #include "src/app/import_answers.hpp"
 
-#include "rollcall/common/assert.hpp"
-
 #include <algorithm>
 #include <charconv>
 #include <string_view>
+
+#include "rollcall/common/assert.hpp"
 
 namespace rollcall::app {
 

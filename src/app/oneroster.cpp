@@ -349,7 +349,8 @@ class OneRosterMerge {
   /// Records a problem of a row (all of them fail the import); false once
   /// kImportProblemsMax are recorded (no more rows need reading).
   bool note(std::string text) {
-    std::replace_if(text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    std::replace_if(
+        text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
     if (problems_.size() < kImportProblemsMax) problems_.push_back(std::move(text));
     return problems_.size() < kImportProblemsMax;
   }

@@ -337,7 +337,7 @@ TEST(OneRoster, EveryProblemIsReportedOnceUpToTheLimit) {
   const auto empty = empty_roster();
   Fixture f;
   f.users += user_row("s-7", "student", "has space", "A", "B");  // line 6
-  f.users += user_row("s-8", "student", "ok8", "A\x01", "B");     // line 7
+  f.users += user_row("s-8", "student", "ok8", "A\x01", "B");    // line 7
   f.enrollments += "e-7,c-1,s-7,student,\ne-8,c-404,s-2,student,\n";
   Hooks h;
   auto r = merge_oneroster(*empty, f.files(), h.get());
