@@ -81,7 +81,7 @@ describe('the roster import\'s words (context roster-import)', () => {
     );
     expect(errorText(new ApiError(403, 'forbidden', 'no'), 'roster-import')).toBe('Only administrators can import a roster.');
     expect(errorText(new ApiError(413, 'body_too_large', 'too big'), 'roster-import')).toBe(
-      'The file is larger than the server takes (at most 64 MiB). Nothing was imported.',
+      'The file was refused as too large: the server takes at most 64 MiB, and a proxy in front of it may take less. Nothing was imported.',
     );
     expect(errorText(new ClientError('unreadable_import_answer'), 'roster-import')).toContain('The server accepted the import');
   });

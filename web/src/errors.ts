@@ -62,7 +62,9 @@ const MESSAGES: Record<string, string> = {
  */
 const ROSTER_IMPORT_MESSAGES: Record<string, string> = {
   forbidden: 'Only administrators can import a roster.',
-  body_too_large: `The file is larger than the server takes (at most ${ROSTER_ZIP_MAX_BYTES / (1024 * 1024)} MiB). Nothing was imported.`,
+  body_too_large:
+    `The file was refused as too large: the server takes at most ${ROSTER_ZIP_MAX_BYTES / (1024 * 1024)} MiB, ` +
+    'and a proxy in front of it may take less. Nothing was imported.',
   network_error: lostAnswer('The connection to the server was lost.'),
   http_502: lostAnswer('The proxy in front of the server got no answer from it.'),
   http_504: lostAnswer('The proxy in front of the server stopped waiting for it.'),
