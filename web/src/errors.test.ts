@@ -73,7 +73,10 @@ describe('errorText', () => {
 
 describe('the roster import\'s words (context roster-import)', () => {
   it('has words for every answer of POST /admin/oneroster', () => {
-    for (const code of ['invalid_roster', 'unsupported_media_type', 'import_in_progress', 'body_too_large', 'forbidden', 'storage_unavailable', 'overloaded']) {
+    for (const code of [
+      'invalid_roster', 'unsupported_media_type', 'import_in_progress', 'roster_changed', 'roster_too_large', 'body_too_large', 'forbidden',
+      'storage_unavailable', 'overloaded', 'owner_timeout',
+    ]) {
       expect(errorMessage(code, 'roster-import')).not.toMatch(/Unexpected error|^Error:/);
     }
     expect(errorText(new ApiError(409, 'import_in_progress', 'busy'), 'roster-import')).toBe(
@@ -91,6 +94,10 @@ describe('the roster import\'s words (context roster-import)', () => {
     expect(errorText(new ApiError(0, 'network_error', 'No connection to the server.'), 'roster-import')).toContain(unknown);
     expect(errorText(new ApiError(504, 'http_504', 'Gateway Timeout'), 'roster-import')).toContain(unknown);
     expect(errorText(new ApiError(502, 'http_502', 'Bad Gateway'), 'roster-import')).toContain(unknown);
+    // The server's own deadline for the answer (10 minutes): the import may still finish.
+    expect(errorText(new ApiError(503, 'owner_timeout', 'the answer was not ready in time; retry'), 'roster-import')).toContain(unknown);
+    expect(errorText(new ApiError(409, 'roster_changed', 'x'), 'roster-import')).toContain('Nothing was imported');
+    expect(errorText(new ApiError(413, 'roster_too_large', 'x'), 'roster-import')).toContain('rollcall import');
     // Elsewhere the usual words.
     expect(errorText(new ApiError(0, 'network_error', 'x'), 'general')).toBe('No connection to the server.');
     expect(errorText(new ApiError(403, 'forbidden', 'no'))).toBe('You are not allowed to do this.');

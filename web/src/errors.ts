@@ -51,14 +51,18 @@ const MESSAGES: Record<string, string> = {
   invalid_roster: 'The roster was refused. Nothing was imported.',
   unsupported_media_type: 'The server takes the roster only as a zip file. Nothing was imported.',
   import_in_progress: 'Another roster import is running. Wait for it to finish, then import again.',
+  roster_changed: 'The roster kept changing while the import ran (students joining classes). Nothing was imported; import again.',
+  roster_too_large:
+    'The roster would be too large to change while the server runs. Nothing was imported: an operator can import it with `rollcall import` while the server is stopped.',
   unreadable_import_answer:
     'The server accepted the import, but this page could not read its answer: reload the page and check the classes. Passwords it may have given new users cannot be shown.',
 };
 
 /**
  * The roster import's words where they differ from the general ones. An answer
- * lost on the way (no connection, or a proxy that gave up: 502, 504) leaves the
- * outcome unknown; the server may have committed it.
+ * lost on the way (no connection, a proxy that gave up: 502, 504, or the server's
+ * own deadline: 503 owner_timeout) leaves the outcome unknown; the server may have
+ * committed it, or may still.
  */
 const ROSTER_IMPORT_MESSAGES: Record<string, string> = {
   forbidden: 'Only administrators can import a roster.',
@@ -68,6 +72,7 @@ const ROSTER_IMPORT_MESSAGES: Record<string, string> = {
   network_error: lostAnswer('The connection to the server was lost.'),
   http_502: lostAnswer('The proxy in front of the server got no answer from it.'),
   http_504: lostAnswer('The proxy in front of the server stopped waiting for it.'),
+  owner_timeout: lostAnswer('The server did not answer in time.'),
 };
 
 function lostAnswer(what: string): string {

@@ -255,6 +255,14 @@ export interface RosterImportResult {
   classes_added: number;
   classes_updated: number;
   enrollments_added: number;
+  /** Optional counts (docs/api.md "Roster import"): existing users whose enabledUser is false. */
+  users_disabled?: number;
+  /** Rows left out by design: other roles, `tobedeleted`, disabled new users. */
+  users_skipped?: number;
+  classes_skipped?: number;
+  /** Enrollments the roster already had. */
+  enrollments_kept?: number;
+  enrollments_skipped?: number;
   /** In the order given; empty when every new user had a password in the file. */
   initial_passwords: InitialPassword[];
 }

@@ -14,7 +14,14 @@ describe('parseImportResult: the 200 answer of POST /admin/oneroster', () => {
   });
 
   it('takes a missing initial_passwords as none, and ignores fields it does not know', () => {
-    expect(parseImportResult({ ...counts, users_skipped: 2 })).toEqual({ ...counts, initial_passwords: [] });
+    expect(parseImportResult({ ...counts, surprise: 2 })).toEqual({ ...counts, initial_passwords: [] });
+  });
+
+  it('reads the optional counts (disabled, skipped, enrollments already there) when they are counts', () => {
+    const extra = { users_disabled: 2, users_skipped: 1, classes_skipped: 0, enrollments_kept: 5, enrollments_skipped: 3 };
+    expect(parseImportResult({ ...counts, ...extra })).toEqual({ ...counts, ...extra, initial_passwords: [] });
+    // They only inform: one of another shape is left out, not a reason to hide the result.
+    expect(parseImportResult({ ...counts, users_disabled: 'two', enrollments_kept: -1 })).toEqual({ ...counts, initial_passwords: [] });
   });
 
   it.each([

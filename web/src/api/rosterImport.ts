@@ -23,9 +23,13 @@ function isRosterError(x: unknown): x is RosterError {
   return isObject(x) && typeof x.file === 'string' && isCount(x.line) && typeof x.message === 'string';
 }
 
+/** Counts the answer may carry besides the five of API.md §7; they only inform. */
+const OPTIONAL_COUNTS = ['users_disabled', 'users_skipped', 'classes_skipped', 'enrollments_kept', 'enrollments_skipped'] as const;
+
 /**
  * The `200` answer: the five counts (non-negative integers) and `initial_passwords`
- * (absent: none). Fields it does not know are ignored. Anything else throws
+ * (absent: none). The optional counts are kept when they are counts and left out
+ * otherwise; fields it does not know are ignored. Anything else throws
  * ClientError `unreadable_import_answer`: the import did happen, but a password
  * the page cannot show must not disappear without a word.
  */
@@ -33,7 +37,7 @@ export function parseImportResult(answer: unknown): RosterImportResult {
   if (!isObject(answer)) throw unreadable('not an object');
   const pw = answer.initial_passwords ?? [];
   if (!Array.isArray(pw) || !pw.every(isInitialPassword)) throw unreadable('initial_passwords is not a list of {username, password}');
-  return {
+  const result: RosterImportResult = {
     users_added: count(answer, 'users_added'),
     users_updated: count(answer, 'users_updated'),
     classes_added: count(answer, 'classes_added'),
@@ -41,6 +45,11 @@ export function parseImportResult(answer: unknown): RosterImportResult {
     enrollments_added: count(answer, 'enrollments_added'),
     initial_passwords: pw.map((p) => ({ username: p.username, password: p.password })),
   };
+  for (const k of OPTIONAL_COUNTS) {
+    const v = answer[k];
+    if (isCount(v)) result[k] = v;
+  }
+  return result;
 }
 
 function unreadable(why: string): ClientError {

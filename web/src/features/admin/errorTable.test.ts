@@ -16,6 +16,10 @@ describe('errorTable: the rows of a refused import', () => {
     expect(t.notes).toEqual([]);
   });
 
+  it('names the upload as a whole for a problem without a file (not a zip, too many passwords)', () => {
+    expect(errorTable({ errors: [e('', 0, 'not a zip file')], unreadable: 0 }).rows).toEqual([{ file: 'the zip', line: 'whole file', message: 'not a zip file' }]);
+  });
+
   it('says there may be more when the server sent its maximum', () => {
     expect(ROSTER_ERRORS_MAX).toBe(100);
     const full = errorTable({ errors: Array.from({ length: ROSTER_ERRORS_MAX }, (_, i) => e('users.csv', i + 2)), unreadable: 0 });

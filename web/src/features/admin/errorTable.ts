@@ -18,7 +18,12 @@ export interface ErrorTable {
 }
 
 export function errorTable(refusal: RosterRefusal): ErrorTable {
-  const rows = refusal.errors.map((e) => ({ file: e.file, line: e.line === 0 ? 'whole file' : `line ${e.line}`, message: e.message }));
+  // No file: the upload as a whole (not a zip, more passwords than an online import sets).
+  const rows = refusal.errors.map((e) => ({
+    file: e.file === '' ? 'the zip' : e.file,
+    line: e.line === 0 ? 'whole file' : `line ${e.line}`,
+    message: e.message,
+  }));
   const listed = refusal.errors.length + refusal.unreadable;
   const notes: string[] = [];
   if (listed >= ROSTER_ERRORS_MAX) {

@@ -22,8 +22,22 @@ describe('importSummary: the counts in plain words', () => {
     expect(importSummary(r({ users_added: 1, enrollments_added: 1 }))).toEqual(['Users: 1 added, 0 updated.', 'Classes: 0 added, 0 updated.', 'Enrollments: 1 added.']);
   });
 
+  it('adds the optional counts when the server sends them and they are not 0, and says what skipped means', () => {
+    expect(
+      importSummary(r({ users_added: 1, users_disabled: 2, users_skipped: 3, classes_skipped: 0, enrollments_added: 4, enrollments_kept: 5, enrollments_skipped: 6 })),
+    ).toEqual([
+      'Users: 1 added, 0 updated, 2 disabled, 3 skipped.',
+      'Classes: 0 added, 0 updated.',
+      'Enrollments: 4 added, 5 already there, 6 skipped.',
+      'Skipped rows are left out by design: roles other than student, teacher and administrator, rows whose status is tobedeleted, new users whose enabledUser is false, and their enrollments.',
+    ]);
+    // Disabling users is a change.
+    expect(importSummary(r({ users_disabled: 1 }))[0]).toBe('Users: 0 added, 0 updated, 1 disabled.');
+  });
+
   it('says when nothing changed (the same export imported again)', () => {
     expect(importSummary(r())).toEqual(['Nothing changed: everything in the file was already there.']);
+    expect(importSummary(r({ enrollments_kept: 12, users_skipped: 1 }))).toEqual(['Nothing changed: everything in the file was already there.']);
   });
 
   it('says how many new users got a password from the server', () => {
