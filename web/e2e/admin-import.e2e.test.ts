@@ -81,9 +81,11 @@ async function tableRows(page: Page, testId: string): Promise<string[][]> {
   return page.$$eval(`[data-testid="${testId}"]`, (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent!.trim())));
 }
 
+/** Signs out, and goes to the home page (the next user signs in there, not on /admin/roster). */
 async function signOut(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+  await page.goto(server.url + '/');
 }
 
 beforeAll(async () => {

@@ -94,7 +94,7 @@ describe('the roster import\'s words (context roster-import)', () => {
     expect(errorText(new ApiError(0, 'network_error', 'No connection to the server.'), 'roster-import')).toContain(unknown);
     expect(errorText(new ApiError(504, 'http_504', 'Gateway Timeout'), 'roster-import')).toContain(unknown);
     expect(errorText(new ApiError(502, 'http_502', 'Bad Gateway'), 'roster-import')).toContain(unknown);
-    // The server's own deadline for the answer (10 minutes): the import may still finish.
+    // The server's own deadline for the answer (280 s): the import may still finish.
     expect(errorText(new ApiError(503, 'owner_timeout', 'the answer was not ready in time; retry'), 'roster-import')).toContain(unknown);
     expect(errorText(new ApiError(409, 'roster_changed', 'x'), 'roster-import')).toContain('Nothing was imported');
     expect(errorText(new ApiError(413, 'roster_too_large', 'x'), 'roster-import')).toContain('rollcall import');
