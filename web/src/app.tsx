@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { clearAuth, loadAuth, onAuthChange, signOutNotice, type Auth } from './auth';
 import { linkTo, useRoute } from './router';
+import { RosterImportPage } from './features/admin/RosterImportPage';
+import { isRosterImportPath } from './features/admin/routes';
 import { SignIn } from './features/auth/SignIn';
 import { tokenRefresher } from './features/auth/tokenRefresh';
 import { Home } from './features/classes/Home';
@@ -44,6 +46,8 @@ export function App() {
     body = <SignIn reason={route.path === '/check-in' ? 'Sign in to check in.' : undefined} notice={signOutNotice()} />;
   } else if (route.path === '/check-in') {
     body = <CheckInLink token={route.query.get('token')} />;
+  } else if (isRosterImportPath(route.path)) {
+    body = <RosterImportPage auth={auth} />;
   } else if (m) {
     const id = Number(m[1]);
     body = isStudent ? <StudentClass key={id} classId={id} /> : <TeacherClass key={id} classId={id} />;

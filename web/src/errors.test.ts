@@ -70,3 +70,36 @@ describe('errorText', () => {
     expect(errorText(undefined)).toBe('Something went wrong.');
   });
 });
+
+describe('the roster import\'s words (context roster-import)', () => {
+  it('has words for every answer of POST /admin/oneroster', () => {
+    for (const code of [
+      'invalid_roster', 'unsupported_media_type', 'import_in_progress', 'roster_changed', 'roster_too_large', 'body_too_large', 'forbidden',
+      'storage_unavailable', 'overloaded', 'owner_timeout',
+    ]) {
+      expect(errorMessage(code, 'roster-import')).not.toMatch(/Unexpected error|^Error:/);
+    }
+    expect(errorText(new ApiError(409, 'import_in_progress', 'busy'), 'roster-import')).toBe(
+      'Another roster import is running. Wait for it to finish, then import again.',
+    );
+    expect(errorText(new ApiError(403, 'forbidden', 'no'), 'roster-import')).toBe('Only administrators can import a roster.');
+    expect(errorText(new ApiError(413, 'body_too_large', 'too big'), 'roster-import')).toBe(
+      'The file was refused as too large: the server takes at most 64 MiB, and a proxy in front of it may take less. Nothing was imported.',
+    );
+    expect(errorText(new ClientError('unreadable_import_answer'), 'roster-import')).toContain('The server accepted the import');
+  });
+
+  it('says the outcome is unknown when the answer was lost on the way', () => {
+    const unknown = 'The answer was lost on the way, so the import may or may not have been applied.';
+    expect(errorText(new ApiError(0, 'network_error', 'No connection to the server.'), 'roster-import')).toContain(unknown);
+    expect(errorText(new ApiError(504, 'http_504', 'Gateway Timeout'), 'roster-import')).toContain(unknown);
+    expect(errorText(new ApiError(502, 'http_502', 'Bad Gateway'), 'roster-import')).toContain(unknown);
+    // The server's own deadline for the answer (280 s): the import may still finish.
+    expect(errorText(new ApiError(503, 'owner_timeout', 'the answer was not ready in time; retry'), 'roster-import')).toContain(unknown);
+    expect(errorText(new ApiError(409, 'roster_changed', 'x'), 'roster-import')).toContain('Nothing was imported');
+    expect(errorText(new ApiError(413, 'roster_too_large', 'x'), 'roster-import')).toContain('rollcall import');
+    // Elsewhere the usual words.
+    expect(errorText(new ApiError(0, 'network_error', 'x'), 'general')).toBe('No connection to the server.');
+    expect(errorText(new ApiError(403, 'forbidden', 'no'))).toBe('You are not allowed to do this.');
+  });
+});

@@ -2,9 +2,9 @@
 // one helper that turns anything thrown into text for the user: errorText.
 
 import { ApiError } from './api/http';
-import { CODE_ATTEMPTS_WINDOW_MS } from './api/limits';
+import { CODE_ATTEMPTS_WINDOW_MS, ROSTER_ZIP_MAX_BYTES } from './api/limits';
 
-export type ErrorContext = 'login' | 'check-in' | 'session' | 'override' | 'bulk' | 'join' | 'general';
+export type ErrorContext = 'login' | 'check-in' | 'session' | 'override' | 'bulk' | 'join' | 'roster-import' | 'general';
 
 const MESSAGES: Record<string, string> = {
   invalid_credentials: 'Wrong username or password.',
@@ -47,7 +47,40 @@ const MESSAGES: Record<string, string> = {
   push_service_unreachable: "This browser's push service did not answer. Check the connection and try again.",
   push_unsubscribe_failed: 'This browser could not turn notifications off. Try again.',
   invalid_vapid_key: "The server's notification key is not valid. Tell your administrator.",
+  // Roster import (API.md §7, POST /admin/oneroster).
+  invalid_roster: 'The roster was refused. Nothing was imported.',
+  unsupported_media_type: 'The server takes the roster only as a zip file. Nothing was imported.',
+  import_in_progress: 'Another roster import is running. Wait for it to finish, then import again.',
+  roster_changed: 'The roster kept changing while the import ran (students joining classes). Nothing was imported; import again.',
+  roster_too_large:
+    'The roster would be too large to change while the server runs. Nothing was imported: an operator can import it with `rollcall import` while the server is stopped.',
+  unreadable_import_answer:
+    'The server accepted the import, but this page could not read its answer: reload the page and check the classes. Passwords it may have given new users cannot be shown.',
 };
+
+/**
+ * The roster import's words where they differ from the general ones. An answer
+ * lost on the way (no connection, a proxy that gave up: 502, 504, or the server's
+ * own deadline: 503 owner_timeout) leaves the outcome unknown; the server may have
+ * committed it, or may still.
+ */
+const ROSTER_IMPORT_MESSAGES: Record<string, string> = {
+  forbidden: 'Only administrators can import a roster.',
+  body_too_large:
+    `The file was refused as too large: the server takes at most ${ROSTER_ZIP_MAX_BYTES / (1024 * 1024)} MiB, ` +
+    'and a proxy in front of it may take less. Nothing was imported.',
+  network_error: lostAnswer('The connection to the server was lost.'),
+  http_502: lostAnswer('The proxy in front of the server got no answer from it.'),
+  http_504: lostAnswer('The proxy in front of the server stopped waiting for it.'),
+  owner_timeout: lostAnswer('The server did not answer in time.'),
+};
+
+function lostAnswer(what: string): string {
+  return (
+    `${what} The answer was lost on the way, so the import may or may not have been applied. ` +
+    'Importing the same file again is safe (it changes nothing twice), but passwords given to new users the first time would not be shown again.'
+  );
+}
 
 /**
  * A failure on this device, not an answer of the server (a browser that refuses
@@ -76,6 +109,7 @@ export function errorMessage(code: string, context: ErrorContext = 'general', se
   if (code === 'forbidden' && context === 'check-in') return 'Only students can check in.';
   if (code === 'invalid_code' && context === 'check-in') return 'Wrong code.';
   if (code === 'invalid_field' && serverMessage) return `Not valid: ${serverMessage}`;
+  if (context === 'roster-import' && ROSTER_IMPORT_MESSAGES[code]) return ROSTER_IMPORT_MESSAGES[code];
   const m = MESSAGES[code];
   if (m) return m;
   return serverMessage ? `Error: ${serverMessage}` : `Unexpected error (${code}).`;

@@ -239,3 +239,46 @@ export interface PushPreferences {
 
 /** The kinds of notification; each has a preference of the same name. */
 export type PushKind = keyof PushPreferences;
+
+// §7 Roster import (`POST /api/v1/admin/oneroster`, admin)
+
+/** A new user without a password in the export, and the one the server gave them. */
+export interface InitialPassword {
+  username: string;
+  password: string;
+}
+
+/** `200`: what the import changed (all of it, or nothing: see RosterRefusal). */
+export interface RosterImportResult {
+  users_added: number;
+  users_updated: number;
+  classes_added: number;
+  classes_updated: number;
+  enrollments_added: number;
+  /** Optional counts (docs/api.md "Roster import"): existing users whose enabledUser is false. */
+  users_disabled?: number;
+  /** Rows left out by design: other roles, `tobedeleted`, disabled new users. */
+  users_skipped?: number;
+  classes_skipped?: number;
+  /** Enrollments the roster already had. */
+  enrollments_kept?: number;
+  enrollments_skipped?: number;
+  /** In the order given; empty when every new user had a password in the file. */
+  initial_passwords: InitialPassword[];
+}
+
+/** One problem of a refused import; `line` 0 means the file as a whole (a missing column, a missing file). */
+export interface RosterError {
+  file: string;
+  line: number;
+  message: string;
+}
+
+/** `422 invalid_roster`: nothing was imported. `unreadable`: entries of `errors` the app could not read. */
+export interface RosterRefusal {
+  errors: RosterError[];
+  unreadable: number;
+}
+
+/** What `importOneRoster` resolves with (every other answer is thrown). */
+export type RosterImportOutcome = { kind: 'imported'; result: RosterImportResult } | { kind: 'refused'; refusal: RosterRefusal };

@@ -201,3 +201,49 @@ describe('the typed client: errors', () => {
     await expect(api.sync({ client_id: 'd', ops: [] })).rejects.toMatchObject({ status: 413, code: 'too_many_ops' });
   });
 });
+
+describe('importOneRoster (POST /admin/oneroster)', () => {
+  const counts = { users_added: 1, users_updated: 0, classes_added: 0, classes_updated: 0, enrollments_added: 1 };
+  // What Windows browsers type a zip as: the request must still say application/zip.
+  const file = () => new File([new Uint8Array([0x50, 0x4b, 0x05, 0x06])], 'roster.zip', { type: 'application/x-zip-compressed' });
+
+  it('sends the file as is, typed application/zip, with the token, and reads the counts', async () => {
+    signedIn('admin', 1);
+    const f = file();
+    const calls = stubFetch(json(200, { ...counts, initial_passwords: [{ username: 'zoe', password: 'AB3DEFGH2JKL' }] }));
+    expect(await api.importOneRoster(f)).toEqual({
+      kind: 'imported',
+      result: { ...counts, initial_passwords: [{ username: 'zoe', password: 'AB3DEFGH2JKL' }] },
+    });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ method: 'POST', url: '/api/v1/admin/oneroster', cache: 'no-store' });
+    expect(calls[0].headers).toEqual({ 'Content-Type': 'application/zip', Authorization: 'Bearer tok-1' });
+    expect(calls[0].body as unknown).toBe(f);
+  });
+
+  it('answers 422 invalid_roster as a refusal with its rows, not as a throw', async () => {
+    signedIn('admin', 1);
+    const errors = [{ file: 'enrollments.csv', line: 3, message: "no class with sourcedId 'c-9'" }];
+    stubFetch(json(422, { error: { code: 'invalid_roster', message: 'refused' }, errors }));
+    expect(await api.importOneRoster(file())).toEqual({ kind: 'refused', refusal: { errors, unreadable: 0 } });
+  });
+
+  it.each([
+    [409, 'import_in_progress'],
+    [413, 'body_too_large'],
+    [415, 'unsupported_media_type'],
+    [403, 'forbidden'],
+    [503, 'storage_unavailable'],
+    [422, 'invalid_field'], // a 422 that is not a roster refusal stays an error
+  ])('throws an ApiError for %i %s', async (status, code) => {
+    signedIn('admin', 1);
+    stubFetch(json(status, { error: { code, message: 'no' } }));
+    await expect(api.importOneRoster(file())).rejects.toMatchObject({ status, code });
+  });
+
+  it('throws a ClientError for a 200 it cannot read (a password must not vanish silently)', async () => {
+    signedIn('admin', 1);
+    stubFetch(json(200, { ...counts, initial_passwords: [{ username: 'zoe' }] }));
+    await expect(api.importOneRoster(file())).rejects.toMatchObject({ code: 'unreadable_import_answer' });
+  });
+});

@@ -25,12 +25,14 @@ import type {
   PushSubscriptionCreated,
   PushSubscriptionId,
   QrInfo,
+  RosterImportOutcome,
   Session,
   SyncRequest,
   SyncResponse,
   VapidPublicKeyResponse,
 } from '../types';
-import { apiBlob, apiJson, apiJsonWithStatus, request } from './http';
+import { ApiError, apiBlob, apiJson, apiJsonWithStatus, RawBody, request } from './http';
+import { parseImportResult, parseRosterRefusal } from './rosterImport';
 
 const V1 = '/api/v1';
 
@@ -163,6 +165,30 @@ export function getPushPreferences(): Promise<PushPreferences> {
 /** `PUT /push/preferences`: answers the preferences as stored (a kind that does not fit the role is ignored). */
 export function putPushPreferences(prefs: PushPreferences): Promise<PushPreferences> {
   return apiJson<PushPreferences>('PUT', `${V1}/push/preferences`, prefs);
+}
+
+// §7 Roster import (admin)
+
+/**
+ * `POST /admin/oneroster`: a OneRoster 1.1 CSV export zip, sent as it is and typed
+ * `application/zip` whatever type the browser gave the file (Windows says
+ * `application/x-zip-compressed`). Resolves with the counts (`imported`), or with
+ * the rows of a `422 invalid_roster` (`refused`: nothing was imported); every other
+ * answer throws, as every call does (`409 import_in_progress`, `413`, `415`, `403`,
+ * `503`; ClientError `unreadable_import_answer` for a 200 of another shape). The
+ * caller checks the size first (limits.ts ROSTER_ZIP_MAX_BYTES); the server checks it too.
+ */
+export async function importOneRoster(zip: Blob): Promise<RosterImportOutcome> {
+  let answer: unknown;
+  try {
+    answer = await apiJson<unknown>('POST', `${V1}/admin/oneroster`, new RawBody(zip, 'application/zip'));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 422 && err.code === 'invalid_roster') {
+      return { kind: 'refused', refusal: parseRosterRefusal(err.body) };
+    }
+    throw err;
+  }
+  return { kind: 'imported', result: parseImportResult(answer) };
 }
 
 // §5 Live updates

@@ -9,6 +9,8 @@ export class ApiError extends Error {
     public status: number,
     public code: string,
     message: string,
+    /** The whole JSON error body, for answers that carry more than `error` (a refused roster's `errors`). */
+    public body?: unknown,
   ) {
     super(message);
   }
@@ -26,10 +28,19 @@ export interface RequestOptions {
   accept?: string;
 }
 
+/** A request body sent as it is (a file), typed `type`; any other body is sent as JSON. */
+export class RawBody {
+  constructor(
+    readonly data: Blob,
+    readonly type: string,
+  ) {}
+}
+
 /** One request; resolves with a 2xx response, throws ApiError otherwise. */
 export async function request(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<Response> {
   const headers: Record<string, string> = {};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body instanceof RawBody) headers['Content-Type'] = body.type;
+  else if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (opts.accept) headers['Accept'] = opts.accept;
   const t = opts.noAuth ? null : token();
   if (t) headers['Authorization'] = `Bearer ${t}`;
@@ -38,7 +49,7 @@ export async function request(method: string, path: string, body?: unknown, opts
     res = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body instanceof RawBody ? body.data : body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
     });
   } catch {
@@ -47,8 +58,9 @@ export async function request(method: string, path: string, body?: unknown, opts
   if (!res.ok) {
     let code = `http_${res.status}`;
     let message = res.statusText || `HTTP ${res.status}`;
+    let j: any;
     try {
-      const j = await res.json();
+      j = await res.json();
       if (j && j.error) {
         code = j.error.code ?? code;
         message = j.error.message ?? message;
@@ -57,7 +69,7 @@ export async function request(method: string, path: string, body?: unknown, opts
       /* not JSON */
     }
     if (res.status === 401 && !opts.noAuth && !opts.noSignOut) clearAuth();
-    throw new ApiError(res.status, code, message);
+    throw new ApiError(res.status, code, message, j);
   }
   return res;
 }

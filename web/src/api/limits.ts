@@ -34,3 +34,17 @@ export const REASON_MAX_BYTES = 500;
  * reads the real period from `GET .../qr` (`rotates_at`, `expires_at`).
  */
 export const QR_ROTATION_DEFAULT_MS = 15_000;
+
+/**
+ * Largest roster zip `POST /api/v1/admin/oneroster` takes: "at most 64 MiB"
+ * (API.md §7). The admin page refuses a bigger file before sending it
+ * (features/admin/fileCheck.ts) rather than upload 64 MiB for nothing; the server
+ * enforces the limit itself (`413 body_too_large`), and so do the shipped proxies.
+ */
+export const ROSTER_ZIP_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Most rows a refused roster import lists (`422 invalid_roster`, "at most 100
+ * errors"): a refusal with this many may have more problems than it names.
+ */
+export const ROSTER_ERRORS_MAX = 100;

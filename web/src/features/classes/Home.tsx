@@ -3,6 +3,7 @@ import { listClasses } from '../../api/client';
 import { ApiError } from '../../api/http';
 import type { Auth } from '../../auth';
 import { errorText } from '../../errors';
+import { AdminCard } from '../admin/AdminCard';
 import { NotificationsCard } from '../notifications/NotificationsCard';
 import { linkTo } from '../../router';
 import { cacheClasses, cachedClasses } from '../../storage';
@@ -33,6 +34,7 @@ export function Home({ auth }: { auth: Auth }) {
   const student = auth.user.role === 'student';
   return (
     <div class="page home">
+      {auth.user.role === 'admin' && <AdminCard />}
       <h1>My classes</h1>
       {stale && (
         <p class="notice" role="status">
