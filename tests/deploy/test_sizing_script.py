@@ -23,7 +23,7 @@ import pytest
 from conftest import SOURCE_ROOT
 
 SCRIPT = SOURCE_ROOT / "bench" / "sizing"
-RUN_TIMEOUT_S = 120.0  # --quick takes about 20 s here; a busy machine gets room
+RUN_TIMEOUT_S = 300.0  # --quick takes about 20 s here, a minute when the machine is busy: a guard, not a limit
 KIB = 1024
 MIB = 1024 * 1024
 GIB = 1024 * MIB
@@ -182,7 +182,7 @@ def test_the_backup_weighs_what_its_parts_predict(sizing):
     day that prediction must hold for the real `rollcall backup`."""
     data, _, _ = sizing
     day = data["day"]
-    assert day["backup_predicted_bytes"] == pytest.approx(day["backup_bytes"], rel=0.5), day
+    assert day["backup_predicted_bytes"] == pytest.approx(day["backup_bytes"], rel=0.2), day
 
 
 def test_the_run_leaves_no_process_behind(sizing):
