@@ -6,7 +6,7 @@ points it was computed from. So the script that reproduces the guide's numbers
 cannot rot. It also leaves no process behind.
 
 The figures' values are not asserted beyond plausibility: they are measurements
-(docs/ops-parts/sizing.md quotes a full run), and this only keeps the script honest.
+(docs/operations.md "Sizing" quotes a full run), and this only keeps the script honest.
 
 Run with Debian's interpreter: /usr/bin/python3 -m pytest tests/deploy/test_sizing_script.py
 """
