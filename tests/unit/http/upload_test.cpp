@@ -27,7 +27,7 @@ class Reactor final : public net::Reactor {
 };
 
 constexpr std::uint64_t kUploadMax = 4u << 20;
-int g_grants = 0;       // grants alive
+int g_grants = 0;        // grants alive
 std::size_t g_body = 0;  // body size the upload handler saw
 bool g_keep = false;     // whether the handler keeps the grant (defers)
 std::unique_ptr<UploadGrant> g_kept;
