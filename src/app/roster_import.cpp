@@ -104,6 +104,7 @@ struct ImportJob {
   OneRosterFiles files;
   domain::RosterImage image;  ///< the merged roster, encoded
   std::vector<api::Joined> joins;
+  ImportSummary summary;
   api::Reply success;
 
   void run(shard::Shard& here, shard::Reply<ImportJob> reply);
@@ -149,6 +150,13 @@ void CommitImport::run(shard::Shard& here, std::unique_ptr<shard::Task>) {
       return back_to_import(api.shard(), std::move(reply), false);
     }
     job.answer = std::move(job.success);
+    const ImportSummary& sum = job.summary;
+    log::info("roster_imported", {{"roster_version", job.image.roster->version()},
+                                  {"bytes", job.image.encoded->size()},
+                                  {"users_added", sum.users_added},
+                                  {"users_updated", sum.users_updated},
+                                  {"classes_added", sum.classes_added},
+                                  {"enrollments_added", sum.enrollments_added}});
     auto pending = std::make_shared<shard::Reply<ImportJob>>(std::move(reply));
     api::roll_out_roster(api, job.image.roster, std::move(job.joins), [&api, pending] {
       back_to_import(api.shard(), std::move(*pending), false);
@@ -208,6 +216,7 @@ void ImportJob::merge(shard::Shard& here, shard::Reply<ImportJob> reply) {
   }
   image = domain::RosterImage{std::move(encoded), merged->roster};
   joins = joins_between(*base, *merged->roster);
+  summary = merged->summary;
   success = import_reply(merged->summary, merged->initial_passwords);
   std::unique_ptr<shard::Task> commit = std::make_unique<CommitImport>(std::move(reply));
   const bool posted = here.post(owner::kRosterOwner, commit, shard::Shard::PostMode::Always);

@@ -79,6 +79,8 @@ def test_import_on_a_running_server_keeps_everyone_connected_and_survives_a_rest
                                      "enrollments_added")}
     assert counts == {"users_added": 3, "users_updated": 0, "classes_added": 1, "classes_updated": 0,
                       "enrollments_added": 3}, r.json
+    logged = [json.loads(line) for line in district.server.stderr_text().splitlines() if "roster_imported" in line]
+    assert [(e["users_added"], e["classes_added"]) for e in logged] == [(3, 1)], logged
     initial = {p["username"]: p["password"] for p in r.json["initial_passwords"]}
     assert list(initial) == ["alee"], r.json  # the one new user without a password column
 
