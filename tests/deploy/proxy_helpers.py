@@ -26,6 +26,7 @@ import struct
 import subprocess
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -523,3 +524,38 @@ def h2_websocket_hello(port: int, certs: Certs, path: str, timeout_s: float = 10
             payload = ws_text(data)
             if payload is not None:
                 return json.loads(payload)
+
+
+# -- the roster import through the proxy -------------------------------------------
+def roster_zip(path: Path, tag: str) -> None:
+    """A OneRoster export: one teacher with a password, one class, and 3 MiB of other
+    files (ignored by the import) so the upload is over the general 1 MiB limit."""
+    users = ("sourcedId,role,username,givenName,familyName,password\r\n"
+             f"{tag}-t,teacher,{tag}-teacher,Pat,Proxy,Proxy-Pass-1\r\n")
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("export/users.csv", users, zipfile.ZIP_DEFLATED)
+        z.writestr("export/classes.csv", f"sourcedId,title\n{tag}-c,Proxy class\n", zipfile.ZIP_DEFLATED)
+        z.writestr("export/enrollments.csv", f"classSourcedId,userSourcedId,role\n{tag}-c,{tag}-t,teacher\n",
+                   zipfile.ZIP_DEFLATED)
+        z.writestr("export/demographics.csv", os.urandom(3 << 20), zipfile.ZIP_STORED)
+
+
+def check_roster_import(port: int, certs: Certs, tag: str) -> None:
+    """An admin uploads the export over HTTPS as docs/operations.md shows (curl), the
+    proxy passes the 3 MiB zip on, and the imported teacher signs in through it."""
+    token = sign_in(port, certs, "admin")
+    with tempfile.TemporaryDirectory() as tmp:
+        export = Path(tmp) / "export.zip"
+        roster_zip(export, tag)
+        p = subprocess.run(["curl", "-sS", "--http2", "--cacert", str(certs.ca), "--resolve",
+                            f"localhost:{port}:127.0.0.1", "--max-time", "60", "-w", "\n%{http_code}",
+                            "-H", f"Authorization: Bearer {token}", "-H", "Content-Type: application/zip",
+                            "--data-binary", f"@{export}", f"https://localhost:{port}/api/v1/admin/oneroster"],
+                           capture_output=True, timeout=90)
+    assert p.returncode == 0, p.stderr.decode(errors="replace")
+    body, _, status = p.stdout.decode().rpartition("\n")
+    assert status == "200", (status, body)
+    answer = json.loads(body)
+    assert (answer["users_added"], answer["classes_added"], answer["enrollments_added"]) == (1, 1, 1), answer
+    r = curl_h2(port, certs, "POST", "/api/v1/auth/login", {"username": f"{tag}-teacher", "password": "Proxy-Pass-1"})
+    assert r.status == 200, r

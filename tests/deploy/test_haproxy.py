@@ -15,6 +15,7 @@ import pytest
 from api_client import start_demo
 from conftest import DEPLOY_DIR
 from proxy_helpers import (MONITOR_NETWORK, Front, ProxyProcess, check_app_and_caching, check_body_limits,
+                          check_roster_import,
                            check_live_flow, check_metrics_restricted, check_proxy_timeouts_exceed,
                            check_redirect, check_sign_in_limits, check_tls, h2_websocket_hello, https, make_certs,
                            render, scrape, seconds, sign_in, start_proxy)
@@ -125,3 +126,7 @@ def test_websocket_timeouts_exceed_the_servers():
     found = re.findall(r"(?m)^\s*timeout tunnel (\S+)", SHIPPED.read_text())
     assert len(found) == 1, found
     check_proxy_timeouts_exceed({"timeout tunnel": seconds(found[0], 0.001)})
+
+
+def test_an_admin_imports_a_roster_zip_through_the_proxy(haproxy, certs):
+    check_roster_import(haproxy.https_port, certs, "haproxy")

@@ -15,6 +15,7 @@ import pytest
 from api_client import start_demo
 from conftest import DEPLOY_DIR
 from proxy_helpers import (MONITOR_NETWORK, Front, ProxyProcess, check_app_and_caching, check_body_limits,
+                          check_roster_import,
                            check_live_flow, check_metrics_restricted, check_proxy_timeouts_exceed,
                            check_redirect, check_sign_in_limits, check_tls, ipv6_loopback, make_certs,
                            render, seconds, serve_default, serves_tls, start_proxy)
@@ -156,3 +157,7 @@ def test_idle_upstream_connections_close_before_rollcall_closes_them():
     upstream = block(SHIPPED.read_text(), "upstream rollcall")
     idle_s = serve_default("--idle-timeout-ms") / 1000
     assert seconds(directive(upstream, "keepalive_timeout"), 1) < idle_s
+
+
+def test_an_admin_imports_a_roster_zip_through_the_proxy(nginx, certs):
+    check_roster_import(nginx.https_port, certs, "nginx")
