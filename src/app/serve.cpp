@@ -351,6 +351,7 @@ void announce(const ServeConfig& config, shard::Runtime& runtime, const DataDir&
              {"trusted_proxies", static_cast<unsigned long>(config.trusted_proxies.size())},
              {"proxy_protocol", config.proxy_protocol},
              {"data_dir", dir.path()},
+             {"data_format", dir.format_version()},
              {"web_dir", config.web_dir},
              {"web_files", static_cast<unsigned long>(files.file_count())},
              {"users", static_cast<unsigned long>(state.roster->user_count())},
