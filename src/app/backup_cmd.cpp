@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "rollcall/app/data_format.hpp"
 #include "rollcall/common/clock.hpp"
 #include "rollcall/wal/store.hpp"
 #include "rollcall_build_config.h"
@@ -100,6 +101,10 @@ int run_backup(const BackupArgs& args) {
   if (std::filesystem::exists(args.to, ec)) {
     return fail(args.to + " already exists (a backup never overwrites a file)");
   }
+  // A directory this rollcall cannot read is not copied either: its restore would
+  // be refused, or worse, misread.
+  Result<std::uint32_t> format = check_data_format(args.data_dir, FormatUse::Copy);
+  if (!format) return fail(format.error());
   const std::int64_t started_ms = wall_ms();
   Result<HeldSet> held = hold_backup_files(args.data_dir);
   if (!held) return fail(held.error());
@@ -107,6 +112,7 @@ int run_backup(const BackupArgs& args) {
   manifest.created_ms = started_ms;
   manifest.rollcall_version = ROLLCALL_VERSION;
   manifest.generation = held->generation;
+  manifest.data_format = *format;
   if (Status s = write_archive(args.to, *held, manifest); !s) return fail(s.error());
   if (Status s = make_durable(args.to); !s) return fail(s.error());
   std::uint64_t total = 0;

@@ -19,7 +19,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kAttemptsMax = 8;
-constexpr const char* kTopLevel[] = {"jwt.secret", "vapid_private_key.pem", "roster.json"};
+// format.json first: what the copy is in (absent in a directory from before it).
+constexpr const char* kTopLevel[] = {"format.json", "jwt.secret", "vapid_private_key.pem",
+                                     "roster.json"};
 
 struct Vanished {};  // a listed file was gone when it was opened: list again
 

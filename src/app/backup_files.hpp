@@ -3,8 +3,9 @@
 /// so that what the server deletes meanwhile (old segments after a snapshot, an old
 /// generation after a restart) stays readable through the open descriptors.
 ///
-/// What is copied: the top-level keys and roster (`jwt.secret`,
-/// `vapid_private_key.pem`, `roster.json`), `wal/CURRENT`, and the current
+/// What is copied: the data format file, the top-level keys and roster
+/// (`format.json`, `jwt.secret`, `vapid_private_key.pem`, `roster.json`; each only
+/// if present), `wal/CURRENT`, and the current
 /// generation: its roster and push directory and every shard's snapshots and log
 /// segments (temporary `*.tmp` files are not). Everything but the segments is
 /// written once, atomically, and never changes. A segment may be appended to while

@@ -17,6 +17,7 @@ std::string encode_manifest(const Manifest& m) {
   w.key("created_ms").value(m.created_ms);
   w.key("rollcall_version").value(m.rollcall_version);
   w.key("generation").value(m.generation);
+  w.key("data_format").value(m.data_format);
   w.key("files").begin_array();
   for (const ManifestEntry& f : m.files) {
     w.begin_object();
@@ -56,6 +57,19 @@ Result<ManifestEntry> parse_entry(simdjson::dom::element e) {
   return f;
 }
 
+// "data_format": absent in backups made before it was recorded (0), else 1..2^32-1.
+Status parse_data_format_field(simdjson::dom::element root, Manifest& m) {
+  simdjson::dom::element field;
+  if (root["data_format"].get(field) != simdjson::SUCCESS) return Ok{};
+  std::uint64_t version = 0;
+  if (field.get(version) || version == 0 || version > UINT32_MAX) {
+    return Error{"manifest.json has a data_format that is not an integer from 1 to " +
+                 std::to_string(UINT32_MAX)};
+  }
+  m.data_format = static_cast<std::uint32_t>(version);
+  return Ok{};
+}
+
 }  // namespace
 
 Result<Manifest> parse_manifest(std::string_view json) {
@@ -80,6 +94,7 @@ Result<Manifest> parse_manifest(std::string_view json) {
     return Error{"manifest.json lacks created_ms, generation, rollcall_version or files"};
   }
   m.rollcall_version = std::string(version_text);
+  if (Status s = parse_data_format_field(root, m); !s) return Error{s.error()};
   for (simdjson::dom::element e : files) {
     if (m.files.size() == kBackupFilesMax) return Error{"manifest.json lists too many files"};
     Result<ManifestEntry> f = parse_entry(e);

@@ -29,6 +29,9 @@ struct Manifest {
   std::int64_t created_ms = 0;
   std::string rollcall_version;
   std::uint64_t generation = 0;  ///< the log generation copied
+  /// The data directory's format version (app/data_format.hpp); 0 in a backup made
+  /// before rollcall recorded it (such a directory is format 1).
+  std::uint32_t data_format = 0;
   std::vector<ManifestEntry> files;
 };
 

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "rollcall/app/data_format.hpp"
+
 namespace rollcall::app {
 
 namespace {
@@ -39,9 +41,17 @@ Result<DataDir> DataDir::open(const std::string& path) {
       std::string owner = n > 0 ? std::string(pid_text, static_cast<std::size_t>(n)) : "";
       while (!owner.empty() && (owner.back() == '\n' || owner.back() == ' ')) owner.pop_back();
       return Error{"data directory " + path + " is in use by another rollcall process" +
-                   (owner.empty() ? std::string() : " (pid " + owner + ")")};
+                   (owner.empty() ? std::string() : " (pid " + owner + ")") +
+                   ": stop the server first"};
     }
     return Error{"cannot lock data directory " + path + ": " + std::strerror(err)};
+  }
+  // Under the lock, before anything is written (the pid included): a directory
+  // this rollcall cannot read is refused untouched.
+  Result<std::uint32_t> format = check_data_format(path, FormatUse::Own);
+  if (!format) {
+    ::close(fd);
+    return Error{format.error()};
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd, 0) != 0 ||
@@ -50,7 +60,7 @@ Result<DataDir> DataDir::open(const std::string& path) {
     ::close(fd);
     return Error{"cannot write lock file " + lock_path + ": " + std::strerror(err)};
   }
-  return DataDir(path, fd);
+  return DataDir(path, fd, *format);
 }
 
 DataDir::~DataDir() {

@@ -176,7 +176,7 @@ int run_import(const ImportConfig& config) {
   if (!files) return fail(files.error());
 
   Result<DataDir> data_dir = DataDir::open(config.data_dir);
-  if (!data_dir) return fail(data_dir.error() + " (stop the server before importing)");
+  if (!data_dir) return fail(data_dir.error());
   const std::string& dir = data_dir->path();
   Result<auth::Key> secret = auth::load_or_create_secret(dir + "/jwt.secret");
   if (!secret) return fail(secret.error());

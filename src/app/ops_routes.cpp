@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
+#include <string>
 
 #include "rollcall/http/server.hpp"
 #include "rollcall_build_config.h"
@@ -23,8 +25,23 @@ void healthz(const OpsContext&, http::Exchange& ex) {
   ex.respond_json(200, R"({"status":"ok"})");
 }
 
+// "the log of shard 1 failed: ...": which shard, and that only a restart helps.
+std::string storage_failure(unsigned first, unsigned count) {
+  std::string what = count == 1 ? "the log of shard " + std::to_string(first) + " failed"
+                                : "the logs of " + std::to_string(count) +
+                                      " shards failed (shard " + std::to_string(first) + " first)";
+  return what + ": writes to " + (count == 1 ? "its" : "their") +
+         " classes are refused until rollcall is restarted (the wal_failed log line says why)";
+}
+
 void readyz(const OpsContext& ops, http::Exchange& ex) {
-  if (ops.runtime->ready()) {
+  // A failed log stays failed, also while shutting down: that is what needs a look.
+  const std::optional<unsigned> failed =
+      ops.storage != nullptr ? ops.storage->first_failed() : std::nullopt;
+  if (failed) {
+    ex.respond_error(503, "storage_unavailable",
+                     storage_failure(*failed, ops.storage->failed_count()));
+  } else if (ops.runtime->ready()) {
     ex.respond_json(200, R"({"status":"ready"})");
   } else if (ops.runtime->shutting_down()) {
     ex.respond_error(503, "shutting_down", "the server is shutting down");

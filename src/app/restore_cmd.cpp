@@ -11,6 +11,7 @@
 #include <map>
 
 #include "rollcall/app/backup_cmd.hpp"
+#include "rollcall/app/data_format.hpp"
 #include "rollcall/wal/store.hpp"
 #include "src/app/backup_manifest.hpp"
 #include "src/app/cli_fail.hpp"
@@ -135,6 +136,12 @@ int run_restore(const RestoreArgs& args) {
   if (!zip) return fail("cannot open " + args.from + " as a backup (not a readable zip file)");
   Result<Manifest> manifest = read_manifest(zip.get());
   if (!manifest) return fail(args.from + ": " + manifest.error());
+  // A backup of a directory this rollcall cannot read is refused before anything is
+  // written (a manifest without data_format is from before it: format 1).
+  const FormatVerdict readable = judge_format_version(
+      "the backup " + args.from, manifest->data_format == 0 ? 1 : manifest->data_format,
+      manifest->rollcall_version, FormatUse::Copy, kDataFormatVersion);
+  if (readable.action == FormatVerdict::Action::Refuse) return fail(readable.refusal);
   const std::string staging = args.data_dir + ".restoring";
   fs::remove_all(staging, ec);
   if (!fs::create_directories(staging, ec) || ::chmod(staging.c_str(), 0700) != 0) {
@@ -142,6 +149,12 @@ int run_restore(const RestoreArgs& args) {
   }
   Status done = extract(zip.get(), *manifest, staging);
   if (done) done = sync_tree(staging);
+  if (done) {
+    // The new directory's own check, as serve will make it: its format.json (written
+    // now for a backup from before the file, upgraded for an older format).
+    Result<std::uint32_t> format = check_data_format(staging, FormatUse::Own);
+    if (!format) done = Error{format.error()};
+  }
   if (!done) {
     fs::remove_all(staging, ec);
     return fail(args.from + ": " + done.error() + " (nothing was restored)");

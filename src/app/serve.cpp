@@ -351,6 +351,7 @@ void announce(const ServeConfig& config, shard::Runtime& runtime, const DataDir&
              {"trusted_proxies", static_cast<unsigned long>(config.trusted_proxies.size())},
              {"proxy_protocol", config.proxy_protocol},
              {"data_dir", dir.path()},
+             {"data_format", dir.format_version()},
              {"web_dir", config.web_dir},
              {"web_files", static_cast<unsigned long>(files.file_count())},
              {"users", static_cast<unsigned long>(state.roster->user_count())},
@@ -391,7 +392,9 @@ int run_serve(const ServeConfig& config) {
   Result<std::shared_ptr<const domain::Roster>> seed = seed_roster(config, data_dir->path());
   if (!seed) return refuse(seed.error());
   const auth::Key epoch_key = auth::derive_key(*secret, "epoch");
-  wal::Engine engine({data_dir->path(), config.wal_segment_bytes, config.wal_snapshot_bytes});
+  storage::Health storage_health(config.shards);  // each shard's log marks its own failure
+  wal::Engine engine(
+      {data_dir->path(), config.wal_segment_bytes, config.wal_snapshot_bytes, &storage_health});
   Result<Checkpointed> state =
       recover_and_checkpoint(engine, {config.shards, config.ring_events}, *seed, epoch_key);
   if (!state) return refuse(state.error());
@@ -418,7 +421,7 @@ int run_serve(const ServeConfig& config) {
   std::vector<const metrics::Registry*> registries = runtime.registries();
   registries.insert(registries.begin(), &process_registry);
   const metrics::Exposition exposition(std::move(registries));
-  OpsContext ops{&runtime, &exposition, &files.value()};
+  OpsContext ops{&runtime, &exposition, &files.value(), &storage_health};
   Assembly a;
   a.services = make_services(config, *secret);
   a.services->vapid_public_key = push_worker.public_key_b64url();

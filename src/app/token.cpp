@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "rollcall/app/data_format.hpp"
 #include "rollcall/auth/jwt.hpp"
 #include "rollcall/auth/secret.hpp"
 #include "rollcall/common/clock.hpp"
@@ -19,6 +20,9 @@ int run_token(const TokenConfig& config) {
     return 1;
   };
   if (sodium_init() < 0) return fail("libsodium failed to initialise");
+  if (Result<std::uint32_t> f = check_data_format(config.data_dir, FormatUse::Read); !f) {
+    return fail(f.error());
+  }
   const std::string path = wal::active_roster_path(config.data_dir);
   if (path.empty())
     return fail("no roster in " + config.data_dir +

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "rollcall/app/data_format.hpp"
 #include "rollcall/owner/recovery.hpp"
 #include "rollcall/wal/reader.hpp"
 #include "rollcall/wal/records.hpp"
@@ -31,6 +32,9 @@ void print_shard(const storage::ShardHistory& s, std::size_t classes) {
 }  // namespace
 
 int run_wal_verify(const std::string& data_dir) {
+  if (Result<std::uint32_t> f = check_data_format(data_dir, FormatUse::Read); !f) {
+    return fail(f.error());
+  }
   Result<storage::Stored> stored = wal::read_generation(data_dir, domain::RosterBuilder().build());
   if (!stored) return fail(data_dir + " is corrupt: " + stored.error());
   if (stored->generation == 0) {
@@ -51,6 +55,9 @@ int run_wal_verify(const std::string& data_dir) {
 }
 
 int run_wal_dump(const std::string& data_dir) {
+  if (Result<std::uint32_t> f = check_data_format(data_dir, FormatUse::Read); !f) {
+    return fail(f.error());
+  }
   Result<storage::Stored> stored = wal::read_generation(data_dir, domain::RosterBuilder().build());
   if (!stored) return fail(data_dir + " is corrupt: " + stored.error());
   for (const storage::ShardHistory& s : stored->shards) {

@@ -25,6 +25,7 @@ Result<std::unique_ptr<storage::Log>> Engine::open_log(shard::Shard& shard, unsi
   config.writer = LogWriterConfig{store.shard_dir(generation, index), index, generation, 1,
                                   config_.segment_bytes};
   config.checkpoint_after_bytes = config_.checkpoint_after_bytes;
+  config.health = config_.health;
   return std::unique_ptr<storage::Log>(std::make_unique<ShardLog>(shard, config));
 }
 

@@ -7,6 +7,8 @@ namespace rollcall::wal {
 
 ShardLog::ShardLog(shard::Shard& shard, ShardLogConfig config)
     : shard_(shard),
+      health_(config.health),
+      index_(config.writer.shard),
       writer_(config.writer),
       checkpointer_(config.writer.dir, config.writer.shard, config.writer.generation),
       checkpoint_after_bytes_(config.checkpoint_after_bytes) {
@@ -26,7 +28,6 @@ void ShardLog::when_durable(std::unique_ptr<storage::Waiter> waiter) {
 
 void ShardLog::flush() {
   writer_.flush(*this);
-  note_health();
   defer_released();
 }
 
@@ -77,11 +78,11 @@ void ShardLog::on_log_sync(int result) {
     metrics_.records.inc(now.durable_records - seen_.durable_records);
     seen_ = now;
   }
-  note_health();
   defer_released();
 }
 
 void ShardLog::defer_released() {
+  note_health();
   for (std::unique_ptr<storage::Waiter>& w : writer_.take_released()) shard_.defer(std::move(w));
 }
 
@@ -90,6 +91,7 @@ void ShardLog::note_health() {
     failure_counted_ = true;
     batch_open_ = false;
     metrics_.failures.inc();
+    if (health_ != nullptr) health_->mark_failed(index_);
   }
 }
 

@@ -7,6 +7,7 @@
 #include "rollcall/http/static_files.hpp"
 #include "rollcall/metrics/metrics.hpp"
 #include "rollcall/shard/runtime.hpp"
+#include "rollcall/storage/health.hpp"
 
 namespace rollcall::app {
 
@@ -27,10 +28,14 @@ struct OpsContext {
   shard::Runtime* runtime = nullptr;
   const metrics::Exposition* exposition = nullptr;
   const http::StaticFiles* files = nullptr;
+  /// Whether a shard's log failed (/readyz: 503 storage_unavailable); may be null.
+  const storage::Health* storage = nullptr;
 };
 
 /// Registers /healthz, /readyz, /metrics and the fallback (web app files; JSON 404
-/// under /api and /ws).
+/// under /api and /ws). /readyz: 200 once every shard runs; 503 `starting`,
+/// `shutting_down`, or `storage_unavailable` from the moment a shard's log failed
+/// until a restart (its writes are refused: not ready, though alive).
 void add_ops_routes(http::Router& router, OpsContext& context);
 
 }  // namespace rollcall::app

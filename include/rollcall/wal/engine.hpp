@@ -7,6 +7,7 @@
 #include <string>
 
 #include "rollcall/storage/engine.hpp"
+#include "rollcall/storage/health.hpp"
 
 namespace rollcall::wal {
 
@@ -14,6 +15,8 @@ struct EngineConfig {
   std::string data_dir;
   std::uint64_t segment_bytes = 64ull << 20;           ///< `--wal-segment-bytes`
   std::uint64_t checkpoint_after_bytes = 64ull << 20;  ///< `--wal-snapshot-bytes`
+  /// Where each shard's log says it failed (`/readyz`); may be null.
+  storage::Health* health = nullptr;
 };
 
 class Engine final : public storage::Engine {

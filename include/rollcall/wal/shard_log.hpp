@@ -11,6 +11,7 @@
 
 #include "rollcall/metrics/metrics.hpp"
 #include "rollcall/shard/shard.hpp"
+#include "rollcall/storage/health.hpp"
 #include "rollcall/storage/log.hpp"
 #include "rollcall/wal/checkpointer.hpp"
 #include "rollcall/wal/log_writer.hpp"
@@ -20,6 +21,8 @@ namespace rollcall::wal {
 struct ShardLogConfig {
   LogWriterConfig writer;
   std::uint64_t checkpoint_after_bytes = 64ull << 20;  ///< `--wal-snapshot-bytes`
+  /// Told (flag `writer.shard`) when the log fails, before any waiter is; may be null.
+  storage::Health* health = nullptr;
 };
 
 /// What a shard's log counts (data shards only).
@@ -76,12 +79,16 @@ class ShardLog final : public storage::Log, public shard::LogCompletions, privat
  private:
   // LogIo
   void write_and_sync(int fd, std::uint64_t offset, std::string_view data) override;
-  /// Defers every waiter the writer released to the next loop turn.
+  /// Defers every waiter the writer released to the next loop turn (after
+  /// `note_health`, so a failure is known before any waiter is told).
   void defer_released();
-  /// Counts a failure once (the writer stays failed), wherever it came from.
+  /// Counts a failure once (the writer stays failed), wherever it came from, and
+  /// marks the shard failed in `health_`.
   void note_health();
 
   shard::Shard& shard_;
+  storage::Health* health_;
+  unsigned index_;  ///< the log's shard, as `health_` numbers it
   LogWriter writer_;
   Checkpointer checkpointer_;
   std::uint64_t checkpoint_after_bytes_;

@@ -11,6 +11,7 @@ Manifest sample() {
   m.created_ms = 1796600000123;
   m.rollcall_version = "0.1.0";
   m.generation = 42;
+  m.data_format = 3;
   m.files.push_back({"jwt.secret", 32, sha256_hex("x")});
   m.files.push_back({"wal/00000042/shard-0/00000000000000000001.wal", 4096, sha256_hex("")});
   return m;
@@ -24,6 +25,7 @@ TEST(BackupManifest, RoundTrips) {
   EXPECT_EQ(back->created_ms, m.created_ms);
   EXPECT_EQ(back->generation, 42u);
   EXPECT_EQ(back->rollcall_version, "0.1.0");
+  EXPECT_EQ(back->data_format, 3u);
   ASSERT_EQ(back->files.size(), 2u);
   EXPECT_EQ(back->files[1].path, m.files[1].path);
   EXPECT_EQ(back->files[1].bytes, 4096u);
@@ -50,6 +52,25 @@ TEST(BackupManifest, RefusesWhatIsNotOurs) {
   std::string bad_sum = json;
   bad_sum.replace(bad_sum.find("\"sha256\":\"") + 10, 1, "Z");
   EXPECT_FALSE(parse_manifest(bad_sum).ok());
+}
+
+TEST(BackupManifest, DataFormatIsOptionalButNeverMalformed) {
+  ASSERT_GE(sodium_init(), 0);
+  std::string json = encode_manifest(sample());
+  ASSERT_NE(json.find("\"data_format\":3,"), std::string::npos) << json;
+  // A backup made before the data directory had a format version: 0, "not recorded".
+  std::string old = json;
+  old.erase(old.find("\"data_format\":3,"), 16);
+  Result<Manifest> r = parse_manifest(old);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->data_format, 0u);
+  for (const char* bad : {"0", "-1", "\"1\"", "4294967296", "1.5"}) {
+    std::string wrong = json;
+    wrong.replace(wrong.find("\"data_format\":3"), 15, std::string("\"data_format\":") + bad);
+    Result<Manifest> w = parse_manifest(wrong);
+    ASSERT_FALSE(w.ok()) << wrong;
+    EXPECT_NE(w.error().find("data_format"), std::string::npos) << w.error();
+  }
 }
 
 TEST(BackupManifest, PathsStayInsideTheDirectory) {
