@@ -127,6 +127,29 @@ class CommitImport final : public shard::Task {
   shard::Reply<ImportJob> reply_;
 };
 
+// On the roster owner, once the logged roster is durable (or failed to be): install
+// it everywhere, then answer; or answer 503.
+void committed(api::ShardApi& api, shard::Reply<ImportJob> reply, bool durable) {
+  ImportJob& job = reply.job();
+  if (!durable) {
+    api.owner.set_roster_head(api.owner.roster_ptr());
+    job.answer = wire::storage_unavailable("the roster could not be saved; nothing changed");
+    return back_to_import(api.shard(), std::move(reply), false);
+  }
+  job.answer = std::move(job.success);
+  const ImportSummary& sum = job.summary;
+  log::info("roster_imported", {{"roster_version", job.image.roster->version()},
+                                {"bytes", job.image.encoded->size()},
+                                {"users_added", sum.users_added},
+                                {"users_updated", sum.users_updated},
+                                {"classes_added", sum.classes_added},
+                                {"enrollments_added", sum.enrollments_added}});
+  auto pending = std::make_shared<shard::Reply<ImportJob>>(std::move(reply));
+  api::roll_out_roster(api, job.image.roster, std::move(job.joins), [&api, pending] {
+    back_to_import(api.shard(), std::move(*pending), false);
+  });
+}
+
 void CommitImport::run(shard::Shard& here, std::unique_ptr<shard::Task>) {
   ImportJob& job = reply_.job();
   api::ShardApi& api = job.directory->at(here.id());
@@ -143,24 +166,7 @@ void CommitImport::run(shard::Shard& here, std::unique_ptr<shard::Task>) {
   owner.append(domain::ImportRoster{next->version(), job.image});
   owner.set_roster_head(next);
   owner.after_durable(domain::ClassId{}, [&api, reply = std::move(reply_)](bool durable) mutable {
-    ImportJob& job = reply.job();
-    if (!durable) {
-      api.owner.set_roster_head(api.owner.roster_ptr());
-      job.answer = wire::storage_unavailable("the roster could not be saved; nothing changed");
-      return back_to_import(api.shard(), std::move(reply), false);
-    }
-    job.answer = std::move(job.success);
-    const ImportSummary& sum = job.summary;
-    log::info("roster_imported", {{"roster_version", job.image.roster->version()},
-                                  {"bytes", job.image.encoded->size()},
-                                  {"users_added", sum.users_added},
-                                  {"users_updated", sum.users_updated},
-                                  {"classes_added", sum.classes_added},
-                                  {"enrollments_added", sum.enrollments_added}});
-    auto pending = std::make_shared<shard::Reply<ImportJob>>(std::move(reply));
-    api::roll_out_roster(api, job.image.roster, std::move(job.joins), [&api, pending] {
-      back_to_import(api.shard(), std::move(*pending), false);
-    });
+    committed(api, std::move(reply), durable);
   });
 }
 
