@@ -129,6 +129,9 @@ constexpr const char* kUsage =
     "                          deliveries and answers (default 2)\n"
     "  --storm-after-s S       reconnect-storm: drop every subscriber after S s of writes\n"
     "                          (default 1)\n"
+    "  --settle-s S            with --server-pid: once every subscriber hung up and the\n"
+    "                          server's /metrics shows no subscriber left, wait S s more\n"
+    "                          and read its RSS again: server_rss_after_kb (default 3)\n"
     "  -h, --help              this text\n"
     "\n"
     "JSON fields: scenario, classes, subscribers, connections (subscribers that got their\n"
@@ -137,7 +140,8 @@ constexpr const char* kUsage =
     "matched to a write at a subscriber), deliveries_per_s, frames (event frames read\n"
     "after the hellos), frames_per_s, lost, duplicated, seq_gaps, latency_ms {p50, p90,\n"
     "p99, p999, max} (write sent -> event read), server_rss_kb (at the end),\n"
-    "server_rss_before_kb, server_rss_connected_kb, rss_per_conn_bytes, errors (write\n"
+    "server_rss_before_kb, server_rss_connected_kb, rss_per_conn_bytes,\n"
+    "server_rss_after_kb (every subscriber gone, see --settle-s), errors (write\n"
     "errors + unanswered writes + connect and handshake failures + subscribers closed by\n"
     "the server + protocol errors + seq gaps, each also on its own), load_cpu_s (this\n"
     "process's user+system CPU), and for reconnect-storm reconnect_s (drop -> last\n"
@@ -199,6 +203,54 @@ long read_rss_kb(long pid) {
   }
   return -1;
 }
+// The sum of a gauge family's samples in a Prometheus text page (-1: not there).
+long gauge_sum(const std::string& page, std::string_view family) {
+  long sum = -1;
+  std::size_t at = 0;
+  while (at < page.size()) {
+    std::size_t end = page.find('\n', at);
+    if (end == std::string::npos) end = page.size();
+    const std::string_view line(page.data() + at, end - at);
+    at = end + 1;
+    if (line.rfind(family, 0) != 0 || line.size() == family.size()) continue;
+    const char next = line[family.size()];
+    if (next != ' ' && next != '{') continue;
+    const std::size_t space = line.rfind(' ');
+    sum = std::max(sum, 0L) + std::atol(std::string(line.substr(space + 1)).c_str());
+  }
+  return sum;
+}
+
+// GET /metrics on a connection of its own (blocking; only after the run).
+std::string fetch_metrics(const sockaddr_in& to) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return {};
+  std::string page;
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0) {
+    const std::string_view req = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+      char buf[16384];
+      for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+        page.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return page;
+}
+
+// The server's RSS once it holds no subscriber (its gauge reads 0, at most 10 s)
+// and `settle_s` more seconds passed: what a storm of subscribers left behind.
+long rss_after_leaving(const sockaddr_in& to, long pid, double settle_s) {
+  if (pid <= 0) return -1;
+  const std::uint64_t give_up = monotonic_ns() + 10'000'000'000ull;
+  while (gauge_sum(fetch_metrics(to), "rollcall_ws_subscribers_open") > 0 &&
+         monotonic_ns() < give_up) {
+    ::usleep(50'000);  // polling the server's own count, not waiting for a guess
+  }
+  ::usleep(static_cast<useconds_t>(settle_s * 1e6));
+  return read_rss_kb(pid);
+}
+
 long read_fd_limit(long pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/limits");
   std::string line;
@@ -286,6 +338,7 @@ struct Options {
   long connect_window = 512;
   double grace_s = 2;
   double storm_after_s = 1;
+  double settle_s = 3;
 };
 
 const char* scenario_name(Scenario s) {
@@ -353,6 +406,8 @@ Options parse_options(int argc, char** argv) {
       o.write_conns = parse_int(flag, v, 1);
     } else if (flag == "--connect-window") {
       o.connect_window = parse_int(flag, v, 1);
+    } else if (flag == "--settle-s") {
+      o.settle_s = parse_double(flag, v);
     } else if (flag == "--grace-s") {
       o.grace_s = parse_double(flag, v);
     } else if (flag == "--storm-after-s") {
@@ -1506,6 +1561,12 @@ int Load::run() {
          std::to_string(hello_pending_) + " still without a connection_established");
   }
   const long rss_end = read_rss_kb(o_.server_pid);
+  for (Sub& s : subs_) {
+    if (s.fd >= 0) ::close(s.fd);
+    s.fd = -1;
+  }
+  pool_.reset();
+  const long rss_after = rss_after_leaving(target_, o_.server_pid, o_.settle_s);
   const std::uint64_t lost_n = lost();
   const std::uint64_t errors = c_.write_errors + c_.unanswered + c_.connect_errors +
                                c_.handshake_errors + c_.closed_by_server + c_.protocol_errors +
@@ -1546,6 +1607,7 @@ int Load::run() {
       "\"frames_per_s\":%.0f,"
       "\"lost\":%llu,\"duplicated\":%llu,\"seq_gaps\":%llu,\"latency_ms\":%s,\"server_rss_kb\":%ld,"
       "\"server_rss_before_kb\":%ld,\"server_rss_connected_kb\":%ld,\"rss_per_conn_bytes\":%ld,"
+      "\"server_rss_after_kb\":%ld,"
       "\"errors\":%llu,"
       "\"write_errors\":%llu,\"unanswered_writes\":%llu,\"connect_errors\":%llu,\"handshake_"
       "errors\":%llu,"
@@ -1565,7 +1627,7 @@ int Load::run() {
       per_s(static_cast<double>(c_.frames_in_window), write_s),
       static_cast<unsigned long long>(lost_n), static_cast<unsigned long long>(c_.duplicated),
       static_cast<unsigned long long>(c_.seq_gaps), latency_.json().c_str(), rss_end, rss_before,
-      rss_connected, rss_per_conn, static_cast<unsigned long long>(errors),
+      rss_connected, rss_per_conn, rss_after, static_cast<unsigned long long>(errors),
       static_cast<unsigned long long>(c_.write_errors),
       static_cast<unsigned long long>(c_.unanswered),
       static_cast<unsigned long long>(c_.connect_errors),
@@ -1576,10 +1638,6 @@ int Load::run() {
       static_cast<unsigned long long>(c_.epoch_changes), write_s,
       static_cast<double>(end - connect_start) / 1e9, cpu_seconds(), extra.c_str());
   std::fflush(stdout);
-  for (Sub& s : subs_) {
-    if (s.fd >= 0) ::close(s.fd);
-  }
-  pool_.reset();
   return errors == 0 && lost_n == 0 && c_.duplicated == 0 ? 0 : 1;
 }
 

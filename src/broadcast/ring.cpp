@@ -1,6 +1,5 @@
 #include "rollcall/broadcast/ring.hpp"
 
-#include <cstdlib>
 #include <cstring>
 #include <type_traits>
 
@@ -101,26 +100,13 @@ std::vector<PersonalFrame> EventView::personal_frames() const {
   return out;
 }
 
-void ClassRing::FreeDeleter::operator()(void* p) const {
-  std::free(p);
-}
-
-namespace {
-// Zeroed memory that is not touched here: large blocks come as fresh pages.
-template <typename T>
-T* zeroed(std::size_t count) {
-  static_assert(std::is_trivially_copyable_v<T>);
-  void* p = std::calloc(count, sizeof(T));
-  RC_ASSERT(p != nullptr);  // start-up or class creation: out of memory is fatal
-  return static_cast<T*>(p);
-}
-}  // namespace
-
 ClassRing::ClassRing(std::uint32_t slots, std::size_t arena_bytes)
     : slot_count_(slots),
       arena_words_(arena_bytes / 8),
-      slots_(zeroed<Slot>(slots)),
-      arena_(zeroed<std::uint64_t>(arena_bytes / 8)) {
+      slot_pages_(sizeof(Slot) * slots),
+      arena_pages_(arena_words_ * 8),
+      slots_(slot_pages_.as<Slot>()),
+      arena_(arena_pages_.as<std::uint64_t>()) {
   static_assert(std::atomic_ref<std::uint64_t>::is_always_lock_free);
   RC_ASSERT(slots >= 2 && (slots & (slots - 1)) == 0);
   RC_ASSERT(arena_words_ >= 64);

@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "rollcall/common/assert.hpp"
@@ -46,16 +47,25 @@ int BufRing::init(io_uring* ring, std::uint16_t group_id, unsigned count, unsign
 
   io_uring_buf_ring_init(br_);
   mask_ = io_uring_buf_ring_mask(count);
-  for (unsigned i = 0; i < count; ++i) {
-    io_uring_buf_ring_add(br_, buffer(static_cast<std::uint16_t>(i)), buffer_bytes,
-                          static_cast<std::uint16_t>(i), mask_, static_cast<int>(i));
-  }
-  io_uring_buf_ring_advance(br_, static_cast<int>(count));
+  grow();
   return 0;
 }
 
+bool BufRing::grow() {
+  if (provided_ == count_) return false;
+  const unsigned from = provided_;
+  const unsigned to = from == 0 ? std::min(count_, kFirstProvided) : std::min(count_, 2 * from);
+  for (unsigned i = from; i < to; ++i) {
+    io_uring_buf_ring_add(br_, buffer(static_cast<std::uint16_t>(i)), buffer_bytes_,
+                          static_cast<std::uint16_t>(i), mask_, static_cast<int>(i - from));
+  }
+  io_uring_buf_ring_advance(br_, static_cast<int>(to - from));
+  provided_ = to;
+  return true;
+}
+
 void BufRing::recycle(std::uint16_t buffer_id) {
-  RC_ASSERT(buffer_id < count_);
+  RC_ASSERT(buffer_id < provided_);
   io_uring_buf_ring_add(br_, buffer(buffer_id), buffer_bytes_, buffer_id, mask_, 0);
   io_uring_buf_ring_advance(br_, 1);
 }

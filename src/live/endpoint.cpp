@@ -61,13 +61,13 @@ void upgrade(http::Exchange& ex, http::UpgradedHandler* handler) {
   ex.upgrade(response, handler);
 }
 
-// The snapshot part of connection_established: the open session and what the
-// subscriber may see of it.
+// connection_established's "snapshot": the open session and what the subscriber
+// may see of it.
 void write_snapshot(JsonWriter& w, const Roster& roster, const ClassInfo* cls,
                     const ClassAttendance& att, const Subscription& sub) {
   const Session* s = att.open_session();
   const auto enrolled = cls != nullptr ? static_cast<std::uint32_t>(cls->students.size()) : 0u;
-  w.key("snapshot").begin_object().key("session");
+  w.begin_object().key("session");
   if (s == nullptr || cls == nullptr) {
     w.null();
     w.key("records").begin_array().end_array().key("counts");
@@ -89,6 +89,37 @@ void write_snapshot(JsonWriter& w, const Roster& roster, const ClassInfo* cls,
   w.end_object();
 }
 
+std::shared_ptr<const std::string> make_snapshot(owner::Owner& owner, const Subscription& sub) {
+  auto json = std::make_shared<std::string>();
+  JsonWriter w(*json);
+  write_snapshot(w, owner.roster(), owner.roster().class_info(sub.cls), owner.attendance(sub.cls),
+                 sub);
+  return json;
+}
+
+// The subscriber's snapshot: for staff, the class's cached one while the class has
+// not moved on (and nothing is still on its way to disk: the state then shows a
+// change its seq does not count yet).
+std::shared_ptr<const std::string> snapshot_for(owner::Owner& owner, ClassFeed& feed,
+                                                const Subscription& sub, bool settled) {
+  if (!sub.staff) return make_snapshot(owner, sub);
+  SnapshotCache& cache = feed.staff_snapshot;
+  const std::uint64_t roster_version = owner.roster().version();
+  if (settled && cache.json && cache.seq == feed.seq && cache.roster_version == roster_version) {
+    return cache.json;
+  }
+  std::shared_ptr<const std::string> json = make_snapshot(owner, sub);
+  if (settled) cache = {json, feed.seq, roster_version};
+  return json;
+}
+
+Endpoint::Subscribed unavailable(ClassId cls) {
+  Endpoint::Subscribed answer;
+  answer.cls = cls;
+  answer.unavailable = true;
+  return answer;
+}
+
 // Asks the class's owner for connection_established and the seq to continue
 // after: the ring holds since+1..seq (or nothing is missing), so the client resumes.
 struct SubscribeJob {
@@ -100,35 +131,35 @@ struct SubscribeJob {
   void run(shard::Shard& here, shard::Reply<SubscribeJob> reply) {
     owner::Owner& owner = *peers->owners[here.id()];
     if (owner.tainted(sub.cls)) {
-      answer = {sub.cls, {}, 0, 0, nullptr, true};
+      answer = unavailable(sub.cls);
       return reply.send();
     }
-    establish(here, owner);
     // The snapshot may show a change still on its way to disk: it goes out once that
     // change is durable (after the change's own events, which queue before it).
-    if (owner.settled(sub.cls)) return reply.send();
+    const bool settled = owner.settled(sub.cls);
+    establish(here, owner, settled);
+    if (settled) return reply.send();
     owner.after_durable(ClassId{}, [reply = std::move(reply)](bool durable) mutable {
-      if (!durable) reply.job().answer = {reply.job().sub.cls, {}, 0, 0, nullptr, true};
+      if (!durable) reply.job().answer = unavailable(reply.job().sub.cls);
       reply.send();
     });
   }
-  // connection_established and where the subscriber continues.
-  void establish(shard::Shard& here, owner::Owner& owner) {
+  // connection_established's parts and where the subscriber continues.
+  void establish(shard::Shard& here, owner::Owner& owner, bool settled) {
     ClassFeed& feed = peers->feeds[here.id()]->feed(sub.cls);
     feed.followers[origin] = true;
     const std::uint64_t first = feed.ring->first_seq();
     const bool recovered = sub.since && sub.epoch == feed.epoch && *sub.since <= feed.seq &&
                            (*sub.since == feed.seq || (first != 0 && first <= *sub.since + 1));
-    answer = {sub.cls, {}, recovered ? *sub.since : feed.seq, feed.epoch, feed.ring.get()};
-    std::string data;
-    JsonWriter w(data);
-    w.begin_object().field("role", to_string(sub.role)).field("user_id", sub.user.value);
-    w.field("recovered", recovered);
-    write_snapshot(w, owner.roster(), owner.roster().class_info(sub.cls), owner.attendance(sub.cls),
-                   sub);
-    w.end_object();
-    append_event_frame(answer.frame, "connection_established", sub.cls.value, feed.seq,
-                       epoch_hex(feed.epoch), wall_ms(), data);
+    answer = Endpoint::Subscribed{};
+    answer.cls = sub.cls;
+    answer.snapshot = snapshot_for(owner, feed, sub, settled);
+    answer.seq = feed.seq;
+    answer.timestamp_ms = wall_ms();
+    answer.recovered = recovered;
+    answer.cursor = recovered ? *sub.since : feed.seq;
+    answer.epoch = feed.epoch;
+    answer.ring = feed.ring.get();
     FeedMetrics& m = peers->feeds[here.id()]->metrics();
     (recovered ? m.subscriptions_recovered : m.subscriptions_fresh).inc();
   }
@@ -219,6 +250,7 @@ void Endpoint::start_subscription(net::Connection& c, Conn& s) {
   s.cls = sub.cls;
   s.sub.user = sub.user.value;
   s.sub.staff = sub.staff;
+  s.role = sub.role;
   s.sub.out = &c.out;
   // The token's expiry, on the loop's monotonic clock.
   const std::int64_t left_ms = sub.expires_at_s * 1000 - wall_ms();
@@ -254,13 +286,24 @@ void Endpoint::on_subscribed(net::Connection& c, Subscribed& answer) {
   s.sub.cursor = answer.cursor;
   s.epoch = answer.epoch;
   f.conns.push_back(c.index);
-  c.out.append(answer.frame);
+  send_established(c, s, answer);
   shard_.flush(c);
   deliver(answer.cls);  // catch up: the resumed events, and whatever was published meanwhile
   if (s.pongs_owed > 0 && s.mode == Mode::Live) {
     for (; s.pongs_owed > 0; --s.pongs_owed) send_pong_message(c, s);
     shard_.flush(c);
   }
+}
+
+void Endpoint::send_established(net::Connection& c, const Conn& s, const Subscribed& answer) {
+  RC_ASSERT(answer.snapshot != nullptr);
+  established_head_.clear();  // {"role":..,"user_id":..,"recovered":..,"snapshot":
+  JsonWriter w(established_head_);
+  w.begin_object().field("role", to_string(s.role)).field("user_id", s.sub.user);
+  w.field("recovered", answer.recovered).key("snapshot");
+  append_event_frame(c.out.pending(), "connection_established", answer.cls.value, answer.seq,
+                     epoch_hex(answer.epoch), answer.timestamp_ms,
+                     {established_head_, *answer.snapshot, "}"});
 }
 
 void Endpoint::deliver(ClassId cls) {

@@ -124,16 +124,28 @@ FeedEvent student_joined_class_event(const User& student, std::int64_t now_ms) {
 void append_event_frame(std::string& out, std::string_view type, std::uint64_t class_id,
                         std::uint64_t seq, std::string_view epoch, std::int64_t timestamp_ms,
                         std::string_view data) {
-  std::string json;
-  json.reserve(data.size() + 160);
-  JsonWriter w(json);
+  append_event_frame(out, type, class_id, seq, epoch, timestamp_ms, {data});
+}
+
+void append_event_frame(std::string& out, std::string_view type, std::uint64_t class_id,
+                        std::uint64_t seq, std::string_view epoch, std::int64_t timestamp_ms,
+                        std::initializer_list<std::string_view> data) {
+  thread_local std::string head;  // the envelope up to "data": (small, reused)
+  head.clear();
+  JsonWriter w(head);
   w.begin_object()
       .field("type", type)
       .field("class_id", class_id)
       .field("seq", seq)
       .field("epoch", epoch);
-  w.key("timestamp").time_ms(timestamp_ms).key("data").raw(data).end_object();
-  ws::append_frame(out, ws::Opcode::Text, json);
+  w.key("timestamp").time_ms(timestamp_ms).key("data");
+  std::size_t payload = head.size() + 1;  // ... "}"
+  for (const std::string_view part : data) payload += part.size();
+  out.reserve(out.size() + ws::frame_header_bytes(payload) + payload);
+  ws::append_frame_header(out, ws::Opcode::Text, payload);
+  out.append(head);
+  for (const std::string_view part : data) out.append(part);
+  out.push_back('}');
 }
 
 }  // namespace rollcall::live

@@ -305,10 +305,16 @@ void Shard::on_recv(const io_uring_cqe& cqe) {
     }
     return;
   }
-  switch (-cqe.res) {
+  on_recv_failed(c, -cqe.res);
+}
+
+void Shard::on_recv_failed(Connection& c, int error) {
+  switch (error) {
     case ENOBUFS:
-      // Every provided buffer is out; buffers come back at the end of this batch.
+      // Every provided buffer is out; buffers come back at the end of this batch,
+      // and more go into circulation while there are more.
       metrics_.recv_buffers_exhausted.inc();
+      buffers_.grow();
       if (!c.recv_starved) {
         c.recv_starved = true;
         starved_.push_back(c.index);

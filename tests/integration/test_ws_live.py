@@ -4,7 +4,7 @@ One `--demo` server for the module (2 shards); each test works on its own class:
 class 4 the handshake and the first frame, class 1 every event type compared with
 the REST answers for the same objects, class 2 privacy (several students and
 teachers on one class), class 3 resuming in memory, class 5 the messages a client
-may send. Servers with special flags (a ring of 8 events; --ring-bytes 4096 and an
+may send, class 6 the staff snapshot shared between subscribers. Servers with special flags (a ring of 8 events; --ring-bytes 4096 and an
 event larger than that) are started by their tests. Resuming across restarts is
 test_ws_restart.py's; many subscribers, shards and slow consumers test_ws_fanout.py's.
 
@@ -154,6 +154,35 @@ def test_first_frame_without_an_open_session(district):
             assert s.last_pong["seq"] == 0 and s.last_pong["class_id"] == 4
             check_envelope(s.last_pong, 4, h["epoch"])
     assert len(epochs) == 1, epochs
+
+
+def test_staff_snapshots_are_shared_yet_follow_every_change(district):
+    """Teachers and admins who connect while a class stands still share one snapshot
+    (made once); every change makes the next subscriber's snapshot show it."""
+    C = 6
+    port = district.port
+    T = district.client("teacher2")
+    sid = ok(T.open_session(C, 5), 201)["id"]
+    first = ok(T.override(sid, student_id(151), "excused", "first"))
+    expected = snapshot_of(attendance(T, sid))
+    assert first in expected["records"]
+    hellos = []
+    for username in ("teacher2", "admin", "teacher2"):
+        with LiveSocket(port, C, district.token(username)) as s:
+            hellos.append(s.hello)
+    for h in hellos:
+        assert h["data"]["snapshot"] == expected, h
+    assert len({h["seq"] for h in hellos}) == 1
+    assert [h["data"]["user_id"] for h in hellos] == [teacher_id(2), 1, teacher_id(2)]
+    assert [h["data"]["role"] for h in hellos] == ["teacher", "admin", "teacher"]
+    # A change: the next subscriber sees it, not the snapshot cached before it.
+    second = ok(T.override(sid, student_id(152), "absent", "second"))
+    with LiveSocket(port, C, district.token("admin")) as s:
+        after = s.hello
+    assert after["seq"] > hellos[0]["seq"]
+    assert after["data"]["snapshot"] == snapshot_of(attendance(T, sid))
+    assert second in after["data"]["snapshot"]["records"]
+    assert after["data"]["snapshot"]["counts"]["absent"] == expected["counts"]["absent"] + 1
 
 
 # -- every event type, compared with REST -------------------------------------------------

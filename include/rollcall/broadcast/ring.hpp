@@ -8,9 +8,10 @@
 ///
 /// Memory is bounded at construction: `slots` index entries (a power of two) and an
 /// arena of `arena_bytes` holding the events back to back. An event stays readable
-/// until either its slot or its bytes are reused. Both come zeroed from `calloc`
-/// (fresh pages for large sizes) and are only touched as events are written, so a
-/// quiet class costs little resident memory whatever its limits.
+/// until either its slot or its bytes are reused. Both are zeroed pages straight
+/// from the kernel (common/zeroed_pages.hpp), made resident only as events are
+/// written and handed back whole when the ring goes, so a quiet class costs little
+/// resident memory whatever its limits.
 ///
 /// Event blob, as published and as `read` returns it (little-endian, 8-byte words):
 ///   u32 staff_bytes, u32 student_bytes, u32 personal_count, u32 reserved,
@@ -26,6 +27,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "rollcall/common/zeroed_pages.hpp"
 
 namespace rollcall::broadcast {
 
@@ -104,9 +107,6 @@ class ClassRing {
     std::uint64_t position;  // absolute arena byte position
     std::uint64_t bytes;
   };
-  struct FreeDeleter {
-    void operator()(void* p) const;
-  };
   using Word = std::atomic_ref<std::uint64_t>;
   /// For readers: atomic_ref needs a non-const reference; the reads never write.
   static Word word(const std::uint64_t& w) { return Word(const_cast<std::uint64_t&>(w)); }
@@ -115,8 +115,10 @@ class ClassRing {
 
   const std::uint32_t slot_count_;
   const std::size_t arena_words_;
-  std::unique_ptr<Slot[], FreeDeleter> slots_;
-  std::unique_ptr<std::uint64_t[], FreeDeleter> arena_;
+  ZeroedPages slot_pages_;
+  ZeroedPages arena_pages_;
+  Slot* const slots_;
+  std::uint64_t* const arena_;
   // Producer-only bookkeeping.
   std::uint64_t write_position_ = 0;  // absolute bytes written (monotonic)
   std::vector<std::uint64_t> staging_;

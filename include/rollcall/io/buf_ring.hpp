@@ -6,6 +6,12 @@
 /// completion and reports its id in the CQE flags; the loop copies or parses the
 /// bytes and hands the buffer back with `recycle`. When all buffers are out, recv
 /// completes with -ENOBUFS and the connection re-arms once buffers come back.
+///
+/// Resident memory follows the peak, not the limit: the ring starts with
+/// `kFirstProvided` buffers in circulation and `grow` doubles that (up to `count`)
+/// when they ran out. The kernel takes buffers in ring order, so every buffer in
+/// circulation is soon touched: handing all of them out at once would make the
+/// whole `count x buffer_bytes` resident on the first busy second.
 
 #include <liburing.h>
 
@@ -28,6 +34,13 @@ class BufRing {
   std::uint16_t group_id() const { return group_id_; }
   unsigned buffer_bytes() const { return buffer_bytes_; }
   unsigned count() const { return count_; }
+  /// Buffers in circulation (the rest of `count` is mapped but never touched).
+  unsigned provided() const { return provided_; }
+
+  static constexpr unsigned kFirstProvided = 128;
+  /// All buffers in circulation ran out: put up to as many again into circulation.
+  /// Returns false when every buffer already is.
+  bool grow();
 
   /// Start of buffer `buffer_id`.
   char* buffer(std::uint16_t buffer_id) const {
@@ -49,6 +62,7 @@ class BufRing {
   std::size_t ring_map_bytes_ = 0;
   std::size_t buffers_map_bytes_ = 0;
   unsigned count_ = 0;
+  unsigned provided_ = 0;
   unsigned buffer_bytes_ = 0;
   std::uint16_t group_id_ = 0;
   int mask_ = 0;

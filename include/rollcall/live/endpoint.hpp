@@ -106,7 +106,11 @@ class Endpoint final : public http::UpgradedHandler {
   // The subscribe round trip, back on this shard.
   struct Subscribed {
     domain::ClassId cls;
-    std::string frame;  ///< connection_established
+    /// connection_established's "snapshot" (shared with other subscribers for staff).
+    std::shared_ptr<const std::string> snapshot;
+    std::uint64_t seq = 0;  ///< the class's seq when the snapshot was taken
+    std::int64_t timestamp_ms = 0;
+    bool recovered = false;
     std::uint64_t cursor = 0;
     std::uint32_t epoch = 0;
     broadcast::ClassRing* ring = nullptr;
@@ -136,6 +140,7 @@ class Endpoint final : public http::UpgradedHandler {
     domain::ClassId cls;
     broadcast::Subscriber sub;  ///< user, audience, cursor, output queue
     std::uint32_t epoch = 0;
+    domain::Role role = domain::Role::Student;
     std::int64_t last_heard_ms = 0;
     std::uint64_t expires_ms = ~std::uint64_t{0};  ///< monotonic: the token's expiry (subscribers)
     std::uint32_t user_held = kNotHeld;            ///< the per-user counter this subscription holds
@@ -157,6 +162,7 @@ class Endpoint final : public http::UpgradedHandler {
   void arm_timer(net::Reactor& r, net::Connection& c, Conn& s);
   void over_budget(net::Reactor& r, net::Connection& c, Conn& s);
   void send_pong_message(net::Connection& c, const Conn& s);
+  void send_established(net::Connection& c, const Conn& s, const Subscribed& answer);
   void close_lagging(Followed& f, std::uint64_t lapped_at);
 
   shard::Shard& shard_;
@@ -166,6 +172,7 @@ class Endpoint final : public http::UpgradedHandler {
   std::vector<Conn> conns_;  ///< per connection slot
   std::unordered_map<domain::ClassId, Followed> followed_;
   std::string blob_;                           ///< scratch for events copied out of a ring
+  std::string established_head_;               ///< scratch: connection_established's start
   std::vector<broadcast::Subscriber*> batch_;  ///< scratch: one class's live subscribers
   std::size_t subscriber_count_ = 0;
   // Between a route handler's upgrade and the server's on_upgraded (same call stack).

@@ -9,6 +9,7 @@
 /// their own record); nobody else's name or record ever reaches a student.
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +45,11 @@ FeedEvent student_joined_class_event(const domain::User& student, std::int64_t n
 void append_event_frame(std::string& out, std::string_view type, std::uint64_t class_id,
                         std::uint64_t seq, std::string_view epoch, std::int64_t timestamp_ms,
                         std::string_view data);
+/// The same, with <data> given as pieces laid end to end: written straight into
+/// `out`, so a large shared piece (a cached snapshot) is copied once, into `out`.
+void append_event_frame(std::string& out, std::string_view type, std::uint64_t class_id,
+                        std::uint64_t seq, std::string_view epoch, std::int64_t timestamp_ms,
+                        std::initializer_list<std::string_view> data);
 
 /// Reusable buffers for the frames of one event.
 struct EventFrameBuffers {

@@ -46,12 +46,23 @@ struct LiveConfig {
 std::uint32_t history_epoch(const std::array<unsigned char, 32>& key, std::uint64_t generation,
                             std::uint64_t class_id);
 
+/// The staff view of a class (connection_established's "snapshot" for teachers and
+/// admins), made once per state and shared by every subscriber that connects while
+/// the class stays there: a reconnect storm costs one snapshot per change, not one
+/// per teacher. Immutable once made; any shard may hold it.
+struct SnapshotCache {
+  std::shared_ptr<const std::string> json;
+  std::uint64_t seq = 0;             ///< the class's seq it shows
+  std::uint64_t roster_version = 0;  ///< and the roster (names, enrolment) it shows
+};
+
 /// The owner's side of one class's live updates.
 struct ClassFeed {
   std::unique_ptr<broadcast::ClassRing> ring;
   std::uint64_t seq = 0;
   std::uint32_t epoch = 0;      ///< shown as 8 hex digits
   std::vector<bool> followers;  ///< per shard: has subscribers of this class
+  SnapshotCache staff_snapshot;
 };
 
 /// What a data shard's feeds count, on the owner: events published, and the

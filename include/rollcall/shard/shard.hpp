@@ -148,6 +148,8 @@ class Shard final : public net::Reactor {
   void on_accept(const io_uring_cqe& cqe);
   bool admit_address(int fd, const std::optional<net::IpAddress>& peer, std::uint32_t& held);
   void on_recv(const io_uring_cqe& cqe);
+  /// A recv that ended with `error` (an errno): wait for buffers, re-arm, or abort.
+  void on_recv_failed(net::Connection& c, int error);
   void on_send(const io_uring_cqe& cqe);
   void on_tick();
   void on_signal(const io_uring_cqe& cqe);

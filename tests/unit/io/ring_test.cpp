@@ -124,6 +124,39 @@ TEST_F(BufRingTest, RunningOutOfBuffersEndsRecvWithEnobufsAndRecyclingRecovers) 
             "msg2");
 }
 
+// Only kFirstProvided buffers circulate at first (so only they become resident);
+// running out puts as many again into circulation, up to the mapped count, and the
+// recv that waited then lands in a buffer that was never handed out before.
+TEST_F(BufRingTest, BuffersGoIntoCirculationOnlyWhenTheFirstRunOut) {
+  BufRing buffers;
+  ASSERT_EQ(buffers.init(ring_.raw(), 4, 1024, 16), 0);
+  EXPECT_EQ(buffers.provided(), BufRing::kFirstProvided);
+  arm_recv(4);
+  std::vector<std::uint16_t> held;
+  for (unsigned i = 0; i <= BufRing::kFirstProvided; ++i) {
+    ASSERT_EQ(::write(fds_[1], "x", 1), 1);
+    const io_uring_cqe cqe = next_cqe();
+    if (i < BufRing::kFirstProvided) {
+      ASSERT_EQ(cqe.res, 1);
+      const std::uint16_t bid = BufRing::buffer_id_of(cqe.flags);
+      EXPECT_LT(bid, BufRing::kFirstProvided);
+      held.push_back(bid);
+    } else {
+      ASSERT_EQ(cqe.res, -ENOBUFS);
+    }
+  }
+  EXPECT_TRUE(buffers.grow());
+  EXPECT_EQ(buffers.provided(), 2 * BufRing::kFirstProvided);
+  arm_recv(4);
+  const io_uring_cqe cqe = next_cqe();
+  ASSERT_EQ(cqe.res, 1);
+  EXPECT_GE(BufRing::buffer_id_of(cqe.flags), BufRing::kFirstProvided);
+  while (buffers.grow()) {
+  }
+  EXPECT_EQ(buffers.provided(), 1024u);
+  for (const std::uint16_t bid : held) buffers.recycle(bid);
+}
+
 TEST_F(BufRingTest, RejectsCountsThatAreNotPowersOfTwo) {
   BufRing buffers;
   EXPECT_EQ(buffers.init(ring_.raw(), 3, 3, 16), -EINVAL);
