@@ -2,6 +2,7 @@
 
 #include "rollcall/net/out_buffer.hpp"
 
+#include <algorithm>
 #include <vector>
 
 namespace rollcall::net {
@@ -12,6 +13,7 @@ namespace {
 // capacity of kPoolBufferBytes up to twice that, always empty while parked.
 struct Pool {
   std::vector<std::string> buffers;
+  std::size_t low_water = 0;  ///< fewest parked since the last trim: never borrowed
   Pool() { buffers.reserve(OutBuffer::kPoolBuffersMax); }
 };
 
@@ -26,6 +28,15 @@ std::size_t OutBuffer::pooled_buffers() {
   return pool().buffers.size();
 }
 
+std::size_t OutBuffer::trim_pool() {
+  Pool& p = pool();
+  const std::size_t idle = std::min(p.low_water, p.buffers.size());
+  // Parked last in, first out: the bottom `idle` were not borrowed since the last trim.
+  p.buffers.erase(p.buffers.begin(), p.buffers.begin() + static_cast<std::ptrdiff_t>(idle));
+  p.low_water = p.buffers.size();
+  return idle;
+}
+
 void OutBuffer::borrow(std::string& s) {
   RC_ASSERT(s.empty());
   std::vector<std::string>& buffers = pool().buffers;
@@ -35,6 +46,8 @@ void OutBuffer::borrow(std::string& s) {
   }
   s.swap(buffers.back());
   buffers.pop_back();
+  Pool& p = pool();
+  p.low_water = std::min(p.low_water, buffers.size());
 }
 
 void OutBuffer::give_back(std::string& s) {

@@ -1,5 +1,6 @@
 #include "rollcall/shard/shard.hpp"
 
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -557,7 +558,22 @@ void Shard::on_tick() {
   if (stopping_ && now_ms_ >= stop_deadline_ms_) {
     connections_.for_each_open([this](Connection& c) { abort_connection(c); });
   }
+  if (now_ms_ >= next_memory_trim_ms_) hand_back_memory();
   arm_tick();
+}
+
+void Shard::hand_back_memory() {
+  next_memory_trim_ms_ = now_ms_ + kMemoryTrimIntervalMs;
+  const std::size_t freed = net::OutBuffer::trim_pool();
+  const auto open =
+      static_cast<std::uint64_t>(std::max<std::int64_t>(0, metrics_.connections_open.get()));
+  open_peak_since_trim_ = std::max(open_peak_since_trim_, open);
+  // Only after a storm: the allocator's walk is not free, and is pointless while
+  // the memory it would hand back is about to be asked for again.
+  const bool storm_ended = open_peak_since_trim_ >= open + kMemoryTrimAfterCloses;
+  if (freed < kMemoryTrimAfterBuffers && !storm_ended) return;
+  open_peak_since_trim_ = open;
+  if (::malloc_trim(0) != 0) metrics_.memory_trims.inc();
 }
 
 void Shard::on_deadline(std::uint32_t index) {

@@ -15,7 +15,9 @@
 /// most `kPoolBuffersMax` buffers per thread; beyond that (or for a queue that
 /// grew past `kPoolBufferBytes`) buffers are ordinary heap strings, freed once
 /// sent. While a connection stays busy it keeps its sent buffer for the next swap
-/// if it is at most `kRetainBytes`.
+/// if it is at most `kRetainBytes`. The pool follows demand down as well as up:
+/// `trim_pool` frees the buffers that stayed parked since the previous trim, so a
+/// storm's buffers go back once it ends (the shard trims every few seconds).
 
 #include <cstddef>
 #include <string>
@@ -88,6 +90,9 @@ class OutBuffer {
 
   /// Buffers parked in this thread's pool (tests, metrics).
   static std::size_t pooled_buffers();
+  /// Frees the buffers of this thread's pool that nobody borrowed since the last
+  /// trim (the pool's low-water mark); returns how many.
+  static std::size_t trim_pool();
 
  private:
   /// Swaps a pool buffer into `s` (empty); no-op when the pool is empty.

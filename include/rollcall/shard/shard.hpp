@@ -152,6 +152,13 @@ class Shard final : public net::Reactor {
   void on_recv_failed(net::Connection& c, int error);
   void on_send(const io_uring_cqe& cqe);
   void on_tick();
+  /// After a storm (many connections gone, or pooled output buffers idle for a
+  /// whole interval): frees the idle buffers and has the allocator give free pages
+  /// back to the kernel, so RSS follows the load down.
+  void hand_back_memory();
+  static constexpr std::uint64_t kMemoryTrimIntervalMs = 5000;
+  static constexpr std::uint64_t kMemoryTrimAfterCloses = 1000;
+  static constexpr std::size_t kMemoryTrimAfterBuffers = 64;  ///< 1 MiB of output buffers
   void on_signal(const io_uring_cqe& cqe);
   void on_deadline(std::uint32_t index);
   void on_send_timeout(std::uint32_t index);
@@ -203,6 +210,8 @@ class Shard final : public net::Reactor {
   std::vector<std::unique_ptr<Task>> running_;   ///< scratch: the batch being run
   bool accept_armed_ = false;
   bool accept_rearm_on_tick_ = false;
+  std::uint64_t next_memory_trim_ms_ = 0;
+  std::uint64_t open_peak_since_trim_ = 0;  ///< most connections open at a trim check
   bool stopping_ = false;
   bool drained_reported_ = false;
   std::uint64_t stop_deadline_ms_ = 0;

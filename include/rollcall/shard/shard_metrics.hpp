@@ -28,6 +28,7 @@ struct alignas(64) ShardMetrics {
   metrics::Counter messages_sent;      ///< cross-shard messages posted
   metrics::Counter messages_received;  ///< cross-shard messages handled
   metrics::Counter mailbox_full;       ///< posts that found the SPSC queue full
+  metrics::Counter memory_trims;       ///< times free heap pages went back to the kernel
 
   void describe(metrics::Sink& s) const {
     s.family("rollcall_connections_open", "Connections currently open.").add(connections_open);
@@ -77,6 +78,10 @@ struct alignas(64) ShardMetrics {
     s.family("rollcall_shard_mailbox_full_total",
              "Posts that found a cross-shard queue full and waited in the sender's overflow.")
         .add(mailbox_full);
+    s.family("rollcall_memory_trims_total",
+             "Times a shard, after a storm of connections ended, had the allocator hand free "
+             "memory back to the kernel.")
+        .add(memory_trims);
   }
 };
 

@@ -131,6 +131,9 @@ rollcall_shard_messages_received_total
 # HELP rollcall_shard_mailbox_full_total Posts that found a cross-shard queue full and waited in the sender's overflow.
 # TYPE rollcall_shard_mailbox_full_total counter
 rollcall_shard_mailbox_full_total
+# HELP rollcall_memory_trims_total Times a shard, after a storm of connections ended, had the allocator hand free memory back to the kernel.
+# TYPE rollcall_memory_trims_total counter
+rollcall_memory_trims_total
 # HELP rollcall_wal_records_total Log records made durable.
 # TYPE rollcall_wal_records_total counter
 rollcall_wal_records_total

@@ -103,6 +103,26 @@ TEST(OutBuffer, ThePoolIsBounded) {
   for (OutBuffer& q : queues) EXPECT_EQ(q.retained_bytes(), 0u);
 }
 
+// A storm fills the pool; once it is over, buffers nobody borrowed for a whole
+// interval are freed, while those still in use between trims stay parked.
+TEST(OutBuffer, TrimFreesWhatTheLastIntervalDidNotUse) {
+  OutBuffer::trim_pool();
+  OutBuffer::trim_pool();  // whatever earlier tests parked is idle now: gone
+  ASSERT_EQ(OutBuffer::pooled_buffers(), 0u);
+  std::vector<OutBuffer> storm(300);
+  for (OutBuffer& q : storm) q.append("x");
+  for (OutBuffer& q : storm) q.consume(q.next_chunk().size());
+  ASSERT_EQ(OutBuffer::pooled_buffers(), 300u);
+  OutBuffer::trim_pool();  // the storm borrowed all along: nothing idle yet
+  EXPECT_EQ(OutBuffer::pooled_buffers(), 300u);
+  for (int turn = 0; turn < 5; ++turn) {  // afterwards, 10 busy connections
+    for (std::size_t i = 0; i < 10; ++i) storm[i].append("y");
+    for (std::size_t i = 0; i < 10; ++i) storm[i].consume(storm[i].next_chunk().size());
+  }
+  EXPECT_EQ(OutBuffer::trim_pool(), 290u);
+  EXPECT_EQ(OutBuffer::pooled_buffers(), 10u);
+}
+
 TEST(OutBuffer, ResetReturnsTheBuffers) {
   OutBuffer b;
   b.append("abc");
