@@ -44,6 +44,45 @@ def p99(r: dict | None) -> str:
     return f"{r['latency_ms']['p99']:.1f} ms{note}"
 
 
+STAGES = [
+    ("rollcall_http_request_duration_seconds", "request parsed -> answered"),
+    ("rollcall_wal_commit_wait_seconds", "record appended -> durable"),
+    ("rollcall_wal_fsync_duration_seconds", "fsync"),
+    ("rollcall_ws_publish_to_send_seconds", "event published -> frames queued"),
+    ("rollcall_loop_turn_busy_seconds", "loop turn's work"),
+]
+
+
+def quantile(page: str, family: str, q: float) -> str:
+    """The upper bound of the bucket holding quantile q of a histogram in a metrics page."""
+    buckets = []
+    for line in page.splitlines():
+        if line.startswith(family + "_bucket{"):
+            le = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets.append((float("inf") if le == "+Inf" else float(le), float(line.rsplit(" ", 1)[1])))
+    if not buckets or buckets[-1][1] == 0:
+        return "-"
+    want = q * buckets[-1][1]
+    for bound, count in buckets:
+        if count >= want:
+            return "> 10 s" if bound == float("inf") else f"<= {bound * 1000:g} ms"
+    return "-"
+
+
+def stages(d: pathlib.Path) -> None:
+    """Where a write's time went, from the server's own histograms of each run."""
+    runs = [(f"{rate}/s", d / f"rollcall-{rate}.metrics.txt") for rate in (10, 300, 1000, 3000)]
+    runs = [(name, f.read_text()) for name, f in runs if f.exists()]
+    if not runs:
+        return
+    print()
+    print("| stage (server histograms, p50 / p99 bucket) | " + " | ".join(n for n, _ in runs) + " |")
+    print("|---|" + "---|" * len(runs))
+    for family, label in STAGES:
+        cells = [f"{quantile(page, family, 0.5)} / {quantile(page, family, 0.99)}" for _, page in runs]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
 def main() -> int:
     d = pathlib.Path(sys.argv[1])
     rc = {rate: load(d, f"rollcall-{rate}") for rate in (10, 300, 1000, 3000)}
@@ -69,6 +108,7 @@ def main() -> int:
     print("|---|---|---|---|")
     for r in rows:
         print("| " + " | ".join(r) + " |")
+    stages(d)
     return 0
 
 

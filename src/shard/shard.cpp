@@ -85,8 +85,12 @@ void Shard::run() {
   if (config_.listen_fd >= 0) arm_accept();
   if (config_.signal_fd >= 0) arm_signal_read();
   arm_tick();
+  std::uint64_t turn_ns = monotonic_ns();
+  std::uint64_t worked_ns = 0;  // this turn's work before it waited for completions
   while (true) {
-    now_ms_ = monotonic_ms();
+    const std::uint64_t top_ns = monotonic_ns();
+    if (worked_ns != 0) metrics_.turn_busy.observe_ns(worked_ns + (top_ns - turn_ns));
+    now_ms_ = top_ns / 1'000'000;
     bool busy = drain_mailboxes();
     busy |= run_deferred();
     busy |= run_pollers();
@@ -101,7 +105,9 @@ void Shard::run() {
     // Never sleep with work of our own pending (a self-post from a poller, say).
     busy |= !overflow_[id_].empty() || !runtime_.queue(id_, id_).empty_for_consumer() ||
             !deferred_.empty();
+    worked_ns = monotonic_ns() - top_ns;
     const int rc = ring_.submit_and_wait(busy ? 0 : 1);
+    turn_ns = monotonic_ns();  // completions in hand: the turn's second half starts
     if (rc < 0) {
       log::error("ring_submit_failed",
                  {{"shard", id_}, {"errno", -rc}, {"error", std::strerror(-rc)}});

@@ -18,6 +18,7 @@ ShardLog::ShardLog(shard::Shard& shard, ShardLogConfig config)
 
 void ShardLog::append(const domain::Command& command) {
   RC_ASSERT(healthy());
+  if (oldest_unbatched_ns_ == 0) oldest_unbatched_ns_ = monotonic_ns();
   writer_.append(command);
 }
 
@@ -58,6 +59,8 @@ void ShardLog::write_and_sync(int fd, std::uint64_t offset, std::string_view dat
   if (!batch_open_) {  // a short write resubmits the rest of the same batch
     batch_open_ = true;
     batch_started_ns_ = monotonic_ns();
+    batch_oldest_append_ns_ = oldest_unbatched_ns_ != 0 ? oldest_unbatched_ns_ : batch_started_ns_;
+    oldest_unbatched_ns_ = 0;
   }
   shard_.submit_log_write(fd, offset, data);
 }
@@ -71,7 +74,9 @@ void ShardLog::on_log_sync(int result) {
   const LogWriterStats& now = writer_.stats();
   if (now.batches != seen_.batches) {  // a batch became durable
     batch_open_ = false;
-    metrics_.sync_duration.observe_ns(monotonic_ns() - batch_started_ns_);
+    const std::uint64_t now_ns = monotonic_ns();
+    metrics_.sync_duration.observe_ns(now_ns - batch_started_ns_);
+    metrics_.commit_wait.observe_ns(now_ns - batch_oldest_append_ns_);
     metrics_.syncs.inc(now.syncs - seen_.syncs);
     metrics_.bytes.inc(now.bytes - seen_.bytes);
     metrics_.batch_records.observe(now.durable_records - seen_.durable_records);

@@ -29,6 +29,9 @@ struct alignas(64) ShardMetrics {
   metrics::Counter messages_received;  ///< cross-shard messages handled
   metrics::Counter mailbox_full;       ///< posts that found the SPSC queue full
   metrics::Counter memory_trims;       ///< times free heap pages went back to the kernel
+  /// A loop turn's work (everything but waiting for completions): a long turn
+  /// delays every connection of the shard.
+  metrics::LatencyHistogram turn_busy;
 
   void describe(metrics::Sink& s) const {
     s.family("rollcall_connections_open", "Connections currently open.").add(connections_open);
@@ -78,6 +81,10 @@ struct alignas(64) ShardMetrics {
     s.family("rollcall_shard_mailbox_full_total",
              "Posts that found a cross-shard queue full and waited in the sender's overflow.")
         .add(mailbox_full);
+    s.family("rollcall_loop_turn_busy_seconds",
+             "Time a loop turn spent working (handling completions, mailboxes, timers and "
+             "sends), not waiting.")
+        .add(turn_busy);
     s.family("rollcall_memory_trims_total",
              "Times a shard, after a storm of connections ended, had the allocator hand free "
              "memory back to the kernel.")

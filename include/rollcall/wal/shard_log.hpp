@@ -33,6 +33,9 @@ struct alignas(64) LogMetrics {
   metrics::Counter failures;  ///< log failures (the shard then refuses writes)
   metrics::Counter snapshots;
   metrics::LatencyHistogram sync_duration;  ///< batch handed to the ring -> durable
+  /// A batch's oldest record: appended -> durable (its wait for an earlier batch's
+  /// fsync, then its own).
+  metrics::LatencyHistogram commit_wait;
   metrics::LatencyHistogram snapshot_duration;
   metrics::CountHistogram batch_records;  ///< records per group commit
 
@@ -47,6 +50,10 @@ struct alignas(64) LogMetrics {
     s.family("rollcall_wal_fsync_duration_seconds",
              "Group commit: batch handed to the ring -> durable.")
         .add(sync_duration);
+    s.family("rollcall_wal_commit_wait_seconds",
+             "Group commit: a batch's oldest record appended -> durable (waiting for the "
+             "fsync in flight, then its own).")
+        .add(commit_wait);
     s.family("rollcall_wal_snapshot_duration_seconds", "Time to write a snapshot.")
         .add(snapshot_duration);
     s.family("rollcall_wal_batch_records", "Records per group commit.").add(batch_records);
@@ -93,6 +100,8 @@ class ShardLog final : public storage::Log, public shard::LogCompletions, privat
   Checkpointer checkpointer_;
   std::uint64_t checkpoint_after_bytes_;
   std::uint64_t batch_started_ns_ = 0;
+  std::uint64_t batch_oldest_append_ns_ = 0;  ///< the batch in flight's oldest record
+  std::uint64_t oldest_unbatched_ns_ = 0;     ///< 0: nothing appended since the last batch
   bool batch_open_ = false;
   bool failure_counted_ = false;
   LogWriterStats seen_;  ///< writer stats already turned into metrics

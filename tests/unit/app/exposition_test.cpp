@@ -131,6 +131,10 @@ rollcall_shard_messages_received_total
 # HELP rollcall_shard_mailbox_full_total Posts that found a cross-shard queue full and waited in the sender's overflow.
 # TYPE rollcall_shard_mailbox_full_total counter
 rollcall_shard_mailbox_full_total
+# HELP rollcall_loop_turn_busy_seconds Time a loop turn spent working (handling completions, mailboxes, timers and sends), not waiting.
+# TYPE rollcall_loop_turn_busy_seconds histogram
+rollcall_loop_turn_busy_seconds_sum
+rollcall_loop_turn_busy_seconds_count
 # HELP rollcall_memory_trims_total Times a shard, after a storm of connections ended, had the allocator hand free memory back to the kernel.
 # TYPE rollcall_memory_trims_total counter
 rollcall_memory_trims_total
@@ -153,6 +157,10 @@ rollcall_wal_snapshots_total
 # TYPE rollcall_wal_fsync_duration_seconds histogram
 rollcall_wal_fsync_duration_seconds_sum
 rollcall_wal_fsync_duration_seconds_count
+# HELP rollcall_wal_commit_wait_seconds Group commit: a batch's oldest record appended -> durable (waiting for the fsync in flight, then its own).
+# TYPE rollcall_wal_commit_wait_seconds histogram
+rollcall_wal_commit_wait_seconds_sum
+rollcall_wal_commit_wait_seconds_count
 # HELP rollcall_wal_snapshot_duration_seconds Time to write a snapshot.
 # TYPE rollcall_wal_snapshot_duration_seconds histogram
 rollcall_wal_snapshot_duration_seconds_sum
@@ -303,6 +311,7 @@ rollcall_process_resident_memory_bytes)";
 // Histograms and their bucket count.
 const std::map<std::string, std::size_t> kHistograms = {
     {"rollcall_http_request_duration_seconds", 17}, {"rollcall_wal_fsync_duration_seconds", 17},
+    {"rollcall_wal_commit_wait_seconds", 17},       {"rollcall_loop_turn_busy_seconds", 17},
     {"rollcall_wal_snapshot_duration_seconds", 17}, {"rollcall_wal_batch_records", 14},
     {"rollcall_ws_publish_to_send_seconds", 17},    {"rollcall_push_latency_seconds", 17},
 };
