@@ -17,7 +17,8 @@ BufRing::~BufRing() {
   if (buffers_ != nullptr) munmap(buffers_, buffers_map_bytes_);
 }
 
-int BufRing::init(io_uring* ring, std::uint16_t group_id, unsigned count, unsigned buffer_bytes) {
+int BufRing::init(io_uring* ring, std::uint16_t group_id, unsigned count, unsigned buffer_bytes,
+                  bool incremental) {
   RC_ASSERT(br_ == nullptr);
   if (count == 0 || count > 32768 || (count & (count - 1)) != 0) return -EINVAL;
   if (buffer_bytes == 0) return -EINVAL;
@@ -42,8 +43,16 @@ int BufRing::init(io_uring* ring, std::uint16_t group_id, unsigned count, unsign
   reg.ring_addr = reinterpret_cast<std::uint64_t>(br_);
   reg.ring_entries = count;
   reg.bgid = group_id;
-  const int rc = io_uring_register_buf_ring(ring, &reg, 0);
+  reg.pad = incremental ? kPbufRingInc : 0;  // `flags` in newer headers
+  int rc = io_uring_register_buf_ring(ring, &reg, 0);
+  if (rc == -EINVAL && incremental) {  // a kernel before 6.12: whole buffers
+    reg.pad = 0;
+    rc = io_uring_register_buf_ring(ring, &reg, 0);
+    incremental = false;
+  }
   if (rc != 0) return rc;
+  incremental_ = incremental;
+  if (incremental_) offsets_.assign(count, 0);
 
   io_uring_buf_ring_init(br_);
   mask_ = io_uring_buf_ring_mask(count);
@@ -62,6 +71,19 @@ bool BufRing::grow() {
   io_uring_buf_ring_advance(br_, static_cast<int>(to - from));
   provided_ = to;
   return true;
+}
+
+void BufRing::consumed(std::uint16_t buffer_id, std::uint32_t cqe_flags, std::size_t bytes) {
+  RC_ASSERT(buffer_id < provided_);
+  if (incremental_) {
+    if ((cqe_flags & kCqeFlagBufMore) != 0) {  // still the kernel's: the next receive goes on
+      offsets_[buffer_id] += static_cast<std::uint32_t>(bytes);
+      RC_ASSERT(offsets_[buffer_id] <= buffer_bytes_);
+      return;
+    }
+    offsets_[buffer_id] = 0;
+  }
+  recycle(buffer_id);
 }
 
 void BufRing::recycle(std::uint16_t buffer_id) {

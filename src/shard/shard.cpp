@@ -70,8 +70,8 @@ int Shard::init() {
   }
   int rc = ring_.init(config_.sq_entries, config_.cq_entries);
   if (rc != 0) return rc;
-  rc =
-      buffers_.init(ring_.raw(), kRecvBufferGroup, config_.recv_buffers, config_.recv_buffer_bytes);
+  rc = buffers_.init(ring_.raw(), kRecvBufferGroup, config_.recv_buffers, config_.recv_buffer_bytes,
+                     config_.recv_incremental);
   if (rc != 0) return rc;
   now_ms_ = monotonic_ms();
   return 0;
@@ -249,21 +249,37 @@ void Shard::arm_recv(Connection& c) {
   c.recv_starved = false;
 }
 
+namespace {
+// Hands a receive completion's buffer back to the ring when it goes out of scope.
+struct ReceiveBufferBack {
+  io::BufRing& ring;
+  bool has_buffer;
+  std::uint16_t id;
+  std::uint32_t cqe_flags;
+  std::size_t bytes;
+  ~ReceiveBufferBack() {
+    if (has_buffer) ring.consumed(id, cqe_flags, bytes);
+  }
+};
+}  // namespace
+
 void Shard::on_recv(const io_uring_cqe& cqe) {
   const bool has_buffer = (cqe.flags & IORING_CQE_F_BUFFER) != 0;
   const std::uint16_t bid = has_buffer ? io::BufRing::buffer_id_of(cqe.flags) : 0;
   Connection& c = connections_.at(io::index_of(cqe.user_data));
   const bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
+  // Whatever happens below, the buffer goes back once the bytes were handled (or
+  // stays the kernel's while it is still filling it: incremental consumption).
+  const ReceiveBufferBack back{buffers_, has_buffer, bid, cqe.flags,
+                               cqe.res > 0 ? static_cast<std::size_t>(cqe.res) : 0};
 
   if (c.state == Connection::State::Free || c.generation != io::generation_of(cqe.user_data)) {
     metrics_.stale_completions.inc();
-    if (has_buffer) buffers_.recycle(bid);
     return;
   }
   if (!more) c.recv_armed = false;
 
   if (c.state == Connection::State::Closing) {
-    if (has_buffer) buffers_.recycle(bid);
     maybe_release(c);
     return;
   }
@@ -272,19 +288,15 @@ void Shard::on_recv(const io_uring_cqe& cqe) {
     RC_ASSERT(has_buffer);
     const auto len = static_cast<std::size_t>(cqe.res);
     metrics_.bytes_received.inc(len);
-    char* data = buffers_.buffer(bid);
+    char* data = buffers_.data(bid);
     if (lingering_[c.index] || close_after_send_[c.index]) {
       // Graceful close (its last answer still owed, or sent): discard what the peer
       // still sends, up to the input bound; a peer that keeps flooding is reset
       // rather than drained at line rate.
-      if (!discard_while_closing(c, len)) {
-        buffers_.recycle(bid);
-        return;
-      }
+      if (!discard_while_closing(c, len)) return;
     } else if (!c.recv_wanted) {
       // Paused: keep the bytes for later, bounded.
       if (c.in.size() + len > config_.in_bytes_max) {
-        buffers_.recycle(bid);
         abort_connection(c);
         return;
       }
@@ -292,7 +304,6 @@ void Shard::on_recv(const io_uring_cqe& cqe) {
     } else {
       handler_->on_data(*this, c, data, len);
     }
-    buffers_.recycle(bid);
     if (c.state != Connection::State::Open) {
       maybe_release(c);
       return;
@@ -302,7 +313,6 @@ void Shard::on_recv(const io_uring_cqe& cqe) {
     return;
   }
 
-  if (has_buffer) buffers_.recycle(bid);
   if (cqe.res == 0) {
     c.peer_closed = true;
     if (lingering_[c.index]) {

@@ -50,6 +50,9 @@ struct ShardConfig {
   unsigned cq_entries = 16384;
   unsigned recv_buffers = 2048;  ///< provided buffers (power of two)
   unsigned recv_buffer_bytes = 4096;
+  /// Receives take only the bytes they need from a buffer (Linux 6.12+; whole
+  /// buffers on older kernels): see io/buf_ring.hpp.
+  bool recv_incremental = true;
   std::uint32_t tick_ms = 100;                ///< timer wheel resolution
   std::uint32_t linger_ms = 2000;             ///< graceful close: wait this long for the peer's FIN
   std::uint32_t shutdown_timeout_ms = 10000;  ///< on SIGTERM: force-close what is left after this

@@ -157,6 +157,43 @@ TEST_F(BufRingTest, BuffersGoIntoCirculationOnlyWhenTheFirstRunOut) {
   for (const std::uint16_t bid : held) buffers.recycle(bid);
 }
 
+// Incremental consumption: short receives share one buffer, each after the last;
+// the buffer comes back only with the completion that used its end.
+TEST_F(BufRingTest, IncrementalBuffersCarryManyReceivesEachAfterTheLast) {
+  BufRing buffers;
+  ASSERT_EQ(buffers.init(ring_.raw(), 5, 2, 16, true), 0);
+  if (!buffers.incremental()) GTEST_SKIP() << "kernel without IOU_PBUF_RING_INC (6.12+)";
+  arm_recv(5);
+  auto receive = [&](std::string_view msg) {
+    EXPECT_EQ(::write(fds_[1], msg.data(), msg.size()), static_cast<ssize_t>(msg.size()));
+    const io_uring_cqe cqe = next_cqe();
+    EXPECT_GT(cqe.res, 0);
+    const std::uint16_t bid = BufRing::buffer_id_of(cqe.flags);
+    const std::string got(buffers.data(bid), static_cast<std::size_t>(cqe.res));
+    buffers.consumed(bid, cqe.flags, static_cast<std::size_t>(cqe.res));
+    return std::make_pair(bid, got);
+  };
+  const auto [first_bid, first] = receive("abc");
+  const auto [second_bid, second] = receive("defgh");
+  EXPECT_EQ(first, "abc");
+  EXPECT_EQ(second, "defgh");
+  EXPECT_EQ(first_bid, second_bid);  // both in one buffer: 8 of its 16 bytes used
+  // 8 bytes left: a 12-byte message ends this buffer and starts the next.
+  const auto [end_bid, end] = receive("ijklmnopqrst");
+  EXPECT_EQ(end_bid, first_bid);
+  EXPECT_EQ(end, "ijklmnop");
+  const auto [next_bid, rest] = receive("");  // the 4 bytes still in the socket
+  EXPECT_NE(next_bid, first_bid);
+  EXPECT_EQ(rest, "qrst");
+  // Four times around the two buffers: each came back when its end was used (a
+  // message that crosses a buffer's end arrives in two completions).
+  for (int i = 0; i < 8; ++i) {
+    std::string got = receive("0123456789abcdef").second;
+    if (got.size() < 16) got += receive("").second;
+    ASSERT_EQ(got, "0123456789abcdef");
+  }
+}
+
 TEST_F(BufRingTest, RejectsCountsThatAreNotPowersOfTwo) {
   BufRing buffers;
   EXPECT_EQ(buffers.init(ring_.raw(), 3, 3, 16), -EINVAL);
