@@ -10,8 +10,8 @@ namespace rollcall::broadcast {
 namespace {
 
 constexpr std::size_t kHeaderWords =
-    3;  // staff, student, personal_count, reserved (u32 each); published_ns
-constexpr std::size_t kPersonalWords = 2;  // student id, bytes + reserved
+    3;  // staff, student, personal_count, flags (u32 each); published_ns
+constexpr std::size_t kPersonalWords = 2;  // student id, bytes + flags
 
 std::size_t words_for(std::size_t bytes) {
   return (bytes + 7) / 8;
@@ -23,23 +23,32 @@ std::uint32_t u32_at(std::string_view blob, std::size_t offset) {
   return v;
 }
 
+// A frame equal to the staff frame is not stored twice (an override's personal
+// frame and a counts update's student frame are): a flag says "the staff frame".
+constexpr std::uint32_t kSameAsStaff = 1;
+
 // Lays out the blob of `frames` (see the header) in `words`.
 void fill_blob(const EventFrames& frames, std::vector<std::uint64_t>& words) {
-  std::size_t payload = frames.staff.size() + frames.student.size();
-  for (const PersonalFrame& p : frames.personal) payload += p.frame.size();
+  const bool student_same = !frames.student.empty() && frames.student == frames.staff;
+  std::size_t payload = frames.staff.size() + (student_same ? 0 : frames.student.size());
+  for (const PersonalFrame& p : frames.personal) {
+    if (p.frame != frames.staff) payload += p.frame.size();
+  }
   const std::size_t header_words = kHeaderWords + kPersonalWords * frames.personal.size();
   words.assign(header_words + words_for(payload), 0);
   auto* bytes = reinterpret_cast<unsigned char*>(words.data());
   const std::uint32_t head[4] = {static_cast<std::uint32_t>(frames.staff.size()),
                                  static_cast<std::uint32_t>(frames.student.size()),
-                                 static_cast<std::uint32_t>(frames.personal.size()), 0};
+                                 static_cast<std::uint32_t>(frames.personal.size()),
+                                 student_same ? kSameAsStaff : 0};
   std::memcpy(bytes, head, sizeof head);
   std::memcpy(bytes + 16, &frames.published_ns, 8);
   std::size_t at = kHeaderWords * 8;
   for (const PersonalFrame& p : frames.personal) {
+    const std::uint32_t entry[2] = {static_cast<std::uint32_t>(p.frame.size()),
+                                    p.frame == frames.staff ? kSameAsStaff : 0};
     std::memcpy(bytes + at, &p.student, 8);
-    const std::uint32_t len = static_cast<std::uint32_t>(p.frame.size());
-    std::memcpy(bytes + at + 8, &len, 4);
+    std::memcpy(bytes + at + 8, entry, sizeof entry);
     at += kPersonalWords * 8;
   }
   auto put = [&](std::string_view s) {
@@ -47,8 +56,10 @@ void fill_blob(const EventFrames& frames, std::vector<std::uint64_t>& words) {
     at += s.size();
   };
   put(frames.staff);
-  put(frames.student);
-  for (const PersonalFrame& p : frames.personal) put(p.frame);
+  if (!student_same) put(frames.student);
+  for (const PersonalFrame& p : frames.personal) {
+    if (p.frame != frames.staff) put(p.frame);
+  }
 }
 
 }  // namespace
@@ -64,40 +75,46 @@ EventView::EventView(std::string_view blob) : blob_(blob) {
   const std::uint32_t staff = u32_at(blob, 0);
   const std::uint32_t student = u32_at(blob, 4);
   personal_count_ = u32_at(blob, 8);
+  const bool student_same = (u32_at(blob, 12) & kSameAsStaff) != 0;
   std::memcpy(&published_ns_, blob.data() + 16, 8);
   const std::size_t frames_at = (kHeaderWords + kPersonalWords * personal_count_) * 8;
-  RC_ASSERT(frames_at + staff + student <= blob.size());
+  const std::size_t student_stored = student_same ? 0 : student;
+  RC_ASSERT(frames_at + staff + student_stored <= blob.size());
   staff_ = blob.substr(frames_at, staff);
-  student_ = blob.substr(frames_at + staff, student);
+  student_ = student_same ? staff_ : blob.substr(frames_at + staff, student);
+  personal_at_ = frames_at + staff + student_stored;
 }
 
 std::string_view EventView::personal(std::uint64_t student) const {
-  std::size_t offset =
-      (kHeaderWords + kPersonalWords * personal_count_) * 8 + staff_.size() + student_.size();
-  for (std::uint32_t i = 0; i < personal_count_; ++i) {
-    const std::size_t entry = (kHeaderWords + kPersonalWords * i) * 8;
-    std::uint64_t id;
-    std::memcpy(&id, blob_.data() + entry, 8);
-    const std::uint32_t bytes = u32_at(blob_, entry + 8);
-    if (id == student) return blob_.substr(offset, bytes);
-    offset += bytes;
-  }
-  return {};
+  std::string_view found;
+  for_each_personal([&](std::uint64_t id, std::string_view frame) {
+    if (id == student) found = frame;
+  });
+  return found;
 }
 
 std::vector<PersonalFrame> EventView::personal_frames() const {
   std::vector<PersonalFrame> out;
-  std::size_t offset =
-      (kHeaderWords + kPersonalWords * personal_count_) * 8 + staff_.size() + student_.size();
+  for_each_personal([&](std::uint64_t id, std::string_view frame) { out.push_back({id, frame}); });
+  return out;
+}
+
+template <typename Fn>
+void EventView::for_each_personal(Fn&& fn) const {
+  std::size_t offset = personal_at_;
   for (std::uint32_t i = 0; i < personal_count_; ++i) {
     const std::size_t entry = (kHeaderWords + kPersonalWords * i) * 8;
     std::uint64_t id;
     std::memcpy(&id, blob_.data() + entry, 8);
     const std::uint32_t bytes = u32_at(blob_, entry + 8);
-    out.push_back({id, blob_.substr(offset, bytes)});
+    if ((u32_at(blob_, entry + 12) & kSameAsStaff) != 0) {
+      fn(id, staff_);
+      continue;
+    }
+    RC_ASSERT(offset + bytes <= blob_.size());
+    fn(id, blob_.substr(offset, bytes));
     offset += bytes;
   }
-  return out;
 }
 
 ClassRing::ClassRing(std::uint32_t slots, std::size_t arena_bytes)
@@ -210,8 +227,8 @@ ClassRing::Read ClassRing::read(std::uint64_t seq, std::string& blob) const {
   if (word(slot.seq).load(std::memory_order_relaxed) != seq) return Read::Gone;
   if (reserved_.load(std::memory_order_relaxed) > position + arena_bytes) return Read::Gone;
   // A consistent copy: its header must describe it.
-  const std::uint32_t staff = u32_at(blob, 0), student = u32_at(blob, 4),
-                      personal = u32_at(blob, 8);
+  const std::uint32_t staff = u32_at(blob, 0), personal = u32_at(blob, 8);
+  const std::uint32_t student = (u32_at(blob, 12) & kSameAsStaff) != 0 ? 0 : u32_at(blob, 4);
   const std::size_t frames_at =
       (kHeaderWords + kPersonalWords * static_cast<std::size_t>(personal)) * 8;
   RC_ASSERT(frames_at <= blob.size() && frames_at + staff + student <= blob.size());

@@ -14,10 +14,13 @@
 /// resident memory whatever its limits.
 ///
 /// Event blob, as published and as `read` returns it (little-endian, 8-byte words):
-///   u32 staff_bytes, u32 student_bytes, u32 personal_count, u32 reserved,
+///   u32 staff_bytes, u32 student_bytes, u32 personal_count, u32 flags,
 ///   u64 published_ns (monotonic clock of the publishing shard),
-///   personal_count x {u64 student id, u32 bytes, u32 reserved},
+///   personal_count x {u64 student id, u32 bytes, u32 flags},
 ///   staff frame, student frame, personal frames (in order), zero padding to 8.
+/// A flags value of 1 says the frame is the staff frame, byte for byte, and is not
+/// stored again (an override's personal frame, a counts update's student frame):
+/// most events then take half the ring. Blobs written before flags existed have 0.
 /// staff: what teachers and admins get; student: what every student gets (0 bytes:
 /// nothing); personal: what one named student gets in addition (their own record).
 
@@ -58,9 +61,13 @@ class EventView {
   std::vector<PersonalFrame> personal_frames() const;
 
  private:
+  template <typename Fn>
+  void for_each_personal(Fn&& fn) const;
+
   std::string_view blob_;
   std::string_view staff_;
   std::string_view student_;
+  std::size_t personal_at_ = 0;  ///< where the stored personal frames start
   std::uint32_t personal_count_ = 0;
   std::uint64_t published_ns_ = 0;
 };

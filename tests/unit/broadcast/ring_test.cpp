@@ -35,6 +35,31 @@ TEST(ClassRing, AudiencesComeBackSeparately) {
   EXPECT_EQ(ring.read(2, blob), ClassRing::Read::NotYet);
 }
 
+// An override's personal frame and a counts update's student frame are the staff
+// frame byte for byte: stored once, read back as before.
+TEST(ClassRing, FramesEqualToTheStaffFrameAreStoredOnce) {
+  const std::string staff(300, 's');
+  EventFrames f;
+  f.staff = staff;
+  f.student = staff;
+  f.personal = {{5, staff}, {7, "only-for-seven"}};
+  const std::string blob = ClassRing::encode_blob(f);
+  EXPECT_LT(blob.size(), 24 + 32 + staff.size() + 16 + 8);  // header, 2 entries, staff, 7's
+  const EventView v(blob);
+  EXPECT_EQ(v.staff(), staff);
+  EXPECT_EQ(v.student(), staff);
+  EXPECT_EQ(v.personal(5), staff);
+  EXPECT_EQ(v.personal(7), "only-for-seven");
+  EXPECT_EQ(v.personal(6), "");
+  ASSERT_EQ(v.personal_frames().size(), 2u);
+  EXPECT_EQ(v.personal_frames()[1].frame, "only-for-seven");
+  ClassRing ring(8, 4096);
+  ASSERT_TRUE(ring.publish(1, f));
+  std::string read;
+  ASSERT_EQ(ring.read(1, read), ClassRing::Read::Ok);
+  EXPECT_EQ(read, blob);
+}
+
 TEST(ClassRing, OldEventsAreGoneWhenSlotsOrBytesAreReused) {
   ClassRing slots_bound(4, 1 << 16);
   for (std::uint64_t s = 1; s <= 6; ++s)
