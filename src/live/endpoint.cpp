@@ -94,6 +94,7 @@ std::shared_ptr<const std::string> make_snapshot(owner::Owner& owner, const Subs
   JsonWriter w(*json);
   write_snapshot(w, owner.roster(), owner.roster().class_info(sub.cls), owner.attendance(sub.cls),
                  sub);
+  json->shrink_to_fit();  // kept while the class stands still: no doubling slack
   return json;
 }
 

@@ -1,5 +1,6 @@
 #include "rollcall/live/feed.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "rollcall/common/log.hpp"
@@ -50,6 +51,7 @@ ClassFeed& Feeds::feed(domain::ClassId cls) {
 void Feeds::publish(domain::ClassId cls, std::vector<FeedEvent>& events) {
   if (events.empty()) return;
   ClassFeed& feed = this->feed(cls);
+  feed.staff_snapshot = {};  // it shows the class before these events: never again useful
   const std::string epoch = epoch_hex(feed.epoch);
   for (FeedEvent& e : events) {
     const std::uint64_t seq = ++feed.seq;
@@ -70,7 +72,12 @@ void Feeds::publish(domain::ClassId cls, std::vector<FeedEvent>& events) {
 void Feeds::set_follower(domain::ClassId cls, unsigned shard, bool follows) {
   RC_ASSERT(shard < data_shards_);
   if (!follows && feeds_.count(cls) == 0) return;
-  feed(cls).followers[shard] = follows;
+  ClassFeed& f = feed(cls);
+  f.followers[shard] = follows;
+  // Nobody left to share a snapshot with: the next storm makes a fresh one.
+  if (std::find(f.followers.begin(), f.followers.end(), true) == f.followers.end()) {
+    f.staff_snapshot = {};
+  }
 }
 
 bool Feeds::notify() {

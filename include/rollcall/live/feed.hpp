@@ -49,7 +49,8 @@ std::uint32_t history_epoch(const std::array<unsigned char, 32>& key, std::uint6
 /// The staff view of a class (connection_established's "snapshot" for teachers and
 /// admins), made once per state and shared by every subscriber that connects while
 /// the class stays there: a reconnect storm costs one snapshot per change, not one
-/// per teacher. Immutable once made; any shard may hold it.
+/// per teacher. Immutable once made; any shard may hold it. Dropped when the class
+/// publishes (it is stale then) and when the class's last subscriber leaves.
 struct SnapshotCache {
   std::shared_ptr<const std::string> json;
   std::uint64_t seq = 0;             ///< the class's seq it shows
