@@ -131,7 +131,8 @@ constexpr const char* kUsage =
     "                          (default 1)\n"
     "  --settle-s S            with --server-pid: once every subscriber hung up and the\n"
     "                          server's /metrics shows no subscriber left, wait S s more\n"
-    "                          and read its RSS again: server_rss_after_kb (default 3)\n"
+    "                          and read its RSS again: server_rss_after_kb (default 0;\n"
+    "                          a shard hands memory back every 5 s: bench/run waits 6)\n"
     "  -h, --help              this text\n"
     "\n"
     "JSON fields: scenario, classes, subscribers, connections (subscribers that got their\n"
@@ -338,7 +339,7 @@ struct Options {
   long connect_window = 512;
   double grace_s = 2;
   double storm_after_s = 1;
-  double settle_s = 3;
+  double settle_s = 0;
 };
 
 const char* scenario_name(Scenario s) {

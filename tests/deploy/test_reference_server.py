@@ -24,6 +24,7 @@ import pytest
 
 import http_client
 from conftest import ROLLCALL_BIN, SOURCE_ROOT
+from load_runner import run_load
 from ws_client import HandshakeRefused, LiveSocket, RawWs
 
 SERVER_JS = SOURCE_ROOT / "bench" / "reference" / "ws-server.js"
@@ -76,16 +77,10 @@ def test_rollcall_load_finds_nothing_wrong(reference):
     if not LOAD_BIN.is_file():
         pytest.fail(f"{LOAD_BIN} not found: build it (ninja -C {ROLLCALL_BIN.parent} rollcall-load)")
     port, pid = reference
-    proc = subprocess.run(
-        [str(LOAD_BIN), "--target", f"http://127.0.0.1:{port}", "--token", "any-string",
-         "--classes", str(CLASSES), "--subscribers", str(SUBSCRIBERS), "--writes-per-s", str(RATE),
-         "--duration-s", "1", "--server-pid", str(pid)],
-        capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
-    stderr = proc.stderr.decode(errors="replace")
-    lines = [ln for ln in proc.stdout.decode().splitlines() if ln.strip()]
-    assert len(lines) == 1, f"expected one JSON line, got {lines!r}\nstderr:\n{stderr}"
-    r = json.loads(lines[0])
-    assert proc.returncode == 0, f"rc={proc.returncode}\n{r}\nstderr:\n{stderr}"
+    r, _ = run_load(LOAD_BIN, [
+        "--target", f"http://127.0.0.1:{port}", "--token", "any-string", "--classes", str(CLASSES),
+        "--subscribers", str(SUBSCRIBERS), "--writes-per-s", str(RATE), "--duration-s", "1",
+        "--server-pid", str(pid)], timeout=60)
     assert r["connections"] == SUBSCRIBERS, r
     for key in ("errors", "lost", "duplicated", "seq_gaps", "unmatched_events", "protocol_errors",
                 "closed_by_server", "write_errors", "unanswered_writes", "epoch_changes"):

@@ -11,13 +11,13 @@ The binary is looked up next to ROLLCALL_BIN (build/<tree>/rollcall-load).
 """
 from __future__ import annotations
 
-import json
 import subprocess
 
 import pytest
 
 from api_client import start_demo
 from conftest import ROLLCALL_BIN, run_rollcall
+from load_runner import run_load
 
 LOAD_BIN = ROLLCALL_BIN.parent / "rollcall-load"
 CLASSES = 6
@@ -47,17 +47,11 @@ def test_load_scenario(server, load_bin, scenario, rate):
     token = tok.stdout.decode().strip()
     frames_before = srv.metrics().get("rollcall_ws_frames_sent_total", 0.0)
 
-    proc = subprocess.run(
-        [str(load_bin), "--target", f"http://127.0.0.1:{srv.port}", "--token", token,
-         "--data-dir", str(srv.data_dir), "--classes", str(CLASSES), "--subscribers", str(SUBSCRIBERS),
-         "--writes-per-s", str(rate), "--duration-s", "2", "--source-ips", "2", "--scenario", scenario,
-         "--server-pid", str(srv.proc.pid), "--storm-after-s", "0.7"],
-        capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
-    stderr = proc.stderr.decode(errors="replace")
-    lines = [ln for ln in proc.stdout.decode().splitlines() if ln.strip()]
-    assert len(lines) == 1, f"expected one JSON line, got {lines!r}\nstderr:\n{stderr}"
-    r = json.loads(lines[0])
-    assert proc.returncode == 0, f"rc={proc.returncode}\n{r}\nstderr:\n{stderr}"
+    r, stderr = run_load(load_bin, [
+        "--target", f"http://127.0.0.1:{srv.port}", "--token", token, "--data-dir", str(srv.data_dir),
+        "--classes", str(CLASSES), "--subscribers", str(SUBSCRIBERS), "--writes-per-s", str(rate),
+        "--duration-s", "2", "--source-ips", "2", "--scenario", scenario,
+        "--server-pid", str(srv.proc.pid), "--storm-after-s", "0.7"])
 
     assert r["scenario"] == scenario
     assert r["connections"] == SUBSCRIBERS
@@ -66,6 +60,9 @@ def test_load_scenario(server, load_bin, scenario, rate):
     assert r["deliveries"] == r["writes"] * PER_CLASS, r
     assert 0 < r["latency_ms"]["p50"] <= r["latency_ms"]["p99"] <= r["latency_ms"]["max"], r
     assert r["server_rss_kb"] > 0 and r["load_cpu_s"] > 0, r
+    # RSS after the subscribers left: read once the server counted none of them.
+    assert r["server_rss_after_kb"] > 0, r
+    assert srv.metrics()["rollcall_ws_subscribers_open"] == 0
     for key in ("connect_s", "writes_per_s", "deliveries_per_s", "rss_per_conn_bytes"):
         assert key in r, key
     if scenario == "reconnect-storm":
