@@ -117,9 +117,10 @@ void EventView::for_each_personal(Fn&& fn) const {
   }
 }
 
-ClassRing::ClassRing(std::uint32_t slots, std::size_t arena_bytes)
+ClassRing::ClassRing(std::uint32_t slots, std::size_t arena_bytes, const BlobCodec* codec)
     : slot_count_(slots),
       arena_words_(arena_bytes / 8),
+      codec_(codec),
       slot_pages_(sizeof(Slot) * slots),
       arena_pages_(arena_words_ * 8),
       slots_(slot_pages_.as<Slot>()),
@@ -137,15 +138,24 @@ void ClassRing::store_words(std::uint64_t position, const std::uint64_t* words, 
   }
 }
 
+std::span<const std::uint64_t> ClassRing::stage(const EventFrames& frames) {
+  fill_blob(frames, staging_);
+  if (staging_.size() > arena_words_) return {};
+  if (codec_ == nullptr) return staging_;
+  codec_->compress({reinterpret_cast<const char*>(staging_.data()), staging_.size() * 8}, packed_);
+  packed_words_.assign(words_for(packed_.size()), 0);
+  std::memcpy(packed_words_.data(), packed_.data(), packed_.size());
+  return packed_words_;
+}
+
 bool ClassRing::publish(std::uint64_t seq, const EventFrames& frames) {
   const std::uint64_t last = last_seq_.load(std::memory_order_relaxed);
   RC_ASSERT(last == 0 || seq == last + 1);
   RC_ASSERT(seq > 0);
 
-  // Build the blob.
-  fill_blob(frames, staging_);
-  const std::size_t total_words = staging_.size();
-  if (total_words > arena_words_) return false;
+  const std::span<const std::uint64_t> staged = stage(frames);
+  const std::size_t total_words = staged.size();
+  if (total_words == 0) return false;
 
   // Place it: contiguous in the arena (skip to the start if it does not fit before
   // the end), so a reader copies one run of words.
@@ -181,7 +191,7 @@ bool ClassRing::publish(std::uint64_t seq, const EventFrames& frames) {
   Word(slot.seq).store(0, std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_release);
 
-  store_words(position, staging_.data(), total_words);
+  store_words(position, staged.data(), total_words);
   Word(slot.position).store(position, std::memory_order_relaxed);
   Word(slot.bytes).store(size, std::memory_order_relaxed);
   Word(slot.seq).store(seq, std::memory_order_release);
@@ -204,6 +214,17 @@ void ClassRing::skip(std::uint64_t seq) {
   last_seq_.store(seq, std::memory_order_release);
 }
 
+void ClassRing::copy_words(std::uint64_t position, std::uint64_t bytes, std::string& out) const {
+  out.resize(static_cast<std::size_t>(bytes));
+  auto* to = reinterpret_cast<unsigned char*>(out.data());
+  std::size_t index = static_cast<std::size_t>((position / 8) % arena_words_);
+  for (std::size_t i = 0; i < bytes / 8; ++i) {
+    const std::uint64_t w = word(arena_[index]).load(std::memory_order_relaxed);
+    std::memcpy(to + i * 8, &w, 8);
+    if (++index == arena_words_) index = 0;
+  }
+}
+
 ClassRing::Read ClassRing::read(std::uint64_t seq, std::string& blob) const {
   if (seq == 0 || seq > last_seq_.load(std::memory_order_acquire)) return Read::NotYet;
   if (seq < first_seq_.load(std::memory_order_acquire)) return Read::Gone;
@@ -212,21 +233,20 @@ ClassRing::Read ClassRing::read(std::uint64_t seq, std::string& blob) const {
   const std::uint64_t position = word(slot.position).load(std::memory_order_relaxed);
   const std::uint64_t size = word(slot.bytes).load(std::memory_order_relaxed);
   const std::uint64_t arena_bytes = arena_words_ * 8;
-  if (size < kHeaderWords * 8 || size > arena_bytes || size % 8 != 0)
-    return Read::Gone;  // torn slot read
-  blob.resize(static_cast<std::size_t>(size));
-  auto* out = reinterpret_cast<unsigned char*>(blob.data());
-  std::size_t index = static_cast<std::size_t>((position / 8) % arena_words_);
-  for (std::size_t i = 0; i < size / 8; ++i) {
-    const std::uint64_t w = word(arena_[index]).load(std::memory_order_relaxed);
-    std::memcpy(out + i * 8, &w, 8);
-    if (++index == arena_words_) index = 0;
-  }
+  const std::uint64_t smallest = codec_ != nullptr ? 8 : kHeaderWords * 8;
+  if (size < smallest || size > arena_bytes || size % 8 != 0) return Read::Gone;  // torn slot read
+  thread_local std::string packed;
+  copy_words(position, size, codec_ != nullptr ? packed : blob);
   // The seqlock's "read ends": was anything copied announced for overwriting?
   std::atomic_thread_fence(std::memory_order_acquire);
   if (word(slot.seq).load(std::memory_order_relaxed) != seq) return Read::Gone;
   if (reserved_.load(std::memory_order_relaxed) > position + arena_bytes) return Read::Gone;
-  // A consistent copy: its header must describe it.
+  // A consistent copy: it must decompress (within the arena's size, as published)...
+  const bool unpacked =
+      codec_ == nullptr || codec_->decompress(packed, blob, static_cast<std::size_t>(arena_bytes));
+  RC_ASSERT(unpacked);
+  // ...and its header must describe it.
+  RC_ASSERT(blob.size() >= kHeaderWords * 8);
   const std::uint32_t staff = u32_at(blob, 0), personal = u32_at(blob, 8);
   const std::uint32_t student = (u32_at(blob, 12) & kSameAsStaff) != 0 ? 0 : u32_at(blob, 4);
   const std::size_t frames_at =

@@ -17,6 +17,8 @@ namespace {
 // decoded body; raw bytes beyond body_bytes_max plus this are refused with 413.
 constexpr std::size_t kChunkedOverheadBytesMax = 64 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+/// Room for a response's status line and headers (more only costs a reallocation).
+constexpr std::size_t kResponseHeadBytes = 512;
 
 // RFC 9112 §3.2 / RFC 3986 §3.2.2: Host = uri-host [ ":" port ], possibly empty.
 // uri-host is an IP literal in brackets, or a reg-name / IPv4 address made of
@@ -145,7 +147,7 @@ bool Server::write_response(Connection& c, const RequestMeta& meta, int status,
   head.keep_alive = keep_alive;
   head.announce_keep_alive = keep_alive && meta.http10;
   head.date = date();
-  std::string& out = c.out.pending();
+  std::string& out = c.out.pending(kResponseHeadBytes + (bodyless ? 0 : body.size()));
   append_response_head(out, head, extra);
   if (!bodyless) out.append(body.data(), body.size());
   return keep_alive;
@@ -469,7 +471,7 @@ void Server::fail(Reactor& r, Connection& c, int status, std::string_view code,
   head.content_length = error_body_.size();
   head.keep_alive = false;  // framing may be lost: never read another request from here
   head.date = date();
-  std::string& out = c.out.pending();
+  std::string& out = c.out.pending(kResponseHeadBytes + error_body_.size());
   append_response_head(out, head, {});
   // An answer to HEAD carries the headers only: body bytes would be read as the
   // start of the next response.

@@ -14,6 +14,10 @@ using namespace domain;
 
 namespace {
 
+/// Room for an event's envelope (type, class, seq, epoch, time) or a control
+/// frame around its payload, so a frame is written into a buffer that fits it.
+constexpr std::size_t kFrameEnvelopeBytes = 192;
+
 // {"type":"ping"} (other members ignored).
 bool is_ping_message(wire::JsonScratch& json, std::string_view text) {
   bool ping = false;
@@ -302,7 +306,9 @@ void Endpoint::send_established(net::Connection& c, const Conn& s, const Subscri
   JsonWriter w(established_head_);
   w.begin_object().field("role", to_string(s.role)).field("user_id", s.sub.user);
   w.field("recovered", answer.recovered).key("snapshot");
-  append_event_frame(c.out.pending(), "connection_established", answer.cls.value, answer.seq,
+  const std::size_t expect =
+      kFrameEnvelopeBytes + established_head_.size() + answer.snapshot->size();
+  append_event_frame(c.out.pending(expect), "connection_established", answer.cls.value, answer.seq,
                      epoch_hex(answer.epoch), answer.timestamp_ms,
                      {established_head_, *answer.snapshot, "}"});
 }
@@ -361,7 +367,8 @@ void Endpoint::handle_frames(net::Reactor& r, net::Connection& c, Conn& s) {
       case ws::Event::Kind::NeedMore: return;
       case ws::Event::Kind::Message:
         if (s.mode == Mode::Echo) {
-          ws::append_frame(c.out.pending(), e.opcode, e.payload);
+          ws::append_frame(c.out.pending(kFrameEnvelopeBytes + e.payload.size()), e.opcode,
+                           e.payload);
           r.flush(c);
         } else if (e.opcode == ws::Opcode::Text && is_ping_message(json_, e.payload)) {
           if (s.mode == Mode::Pending) {  // connection_established comes first: answer after it
@@ -373,7 +380,8 @@ void Endpoint::handle_frames(net::Reactor& r, net::Connection& c, Conn& s) {
         }
         break;
       case ws::Event::Kind::Ping:
-        ws::append_frame(c.out.pending(), ws::Opcode::Pong, e.payload);
+        ws::append_frame(c.out.pending(kFrameEnvelopeBytes + e.payload.size()), ws::Opcode::Pong,
+                         e.payload);
         r.flush(c);
         break;
       case ws::Event::Kind::Pong: break;
@@ -400,8 +408,8 @@ void Endpoint::over_budget(net::Reactor& r, net::Connection& c, Conn& s) {
 }
 
 void Endpoint::send_pong_message(net::Connection& c, const Conn& s) {
-  append_event_frame(c.out.pending(), "pong", s.cls.value, s.sub.cursor, epoch_hex(s.epoch),
-                     wall_ms(), "{}");
+  append_event_frame(c.out.pending(kFrameEnvelopeBytes), "pong", s.cls.value, s.sub.cursor,
+                     epoch_hex(s.epoch), wall_ms(), "{}");
 }
 
 void Endpoint::close_with(net::Reactor& r, net::Connection& c, ws::CloseCode code,
@@ -410,7 +418,7 @@ void Endpoint::close_with(net::Reactor& r, net::Connection& c, ws::CloseCode cod
   if (s.mode == Mode::Closing) return;
   unfollow(c, s);
   s.mode = Mode::Closing;
-  ws::append_close(c.out.pending(), code, reason);
+  ws::append_close(c.out.pending(kFrameEnvelopeBytes + reason.size()), code, reason);
   r.close(c, net::CloseMode::Graceful);
 }
 
@@ -456,7 +464,7 @@ void Endpoint::on_deadline(net::Reactor& r, net::Connection& c) {
   if (static_cast<std::int64_t>(r.now_ms()) - s.last_heard_ms >= config_.silence_timeout_ms) {
     return close_with(r, c, ws::CloseCode::PolicyViolation, "silent for too long");
   }
-  ws::append_frame(c.out.pending(), ws::Opcode::Ping, {});
+  ws::append_frame(c.out.pending(kFrameEnvelopeBytes), ws::Opcode::Ping, {});
   r.flush(c);
   arm_timer(r, c, s);
 }

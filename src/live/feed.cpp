@@ -6,6 +6,7 @@
 #include "rollcall/common/log.hpp"
 #include "rollcall/live/endpoint.hpp"
 #include "rollcall/live/feed_store.hpp"
+#include "rollcall/live/history_codec.hpp"
 
 namespace rollcall::live {
 
@@ -42,7 +43,8 @@ ClassFeed& Feeds::feed(domain::ClassId cls) {
   auto it = feeds_.find(cls);
   if (it != feeds_.end()) return it->second;
   ClassFeed& f = feeds_[cls];
-  f.ring = std::make_unique<broadcast::ClassRing>(config_.ring_events, config_.ring_bytes);
+  f.ring = std::make_unique<broadcast::ClassRing>(config_.ring_events, config_.ring_bytes,
+                                                  &history_codec());
   f.epoch = history_epoch(config_.epoch_key, config_.generation, cls.value);  // a new history
   f.followers.assign(data_shards_, false);
   return f;

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "rollcall/common/clock.hpp"
+#include "rollcall/live/history_codec.hpp"
 #include "rollcall/wal/crc32c.hpp"
 
 namespace rollcall::live {
@@ -152,7 +153,8 @@ StoredFeed stored_from(const ClassFeed& feed) {
 
 void restore_feed(ClassFeed& out, const StoredFeed& stored, const LiveConfig& config,
                   unsigned shards) {
-  out.ring = std::make_unique<broadcast::ClassRing>(config.ring_events, config.ring_bytes);
+  out.ring = std::make_unique<broadcast::ClassRing>(config.ring_events, config.ring_bytes,
+                                                    &history_codec());
   out.seq = stored.seq;
   out.epoch = stored.epoch;
   out.followers.assign(shards, false);

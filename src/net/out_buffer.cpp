@@ -9,12 +9,38 @@ namespace rollcall::net {
 
 namespace {
 
-// Each shard is one thread, so its pool needs no lock. Buffers are strings with a
-// capacity of kPoolBufferBytes up to twice that, always empty while parked.
-struct Pool {
+// Buffers of one size: strings with a capacity of `bytes` up to twice that, always
+// empty while parked.
+struct Shelf {
+  std::size_t bytes = 0;
   std::vector<std::string> buffers;
   std::size_t low_water = 0;  ///< fewest parked since the last trim: never borrowed
-  Pool() { buffers.reserve(OutBuffer::kPoolBuffersMax); }
+
+  explicit Shelf(std::size_t size) : bytes(size) { buffers.reserve(OutBuffer::kPoolBuffersMax); }
+  bool fits(std::size_t capacity) const { return capacity >= bytes && capacity < 2 * bytes; }
+  void take(std::string& s) {
+    RC_ASSERT(s.empty());
+    if (buffers.empty()) {
+      s.reserve(bytes);  // one allocation now, poolable later
+      return;
+    }
+    s.swap(buffers.back());
+    buffers.pop_back();
+    low_water = std::min(low_water, buffers.size());
+  }
+  std::size_t trim() {
+    const std::size_t idle = std::min(low_water, buffers.size());
+    // Parked last in, first out: the bottom `idle` were not borrowed since the last trim.
+    buffers.erase(buffers.begin(), buffers.begin() + static_cast<std::ptrdiff_t>(idle));
+    low_water = buffers.size();
+    return idle;
+  }
+};
+
+// Each shard is one thread, so its pool needs no lock.
+struct Pool {
+  Shelf small{OutBuffer::kSmallBufferBytes};
+  Shelf large{OutBuffer::kLargeBufferBytes};
 };
 
 Pool& pool() {
@@ -25,29 +51,24 @@ Pool& pool() {
 }  // namespace
 
 std::size_t OutBuffer::pooled_buffers() {
-  return pool().buffers.size();
+  return pool().small.buffers.size() + pool().large.buffers.size();
 }
 
 std::size_t OutBuffer::trim_pool() {
-  Pool& p = pool();
-  const std::size_t idle = std::min(p.low_water, p.buffers.size());
-  // Parked last in, first out: the bottom `idle` were not borrowed since the last trim.
-  p.buffers.erase(p.buffers.begin(), p.buffers.begin() + static_cast<std::ptrdiff_t>(idle));
-  p.low_water = p.buffers.size();
-  return idle;
+  return pool().small.trim() + pool().large.trim();
 }
 
-void OutBuffer::borrow(std::string& s) {
-  RC_ASSERT(s.empty());
-  std::vector<std::string>& buffers = pool().buffers;
-  if (buffers.empty()) {
-    s.reserve(kPoolBufferBytes);  // one allocation now, poolable later
+void OutBuffer::make_room(std::string& s, std::size_t expect) {
+  const std::size_t need = s.size() + expect;
+  if (need > kLargeBufferBytes) {
+    s.reserve(need);  // past the pool: an ordinary string, freed once sent
     return;
   }
-  s.swap(buffers.back());
-  buffers.pop_back();
-  Pool& p = pool();
-  p.low_water = std::min(p.low_water, buffers.size());
+  std::string fresh;
+  (need <= kSmallBufferBytes ? pool().small : pool().large).take(fresh);
+  fresh.append(s);
+  give_back(s);
+  s.swap(fresh);
 }
 
 void OutBuffer::give_back(std::string& s) {
@@ -56,10 +77,10 @@ void OutBuffer::give_back(std::string& s) {
     s.clear();
     return;
   }
-  std::vector<std::string>& buffers = pool().buffers;
-  if (cap >= kPoolBufferBytes && cap < 2 * kPoolBufferBytes && buffers.size() < kPoolBuffersMax) {
+  for (Shelf* shelf : {&pool().small, &pool().large}) {
+    if (!shelf->fits(cap) || shelf->buffers.size() >= kPoolBuffersMax) continue;
     s.clear();
-    buffers.push_back(std::move(s));
+    shelf->buffers.push_back(std::move(s));
     s = std::string();
     return;
   }

@@ -7,11 +7,12 @@
 /// far behind learns the event is gone (and resynchronises its subscribers).
 ///
 /// Memory is bounded at construction: `slots` index entries (a power of two) and an
-/// arena of `arena_bytes` holding the events back to back. An event stays readable
-/// until either its slot or its bytes are reused. Both are zeroed pages straight
-/// from the kernel (common/zeroed_pages.hpp), made resident only as events are
-/// written and handed back whole when the ring goes, so a quiet class costs little
-/// resident memory whatever its limits.
+/// arena of `arena_bytes` holding the events back to back, compressed when the ring
+/// has a codec (broadcast/blob_codec.hpp; `read` gives the blob back as published).
+/// An event whose blob is larger than the arena is refused, compressed or not. An event stays
+/// readable until either its slot or its bytes are reused. Both are zeroed pages straight from the
+/// kernel (common/zeroed_pages.hpp), made resident only as events are written and handed back whole
+/// when the ring goes, so a quiet class costs little resident memory whatever its limits.
 ///
 /// Event blob, as published and as `read` returns it (little-endian, 8-byte words):
 ///   u32 staff_bytes, u32 student_bytes, u32 personal_count, u32 flags,
@@ -27,10 +28,12 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "rollcall/broadcast/blob_codec.hpp"
 #include "rollcall/common/zeroed_pages.hpp"
 
 namespace rollcall::broadcast {
@@ -74,7 +77,8 @@ class EventView {
 
 class ClassRing {
  public:
-  ClassRing(std::uint32_t slots, std::size_t arena_bytes);
+  /// `codec` (optional, must outlive the ring): events are stored compressed.
+  ClassRing(std::uint32_t slots, std::size_t arena_bytes, const BlobCodec* codec = nullptr);
   ClassRing(const ClassRing&) = delete;
   ClassRing& operator=(const ClassRing&) = delete;
 
@@ -118,10 +122,16 @@ class ClassRing {
   /// For readers: atomic_ref needs a non-const reference; the reads never write.
   static Word word(const std::uint64_t& w) { return Word(const_cast<std::uint64_t&>(w)); }
 
+  /// The words to store for `frames` (in staging_ or packed_words_); empty when the
+  /// blob is larger than the arena.
+  std::span<const std::uint64_t> stage(const EventFrames& frames);
   void store_words(std::uint64_t position, const std::uint64_t* words, std::size_t count);
+  /// Copies `bytes` stored at `position` into `out`.
+  void copy_words(std::uint64_t position, std::uint64_t bytes, std::string& out) const;
 
   const std::uint32_t slot_count_;
   const std::size_t arena_words_;
+  const BlobCodec* const codec_;
   ZeroedPages slot_pages_;
   ZeroedPages arena_pages_;
   Slot* const slots_;
@@ -129,6 +139,8 @@ class ClassRing {
   // Producer-only bookkeeping.
   std::uint64_t write_position_ = 0;  // absolute bytes written (monotonic)
   std::vector<std::uint64_t> staging_;
+  std::string packed_;
+  std::vector<std::uint64_t> packed_words_;
   // Shared.
   alignas(64) std::atomic<std::uint64_t> reserved_{0};  // absolute end of bytes being/been written
   std::atomic<std::uint64_t> last_seq_{0};

@@ -6,14 +6,18 @@
 /// all responses of one loop turn go out in a single send.
 ///
 /// Memory: an idle queue holds no heap memory at all. The first bytes queued on an
-/// idle queue go into a buffer of `kPoolBufferBytes` borrowed from the thread's
-/// (the shard's) buffer pool, and once everything is sent the buffers go back to
-/// the pool. So a subscriber that gets a burst every loop turn never frees and
-/// regrows its buffer (that malloc, page-fault and memmove churn cost a fan-out
-/// shard two thirds of its throughput), thousands of idle subscribers cost nothing,
-/// and the buffers of one busy connection are the next one's. The pool holds at
-/// most `kPoolBuffersMax` buffers per thread; beyond that (or for a queue that
-/// grew past `kPoolBufferBytes`) buffers are ordinary heap strings, freed once
+/// idle queue go into a buffer borrowed from the thread's (the shard's) buffer pool,
+/// and once everything is sent the buffers go back to the pool. So a subscriber that
+/// gets a burst every loop turn never frees and regrows its buffer (that malloc,
+/// page-fault and memmove churn cost a fan-out shard two thirds of its throughput),
+/// thousands of idle subscribers cost nothing, and the buffers of one busy
+/// connection are the next one's. The pool has two sizes: `kSmallBufferBytes` for
+/// what most queues owe at once (a response, an event or two), `kLargeBufferBytes`
+/// for a snapshot or a burst; a queue that outgrows its small buffer moves its bytes
+/// into a large one. So the hundreds of subscribers that owe one 400-byte event
+/// while a fan-out is on the wire hold 2 KiB each, not 16. The pool holds at most
+/// `kPoolBuffersMax` buffers of each size per thread; beyond that (or for a queue
+/// that grew past `kLargeBufferBytes`) buffers are ordinary heap strings, freed once
 /// sent. While a connection stays busy it keeps its sent buffer for the next swap
 /// if it is at most `kRetainBytes`. The pool follows demand down as well as up:
 /// `trim_pool` frees the buffers that stayed parked since the previous trim, so a
@@ -29,16 +33,22 @@ namespace rollcall::net {
 
 class OutBuffer {
  public:
-  static constexpr std::size_t kPoolBufferBytes = 16 * 1024;
-  static constexpr std::size_t kPoolBuffersMax = 2048;  ///< per thread: at most 32 MiB parked
-  static constexpr std::size_t kRetainBytes = kPoolBufferBytes;
+  static constexpr std::size_t kSmallBufferBytes = 2 * 1024;
+  static constexpr std::size_t kLargeBufferBytes = 16 * 1024;
+  /// Per thread and size: at most 4 + 32 MiB parked.
+  static constexpr std::size_t kPoolBuffersMax = 2048;
+  static constexpr std::size_t kRetainBytes = kLargeBufferBytes;
   /// What other per-connection buffers (the input) may keep while idle.
   static constexpr std::size_t kIdleRetainBytes = 1024;
 
-  void append(std::string_view bytes) { pending().append(bytes.data(), bytes.size()); }
-  /// Direct access for writers that format in place.
-  std::string& pending() {
-    if (pending_.empty() && pending_.capacity() < kPoolBufferBytes) borrow(pending_);
+  void append(std::string_view bytes) { pending(bytes.size()).append(bytes.data(), bytes.size()); }
+  /// Direct access for writers that format in place, with room for `expect` more
+  /// bytes (a writer that then writes more only costs a reallocation).
+  /// Queued bytes always live in a heap buffer (never inline in the string), so a
+  /// send's bytes stay put whatever happens to the queue object.
+  std::string& pending(std::size_t expect = 1) {
+    if (pending_.capacity() < kSmallBufferBytes || pending_.capacity() - pending_.size() < expect)
+      make_room(pending_, expect);
     return pending_;
   }
 
@@ -95,8 +105,9 @@ class OutBuffer {
   static std::size_t trim_pool();
 
  private:
-  /// Swaps a pool buffer into `s` (empty); no-op when the pool is empty.
-  static void borrow(std::string& s);
+  /// Moves `s`'s bytes into a buffer with room for `expect` more: a pool buffer of
+  /// the size that fits, or a heap string beyond the large size.
+  static void make_room(std::string& s, std::size_t expect);
   /// Empties `s` of its heap buffer: into the pool when it is a pool-sized buffer
   /// and the pool has room, freed otherwise.
   static void give_back(std::string& s);

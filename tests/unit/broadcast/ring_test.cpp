@@ -88,9 +88,9 @@ TEST(ClassRing, AnEventLargerThanTheArenaIsRefused) {
 
 // One producer, three reader threads: every Ok read must be exactly the event
 // published under that seq (never a mix of two), and readers that fall behind see
-// Gone, never garbage.
-TEST(ClassRing, ConcurrentReadersNeverSeeATornEvent) {
-  ClassRing ring(64, 8192);
+// Gone, never garbage (with a codec: never a torn frame handed to the decompressor).
+void readers_never_see_a_torn_event(const BlobCodec* codec) {
+  ClassRing ring(64, 8192, codec);
   constexpr std::uint64_t kEvents = 200'000;
   std::atomic<bool> done{false};
   std::atomic<std::uint64_t> ok_reads{0}, gone_reads{0}, bad_reads{0};
@@ -127,6 +127,47 @@ TEST(ClassRing, ConcurrentReadersNeverSeeATornEvent) {
   r3.join();
   EXPECT_EQ(bad_reads.load(), 0u);
   EXPECT_GT(ok_reads.load(), 0u);
+}
+
+TEST(ClassRing, ConcurrentReadersNeverSeeATornEvent) {
+  readers_never_see_a_torn_event(nullptr);
+}
+
+TEST(ClassRing, ConcurrentReadersNeverSeeATornCompressedEvent) {
+  const BlobCodec codec(frame_for(1, 'S', 300) + frame_for(2, 'P', 20));
+  readers_never_see_a_torn_event(&codec);
+}
+
+// JSON-like events that share their shape: compressed, the same arena keeps several
+// times as many of them readable, and each comes back byte for byte.
+TEST(ClassRing, ACodecKeepsMoreHistoryInTheSameArena) {
+  auto staff_of = [](std::uint64_t seq) {
+    return R"({"type":"attendance_update","seq":)" + std::to_string(seq) +
+           R"(,"data":{"student_id":)" + std::to_string(1000 + seq % 40) +
+           R"(,"attendance_status":"excused","is_manual_override":true,"override_reason":"doctor"}})";
+  };
+  const BlobCodec codec(staff_of(1) + staff_of(2));
+  ClassRing plain(1024, 16 * 1024), packed(1024, 16 * 1024, &codec);
+  for (std::uint64_t seq = 1; seq <= 600; ++seq) {
+    const std::string staff = staff_of(seq);
+    ASSERT_TRUE(plain.publish(seq, {seq, staff, "", {}}));
+    ASSERT_TRUE(packed.publish(seq, {seq, staff, "", {}}));
+  }
+  const std::uint64_t plain_held = plain.last_seq() - plain.first_seq() + 1;
+  const std::uint64_t packed_held = packed.last_seq() - packed.first_seq() + 1;
+  EXPECT_GE(packed_held, 3 * plain_held);
+  std::string blob;
+  for (std::uint64_t seq = packed.first_seq(); seq <= packed.last_seq(); ++seq) {
+    ASSERT_EQ(packed.read(seq, blob), ClassRing::Read::Ok);
+    EXPECT_EQ(EventView(blob).staff(), staff_of(seq));
+  }
+}
+
+TEST(ClassRing, AnEventLargerThanTheArenaIsRefusedEvenIfItCompresses) {
+  const BlobCodec codec("xxxxxxxx");
+  ClassRing ring(8, 1024, &codec);
+  EXPECT_FALSE(ring.publish(1, {0, std::string(2000, 'x'), "", {}}));
+  EXPECT_EQ(ring.last_seq(), 0u);
 }
 
 }  // namespace

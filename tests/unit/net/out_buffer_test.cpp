@@ -45,7 +45,7 @@ TEST(OutBuffer, BytesQueuedDuringASendGoOutAfterIt) {
 TEST(OutBuffer, LargeBuffersAreReleasedOnceSent) {
   OutBuffer b;
   const std::size_t pooled = OutBuffer::pooled_buffers();
-  b.append(std::string(OutBuffer::kPoolBufferBytes * 4, 'x'));
+  b.append(std::string(OutBuffer::kLargeBufferBytes * 4, 'x'));
   const std::size_t n = b.next_chunk().size();
   b.consume(n);
   EXPECT_TRUE(b.empty());
@@ -58,7 +58,7 @@ TEST(OutBuffer, LargeBuffersAreReleasedOnceSent) {
 TEST(OutBuffer, AnIdleQueueHoldsNothingAndItsBufferIsTheNextQueuesBuffer) {
   OutBuffer a;
   a.append(std::string(600, 'e'));
-  EXPECT_GE(a.retained_bytes(), OutBuffer::kPoolBufferBytes);  // a whole pool buffer, no regrowth
+  EXPECT_GE(a.retained_bytes(), OutBuffer::kSmallBufferBytes);  // a whole pool buffer, no regrowth
   const char* buffer = a.next_chunk().data();
   const std::size_t pooled = OutBuffer::pooled_buffers();
   a.consume(600);
@@ -81,7 +81,7 @@ TEST(OutBuffer, ABurstEveryTurnReusesTheSameBuffers) {
   b.append(std::string(3000, 'b'));  // queued behind the send
   b.consume(4000);
   // Still busy: the sent buffer stays for the next swap.
-  EXPECT_GE(b.retained_bytes(), 2 * OutBuffer::kPoolBufferBytes);
+  EXPECT_GE(b.retained_bytes(), 2 * OutBuffer::kLargeBufferBytes);
   EXPECT_EQ(b.next_chunk(), std::string(3000, 'b'));
   b.consume(3000);
   EXPECT_EQ(b.retained_bytes(), 0u);
@@ -96,6 +96,8 @@ TEST(OutBuffer, ABurstEveryTurnReusesTheSameBuffers) {
 }
 
 TEST(OutBuffer, ThePoolIsBounded) {
+  OutBuffer::trim_pool();
+  OutBuffer::trim_pool();  // whatever earlier tests parked is idle now: gone
   std::vector<OutBuffer> queues(OutBuffer::kPoolBuffersMax + 10);
   for (OutBuffer& q : queues) q.append("x");
   for (OutBuffer& q : queues) q.consume(q.next_chunk().size());
@@ -121,6 +123,35 @@ TEST(OutBuffer, TrimFreesWhatTheLastIntervalDidNotUse) {
   }
   EXPECT_EQ(OutBuffer::trim_pool(), 290u);
   EXPECT_EQ(OutBuffer::pooled_buffers(), 10u);
+}
+
+// Hundreds of subscribers owing one event each (a fan-out on the wire) hold a small
+// buffer apiece; a queue that outgrows it keeps its bytes, in order, in a large one.
+TEST(OutBuffer, AQueueHoldsWhatItOwesNotAWholeBurstBuffer) {
+  std::vector<OutBuffer> owing(500);
+  std::size_t held = 0;
+  for (OutBuffer& q : owing) {
+    q.append(std::string(420, 'e'));
+    held += q.retained_bytes();
+  }
+  EXPECT_LE(held, owing.size() * (OutBuffer::kSmallBufferBytes + 64));
+  OutBuffer& burst = owing.front();
+  for (int i = 0; i < 10; ++i) burst.append(std::string(420, static_cast<char>('a' + i)));
+  EXPECT_GE(burst.retained_bytes(), OutBuffer::kLargeBufferBytes);
+  std::string expected(420, 'e');
+  for (int i = 0; i < 10; ++i) expected += std::string(420, static_cast<char>('a' + i));
+  EXPECT_EQ(burst.next_chunk(), expected);
+  for (OutBuffer& q : owing) q.reset();
+}
+
+TEST(OutBuffer, AWriterThatSaysHowMuchItWritesGetsOneBufferThatFits) {
+  OutBuffer b;
+  std::string& out = b.pending(9000);
+  const char* at = out.data();
+  out.append(9000, 's');
+  EXPECT_EQ(b.pending().data(), at);  // no reallocation on the way
+  EXPECT_EQ(b.next_chunk().size(), 9000u);
+  b.reset();
 }
 
 TEST(OutBuffer, ResetReturnsTheBuffers) {
