@@ -76,6 +76,9 @@ void Worker::Loop::take(Item& item, std::int64_t now_ms) {
   Note& note = std::get<Note>(item);
   for (Message& m : note.messages) {
     worker_.metrics_.messages[static_cast<int>(note.kind)].inc();
+    // Most students have no subscription: their messages end here, so they cost no
+    // batch entry and can never crowd out those who subscribed.
+    if (directory_.user(m.user) == nullptr) continue;
     const Batcher::Added added = batcher_.add(
         Batched{m.user, note.kind, note.session, std::move(m.payload), note.event_ms}, now_ms);
     if (added == Batcher::Added::Replaced) worker_.metrics_.batched.inc();
@@ -203,6 +206,9 @@ void Worker::notify(Note note) {
     }
     ++inbox_notes_;
     inbox_.emplace_back(std::move(note));
+    // The worker takes the whole inbox at once: only the first note since it last
+    // did needs to wake it (a burst of overrides is one wake-up, not one each).
+    if (inbox_.size() > 1) return;
   }
   loop_->sender().wakeup();
 }

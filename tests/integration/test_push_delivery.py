@@ -9,8 +9,8 @@ of someone outside it. Subscriptions are labelled with their owner's username.
 Each test of the shared server works on its own class (demo district: teacher t
 teaches 3t-2..3t, student k sits in class ceil(k/30)): 1 session_opened, 2
 overrides and bulk, 3 close and own check-in, 4 the digest right away, 5 the
-digest after late_after_minutes, 7 preferences, 8 batching, 10 retries, 11 giving
-up. Servers with other flags (410/404 and a restart, a hanging push service) are
+digest after late_after_minutes, 7 preferences, 8 batching, 9 students without a
+subscription, 10 retries, 11 giving up. Servers with other flags (410/404 and a restart, a hanging push service) are
 started by their tests.
 
 "Nothing is sent" is watched for QUIET_S after the event (the contract's 5 s
@@ -249,6 +249,29 @@ def test_changes_within_the_batch_window_make_one_notification(district, push):
                             not in ("excused", "late"), what="(an earlier status of the batch)")
     for k in subs:
         assert len(subs[k].payloads("status_changed")) == 1, subs[k].requests()
+    finish(push)
+
+
+def test_students_without_a_subscription_take_no_batch_entry(district, push):
+    """Class 9: 245 has no subscription; two overrides of 245 back to back are counted
+    as messages but never wait in a batch (they used to: the second replaced the first,
+    and 12,000 such students could fill the batches). 246, subscribed, still batches."""
+    (sub,) = subscribed(district, push, 246)
+    before = district.server.metrics_text()
+    with district.teacher_for(9) as t:
+        sess, _ = open_timed(t, 9)
+        sid = sess["id"]
+        drain_opened(push, [sub], sess)
+        for k, status in ((245, "absent"), (245, "excused"), (246, "absent"), (246, "late")):
+            assert_json(t.override(sid, student_id(k), status, None), 200)
+        # A later note through the worker: once it is counted, the four were handled.
+        assert_json(t.override(sid, student_id(247), "absent", None), 200)
+    kind = {"kind": "status_changed"}
+    want = metric(before, "rollcall_push_messages_total", **kind) + 5
+    after = wait_metric(district.server, "rollcall_push_messages_total", want, **kind)
+    batched = metric(after, "rollcall_push_batched_total") - metric(before, "rollcall_push_batched_total")
+    assert batched == 1, f"{batched} messages joined a batch: only 246's second should have"
+    assert_delivery(push.wait_payload(sub, "status_changed", timeout=WAIT_S), status_changed_payload(9, sid, "late"))
     finish(push)
 
 
