@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <array>
+#include <cstring>
 
 #include "rollcall/ws/codec.hpp"
 
@@ -69,18 +70,29 @@ HandshakeError check_handshake(std::string_view method, std::string_view upgrade
   return HandshakeError::None;
 }
 
-std::string accept_key(std::string_view key) {
+AcceptKey accept_key(std::string_view key) {
   key = trim(key);
-  std::string input;
-  input.reserve(key.size() + kGuid.size());
-  input.append(key).append(kGuid);
+  // key + GUID on the stack: a valid key is 24 characters, so 60 in all; a longer
+  // one (never past check_handshake) goes through the heap.
+  std::array<char, 128> buf;
+  std::string heap;
+  std::string_view input;
+  if (key.size() + kGuid.size() <= buf.size()) {
+    std::memcpy(buf.data(), key.data(), key.size());
+    std::memcpy(buf.data() + key.size(), kGuid.data(), kGuid.size());
+    input = std::string_view(buf.data(), key.size() + kGuid.size());
+  } else {
+    heap.append(key).append(kGuid);
+    input = heap;
+  }
   std::array<unsigned char, SHA_DIGEST_LENGTH> digest;
   SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest.data());
-  std::array<char, sodium_base64_ENCODED_LEN(SHA_DIGEST_LENGTH, sodium_base64_VARIANT_ORIGINAL)>
-      b64;
-  sodium_bin2base64(b64.data(), b64.size(), digest.data(), digest.size(),
+  AcceptKey out;
+  static_assert(sizeof out.text ==
+                sodium_base64_ENCODED_LEN(SHA_DIGEST_LENGTH, sodium_base64_VARIANT_ORIGINAL));
+  sodium_bin2base64(out.text.data(), out.text.size(), digest.data(), digest.size(),
                     sodium_base64_VARIANT_ORIGINAL);
-  return std::string(b64.data());  // 28 characters
+  return out;
 }
 
 void append_handshake_response(std::string& out, std::string_view key) {
@@ -89,7 +101,7 @@ void append_handshake_response(std::string& out, std::string_view key) {
       "Upgrade: websocket\r\n"
       "Connection: Upgrade\r\n"
       "Sec-WebSocket-Accept: ");
-  out.append(accept_key(key));
+  out.append(accept_key(key).view());
   out.append("\r\n\r\n");
 }
 

@@ -4,6 +4,7 @@
 /// messages, validates UTF-8 across fragments, and reports protocol errors with the
 /// close code to send. No extensions (no compression): RSV bits must be zero.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -52,8 +53,15 @@ HandshakeError check_handshake(std::string_view method, std::string_view upgrade
                                std::string_view connection, std::string_view version,
                                std::string_view key);
 
+/// A Sec-WebSocket-Accept value: 28 base64 characters, held inline (an upgrade
+/// allocates nothing for it).
+struct AcceptKey {
+  std::array<char, 29> text{};  ///< NUL-terminated
+  std::string_view view() const { return {text.data(), 28}; }
+};
+
 /// Sec-WebSocket-Accept for `key`: base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")).
-std::string accept_key(std::string_view key);
+AcceptKey accept_key(std::string_view key);
 
 /// Appends the complete `101 Switching Protocols` response for `key`.
 void append_handshake_response(std::string& out, std::string_view key);

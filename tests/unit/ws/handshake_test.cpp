@@ -4,6 +4,12 @@
 
 #include "rollcall/ws/codec.hpp"
 
+// The unit-test binary counts heap allocations (see tests/unit/http/allocation_test.cpp).
+namespace rollcall::testing {
+void start_counting_allocations();
+std::size_t stop_counting_allocations();
+}  // namespace rollcall::testing
+
 namespace rollcall::ws {
 namespace {
 
@@ -16,11 +22,31 @@ HandshakeError check(std::string_view method = "GET", std::string_view upgrade =
 }
 
 TEST(WsHandshakeTest, AcceptKeyOfTheRfcExample) {
-  EXPECT_EQ(accept_key(kKey), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
-  EXPECT_EQ(accept_key(" dGhlIHNhbXBsZSBub25jZQ== "),
+  EXPECT_EQ(accept_key(kKey).view(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+  EXPECT_EQ(accept_key(" dGhlIHNhbXBsZSBub25jZQ== ").view(),
             "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");  // OWS trimmed
   // A second known pair (Wikipedia's example).
-  EXPECT_EQ(accept_key("x3JJHMbDL1EzLkh9GBhXDw=="), "HSmrc0sMlYUkAGmm5OPpG2HaGWk=");
+  EXPECT_EQ(accept_key("x3JJHMbDL1EzLkh9GBhXDw==").view(), "HSmrc0sMlYUkAGmm5OPpG2HaGWk=");
+}
+
+TEST(WsHandshakeTest, AnOverlongKeyStillGetsItsAcceptValue) {
+  // Never past check_handshake (a key is 24 characters), but the function is total.
+  EXPECT_EQ(accept_key(std::string(100, 'A')).view(), "WXqNWiGhe0+utGv47+HlLjR7KVw=");
+}
+
+// A connect storm answers thousands of upgrades a second: once the output has room,
+// writing the 101 allocates nothing (no key + GUID string, no accept string).
+TEST(WsHandshakeTest, AWarmHandshakeAnswerAllocatesNothing) {
+  std::string out;
+  append_handshake_response(out, kKey);
+  const std::string expected = out;
+  rollcall::testing::start_counting_allocations();
+  for (int i = 0; i < 100; ++i) {
+    out.clear();
+    append_handshake_response(out, kKey);
+  }
+  EXPECT_EQ(rollcall::testing::stop_counting_allocations(), 0u);
+  EXPECT_EQ(out, expected);
 }
 
 TEST(WsHandshakeTest, ResponseIsExactly101WithTheAcceptKey) {
