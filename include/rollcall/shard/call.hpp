@@ -20,11 +20,15 @@
 ///
 /// When the origin owns the data itself the job runs at once, without a mailbox
 /// trip; its finish still waits for the next turn.
+///
+/// The task that carries a job (`Call<Job>`) comes from the thread's block cache
+/// (shard/block_cache.hpp), so a warm round trip allocates nothing for it.
 
 #include <memory>
 #include <utility>
 
 #include "rollcall/net/connection.hpp"
+#include "rollcall/shard/block_cache.hpp"
 #include "rollcall/shard/shard.hpp"
 #include "rollcall/shard/task.hpp"
 
@@ -72,6 +76,14 @@ class Call final : public Task {
  public:
   Call(unsigned origin, net::ConnectionHandle connection, Job job)
       : origin_(origin), connection_(connection), job_(std::move(job)) {}
+
+  // Made and freed once per round trip: from the shard's block cache, not the heap.
+  static void* operator new(std::size_t bytes) {
+    static_assert(alignof(Call) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+    RC_ASSERT(bytes == sizeof(Call));
+    return BlockCache<sizeof(Call)>::take();
+  }
+  static void operator delete(void* p) { BlockCache<sizeof(Call)>::give(p); }
 
   void run(Shard& here, std::unique_ptr<Task> self) override {
     RC_ASSERT(self.get() == this);

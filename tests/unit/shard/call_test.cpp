@@ -13,6 +13,12 @@
 
 #include "rollcall/shard/runtime.hpp"
 
+// The unit-test binary counts heap allocations (see tests/unit/http/allocation_test.cpp).
+namespace rollcall::testing {
+void start_counting_allocations();
+std::size_t stop_counting_allocations();
+}  // namespace rollcall::testing
+
 namespace rollcall::shard {
 namespace {
 
@@ -184,6 +190,38 @@ struct Count final : Task {
   std::vector<int>* order_;
   int n_;
 };
+
+// Every forwarded request and every live subscription makes and frees one Call: once
+// warm, a Call is the memory of the one freed before it, not a heap allocation.
+struct PlainJob {
+  int n = 0;
+  void run(Shard&, Reply<PlainJob>) {}
+  void finish(Shard&, net::Connection&) {}
+};
+
+TEST(Call, ARoundTripsTaskReusesTheMemoryOfTheLastOne) {
+  auto first = std::make_unique<Call<PlainJob>>(0, net::ConnectionHandle{}, PlainJob{});
+  const void* const at = first.get();
+  first.reset();
+  std::size_t elsewhere = 0;
+  rollcall::testing::start_counting_allocations();
+  for (int i = 0; i < 1000; ++i) {
+    std::unique_ptr<Task> t =
+        std::make_unique<Call<PlainJob>>(0, net::ConnectionHandle{}, PlainJob{i});
+    if (t.get() != at) ++elsewhere;
+  }
+  EXPECT_EQ(rollcall::testing::stop_counting_allocations(), 0u);
+  EXPECT_EQ(elsewhere, 0u);
+  EXPECT_GE(BlockCache<sizeof(Call<PlainJob>)>::kept(), 1u);
+}
+
+TEST(Call, TheCacheKeepsABoundedNumberOfBlocks) {
+  std::vector<std::unique_ptr<Task>> many;
+  for (int i = 0; i < 1000; ++i)
+    many.push_back(std::make_unique<Call<PlainJob>>(0, net::ConnectionHandle{}, PlainJob{i}));
+  many.clear();
+  EXPECT_EQ(BlockCache<sizeof(Call<PlainJob>)>::kept(), BlockCache<sizeof(Call<PlainJob>)>::kKept);
+}
 
 TEST(Shard, DeferredTasksRunInOrderOnLaterTurns) {
   std::vector<int> order;
