@@ -46,12 +46,21 @@ BlobCodec::~BlobCodec() {
   ZSTD_freeDDict(ddict_);
 }
 
-void BlobCodec::compress(std::string_view blob, std::string& out) const {
-  out.resize(ZSTD_compressBound(blob.size()));
-  const std::size_t n = ZSTD_compress_usingCDict(compressor(), out.data(), out.size(), blob.data(),
-                                                 blob.size(), cdict_);
+std::size_t BlobCodec::bound(std::size_t blob_bytes) {
+  return ZSTD_compressBound(blob_bytes);
+}
+
+std::size_t BlobCodec::compress(std::string_view blob, void* out, std::size_t capacity) const {
+  RC_ASSERT(capacity >= bound(blob.size()));
+  const std::size_t n =
+      ZSTD_compress_usingCDict(compressor(), out, capacity, blob.data(), blob.size(), cdict_);
   RC_ASSERT(!ZSTD_isError(n));  // the bound always suffices
-  out.resize(n);
+  return n;
+}
+
+void BlobCodec::compress(std::string_view blob, std::string& out) const {
+  out.resize(bound(blob.size()));
+  out.resize(compress(blob, out.data(), out.size()));
 }
 
 bool BlobCodec::decompress(std::string_view packed, std::string& out, std::size_t max_bytes) const {

@@ -142,9 +142,12 @@ std::span<const std::uint64_t> ClassRing::stage(const EventFrames& frames) {
   fill_blob(frames, staging_);
   if (staging_.size() > arena_words_) return {};
   if (codec_ == nullptr) return staging_;
-  codec_->compress({reinterpret_cast<const char*>(staging_.data()), staging_.size() * 8}, packed_);
-  packed_words_.assign(words_for(packed_.size()), 0);
-  std::memcpy(packed_words_.data(), packed_.data(), packed_.size());
+  // Compressed straight into the words the ring stores, zero padded to a word.
+  const std::string_view raw(reinterpret_cast<const char*>(staging_.data()), staging_.size() * 8);
+  packed_words_.resize(words_for(BlobCodec::bound(raw.size())));
+  const std::size_t n = codec_->compress(raw, packed_words_.data(), packed_words_.size() * 8);
+  packed_words_.resize(words_for(n));
+  std::memset(reinterpret_cast<char*>(packed_words_.data()) + n, 0, packed_words_.size() * 8 - n);
   return packed_words_;
 }
 

@@ -27,6 +27,11 @@ class BlobCodec {
   BlobCodec(const BlobCodec&) = delete;
   BlobCodec& operator=(const BlobCodec&) = delete;
 
+  /// The most bytes `blob_bytes` can compress to.
+  static std::size_t bound(std::size_t blob_bytes);
+  /// Compresses `blob` into `out` (at least `bound(blob.size())` bytes); returns how
+  /// many bytes it wrote.
+  std::size_t compress(std::string_view blob, void* out, std::size_t capacity) const;
   /// `blob` compressed, in `out` (replaced).
   void compress(std::string_view blob, std::string& out) const;
   /// The blob compressed at the start of `packed` (zero padding may follow), in `out`

@@ -139,7 +139,6 @@ class ClassRing {
   // Producer-only bookkeeping.
   std::uint64_t write_position_ = 0;  // absolute bytes written (monotonic)
   std::vector<std::uint64_t> staging_;
-  std::string packed_;
   std::vector<std::uint64_t> packed_words_;
   // Shared.
   alignas(64) std::atomic<std::uint64_t> reserved_{0};  // absolute end of bytes being/been written

@@ -6,11 +6,7 @@
 #include <string>
 #include <vector>
 
-// The unit-test binary counts heap allocations (see tests/unit/http/allocation_test.cpp).
-namespace rollcall::testing {
-void start_counting_allocations();
-std::size_t stop_counting_allocations();
-}  // namespace rollcall::testing
+#include "../allocation_counter.hpp"
 
 namespace rollcall::broadcast {
 namespace {

@@ -7,6 +7,7 @@
 #include <new>
 #include <string>
 
+#include "../allocation_counter.hpp"
 #include "rollcall/http/router.hpp"
 #include "rollcall/http/server.hpp"
 #include "rollcall/net/connection.hpp"
@@ -61,7 +62,7 @@ void operator delete[](void* p, const std::nothrow_t&) noexcept {
 }
 
 namespace rollcall::testing {
-// Shared with other tests of the binary (e.g. the broadcast fan-out).
+// Declared for the other tests of the binary in allocation_counter.hpp.
 void start_counting_allocations() {
   g_allocations = 0;
   g_counting = true;

@@ -11,13 +11,8 @@
 #include <memory>
 #include <vector>
 
+#include "../allocation_counter.hpp"
 #include "rollcall/shard/runtime.hpp"
-
-// The unit-test binary counts heap allocations (see tests/unit/http/allocation_test.cpp).
-namespace rollcall::testing {
-void start_counting_allocations();
-std::size_t stop_counting_allocations();
-}  // namespace rollcall::testing
 
 namespace rollcall::shard {
 namespace {

@@ -2,13 +2,8 @@
 
 #include <string>
 
+#include "../allocation_counter.hpp"
 #include "rollcall/ws/codec.hpp"
-
-// The unit-test binary counts heap allocations (see tests/unit/http/allocation_test.cpp).
-namespace rollcall::testing {
-void start_counting_allocations();
-std::size_t stop_counting_allocations();
-}  // namespace rollcall::testing
 
 namespace rollcall::ws {
 namespace {
