@@ -138,7 +138,7 @@ def test_per_connection_figures_are_slopes_between_two_counts(sizing):
     data, _, _ = sizing
     for kind in ("websocket", "http_keepalive"):
         fig = data[kind]
-        (n1, n2), (r1, r2) = fig["conns"], fig["rss_kb"]
+        (n1, n2), (r1, r2) = fig["conns"], fig["grew_kb"]
         assert 0 < n1 < n2, (kind, fig["conns"])
         assert fig["rss_per_conn_bytes"] == pytest.approx((r2 - r1) * 1024 / (n2 - n1), rel=1e-6), kind
         (f1, f2) = fig["fds"]
