@@ -89,6 +89,7 @@ def main() -> int:
     ref = {rate: load(d, f"ref-{rate}") for rate in (10, 300, 1000, 3000)}
     one = load(d, "rollcall-3000-unpinned-1shard")
     two = load(d, "rollcall-3000-unpinned-2shards")
+    pinned = load(d, "rollcall-3000-pinned-2shards")
     rows = [
         ("WebSocket upgrades accepted per second (10k, 4 source addresses)", connects(ref[10]),
          connects(rc[10]), ">= 20,000"),
@@ -103,6 +104,7 @@ def main() -> int:
         ("p99, 3,000 overrides/s", p99(ref[3000]), p99(rc[3000]), "<= 12 ms"),
         ("unpinned, client on the same cores, 3,000 overrides/s: 1 shard / 2 shards", "-",
          f"{p99(one)} / {p99(two)}", "2 shards never worse"),
+        ("the same, 2 shards with --pin-shards", "-", p99(pinned), "-"),
     ]
     print("| figure | Node ws reference | rollcall | goal |")
     print("|---|---|---|---|")

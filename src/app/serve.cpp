@@ -143,6 +143,7 @@ shard::Runtime::Options runtime_options(const ServeConfig& config, std::vector<i
   options.shard.out_bytes_max = config.ws_backlog_bytes_max;
   options.shard.send_timeout_ms = config.send_timeout_ms;
   options.shard.per_address = per_address;
+  options.shard.pin_to_core = config.pin_shards;
   return options;
 }
 

@@ -111,6 +111,10 @@ const Flag kFlags[] = {
     {"--data-dir", "DIR", Text{&C::data_dir, non_empty},
      "data directory, created if missing and locked against a second server"},
     {"--shards", "N", U32{&C::shards, 1, 256}, "shard threads, 1..256", "the number of cores"},
+    {"--pin-shards", "", Switch{&C::pin_shards},
+     "pin shard i to the i-th core the process may run on; for cores that are rollcall's alone "
+     "(off: the OS places the shards, which is better when a proxy or other busy work shares "
+     "the cores)"},
     {"--web-dir", "DIR", Text{&C::web_dir, non_empty},
      "web app files served outside /api, /ws, /metrics; loaded at start",
      "the installed web app, else the source tree's web/dist"},

@@ -15,6 +15,7 @@
 #include "rollcall/common/clock.hpp"
 #include "rollcall/common/log.hpp"
 #include "rollcall/io/user_data.hpp"
+#include "rollcall/shard/core_choice.hpp"
 #include "rollcall/shard/runtime.hpp"
 
 namespace rollcall::shard {
@@ -58,16 +59,8 @@ Shard::~Shard() {
 }
 
 int Shard::init() {
-  if (config_.pin_to_core) {
-    const long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (cores > 0) {
-      cpu_set_t set;
-      CPU_ZERO(&set);
-      CPU_SET(static_cast<int>(id_ % static_cast<unsigned>(cores)), &set);
-      // Pinning is an optimisation; a container that forbids it still runs.
-      pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-    }
-  }
+  // Pinning is an optimisation; a container that forbids it still runs.
+  if (config_.pin_to_core) pin_to_allowed_core(id_);
   int rc = ring_.init(config_.sq_entries, config_.cq_entries);
   if (rc != 0) return rc;
   rc = buffers_.init(ring_.raw(), kRecvBufferGroup, config_.recv_buffers, config_.recv_buffer_bytes,

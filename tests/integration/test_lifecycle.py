@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
+import pathlib
+import re
 import signal
 import socket
 import time
@@ -289,3 +292,47 @@ def test_client_resets_mid_response_do_not_hurt(server):
         assert time.monotonic() < deadline, m
     assert m["rollcall_connections_closed_total"] >= 20
     assert s.alive()
+
+
+def cores_allowed(pid: int) -> dict[str, str]:
+    """Each thread's name and id -> its Cpus_allowed_list."""
+    out = {}
+    for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
+        status = (task / "status").read_text()
+        name = re.search(r"(?m)^Name:\s*(.*)$", status).group(1)
+        out[f"{name}/{task.name}"] = re.search(r"(?m)^Cpus_allowed_list:\s*(.*)$", status).group(1)
+    return out
+
+
+def start_on_one_core(server, *flags: str):
+    """A server whose process may run on one core only (the last of ours): the mask
+    taskset or systemd's CPUAffinity= would give it."""
+    allowed = sorted(os.sched_getaffinity(0))
+    if len(allowed) < 2:
+        pytest.skip("needs two cores to tell them apart")
+    os.sched_setaffinity(0, {allowed[-1]})  # the server inherits this mask
+    try:
+        s = server(*flags, shards=len(allowed))
+    finally:
+        os.sched_setaffinity(0, set(allowed))
+    assert s.get("/healthz").status == 200
+    return s, allowed[-1]
+
+
+def test_pinned_shards_stay_on_the_cores_the_process_may_use(server):
+    # An operator who gives rollcall one core keeps every shard on it: shard i takes
+    # the i-th allowed core, not core i of the machine.
+    s, core = start_on_one_core(server, "--pin-shards")
+    threads = cores_allowed(s.proc.pid)
+    assert len(threads) > 2, threads  # the shards are among them
+    assert all(cpus == str(core) for cpus in threads.values()), threads
+
+
+def test_shards_are_not_pinned_by_default(server):
+    # Without --pin-shards every thread keeps the process's whole mask: the OS places
+    # the shards, so a busy proxy on the same cores does not sit on one shard's core.
+    s = server(shards=2)
+    assert s.get("/healthz").status == 200
+    mine = (pathlib.Path("/proc/self/status").read_text().split("Cpus_allowed_list:")[1].split()[0])
+    threads = cores_allowed(s.proc.pid)
+    assert all(cpus == mine for cpus in threads.values()), (mine, threads)

@@ -29,7 +29,8 @@ struct ServeConfig {
   std::string data_dir = kDataDirDefault;
   unsigned shards = 0;  ///< 0 until resolved: number of usable cores
   bool demo = false;
-  std::string web_dir;                          ///< empty until resolved: the installed web app
+  bool pin_shards = false;  ///< shard i on the i-th allowed core; off: the OS places them
+  std::string web_dir;      ///< empty until resolved: the installed web app
   std::uint32_t max_connections = 20000;        ///< per process, split evenly over shards
   std::uint32_t max_connections_per_ip = 1000;  ///< per client address, trusted proxies exempt
   std::uint32_t header_timeout_ms = http::ServerConfig{}.header_timeout_ms;

@@ -61,7 +61,9 @@ struct ShardConfig {
   std::size_t out_bytes_max = 1024 * 1024;      ///< output budget per connection (net::Reactor)
   std::uint32_t send_timeout_ms = 30000;        ///< owed bytes, no progress this long: disconnect
   std::size_t overflow_messages_max = 1 << 16;  ///< per destination, beyond the SPSC queue
-  bool pin_to_core = true;
+  /// Pin to one of the process's cores (`--pin-shards`); off, the OS places the
+  /// thread, which serves better when other busy work shares the cores.
+  bool pin_to_core = false;
   int listen_fd = -1;  ///< -1: this shard accepts nothing (tests)
   int signal_fd = -1;  ///< read by this shard when >= 0 (shard 0)
   /// The per-address cap, by TCP peer (trusted proxies are exempt; with
