@@ -22,6 +22,7 @@ namespace {
 constexpr std::int64_t kVapidRenewMs = 60 * 60 * 1000;  // a new JWT per origin hourly
 constexpr std::int64_t kVapidLifetimeS = 12 * 60 * 60;  // RFC 8292: at most 24 h
 constexpr std::int64_t kIdleWaitMs = 1000;              // the loop's longest sleep
+constexpr std::int64_t kBusyLookMs = 10;                // while notes come: the next look, unwoken
 
 const char* urgency(domain::PushKind kind) {
   return kind == domain::PushKind::SessionOpened ? "high" : "normal";
@@ -50,7 +51,7 @@ class Worker::Loop {
 
   void take(Item& item, std::int64_t now_ms);
   void send_due(std::int64_t now_ms);
-  void wait(std::int64_t now_ms);
+  void wait(std::int64_t now_ms, std::int64_t longest_ms);
   Sender& sender() { return *sender_; }
 
  private:
@@ -152,8 +153,8 @@ void Worker::Loop::on_outcome(const Delivery& d, Outcome o, int) {
   }
 }
 
-void Worker::Loop::wait(std::int64_t now_ms) {
-  std::int64_t wait_ms = kIdleWaitMs;
+void Worker::Loop::wait(std::int64_t now_ms, std::int64_t longest_ms) {
+  std::int64_t wait_ms = longest_ms;
   if (const auto due = batcher_.next_due())
     wait_ms = std::clamp<std::int64_t>(*due - now_ms, 0, wait_ms);
   sender_->run_once(wait_ms);
@@ -207,8 +208,9 @@ void Worker::notify(Note note) {
     ++inbox_notes_;
     inbox_.emplace_back(std::move(note));
     // The worker takes the whole inbox at once: only the first note since it last
-    // did needs to wake it (a burst of overrides is one wake-up, not one each).
-    if (inbox_.size() > 1) return;
+    // did needs to wake it, and none while it comes back by itself (worker.hpp).
+    if (inbox_.size() > 1 || looking_soon_) return;
+    ++inbox_wakeups_;
   }
   loop_->sender().wakeup();
 }
@@ -223,20 +225,30 @@ void Worker::run() {
   ::pthread_setname_np(::pthread_self(), "rollcall-push");  // for top -H, perf, bench/push.py
   std::vector<Item> items;
   while (!stopping_.load(std::memory_order_acquire)) {
-    std::uint64_t dropped = 0;
-    {
-      const std::lock_guard<std::mutex> lock(inbox_mutex_);
-      items.swap(inbox_);
-      inbox_notes_ = 0;
-      dropped = std::exchange(inbox_dropped_, 0);
-    }
-    metrics_.dropped_inbox.inc(dropped);
+    take_inbox(items);
+    const bool busy = !items.empty();
     const std::int64_t now_ms = wall_ms();
     for (Item& item : items) loop_->take(item, now_ms);
     items.clear();
     loop_->send_due(now_ms);
-    loop_->wait(wall_ms());
+    loop_->wait(wall_ms(), busy ? kBusyLookMs : kIdleWaitMs);
   }
+}
+
+void Worker::take_inbox(std::vector<Item>& items) {
+  std::uint64_t dropped = 0, wakeups = 0;
+  {
+    const std::lock_guard<std::mutex> lock(inbox_mutex_);
+    items.swap(inbox_);
+    inbox_notes_ = 0;
+    // Decided under the lock that notify() reads it under: a note that comes after
+    // a look that found nothing finds looking_soon_ false and wakes the worker.
+    looking_soon_ = !items.empty();
+    dropped = std::exchange(inbox_dropped_, 0);
+    wakeups = std::exchange(inbox_wakeups_, 0);
+  }
+  metrics_.dropped_inbox.inc(dropped);
+  metrics_.wakeups.inc(wakeups);
 }
 
 }  // namespace rollcall::push

@@ -10,7 +10,7 @@ Each test of the shared server works on its own class (demo district: teacher t
 teaches 3t-2..3t, student k sits in class ceil(k/30)): 1 session_opened, 2
 overrides and bulk, 3 close and own check-in, 4 the digest right away, 5 the
 digest after late_after_minutes, 7 preferences, 8 batching, 9 students without a
-subscription, 10 retries, 11 giving up. Servers with other flags (410/404 and a restart, a hanging push service) are
+subscription, 10 retries, 11 giving up, 12 the worker's wake-ups. Servers with other flags (410/404 and a restart, a hanging push service) are
 started by their tests.
 
 "Nothing is sent" is watched for QUIET_S after the event (the contract's 5 s
@@ -19,6 +19,7 @@ delivery bound plus a second) and fails as soon as something arrives.
 from __future__ import annotations
 
 import datetime
+import pathlib
 import time
 
 import pytest
@@ -274,6 +275,46 @@ def test_students_without_a_subscription_take_no_batch_entry(district, push):
     assert_delivery(push.wait_payload(sub, "status_changed", timeout=WAIT_S), status_changed_payload(9, sid, "late"))
     finish(push)
 
+
+
+def worker_switches(server) -> int:
+    """Voluntary context switches of the push worker's thread so far: each is a sleep."""
+    for task in pathlib.Path(f"/proc/{server.proc.pid}/task").iterdir():
+        if (task / "comm").read_text().strip() == "rollcall-push":
+            status = (task / "status").read_text()
+            return int(status.split("voluntary_ctxt_switches:")[1].split()[0])
+    raise AssertionError("no rollcall-push thread")
+
+
+def test_a_stream_of_notes_wakes_the_worker_rarely_and_an_idle_worker_sleeps(district, push):
+    """Class 12: 150 overrides back to back make 150 notes. A note wakes the worker only
+    when it found its inbox empty at its last look; while notes come it looks every 10 ms
+    unwoken. So the wake-ups (a syscall, often a cross-core interrupt, on the shard) are at
+    most one per 10 ms of the stream, not one a note (before: about one a note). 360,
+    subscribed, still gets its notification. Then, quiet, the worker sleeps (a worker
+    that kept looking every 10 ms would switch about 100 times a second)."""
+    (sub,) = subscribed(district, push, 360)
+    kind = {"kind": "status_changed"}
+    with district.teacher_for(12) as t:
+        sess, _ = open_timed(t, 12)
+        drain_opened(push, [sub], sess)
+        before = district.server.metrics_text()
+        t0 = time.monotonic()
+        n = 0
+        for status in ("absent", "excused", "late", "absent", "excused"):
+            for k in range(331, 361):
+                assert_json(t.override(sess["id"], student_id(k), status, None), 200)
+                n += 1
+        elapsed = time.monotonic() - t0
+    after = wait_metric(district.server, "rollcall_push_messages_total",
+                        metric(before, "rollcall_push_messages_total", **kind) + n, **kind)
+    wakeups = metric(after, "rollcall_push_worker_wakeups_total") - metric(before, "rollcall_push_worker_wakeups_total")
+    assert wakeups <= elapsed / 0.010 + 2, f"{wakeups:.0f} wake-ups for {n} notes in {elapsed:.3f} s"
+    assert_delivery(push.wait_payload(sub, "status_changed", timeout=WAIT_S), status_changed_payload(12, sess["id"], "excused"))
+    finish(push)
+    quiet_from = worker_switches(district.server)
+    time.sleep(1.0)  # a window to count sleeps in, not a wait for something to happen
+    assert worker_switches(district.server) - quiet_from <= 10
 
 # -- the push service's answers ---------------------------------------------------------------
 def gaps(reqs) -> list[float]:

@@ -10,6 +10,12 @@
 /// sleeps in libcurl's poll, so the shards' mailboxes cannot wake it; posts are per
 /// event, not per request). Notes beyond `inbox_notes_max` waiting are dropped and
 /// counted; changes are never dropped (they are as rare as the requests that made them).
+/// A note wakes the worker only when the inbox was empty and the worker is not
+/// already coming back by itself: after a look that found notes it looks again within
+/// `kBusyLookMs` unwoken, and only a look that finds none puts it back to waiting for
+/// a wake-up. So a stream of overrides costs the shards a wake-up (a syscall, often
+/// a cross-core interrupt) at most every `kBusyLookMs`, not one per event, and an idle
+/// worker sleeps.
 ///
 /// On its thread the worker batches (batcher.hpp: at most one notification per user,
 /// kind and session per `batch_ms`, the latest winning), looks up the user's
@@ -78,6 +84,8 @@ class Worker {
 
   explicit Worker(WorkerConfig config);
   void run();
+  /// Takes the inbox into `items`; what was counted under the lock goes to the metrics.
+  void take_inbox(std::vector<Item>& items);
 
   WorkerConfig config_;
   std::string public_key_;
@@ -88,7 +96,9 @@ class Worker {
   std::mutex inbox_mutex_;
   std::vector<Item> inbox_;  ///< guarded by inbox_mutex_
   std::size_t inbox_notes_ = 0;
-  std::uint64_t inbox_dropped_ = 0;        ///< since the worker last looked
+  std::uint64_t inbox_dropped_ = 0;  ///< since the worker last looked
+  std::uint64_t inbox_wakeups_ = 0;  ///< since the worker last looked
+  bool looking_soon_ = false;        ///< the worker looks within kBusyLookMs without a wake-up
   std::vector<domain::Unsubscribe> gone_;  ///< guarded by inbox_mutex_
   std::atomic<bool> gone_waiting_{false};
   std::atomic<bool> stopping_{false};

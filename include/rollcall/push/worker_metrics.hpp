@@ -18,6 +18,7 @@ struct alignas(64) WorkerMetrics {
   /// Dropped before any delivery: the inbox full, the batches full.
   metrics::Counter dropped_inbox, dropped_batch;
   metrics::Gauge subscriptions;  ///< in the worker's copy of the directory
+  metrics::Counter wakeups;      ///< by a note (counted under the inbox lock, copied here)
 
   void describe(metrics::Sink& s) const {
     metrics::Family by_kind =
@@ -40,6 +41,10 @@ struct alignas(64) WorkerMetrics {
         .add(dropped_batch, {"reason", "batch_full"});
     s.family("rollcall_push_subscriptions", "Push subscriptions the server delivers to.")
         .add(subscriptions);
+    s.family("rollcall_push_worker_wakeups_total",
+             "Times a note woke the push worker; while notes keep coming it looks every 10 ms "
+             "without one.")
+        .add(wakeups);
   }
 };
 

@@ -304,6 +304,9 @@ rollcall_push_notes_dropped_total{reason="batch_full"}
 # HELP rollcall_push_subscriptions Push subscriptions the server delivers to.
 # TYPE rollcall_push_subscriptions gauge
 rollcall_push_subscriptions
+# HELP rollcall_push_worker_wakeups_total Times a note woke the push worker; while notes keep coming it looks every 10 ms without one.
+# TYPE rollcall_push_worker_wakeups_total counter
+rollcall_push_worker_wakeups_total
 # HELP rollcall_process_resident_memory_bytes Resident set size of the process.
 # TYPE rollcall_process_resident_memory_bytes gauge
 rollcall_process_resident_memory_bytes)";
