@@ -6,6 +6,7 @@
 
 #include "rollcall/common/assert.hpp"
 #include "rollcall/common/clock.hpp"
+#include "rollcall/net/input_pool.hpp"
 
 namespace rollcall::http {
 
@@ -197,6 +198,7 @@ void Server::on_data(Reactor& r, Connection& c, char* data, std::size_t len) {
   if (s.phase == Phase::Waiting) {
     // An answer is still being computed elsewhere: keep pipelined bytes for later,
     // and stop reading once a full request's worth is waiting.
+    net::InputPool::lend(c.in);
     c.in.append(data, len);
     if (c.in.size() > config_.limits.head_bytes_max + config_.limits.body_bytes_max)
       r.set_receiving(c, false);
@@ -221,7 +223,7 @@ void Server::process(Reactor& r, Connection& c, char* buf, std::size_t len, bool
     if (s.phase == Phase::Upgraded) {
       // Whatever followed the upgrade request belongs to the new protocol.
       std::string rest(buf + pos, len - pos);
-      if (owned) std::string().swap(c.in);  // the HTTP bytes are done with: free them
+      if (owned) net::InputPool::take_back(c.in);  // the HTTP bytes are done with
       s.upgraded->on_upgraded(r, c, rest.data(), rest.size());
       return;
     }
@@ -235,9 +237,9 @@ void Server::process(Reactor& r, Connection& c, char* buf, std::size_t len, bool
     c.in.erase(0, pos);
     // A request assembled from several reads leaves a buffer an idle connection
     // need not keep.
-    if (c.in.empty() && c.in.capacity() > net::OutBuffer::kIdleRetainBytes)
-      std::string().swap(c.in);
+    if (c.in.empty()) net::InputPool::take_back(c.in);
   } else if (pos < len) {
+    net::InputPool::lend(c.in);
     c.in.assign(buf + pos, len - pos);
   }
   // A peer that half-closed sends nothing more: once every complete request it sent

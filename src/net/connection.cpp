@@ -1,5 +1,7 @@
 #include "rollcall/net/connection.hpp"
 
+#include "rollcall/net/input_pool.hpp"
+
 namespace rollcall::net {
 
 ConnectionTable::ConnectionTable(std::uint32_t capacity) : slots_(capacity) {
@@ -42,7 +44,7 @@ void ConnectionTable::release(Connection& c) {
   c.state = Connection::State::Free;
   c.fd = -1;
   c.generation = (c.generation + 1) & io::kGenerationMask;
-  std::string().swap(c.in);
+  InputPool::take_back(c.in);
   c.out.reset();
   free_.push_back(c.index);
 }

@@ -15,6 +15,7 @@
 #include "rollcall/common/clock.hpp"
 #include "rollcall/common/log.hpp"
 #include "rollcall/io/user_data.hpp"
+#include "rollcall/net/input_pool.hpp"
 #include "rollcall/shard/core_choice.hpp"
 #include "rollcall/shard/runtime.hpp"
 
@@ -293,6 +294,7 @@ void Shard::on_recv(const io_uring_cqe& cqe) {
         abort_connection(c);
         return;
       }
+      net::InputPool::lend(c.in);
       c.in.append(data, len);
     } else {
       handler_->on_data(*this, c, data, len);
@@ -470,7 +472,7 @@ void Shard::close(Connection& c, net::CloseMode mode) {
   if (close_after_send_[c.index] || lingering_[c.index]) return;
   close_after_send_[c.index] = 1;
   closing_discarded_[c.index] = 0;
-  std::string().swap(c.in);
+  net::InputPool::take_back(c.in);
   if (c.out.empty() && !c.send_in_flight) {
     start_linger(c);
   } else {

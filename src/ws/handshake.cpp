@@ -5,6 +5,7 @@
 #include <array>
 #include <cstring>
 
+#include "rollcall/common/assert.hpp"
 #include "rollcall/ws/codec.hpp"
 
 namespace rollcall::ws {
@@ -57,6 +58,21 @@ bool valid_key(std::string_view key) {
   return raw_len == raw.size() && b64_end == key.data() + key.size();
 }
 
+// SHA-1 of `input` with no allocation: OpenSSL 3.0's EVP digests allocate their
+// provider context on every init (and the one-shot SHA1() also fetches the
+// implementation: three mallocs an upgrade), so the handshake uses the low-level
+// calls on a stack context. They are deprecated in 3.0, not removed; SHA-1 here is
+// RFC 6455's fixed transform of a public nonce, not a security primitive.
+void sha1(std::string_view input, unsigned char (&digest)[SHA_DIGEST_LENGTH]) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  SHA_CTX ctx;
+  const bool ok = SHA1_Init(&ctx) == 1 && SHA1_Update(&ctx, input.data(), input.size()) == 1 &&
+                  SHA1_Final(digest, &ctx) == 1;
+#pragma GCC diagnostic pop
+  RC_ASSERT(ok);
+}
+
 }  // namespace
 
 HandshakeError check_handshake(std::string_view method, std::string_view upgrade,
@@ -85,12 +101,12 @@ AcceptKey accept_key(std::string_view key) {
     heap.append(key).append(kGuid);
     input = heap;
   }
-  std::array<unsigned char, SHA_DIGEST_LENGTH> digest;
-  SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest.data());
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  sha1(input, digest);
   AcceptKey out;
   static_assert(sizeof out.text ==
                 sodium_base64_ENCODED_LEN(SHA_DIGEST_LENGTH, sodium_base64_VARIANT_ORIGINAL));
-  sodium_bin2base64(out.text.data(), out.text.size(), digest.data(), digest.size(),
+  sodium_bin2base64(out.text.data(), out.text.size(), digest, sizeof digest,
                     sodium_base64_VARIANT_ORIGINAL);
   return out;
 }

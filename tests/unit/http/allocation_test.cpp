@@ -2,6 +2,7 @@
 // routing and answering a request must not allocate.
 
 #include <gtest/gtest.h>
+#include <openssl/crypto.h>
 
 #include <cstdlib>
 #include <new>
@@ -61,6 +62,25 @@ void operator delete[](void* p, const std::nothrow_t&) noexcept {
   std::free(p);
 }
 
+// OpenSSL allocates with its own malloc calls (a one-shot SHA1() fetches its
+// implementation each time, for one): counted the same way. Installed before main,
+// since OpenSSL refuses once it has allocated.
+namespace {
+void* counted_crypto_malloc(std::size_t n, const char*, int) {
+  return counted_alloc(n);
+}
+void* counted_crypto_realloc(void* p, std::size_t n, const char*, int) {
+  if (g_counting) ++g_allocations;
+  return std::realloc(p, n == 0 ? 1 : n);
+}
+void counted_crypto_free(void* p, const char*, int) {
+  std::free(p);
+}
+const bool g_crypto_counted =
+    CRYPTO_set_mem_functions(counted_crypto_malloc, counted_crypto_realloc, counted_crypto_free) ==
+    1;
+}  // namespace
+
 namespace rollcall::testing {
 // Declared for the other tests of the binary in allocation_counter.hpp.
 void start_counting_allocations() {
@@ -99,6 +119,14 @@ void with_params(Exchange& ex) {
       .append(ex.params[1])
       .append("}");
   ex.respond_json(200, body);
+}
+
+TEST(Allocation, OpenSslAllocationsAreCountedToo) {
+  ASSERT_TRUE(g_crypto_counted) << "OpenSSL allocated before the counter was installed";
+  rollcall::testing::start_counting_allocations();
+  void* p = OPENSSL_malloc(16);
+  OPENSSL_free(p);
+  EXPECT_EQ(rollcall::testing::stop_counting_allocations(), 1u);
 }
 
 TEST(Allocation, WarmRequestPathAllocatesNothing) {
