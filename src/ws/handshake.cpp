@@ -3,7 +3,6 @@
 #include <sodium.h>
 
 #include <array>
-#include <cstring>
 
 #include "rollcall/common/assert.hpp"
 #include "rollcall/ws/codec.hpp"
@@ -58,16 +57,17 @@ bool valid_key(std::string_view key) {
   return raw_len == raw.size() && b64_end == key.data() + key.size();
 }
 
-// SHA-1 of `input` with no allocation: OpenSSL 3.0's EVP digests allocate their
-// provider context on every init (and the one-shot SHA1() also fetches the
-// implementation: three mallocs an upgrade), so the handshake uses the low-level
-// calls on a stack context. They are deprecated in 3.0, not removed; SHA-1 here is
-// RFC 6455's fixed transform of a public nonce, not a security primitive.
-void sha1(std::string_view input, unsigned char (&digest)[SHA_DIGEST_LENGTH]) {
+// SHA-1 of `key` followed by the GUID (RFC 6455 §4.2.2), with no allocation and no
+// copy: OpenSSL 3.0's EVP digests allocate their provider context on every init (and
+// the one-shot SHA1() also fetches the implementation: three mallocs an upgrade), so
+// the handshake uses the low-level calls on a stack context. They are deprecated in
+// 3.0, not removed; SHA-1 here is a fixed transform of a public nonce, not security.
+void accept_digest(std::string_view key, unsigned char (&digest)[SHA_DIGEST_LENGTH]) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   SHA_CTX ctx;
-  const bool ok = SHA1_Init(&ctx) == 1 && SHA1_Update(&ctx, input.data(), input.size()) == 1 &&
+  const bool ok = SHA1_Init(&ctx) == 1 && SHA1_Update(&ctx, key.data(), key.size()) == 1 &&
+                  SHA1_Update(&ctx, kGuid.data(), kGuid.size()) == 1 &&
                   SHA1_Final(digest, &ctx) == 1;
 #pragma GCC diagnostic pop
   RC_ASSERT(ok);
@@ -87,22 +87,8 @@ HandshakeError check_handshake(std::string_view method, std::string_view upgrade
 }
 
 AcceptKey accept_key(std::string_view key) {
-  key = trim(key);
-  // key + GUID on the stack: a valid key is 24 characters, so 60 in all; a longer
-  // one (never past check_handshake) goes through the heap.
-  std::array<char, 128> buf;
-  std::string heap;
-  std::string_view input;
-  if (key.size() + kGuid.size() <= buf.size()) {
-    std::memcpy(buf.data(), key.data(), key.size());
-    std::memcpy(buf.data() + key.size(), kGuid.data(), kGuid.size());
-    input = std::string_view(buf.data(), key.size() + kGuid.size());
-  } else {
-    heap.append(key).append(kGuid);
-    input = heap;
-  }
   unsigned char digest[SHA_DIGEST_LENGTH];
-  sha1(input, digest);
+  accept_digest(trim(key), digest);
   AcceptKey out;
   static_assert(sizeof out.text ==
                 sodium_base64_ENCODED_LEN(SHA_DIGEST_LENGTH, sodium_base64_VARIANT_ORIGINAL));
