@@ -128,6 +128,7 @@ std::optional<wire::Error> parse_open_session(wire::JsonScratch& json, std::stri
   auto err =
       parse_object(json, body, [&](std::string_view key, value v) -> std::optional<wire::Error> {
         if (key == "late_after_minutes") return read_uint(v, key, kLateAfterMinutesMax, late);
+        if (key == "rotating_code") return wire::read_bool(v, key, out.rotating_code);
         return std::nullopt;
       });
   if (err) return err;

@@ -40,6 +40,9 @@ ClassResult run_kind(ops::OnOwner& o) {
     case Kind::Override: return ops::override_record(o);
     case Kind::Bulk: return ops::bulk(o);
     case Kind::ExportCsv: return ops::export_csv(o);
+    case Kind::History: return ops::history(o);
+    case Kind::Report:
+    case Kind::ReportCsv: return ops::report(o);
   }
   RC_ASSERT(false && "unknown ClassRequest kind");
   return ops::failed(wire::class_not_found());

@@ -23,6 +23,8 @@ ClassResult attendance(OnOwner& o);
 ClassResult audit(OnOwner& o);
 ClassResult qr(OnOwner& o);
 ClassResult export_csv(OnOwner& o);
+ClassResult history(OnOwner& o);  // class_history.cpp
+ClassResult report(OnOwner& o);   // class_history.cpp (Report and ReportCsv)
 
 ClassResult open_session(OnOwner& o);
 ClassResult close_session(OnOwner& o);

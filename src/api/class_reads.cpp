@@ -3,6 +3,7 @@
 
 #include "rollcall/api/csv_export.hpp"
 #include "rollcall/auth/qr_svg.hpp"
+#include "rollcall/domain/session_code.hpp"
 #include "rollcall/wire/json.hpp"
 #include "src/api/class_ops.hpp"
 
@@ -37,13 +38,21 @@ void write_audit_entry(JsonWriter& w, const AuditEntry& e) {
   w.end_object();
 }
 
+// A rotating code's current value and when it stops being accepted (its own window
+// and the next, as for the QR token).
+void write_rotating_code(JsonWriter& w, const Session& s, std::int64_t now_ms) {
+  const std::int64_t window = domain::code_window(now_ms, s.code_rotation_s);
+  w.field("verification_code", s.code_at(now_ms));
+  w.key("code_expires_at").time_ms((window + 2) * std::int64_t{s.code_rotation_s} * 1000);
+}
+
 }  // namespace
 
 ClassResult current_session(OnOwner& o) {
   const Session* s = o.att.open_session();
   if (s == nullptr) return failed(wire::refusal_error(Refusal::NoOpenSession));
-  return ok(
-      json_reply(200, [&](JsonWriter& w) { wire::write_session(w, o.cls, *s, o.req.staff); }));
+  return ok(json_reply(
+      200, [&](JsonWriter& w) { wire::write_session(w, o.cls, *s, o.req.staff, o.now_ms); }));
 }
 
 ClassResult attendance(OnOwner& o) {
@@ -51,7 +60,7 @@ ClassResult attendance(OnOwner& o) {
   if (s == nullptr) return failed(wire::refusal_error(Refusal::SessionNotFound));
   return ok(json_reply(200, [&](JsonWriter& w) {
     w.begin_object().key("session");
-    wire::write_session(w, o.cls, *s, o.req.staff);
+    wire::write_session(w, o.cls, *s, o.req.staff, o.now_ms);
     w.key("records").begin_array();
     if (o.req.staff) {
       for (const UserId student : o.cls.students) {
@@ -96,6 +105,7 @@ ClassResult qr(OnOwner& o) {
     w.key("expires_at").time_ms((window + 2) * rotation_s * 1000);
     w.key("rotates_at").time_ms((window + 1) * rotation_s * 1000);
     w.field("check_in_url", url);
+    if (s->rotating_code()) write_rotating_code(w, *s, o.now_ms);
     w.end_object();
   }));
 }
@@ -105,7 +115,7 @@ ClassResult export_csv(OnOwner& o) {
   r.headers.emplace_back(
       "Content-Disposition",
       "attachment; filename=\"class-" + std::to_string(o.cls.id.value) + "-attendance.csv\"");
-  write_attendance_csv(r.body, o.roster, o.cls, o.att, o.req.from_day, o.req.to_day);
+  write_attendance_csv(r.body, o.roster, o.cls, o.att, o.req.range, o.api.services.time_zone);
   return ok(std::move(r));
 }
 

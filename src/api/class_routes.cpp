@@ -89,6 +89,7 @@ Answer open_session(ShardApi& api, http::Exchange& ex) {
   OpenSessionBody body;
   if (auto err = parse_open_session(api.json, ex.body, body)) return *err;
   req->late_after_minutes = body.late_after_minutes;
+  req->rotating_code = body.rotating_code;
   return dispatch(api, ex, std::move(*req));
 }
 
@@ -145,16 +146,13 @@ Answer bulk(ShardApi& api, http::Exchange& ex) {
 }
 
 Answer export_csv(ShardApi& api, http::Exchange& ex) {
-  Expected<ClassRequest, wire::Error> req = for_class(api, ex, Kind::ExportCsv, true);
+  return class_range(api, ex, Kind::ExportCsv);
+}
+
+Answer class_range(ShardApi& api, http::Exchange& ex, Kind kind) {
+  Expected<ClassRequest, wire::Error> req = for_class(api, ex, kind, true);
   if (!req) return req.error();
-  for (const std::string_view name : {std::string_view("from"), std::string_view("to")}) {
-    const std::optional<std::string_view> v = query_param(ex.request.query, name);
-    if (!v) continue;
-    const std::optional<std::int64_t> day = parse_day(*v);
-    if (!day) return wire::invalid_field(name, "expected a date YYYY-MM-DD");
-    (name == "from" ? req->from_day : req->to_day) = *day;
-  }
-  if (req->from_day > req->to_day) return wire::invalid_field("from", "is after to");
+  if (auto err = parse_date_range(ex.request.query, req->range)) return *err;
   return dispatch(api, ex, std::move(*req));
 }
 

@@ -17,5 +17,7 @@ Answer check_in(ShardApi& api, http::Exchange& ex);
 Answer override_record(ShardApi& api, http::Exchange& ex);
 Answer bulk(ShardApi& api, http::Exchange& ex);
 Answer export_csv(ShardApi& api, http::Exchange& ex);
+/// GET /classes/{id}/sessions, /report, /report.csv: a date range over past sessions.
+Answer class_range(ShardApi& api, http::Exchange& ex, ClassRequest::Kind kind);
 
 }  // namespace rollcall::api::routes

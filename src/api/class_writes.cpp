@@ -42,13 +42,19 @@ ClassResult refused(const Outcome& out) {
 }  // namespace
 
 ClassResult open_session(OnOwner& o) {
-  const OpenSession cmd{o.cls.id, o.req.actor, o.req.late_after_minutes,
-                        auth::new_verification_code(), o.now_ms};
+  OpenSession cmd{o.cls.id, o.req.actor, o.req.late_after_minutes, "", o.now_ms};
+  if (o.req.rotating_code) {
+    cmd.code_seed = auth::new_code_seed();
+    cmd.code_rotation_s = o.api.services.qr_rotation_s;
+  } else {
+    cmd.verification_code = auth::new_verification_code();
+  }
   const Outcome out = o.api.owner.apply(o.cls, cmd);
   if (out.refusal != Refusal::None) return refused(out);
   const Session& s = *o.att.session(out.session);
-  return changed(o, out,
-                 json_reply(201, [&](JsonWriter& w) { wire::write_session(w, o.cls, s, true); }));
+  return changed(o, out, json_reply(201, [&](JsonWriter& w) {
+                   wire::write_session(w, o.cls, s, true, o.now_ms);
+                 }));
 }
 
 ClassResult close_session(OnOwner& o) {
@@ -59,7 +65,7 @@ ClassResult close_session(OnOwner& o) {
   return changed(
       o, out, json_reply(200, [&](JsonWriter& w) {
         w.begin_object().key("session");
-        wire::write_session(w, o.cls, s, true);
+        wire::write_session(w, o.cls, s, true, o.now_ms);
         w.field("marked_absent", static_cast<std::uint64_t>(out.records.size())).end_object();
       }));
 }

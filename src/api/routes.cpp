@@ -6,7 +6,9 @@
 
 #include <charconv>
 
+#include "rollcall/api/admin_users.hpp"
 #include "rollcall/api/bodies.hpp"
+#include "rollcall/api/history_reads.hpp"
 #include "rollcall/api/join.hpp"
 #include "rollcall/api/login.hpp"
 #include "rollcall/api/push_routes.hpp"
@@ -150,6 +152,12 @@ void add_api_routes(http::Router& router, ShardApi& api) {
   add(router, "POST", "/api/v1/classes/{class_id}/sessions", api, open_session);
   add(router, "GET", "/api/v1/classes/{class_id}/sessions/current", api, current_session);
   add(router, "GET", "/api/v1/classes/{class_id}/attendance.csv", api, export_csv);
+  add(router, "GET", "/api/v1/classes/{class_id}/sessions", api,
+      [](ShardApi& a, http::Exchange& ex) { return class_range(a, ex, Kind::History); });
+  add(router, "GET", "/api/v1/classes/{class_id}/report", api,
+      [](ShardApi& a, http::Exchange& ex) { return class_range(a, ex, Kind::Report); });
+  add(router, "GET", "/api/v1/classes/{class_id}/report.csv", api,
+      [](ShardApi& a, http::Exchange& ex) { return class_range(a, ex, Kind::ReportCsv); });
   auto session = [](Kind kind, bool staff_only) {
     return [kind, staff_only](ShardApi& a, http::Exchange& ex) {
       return session_call(a, ex, kind, staff_only);
@@ -168,6 +176,9 @@ void add_api_routes(http::Router& router, ShardApi& api) {
   add(router, "POST", "/api/v1/sync", api, sync);
   add(router, "POST", "/api/v1/sessions/{session_id}/attendance/bulk", api, bulk);
   add(router, "POST", "/api/v1/attendance/check-in", api, check_in);
+  add(router, "GET", "/api/v1/admin/users", api, admin_users);
+  add(router, "GET", "/api/v1/admin/today", api, admin_today);
+  add(router, "GET", "/api/v1/me/attendance", api, my_attendance);
   add_push_routes(router, api);
 }
 

@@ -165,6 +165,10 @@ std::unique_ptr<api::Services> make_services(const ServeConfig& config, const au
                                            auth::derive_key(secret, "qr"), config.trusted_proxies);
   s->qr_rotation_s = config.qr_rotation_s;
   s->public_url = config.public_url;
+  Result<TimeZone> zone = TimeZone::named(config.timezone);
+  RC_ASSERT(zone.ok());  // checked with the flag
+  s->time_zone = *zone;
+  s->time_zone.install();  // before any shard starts
   s->data_shards = config.shards;
   s->auth_shard = config.shards;
   s->sync_clock_skew_ms = static_cast<std::int64_t>(config.sync_clock_skew_s) * 1000;

@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "rollcall/app/config_file.hpp"
+#include "rollcall/common/time_zone.hpp"
 #include "rollcall/net/ip_address.hpp"
 #include "rollcall/net/listener.hpp"
 
@@ -90,6 +91,12 @@ Result<std::string> readable_file(std::string_view flag, std::string_view value)
   return path;
 }
 
+Result<std::string> time_zone(std::string_view flag, std::string_view value) {
+  Result<TimeZone> zone = TimeZone::named(value);
+  if (!zone) return Error{std::string(flag) + ": " + zone.error()};
+  return std::string(value);
+}
+
 Result<std::string> log_level(std::string_view flag, std::string_view value) {
   if (value != "debug" && value != "info" && value != "warn" && value != "error") {
     return invalid(flag, value, "debug, info, warn or error");
@@ -129,6 +136,8 @@ const Flag kFlags[] = {
      "QR check-in tokens rotate every N s; each is accepted for its window and the next"},
     {"--public-url", "URL", Text{&C::public_url, public_url}, "base of QR check-in URLs",
      "http:// + the Host the teacher's browser used"},
+    {"--timezone", "ZONE", Text{&C::timezone, time_zone},
+     "the district's time zone (IANA name, e.g. America/Chicago): what dates and today mean"},
     {"--max-connections", "N", U32{&C::max_connections, 1, 1'000'000},
      "open connections per process, split over shards; more are closed at once and counted"},
     {"--max-connections-per-ip", "N", U32{&C::max_connections_per_ip, 1, 1'000'000},

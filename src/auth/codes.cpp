@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "rollcall/domain/session_code.hpp"
+
 namespace rollcall::auth {
 
 std::string new_verification_code() {
@@ -18,6 +20,14 @@ std::string new_join_code() {
   std::string code(kJoinCodeLength, '\0');
   for (char& c : code) c = kJoinCodeAlphabet[randombytes_uniform(kJoinCodeAlphabet.size())];
   return code;
+}
+
+std::string new_code_seed() {
+  unsigned char bytes[domain::kCodeSeedChars / 2];
+  randombytes_buf(bytes, sizeof bytes);
+  char hex[domain::kCodeSeedChars + 1];
+  sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
+  return std::string(hex, domain::kCodeSeedChars);
 }
 
 }  // namespace rollcall::auth

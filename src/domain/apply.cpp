@@ -87,6 +87,8 @@ Outcome ClassAttendance::open(const OpenSession& cmd) {
   s.starts_at_ms = cmd.now_ms;
   s.late_after_minutes = cmd.late_after_minutes;
   s.verification_code = cmd.verification_code;
+  s.code_seed = cmd.code_seed;
+  s.code_rotation_s = cmd.code_rotation_s;
   open_index_ = static_cast<std::int64_t>(sessions_.size() - 1);
   Outcome out;
   out.change = Change::Applied;
@@ -109,7 +111,9 @@ Outcome ClassAttendance::check_in(const ClassInfo& cls, const CheckIn& cmd, bool
   const bool had_record = s->records.count(cmd.student) != 0;
   const Record current = s->record_of(cmd.student);
   Record next;
-  if (current.is_manual_override) {
+  if (current.remaining_absent) {
+    next = rules::late_arrival(*s, current, cmd.method, cmd.at_ms);
+  } else if (current.is_manual_override) {
     // The teacher's decision stands. A live check-in leaves it as it is (API.md §4:
     // answered with the overridden record); an offline one made earlier puts its
     // time underneath, as it would be had it arrived before the override.
@@ -139,7 +143,8 @@ Outcome ClassAttendance::check_in(const ClassInfo& cls, const CheckIn& cmd, bool
   if (!cmd.op_id.empty()) remember(cmd.student, cmd.op_id, s->id, cmd.student);
   // A first check-in (also replacing session_close's absent) is a student_joined;
   // moving an existing check-in earlier, or under an override, is an update.
-  const bool fresh = !current.is_manual_override && !rules::checked_in(current);
+  const bool fresh =
+      (!current.is_manual_override || current.remaining_absent) && !rules::checked_in(current);
   Outcome out;
   out.change = Change::Applied;
   out.session = s->id;
@@ -222,10 +227,10 @@ Outcome ClassAttendance::bulk(const ClassInfo& cls, const Bulk& cmd) {
     logged.items.push_back(item);
   }
   for (const UserId student : remaining) {
-    write(*s,
-          rules::bulk_marked(*s, s->record_of(student), *cmd.mark_remaining, std::nullopt,
-                             cmd.now_ms),
-          cmd.actor, cmd.now_ms);
+    Record next = rules::bulk_marked(*s, s->record_of(student), *cmd.mark_remaining, std::nullopt,
+                                     cmd.now_ms);
+    next.remaining_absent = *cmd.mark_remaining == AttendanceStatus::Absent;
+    write(*s, std::move(next), cmd.actor, cmd.now_ms);
     out.records.push_back(s->records[student]);
   }
   if (out.records.empty()) {

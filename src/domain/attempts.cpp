@@ -15,10 +15,8 @@ namespace {
 using outcomes::refused;
 using outcomes::unchanged;
 
-bool proof_accepted(const Session& s, const Proof& proof) {
-  if (const auto* code = std::get_if<CodeProof>(&proof)) {
-    return rules::equal_constant_time(code->code, s.verification_code);
-  }
+bool proof_accepted(const Session& s, const Proof& proof, std::int64_t at_ms) {
+  if (const auto* code = std::get_if<CodeProof>(&proof)) return s.code_accepted(code->code, at_ms);
   const auto& qr = std::get<QrProof>(proof);
   return rules::qr_window_accepted(qr.token_window, qr.window_at);
 }
@@ -42,7 +40,7 @@ Outcome ClassAttendance::attempt_check_in(const ClassInfo& cls, const CheckInAtt
   if (by_code && a.attempts_exhausted) return refused(Refusal::TooManyAttempts);
   // An earlier check-in, or a teacher's decision, stands whatever this attempt is.
   const Record current = s->record_of(a.student);
-  if (!proof_accepted(*s, a.proof)) {
+  if (!proof_accepted(*s, a.proof, a.at_ms)) {
     if (rules::stands(current)) return unchanged(s->id, current);
     Outcome out = refused(Refusal::InvalidCode);
     out.wrong_code = by_code;

@@ -7,6 +7,8 @@
 #include <tuple>
 
 #include "rollcall/common/assert.hpp"
+#include "rollcall/domain/session_code.hpp"
+#include "src/domain/record_rules.hpp"
 
 namespace rollcall::domain {
 
@@ -37,6 +39,21 @@ Record Session::record_of(UserId student) const {
   r.student = student;
   r.timestamp_ms = starts_at_ms;
   return r;
+}
+
+std::string Session::code_at(std::int64_t at_ms) const {
+  if (!rotating_code()) return verification_code;
+  return domain::rotating_code(code_seed, code_window(at_ms, code_rotation_s));
+}
+
+bool Session::code_accepted(std::string_view code, std::int64_t at_ms) const {
+  if (!rotating_code()) return rules::equal_constant_time(code, verification_code);
+  const std::int64_t window = code_window(at_ms, code_rotation_s);
+  // Both compared, always: the time taken says nothing about which one matched.
+  const bool current = rules::equal_constant_time(code, domain::rotating_code(code_seed, window));
+  const bool previous =
+      rules::equal_constant_time(code, domain::rotating_code(code_seed, window - 1));
+  return current | previous;
 }
 
 Lateness lateness(std::int64_t starts_at_ms, std::uint32_t late_after_minutes, std::int64_t at_ms) {

@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "rollcall/common/assert.hpp"
+#include "rollcall/domain/session_code.hpp"
 
 namespace rollcall::domain {
 
@@ -34,6 +35,14 @@ bool settable(AttendanceStatus s) {
 
 bool in_session(ClassId cls, SessionId session) {
   return cls && session && class_of(session) == cls;
+}
+
+// A static code (at most 64 bytes; no seed, no rotation) or a rotating one (a
+// seed, a rotation, no static code).
+bool well_formed_codes(const OpenSession& c) {
+  if (c.code_rotation_s == 0) return c.code_seed.empty() && c.verification_code.size() <= 64;
+  return valid_code_seed(c.code_seed) && c.verification_code.empty() &&
+         c.code_rotation_s <= kCodeRotationSMax;
 }
 
 bool well_formed_bulk(const Bulk& c) {
@@ -127,7 +136,7 @@ bool well_formed(const Command& c) {
       [](const auto& cmd) -> bool {
         using T = std::decay_t<decltype(cmd)>;
         if constexpr (std::is_same_v<T, OpenSession>) {
-          return cmd.cls && cmd.actor && cmd.verification_code.size() <= 64;
+          return cmd.cls && cmd.actor && well_formed_codes(cmd);
         } else if constexpr (std::is_same_v<T, CheckIn>) {
           return in_session(cmd.cls, cmd.session) && cmd.student &&
                  (cmd.method == Method::VerificationCode || cmd.method == Method::QrCode) &&

@@ -20,7 +20,7 @@ bool checked_in(const Record& r) {
 }
 
 bool stands(const Record& r) {
-  return checked_in(r) || r.is_manual_override;
+  return checked_in(r) || (r.is_manual_override && !r.remaining_absent);
 }
 
 bool after_close(const Session& s, std::int64_t at_ms, bool live) {
@@ -50,6 +50,15 @@ Record check_in_record(const Session& s, UserId student, Method method, std::int
   return r;
 }
 
+Record late_arrival(const Session& s, const Record& marked, Method method, std::int64_t at_ms) {
+  Record r = check_in_record(s, marked.student, method, at_ms);
+  if (at_ms < marked.override_at_ms) return r;  // checked in before the roll was taken
+  r.status = AttendanceStatus::Late;
+  r.is_late = true;
+  r.late_minutes = lateness(s.starts_at_ms, 0, at_ms).late_minutes;
+  return r;
+}
+
 std::uint32_t override_late_minutes(const Session& s, const Record& r) {
   return r.status == AttendanceStatus::Late && r.check_in_time_ms
              ? lateness(s.starts_at_ms, 0, *r.check_in_time_ms).late_minutes
@@ -65,6 +74,7 @@ Record overridden(const Session& s, Record r, AttendanceStatus status,
   r.override_reason = reason;
   r.override_at_ms = at_ms;
   r.override_op = op_id;
+  r.remaining_absent = false;
   r.is_late = status == AttendanceStatus::Late;
   r.late_minutes = override_late_minutes(s, r);
   return r;
@@ -93,6 +103,7 @@ Record bulk_marked(const Session& s, Record r, AttendanceStatus status,
   r.override_reason = reason;
   r.override_at_ms = now_ms;
   r.override_op.clear();
+  r.remaining_absent = false;
   r.is_late = status == AttendanceStatus::Late;
   r.late_minutes = override_late_minutes(s, r);
   return r;

@@ -18,7 +18,8 @@ bool settable(AttendanceStatus s);
 /// Checked in by the student (present/late, not a teacher's decision).
 bool checked_in(const Record& r);
 /// A record a failed check-in leaves alone and answers with: the student's own
-/// check-in, or a teacher's decision.
+/// check-in, or a teacher's decision about that student (not the absent of a bulk
+/// "mark remaining", which a check-in replaces).
 bool stands(const Record& r);
 /// Whether a check-in at `at_ms` comes after the session closed: a live one (it
 /// happens now) whenever the session is closed, even in the close's millisecond; an
@@ -34,6 +35,10 @@ bool outside(const Session& s, std::int64_t at_ms, bool live);
 bool override_wins(const Record& current, std::int64_t at_ms, std::string_view op_id);
 /// A fresh check-in record: present, or late by the session's rule.
 Record check_in_record(const Session& s, UserId student, Method method, std::int64_t at_ms);
+/// The check-in that replaces a "mark remaining" absent (`marked`): late when made
+/// at or after the marking (the roll was taken without the student), else as any
+/// check-in at `at_ms` (an offline one made before the marking).
+Record late_arrival(const Session& s, const Record& marked, Method method, std::int64_t at_ms);
 /// Late minutes of an overridden `late` record: from the real check-in time if any.
 std::uint32_t override_late_minutes(const Session& s, const Record& r);
 /// `r` as a teacher set it (keeping the check-in time underneath).

@@ -4,6 +4,7 @@
 
 #include "rollcall/common/clock.hpp"
 #include "rollcall/common/json_writer.hpp"
+#include "rollcall/domain/session_code.hpp"
 #include "rollcall/live/events.hpp"
 #include "rollcall/shard/call.hpp"
 #include "rollcall/wire/json.hpp"
@@ -69,7 +70,7 @@ void upgrade(http::Exchange& ex, http::UpgradedHandler* handler) {
 // connection_established's "snapshot": the open session and what the subscriber
 // may see of it.
 void write_snapshot(JsonWriter& w, const Roster& roster, const ClassInfo* cls,
-                    const ClassAttendance& att, const Subscription& sub) {
+                    const ClassAttendance& att, const Subscription& sub, std::int64_t now_ms) {
   const Session* s = att.open_session();
   const auto enrolled = cls != nullptr ? static_cast<std::uint32_t>(cls->students.size()) : 0u;
   w.begin_object().key("session");
@@ -80,7 +81,7 @@ void write_snapshot(JsonWriter& w, const Roster& roster, const ClassInfo* cls,
     w.end_object();
     return;
   }
-  wire::write_session(w, *cls, *s, sub.staff);
+  wire::write_session(w, *cls, *s, sub.staff, now_ms);
   w.key("records").begin_array();
   if (sub.staff) {
     for (const UserId student : cls->students) {
@@ -94,13 +95,23 @@ void write_snapshot(JsonWriter& w, const Roster& roster, const ClassInfo* cls,
   w.end_object();
 }
 
-std::shared_ptr<const std::string> make_snapshot(owner::Owner& owner, const Subscription& sub) {
+std::shared_ptr<const std::string> make_snapshot(owner::Owner& owner, const Subscription& sub,
+                                                 std::int64_t now_ms) {
   auto json = std::make_shared<std::string>();
   JsonWriter w(*json);
   write_snapshot(w, owner.roster(), owner.roster().class_info(sub.cls), owner.attendance(sub.cls),
-                 sub);
+                 sub, now_ms);
   json->shrink_to_fit();  // kept while the class stands still: no doubling slack
   return json;
+}
+
+// Which rotating code a staff snapshot made at `now_ms` shows: 1 + the open
+// session's code window, 0 when no code rotates (the snapshot then shows the same
+// code all session long).
+std::int64_t shown_code_key(const ClassAttendance& att, std::int64_t now_ms) {
+  const Session* s = att.open_session();
+  if (s == nullptr || !s->rotating_code()) return 0;
+  return 1 + domain::code_window(now_ms, s->code_rotation_s);
 }
 
 // The subscriber's snapshot: for staff, the class's cached one while the class has
@@ -108,14 +119,17 @@ std::shared_ptr<const std::string> make_snapshot(owner::Owner& owner, const Subs
 // change its seq does not count yet).
 std::shared_ptr<const std::string> snapshot_for(owner::Owner& owner, ClassFeed& feed,
                                                 const Subscription& sub, bool settled) {
-  if (!sub.staff) return make_snapshot(owner, sub);
+  const std::int64_t now_ms = wall_ms();
+  if (!sub.staff) return make_snapshot(owner, sub, now_ms);
   SnapshotCache& cache = feed.staff_snapshot;
   const std::uint64_t roster_version = owner.roster().version();
-  if (settled && cache.json && cache.seq == feed.seq && cache.roster_version == roster_version) {
+  const std::int64_t code_key = shown_code_key(owner.attendance(sub.cls), now_ms);
+  if (settled && cache.json && cache.seq == feed.seq && cache.roster_version == roster_version &&
+      cache.code_key == code_key) {
     return cache.json;
   }
-  std::shared_ptr<const std::string> json = make_snapshot(owner, sub);
-  if (settled) cache = {json, feed.seq, roster_version};
+  std::shared_ptr<const std::string> json = make_snapshot(owner, sub, now_ms);
+  if (settled) cache = {json, feed.seq, roster_version, code_key};
   return json;
 }
 

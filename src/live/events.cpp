@@ -17,10 +17,11 @@ using wire::write_session;
 
 namespace {
 
-std::string session_data(const ClassInfo& cls, const Session& s, bool with_code) {
+std::string session_data(const ClassInfo& cls, const Session& s, bool with_code,
+                         std::int64_t now_ms) {
   std::string out;
   JsonWriter w(out);
-  write_session(w, cls, s, with_code);
+  write_session(w, cls, s, with_code, now_ms);
   return out;
 }
 
@@ -75,8 +76,8 @@ std::vector<FeedEvent> feed_events(const Roster& roster, const ClassInfo& cls,
       case Event::Kind::SessionOpened:
       case Event::Kind::SessionClosed:
         e.type = ev.kind == Event::Kind::SessionOpened ? "session_opened" : "session_closed";
-        e.staff = session_data(cls, *s, true);
-        e.student = session_data(cls, *s, false);
+        e.staff = session_data(cls, *s, true, now_ms);
+        e.student = session_data(cls, *s, false, now_ms);
         out.push_back(std::move(e));
         if (ev.kind == Event::Kind::SessionClosed) out.push_back(state_changed(cls, *s, now_ms));
         break;

@@ -279,13 +279,13 @@ ScanResult SegmentScan::bad_record(const std::string& reason) {
 
 bool is_known(std::uint8_t type) {
   return type >= static_cast<std::uint8_t>(RecordType::Commit) &&
-         type <= static_cast<std::uint8_t>(RecordType::RosterImported);
+         type <= static_cast<std::uint8_t>(RecordType::SessionOpened);
 }
 
 const char* to_string(RecordType type) {
   switch (type) {
     case RecordType::Commit: return "commit";
-    case RecordType::SessionOpened: return "session_opened";
+    case RecordType::LegacySessionOpened: return "session_opened (v1)";
     case RecordType::LegacyCheckedIn: return "checked_in (v1)";
     case RecordType::LegacyOverridden: return "overridden (v1)";
     case RecordType::BulkApplied: return "bulk_applied";
@@ -298,6 +298,7 @@ const char* to_string(RecordType type) {
     case RecordType::PushUnsubscribed: return "push_unsubscribed";
     case RecordType::PushPreferencesSet: return "push_preferences_set";
     case RecordType::RosterImported: return "roster_imported";
+    case RecordType::SessionOpened: return "session_opened";
   }
   return "unknown";
 }

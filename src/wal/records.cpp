@@ -76,8 +76,19 @@ std::optional<Command> read_legacy_override(std::string_view payload) {
   return Command{std::move(c)};
 }
 
+// Logs from before rotating codes (data format 1): no seed, no rotation.
+std::optional<Command> read_legacy_open(std::string_view payload) {
+  domain::OpenSession c;
+  PayloadReader in(payload);
+  in("cls", c.cls), in("actor", c.actor), in("late_after_minutes", c.late_after_minutes);
+  in("verification_code", c.verification_code), in("now_ms", c.now_ms), in.finish();
+  if (!in.ok()) return std::nullopt;
+  return Command{std::move(c)};
+}
+
 std::optional<Command> read_payload(RecordType type, std::string_view payload) {
   switch (type) {
+    case RecordType::LegacySessionOpened: return read_legacy_open(payload);
     case RecordType::SessionOpened: return read_as<domain::OpenSession>(payload);
     case RecordType::LegacyCheckedIn: return read_legacy_check_in(payload);
     case RecordType::LegacyOverridden: return read_legacy_override(payload);

@@ -21,7 +21,7 @@ using domain::Session;
 constexpr char kSnapshotMagic[8] = {'R', 'C', 'A', 'L', 'S', 'N', 'A', 'P'};
 // 1: without override times/op_ids and applied ops; 2: without offline marks and sync counts;
 // 3: without synced override counts
-constexpr std::uint8_t kSnapshotVersion = 4;
+constexpr std::uint8_t kSnapshotVersion = 5;
 constexpr std::size_t kFixedHeaderBytes = 8 + 1 + 3 + 4 + 8 + 8 + 4;  // through the class count
 constexpr std::size_t kCrcBytes = 4;
 
@@ -166,6 +166,8 @@ void encode_session(Writer& w, const Session& s) {
   w.i64(s.closed_at_ms);
   w.u32(s.late_after_minutes);
   w.str(s.verification_code);
+  w.str(s.code_seed);
+  w.u32(s.code_rotation_s);
 
   // Ascending by student: the file does not depend on hash-map order.
   std::vector<const domain::Record*> records;
@@ -190,6 +192,7 @@ void encode_session(Writer& w, const Session& s) {
     w.flag(r->offline);
     w.u32(r->sync_changes);
     w.u32(r->override_sync_changes);
+    w.flag(r->remaining_absent);
   }
 
   w.u32(static_cast<std::uint32_t>(s.audit.size()));
@@ -203,6 +206,17 @@ void encode_session(Writer& w, const Session& s) {
     w.opt_str(a.reason);
     w.flag(a.offline);
   }
+}
+
+// A rotating code's seed and window (snapshot version 5 on); checked as the log
+// checks an OpenSession.
+void decode_session_code(Reader& in, Session& s) {
+  s.code_seed = in.str("code seed");
+  s.code_rotation_s = in.u32("code rotation");
+  if (!in.ok()) return;
+  const domain::OpenSession as_opened{s.class_id,  domain::UserId{1}, 0, s.verification_code, 0,
+                                      s.code_seed, s.code_rotation_s};
+  if (!domain::well_formed(as_opened)) in.fail("malformed session code");
 }
 
 // Reads session number `seq` of class `cls`; the Reader holds the error if any.
@@ -220,6 +234,7 @@ Session decode_session(Reader& in, ClassId cls, std::uint64_t seq, std::uint8_t 
   if (in.ok() && s.open && s.closed_at_ms != 0) in.fail("open session with a close time");
   s.late_after_minutes = in.u32("late_after_minutes");
   s.verification_code = in.str("verification code");
+  if (version >= 5) decode_session_code(in, s);
 
   const std::uint32_t records = in.count("record count", kRecordBytesMin);
   s.records.reserve(records);
@@ -249,6 +264,12 @@ Session decode_session(Reader& in, ClassId cls, std::uint64_t seq, std::uint8_t 
     }
     if (version >= 4) {  // before: counted from 0 from now on
       r.override_sync_changes = in.u32("record synced override changes");
+    }
+    // Before: a "mark remaining" absent stood like any teacher's decision.
+    if (version >= 5) r.remaining_absent = in.flag("record remaining absent");
+    if (in.ok() && r.remaining_absent &&
+        !(r.is_manual_override && r.status == domain::AttendanceStatus::Absent)) {
+      in.fail("a remaining absent that is not a teacher's absent");
     }
     if (in.ok()) s.records.emplace(r.student, std::move(r));
   }

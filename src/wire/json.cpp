@@ -49,7 +49,8 @@ void write_record(JsonWriter& w, const Roster& roster, const ClassInfo& cls, con
   w.end_object();
 }
 
-void write_session(JsonWriter& w, const ClassInfo& cls, const Session& session, bool with_code) {
+void write_session(JsonWriter& w, const ClassInfo& cls, const Session& session, bool with_code,
+                   std::int64_t now_ms, const Counts* counts) {
   w.begin_object();
   w.field("id", session.id.value);
   w.field("class_id", cls.id.value);
@@ -63,7 +64,11 @@ void write_session(JsonWriter& w, const ClassInfo& cls, const Session& session, 
     w.time_ms(session.closed_at_ms);
   }
   w.field("late_after_minutes", session.late_after_minutes);
-  if (with_code) w.field("verification_code", session.verification_code);
+  if (with_code) w.field("verification_code", session.code_at(now_ms));
+  if (counts != nullptr) {
+    w.key("counts");
+    write_counts(w, *counts);
+  }
   w.end_object();
 }
 

@@ -198,10 +198,13 @@ def owner_of(class_id: int, shards: int) -> int:
 
 # -- log files ---------------------------------------------------------------------
 # 3 and 4: the live-only check-in and override of logs written before one type
-# served live and offline ones (still read); 9 and 10 are written now.
-RECORD_TYPES = {1: "commit", 2: "session_opened", 3: "checked_in (v1)", 4: "overridden (v1)",
+# served live and offline ones (still read); 9 and 10 are written now. 2: a session
+# opened before codes could rotate (still read); 15 is written now. 11-14: the roster
+# owner's push directory and roster imports.
+RECORD_TYPES = {1: "commit", 2: "session_opened (v1)", 3: "checked_in (v1)", 4: "overridden (v1)",
                 5: "bulk_applied", 6: "session_closed", 7: "enrolled", 8: "class_joined",
-                9: "checked_in", 10: "overridden"}
+                9: "checked_in", 10: "overridden", 11: "push_subscribed", 12: "push_unsubscribed",
+                13: "push_preferences_set", 14: "roster_imported", 15: "session_opened"}
 SEGMENT_HEADER_BYTES = 64
 RECORD_HEADER_BYTES = 24
 

@@ -7,6 +7,7 @@ every command with one line, and nothing in the directory changes.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import json
 import os
 import pathlib
@@ -18,7 +19,12 @@ import pytest
 from crash_harness import (DEMO_12x30, FailedStart, Tokens, client, events, run_cli, start,
                            start_expecting_failure)
 
+SOURCE_ROOT = pathlib.Path(os.environ.get("ROLLCALL_SOURCE_ROOT") or pathlib.Path(__file__).resolve().parents[2])
 FORMAT_FILE = "format.json"
+# The format this rollcall writes (1 + app/data_format.hpp's upgrade steps: 1 -> 2,
+# sessions may rotate their code), and one it does not know.
+CURRENT = 2
+NEWER = CURRENT + 1
 
 
 def rollcall_version() -> str:
@@ -83,13 +89,13 @@ def test_a_new_directory_gets_the_format_file(server, tmp_path):
     data_dir = tmp_path / "data"
     srv = start(server, data_dir)
     written = read_format(data_dir)
-    assert written == {"format": "rollcall-data", "version": 1, "written_by": rollcall_version()}, written
+    assert written == {"format": "rollcall-data", "version": CURRENT, "written_by": rollcall_version()}, written
     assert stat.S_IMODE((data_dir / FORMAT_FILE).stat().st_mode) == 0o600
     assert not (data_dir / (FORMAT_FILE + ".tmp")).exists()
     # Not logged (a refusal later in the start must stay one line); "started" names it.
     assert events(srv, "data_format_written") == []
     [started] = events(srv, "started")
-    assert started["data_format"] == 1, started
+    assert started["data_format"] == CURRENT, started
     assert srv.stop() == 0
     # A later start finds it and leaves it as it is.
     before = (data_dir / FORMAT_FILE).stat().st_mtime_ns
@@ -103,15 +109,20 @@ def test_a_directory_from_before_the_file_is_format_1(server, tmp_path):
     data_dir = tmp_path / "data"
     made_directory(server, data_dir)
     (data_dir / FORMAT_FILE).unlink()
-    # Commands that only read accept it as it is, and write nothing.
+    # Commands that only read refuse a format older than theirs (serve upgrades it
+    # first), and write nothing.
     before = tree(data_dir)
-    assert run_cli("token", "--data-dir", str(data_dir), "--user", "admin").returncode == 0
-    assert run_cli("wal", "verify", "--data-dir", str(data_dir)).returncode == 0
+    for line in (one_line(run_cli("token", "--data-dir", str(data_dir), "--user", "admin")),
+                 one_line(run_cli("wal", "verify", "--data-dir", str(data_dir)))):
+        assert f"data format 1, this rollcall reads data format {CURRENT}" in line, line
+        assert "start rollcall serve on it once" in line, line
     assert tree(data_dir) == before
     srv = start(server, data_dir, *DEMO_12x30)
     [ev] = events(srv, "data_format_written")
     assert ev["version"] == 1 and "before" in ev["reason"], ev
-    assert read_format(data_dir)["version"] == 1
+    assert [e["version"] for e in events(srv, "data_format_upgraded")] == list(range(2, CURRENT + 1))
+    assert read_format(data_dir)["version"] == CURRENT
+    assert run_cli("token", "--data-dir", str(data_dir), "--user", "admin").returncode == 0
     # The data is intact: the session opened before is still open.
     with client(srv, Tokens(data_dir), "teacher1") as t:
         r = t.get("classes/1/sessions/current")
@@ -120,7 +131,7 @@ def test_a_directory_from_before_the_file_is_format_1(server, tmp_path):
 
 
 def newer(data_dir: pathlib.Path) -> None:
-    (data_dir / FORMAT_FILE).write_text(json.dumps({"format": "rollcall-data", "version": 2,
+    (data_dir / FORMAT_FILE).write_text(json.dumps({"format": "rollcall-data", "version": NEWER,
                                                     "written_by": "9.9.9"}) + "\n")
 
 
@@ -133,7 +144,7 @@ def test_a_newer_format_is_refused_by_every_command(server, tmp_path):
 
     def check(line: str) -> None:
         assert str(data_dir) in line, line
-        assert "data format 2" in line and "up to 1" in line and mine in line, line
+        assert f"data format {NEWER}" in line and f"up to {CURRENT}" in line and mine in line, line
         assert "install rollcall 9.9.9 or newer" in line, line
         assert "restore a backup made by this version" in line, line
         assert "nothing was changed" in line, line
@@ -191,16 +202,16 @@ def test_backup_carries_the_format_and_restore_checks_it(server, tmp_path):
     assert run_cli("backup", "--data-dir", str(data_dir), "--to", str(good)).returncode == 0
     with zipfile.ZipFile(good) as z:
         manifest = json.loads(z.read("manifest.json"))
-        assert manifest["data_format"] == 1, manifest
+        assert manifest["data_format"] == CURRENT, manifest
         assert FORMAT_FILE in [f["path"] for f in manifest["files"]], manifest
     restored = tmp_path / "restored"
     assert run_cli("restore", "--from", str(good), "--data-dir", str(restored)).returncode == 0
     assert (restored / FORMAT_FILE).read_bytes() == (data_dir / FORMAT_FILE).read_bytes()
 
-    # A backup made by a newer rollcall (its manifest and its format.json say format 2):
+    # A backup made by a newer rollcall (its manifest and its format.json say so):
     # refused before anything is written.
     newer_zip = tmp_path / "newer.zip"
-    body = json.dumps({"format": "rollcall-data", "version": 2, "written_by": "9.9.9"}).encode()
+    body = json.dumps({"format": "rollcall-data", "version": NEWER, "written_by": "9.9.9"}).encode()
     with zipfile.ZipFile(good) as src, zipfile.ZipFile(newer_zip, "w") as dst:
         for info in src.infolist():
             data = src.read(info)
@@ -208,20 +219,58 @@ def test_backup_carries_the_format_and_restore_checks_it(server, tmp_path):
                 data = body
             elif info.filename == "manifest.json":
                 m = json.loads(data)
-                m["data_format"], m["rollcall_version"] = 2, "9.9.9"
+                m["data_format"], m["rollcall_version"] = NEWER, "9.9.9"
                 for f in m["files"]:
                     if f["path"] == FORMAT_FILE:
                         f["bytes"], f["sha256"] = len(body), hashlib.sha256(body).hexdigest()
                 data = json.dumps(m).encode()
             dst.writestr(info, data)
     line = one_line(run_cli("restore", "--from", str(newer_zip), "--data-dir", str(tmp_path / "r2")))
-    assert "data format 2" in line and "install rollcall 9.9.9 or newer" in line, line
+    assert f"data format {NEWER}" in line and "install rollcall 9.9.9 or newer" in line, line
     assert not (tmp_path / "r2").exists() and not (tmp_path / "r2.restoring").exists()
 
-    # A backup of a directory from before the file: the restored directory gets it.
+    # A backup of a directory from before the file: the restored directory gets it,
+    # upgraded to this rollcall's format as serve would.
     (data_dir / FORMAT_FILE).unlink()
     legacy = tmp_path / "legacy.zip"
     assert run_cli("backup", "--data-dir", str(data_dir), "--to", str(legacy)).returncode == 0
     r3 = tmp_path / "r3"
     assert run_cli("restore", "--from", str(legacy), "--data-dir", str(r3)).returncode == 0
-    assert read_format(r3)["version"] == 1
+    assert read_format(r3)["version"] == CURRENT
+
+
+def test_a_format_1_directory_is_upgraded_and_serves_its_data(server, tmp_path):
+    """tests/data/format-1-directory was written by the rollcall before format 2 (its
+    session_opened records are the type-2 layout): serve upgrades it in place and
+    serves the session and the check-in in it; a session with a rotating code then
+    survives a restart in the upgraded directory."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(SOURCE_ROOT / "tests" / "data" / "format-1-directory", data_dir)
+    (data_dir / "README.md").unlink()
+    for p in data_dir.rglob("*"):
+        p.chmod(0o700 if p.is_dir() else 0o600)  # git keeps no modes; private files must be 0600
+    assert read_format(data_dir)["version"] == 1
+    srv = start(server, data_dir)
+    assert [e["version"] for e in events(srv, "data_format_upgraded")] == list(range(2, CURRENT + 1))
+    assert read_format(data_dir)["version"] == CURRENT
+    tokens = Tokens(data_dir)
+    with client(srv, tokens, "teacher1") as t:
+        sess = t.get("classes/1/sessions/current")
+        assert sess.status == 200 and sess.json["verification_code"] == "813723", sess
+        records = {r["student_id"]: r for r in t.get(f"sessions/{sess.json['id']}/attendance").json["records"]}
+        assert records[3]["attendance_status"] == "present", records  # student001, checked in before
+        assert t.post("classes/2/sessions", {"rotating_code": True}).status == 201
+    with client(srv, tokens, "student002") as s:
+        r = s.post("attendance/check-in", {"method": "verification_code", "class_id": 1, "code": "813723"})
+        assert r.status == 201, r
+    assert srv.stop() == 0
+    srv = start(server, data_dir)
+    assert events(srv, "data_format_upgraded") == []
+    with client(srv, tokens, "teacher1") as t:
+        assert "code_expires_at" in t.get(f"sessions/{session_of(2)}/qr").json
+        assert t.get("classes/1/sessions/current").json["verification_code"] == "813723"
+    assert srv.stop() == 0
+
+
+def session_of(class_id: int, n: int = 1) -> int:
+    return class_id * 2**20 + n

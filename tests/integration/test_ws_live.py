@@ -325,6 +325,21 @@ def test_qr_check_in_and_bulk_mark_remaining_events(district):
     assert got[1]["data"] == {**rec, "change": "created"}
     assert got[3]["data"] == {"operation": "bulk", "records": bulk["records"], "updated": 30}
     assert got[4]["data"]["counts"] == bulk["counts"]
+    # A late arrival after "mark remaining absent" (API.md §4): the code still works
+    # while the session is open; the bulk's absent becomes late, seen live.
+    with district.student(6) as st:
+        late = ok(st.check_in_code(C, sess["verification_code"]), 201)
+    assert late["attendance_status"] == "late" and late["is_late"] is True, late
+    assert late["is_manual_override"] is False and late["verification_method"] == "verification_code", late
+    more = tws.barrier()
+    assert [e["type"] for e in more] == ["student_joined", "attendance_state_changed"], more
+    assert more[0]["data"] == {**late, "change": "created"}
+    counts = more[1]["data"]["counts"]
+    assert (counts["late"], counts["absent"]) == (bulk["counts"]["late"] + 1, bulk["counts"]["absent"] - 1), counts
+    entry = ok(T.get(f"sessions/{sess['id']}/audit"))["entries"][-1]
+    assert (entry["actor_id"], entry["student_id"], entry["from"], entry["to"]) == \
+        (student_id(6), student_id(6), "absent", "late"), entry
+    got += more
     ok(T.close_session(sess["id"]))
     got += tws.barrier()
     assert_gapless(tws)

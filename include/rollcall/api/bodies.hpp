@@ -38,6 +38,7 @@ struct CheckInBody {
 
 struct OpenSessionBody {
   std::uint32_t late_after_minutes = 5;
+  bool rotating_code = false;  ///< the code rotates with the QR tokens (API.md §4)
 };
 
 struct OverrideBody {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "rollcall/api/date_range.hpp"
 #include "rollcall/api/reply.hpp"
 #include "rollcall/api/shard_api.hpp"
 #include "rollcall/domain/attendance.hpp"
@@ -32,6 +33,9 @@ struct ClassRequest {
     Override,
     Bulk,
     ExportCsv,
+    History,
+    Report,
+    ReportCsv,
   };
   Kind kind = Kind::CurrentSession;
   domain::UserId actor;  ///< who asks (the roster entry stays on the accepting shard)
@@ -40,6 +44,7 @@ struct ClassRequest {
   domain::SessionId session;
   domain::UserId student;                ///< Override
   std::uint32_t late_after_minutes = 5;  ///< OpenSession
+  bool rotating_code = false;            ///< OpenSession
   std::string code;                      ///< CheckInCode
   std::int64_t qr_window = 0;            ///< CheckInQr: the token's window
   domain::AttendanceStatus status = domain::AttendanceStatus::Present;  ///< Override
@@ -47,8 +52,7 @@ struct ClassRequest {
   std::vector<domain::BulkItem> bulk;                                   ///< Bulk
   std::optional<domain::AttendanceStatus> mark_remaining;               ///< Bulk
   std::string public_base;                                              ///< Qr: "http://host:port"
-  std::int64_t from_day = INT64_MIN;  ///< ExportCsv: days since the epoch, inclusive
-  std::int64_t to_day = INT64_MAX;
+  DateRange range;  ///< ExportCsv, History, Report, ReportCsv: in the district's zone
 };
 
 /// What the owner made of a request.

@@ -49,5 +49,8 @@ Expected<ClassAccess, wire::Error> class_access(const ShardApi& api, const Princ
 
 /// The value of query parameter `name` in `query` ("a=1&b=2"), or nullopt.
 std::optional<std::string_view> query_param(std::string_view query, std::string_view name);
+/// `in` with %XX escapes decoded and '+' as a space (a form-encoded query value);
+/// false for a '%' not followed by two hex digits.
+bool percent_decode(std::string_view in, std::string& out);
 
 }  // namespace rollcall::api

@@ -9,6 +9,7 @@
 #include "rollcall/auth/jwt.hpp"
 #include "rollcall/auth/qr_token.hpp"
 #include "rollcall/auth/secret.hpp"
+#include "rollcall/common/time_zone.hpp"
 #include "rollcall/net/ip_address.hpp"
 
 namespace rollcall::push {
@@ -31,6 +32,7 @@ struct Services {
   std::int64_t token_ttl_s = 3600;
   std::int64_t qr_rotation_s = kQrRotationSDefault;  ///< `--qr-rotation-s`
   std::string public_url;    ///< base of check_in_url; empty: the Host header
+  TimeZone time_zone;        ///< `--timezone`: dates and "today" (installed before start)
   unsigned data_shards = 1;  ///< shards owning classes (0..data_shards-1)
   unsigned auth_shard = 0;   ///< the shard that verifies passwords
   std::int64_t sync_clock_skew_ms = kSyncClockSkewSDefault * 1000;  ///< `--sync-clock-skew-s`

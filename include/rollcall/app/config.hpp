@@ -42,7 +42,8 @@ struct ServeConfig {
   std::uint32_t demo_classes = DemoSpec{}.classes;
   std::uint32_t demo_class_size = DemoSpec{}.class_size;
   std::uint32_t qr_rotation_s = api::Services::kQrRotationSDefault;
-  std::string public_url;  ///< base of QR check-in URLs; empty: the request's Host
+  std::string public_url;        ///< base of QR check-in URLs; empty: the request's Host
+  std::string timezone = "UTC";  ///< the district's IANA zone (checked by the flag table)
   bool ws_echo = false;
   std::uint32_t ring_events = live::LiveConfig{}.ring_events;
   std::uint64_t ring_bytes = live::LiveConfig{}.ring_bytes;

@@ -52,9 +52,9 @@ struct FormatUpgradeStep {
   Status (*run)(const std::string& data_dir) = nullptr;
 };
 
-/// THE place where a change of the data format plugs in (empty: every directory is
-/// version 1). When a change makes a data directory unreadable to the rollcall
-/// before it (a new segment or snapshot layout, a new file that must be there):
+/// THE place where a change of the data format plugs in. When a change makes a data directory
+/// unreadable to the rollcall before it (a new segment or snapshot layout, a new file that must be
+/// there):
 ///   1. write `Status upgrade_<n>_to_<n+1>(const std::string& data_dir)` in a file of
 ///      its own (src/app/format_upgrade_<n>.cpp); it may do nothing when the new code
 ///      still reads version-n files as they are: the number still goes up, so that
@@ -63,7 +63,11 @@ struct FormatUpgradeStep {
 ///      follows from the table's length;
 ///   3. add a test that a version-n directory is upgraded and serves its data.
 /// Changes an older rollcall still reads correctly need no step.
-inline constexpr std::array<FormatUpgradeStep, 0> kFormatUpgradeSteps{};
+Status upgrade_1_to_2(const std::string& data_dir);
+
+inline constexpr std::array<FormatUpgradeStep, 1> kFormatUpgradeSteps{{
+    {1, "sessions may rotate their code (log record type 15, snapshot version 5)", upgrade_1_to_2},
+}};
 
 /// The data format this rollcall reads and writes.
 inline constexpr std::uint32_t kDataFormatVersion =

@@ -11,6 +11,10 @@ namespace rollcall::auth {
 /// A session's verification code: 6 decimal digits, uniform over 000000..999999.
 std::string new_verification_code();
 
+/// A rotating code's seed (domain/session_code.hpp): 16 random bytes as 32
+/// lowercase hex characters.
+std::string new_code_seed();
+
 /// The alphabet of join codes: no 0/O or 1/I, which read alike.
 inline constexpr std::string_view kJoinCodeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 inline constexpr std::size_t kJoinCodeLength = 8;

@@ -50,6 +50,10 @@ struct Record {
   /// also those that showed nothing new; at most kOverrideSyncChangesMax live
   /// (replay, unbounded). Live overrides and the student's check-ins leave it alone.
   std::uint32_t override_sync_changes = 0;
+  /// This absent came from a bulk "mark remaining" (not a decision about this
+  /// student by name): a check-in while the session is open replaces it (API.md §4),
+  /// with `late` when it is made after the marking. Any other write clears it.
+  bool remaining_absent = false;
 };
 
 /// API.md §6 rule 2: one student's check-in for one session changes through sync
@@ -88,12 +92,21 @@ struct Session {
   std::int64_t starts_at_ms = 0;
   std::int64_t closed_at_ms = 0;  ///< 0 while open
   std::uint32_t late_after_minutes = 0;
-  std::string verification_code;
+  std::string verification_code;               ///< a static code; empty when the code rotates
+  std::string code_seed;                       ///< a rotating code's seed; empty when static
+  std::uint32_t code_rotation_s = 0;           ///< a rotating code's window; 0 when static
   std::unordered_map<UserId, Record> records;  ///< only students with a record
   std::vector<AuditEntry> audit;               ///< oldest first
 
   /// The student's record, or an unmarked one stamped with the session start.
   Record record_of(UserId student) const;
+  bool rotating_code() const { return code_rotation_s > 0; }
+  /// The code current at `at_ms`: the static code, or the rotating code's of that
+  /// window.
+  std::string code_at(std::int64_t at_ms) const;
+  /// Whether `code` is accepted at `at_ms`: the static code; a rotating code in its
+  /// own window and the one after it. Compares in constant time.
+  bool code_accepted(std::string_view code, std::int64_t at_ms) const;
 };
 
 /// Why a command or attempt was refused. The API maps each to a status and code

@@ -26,13 +26,18 @@ namespace rollcall::domain {
 inline constexpr std::size_t kReasonBytesMax = 500;  ///< override and bulk reasons
 inline constexpr std::size_t kOpIdBytesMax = 64;     ///< offline op ids (API.md §6)
 
-/// A teacher opens a session with a freshly drawn verification code.
+/// A teacher opens a session with a freshly drawn verification code, or, with a
+/// rotating code (API.md §4 `rotating_code`), a freshly drawn seed the code of each
+/// `code_rotation_s` window derives from (domain/session_code.hpp); the static
+/// code is then empty. A static session has no seed and a rotation of 0.
 struct OpenSession {
   ClassId cls;
   UserId actor;
   std::uint32_t late_after_minutes = 5;
   std::string verification_code;
   std::int64_t now_ms = 0;
+  std::string code_seed;
+  std::uint32_t code_rotation_s = 0;
 
   bool operator==(const OpenSession&) const = default;
   template <typename Self, typename Visit>
@@ -42,6 +47,8 @@ struct OpenSession {
     v("late_after_minutes", c.late_after_minutes);
     v("verification_code", c.verification_code);
     v("now_ms", c.now_ms);
+    v("code_seed", c.code_seed);
+    v("code_rotation_s", c.code_rotation_s);
   }
 };
 

@@ -55,6 +55,8 @@ struct SnapshotCache {
   std::shared_ptr<const std::string> json;
   std::uint64_t seq = 0;             ///< the class's seq it shows
   std::uint64_t roster_version = 0;  ///< and the roster (names, enrolment) it shows
+  /// and the open session's rotating-code window it shows (0: no code rotates)
+  std::int64_t code_key = 0;
 };
 
 /// The owner's side of one class's live updates.

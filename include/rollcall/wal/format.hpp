@@ -38,9 +38,9 @@ inline constexpr std::uint8_t kFormatVersion = 1;
 /// Record types. The payload of each is defined in records.hpp.
 enum class RecordType : std::uint8_t {
   Commit = 1,
-  SessionOpened = 2,
-  LegacyCheckedIn = 3,   ///< read only: a live check-in, before one type served all
-  LegacyOverridden = 4,  ///< read only: a live override, likewise
+  LegacySessionOpened = 2,  ///< read only: a session opened before codes could rotate
+  LegacyCheckedIn = 3,      ///< read only: a live check-in, before one type served all
+  LegacyOverridden = 4,     ///< read only: a live override, likewise
   BulkApplied = 5,
   SessionClosed = 6,
   Enrolled = 7,
@@ -51,6 +51,7 @@ enum class RecordType : std::uint8_t {
   PushUnsubscribed = 12,
   PushPreferencesSet = 13,
   RosterImported = 14,  ///< a roster import applied while running: the whole roster
+  SessionOpened = 15,   ///< a session opened, its code static or rotating (data format 2)
 };
 bool is_known(std::uint8_t type);
 const char* to_string(RecordType type);

@@ -46,7 +46,7 @@ TEST(CsvExport, HeaderRowsQuotingAndDateFilter) {
           .applied());
 
   std::string out;
-  write_attendance_csv(out, *roster, cls, att, INT64_MIN, INT64_MAX);
+  write_attendance_csv(out, *roster, cls, att, DateRange{}, TimeZone{});
   const auto rows = lines(out);
   ASSERT_EQ(rows.size(), 3u) << out;
   EXPECT_EQ(rows[0], kCsvHeader);
@@ -60,10 +60,10 @@ TEST(CsvExport, HeaderRowsQuotingAndDateFilter) {
 
   const std::int64_t day = *parse_day("2026-11-22");
   std::string none;
-  write_attendance_csv(none, *roster, cls, att, day + 1, day + 5);
+  write_attendance_csv(none, *roster, cls, att, DateRange{day + 1, day + 5}, TimeZone{});
   EXPECT_EQ(lines(none).size(), 1u);  // header only
   std::string same_day;
-  write_attendance_csv(same_day, *roster, cls, att, day, day);
+  write_attendance_csv(same_day, *roster, cls, att, DateRange{day, day}, TimeZone{});
   EXPECT_EQ(lines(same_day).size(), 3u);
 }
 

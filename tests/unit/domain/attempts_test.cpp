@@ -192,9 +192,10 @@ TEST_F(AttemptsTest, AWrongProofLeavesAStandingRecordAlone) {
                   .applied());
   expect_stands(live(kBob, kWrong));
   expect_stands(offline(kBob, kStart + 2 * kMinute, "w2", QrProof{1, 9}));
-  // So does a bulk call's.
-  ASSERT_TRUE(
-      cls_.apply(info_, bulk_cmd(sid_, {}, AttendanceStatus::Absent, kStart + kMinute)).applied());
+  // So does a bulk call's about the student by name.
+  ASSERT_TRUE(cls_.apply(info_, bulk_cmd(sid_, {BulkItem{kCarol, AttendanceStatus::Absent, {}}},
+                                         std::nullopt, kStart + kMinute))
+                  .applied());
   EXPECT_TRUE(cls_.session(sid_)->record_of(kCarol).is_manual_override);
   expect_stands(live(kCarol, kWrong));
   // Nothing was remembered as applied.

@@ -187,7 +187,8 @@ TEST(WalFormatTest, RecordTypeNames) {
   EXPECT_TRUE(is_known(11));
   EXPECT_TRUE(is_known(13));
   EXPECT_TRUE(is_known(14));
-  EXPECT_FALSE(is_known(15));
+  EXPECT_TRUE(is_known(15));
+  EXPECT_FALSE(is_known(16));
   EXPECT_STREQ(to_string(RecordType::Commit), "commit");
   EXPECT_STREQ(to_string(RecordType::SessionOpened), "session_opened");
   EXPECT_STREQ(to_string(RecordType::BulkApplied), "bulk_applied");
@@ -200,6 +201,9 @@ TEST(WalFormatTest, RecordTypeNames) {
   EXPECT_STREQ(to_string(RecordType::PushUnsubscribed), "push_unsubscribed");
   EXPECT_STREQ(to_string(RecordType::PushPreferencesSet), "push_preferences_set");
   EXPECT_STREQ(to_string(RecordType::RosterImported), "roster_imported");
+  EXPECT_EQ(static_cast<int>(RecordType::SessionOpened), 15);
+  EXPECT_EQ(static_cast<int>(RecordType::LegacySessionOpened), 2);
+  EXPECT_STREQ(to_string(RecordType::LegacySessionOpened), "session_opened (v1)");
   // The read-only legacy types keep their numbers and say what they are.
   EXPECT_EQ(static_cast<int>(RecordType::LegacyCheckedIn), 3);
   EXPECT_EQ(static_cast<int>(RecordType::LegacyOverridden), 4);
@@ -208,7 +212,7 @@ TEST(WalFormatTest, RecordTypeNames) {
   EXPECT_STREQ(to_string(RecordType::LegacyCheckedIn), "checked_in (v1)");
   EXPECT_STREQ(to_string(RecordType::LegacyOverridden), "overridden (v1)");
   for (int t = 1; t <= 10; ++t) EXPECT_TRUE(is_known(static_cast<std::uint8_t>(t))) << t;
-  EXPECT_STREQ(to_string(static_cast<RecordType>(15)), "unknown");
+  EXPECT_STREQ(to_string(static_cast<RecordType>(16)), "unknown");
 }
 
 TEST(WalScanTest, CleanSegmentDeliversEveryBatch) {
@@ -477,7 +481,7 @@ TEST(WalScanTest, MalformedRecordHeadersAreInvalid) {
     bool recrc = true;  // false: the length is bogus, so the CRC cannot be recomputed
   };
   const Case cases[] = {
-      {"unknown type", [](std::string& b, std::size_t o) { b[o + 4] = 15; }},
+      {"unknown type", [](std::string& b, std::size_t o) { b[o + 4] = 16; }},
       {"type zero", [](std::string& b, std::size_t o) { b[o + 4] = 0; }},
       {"flags", [](std::string& b, std::size_t o) { b[o + 5] = 1; }},
       {"reserved", [](std::string& b, std::size_t o) { b[o + 7] = 1; }},

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "rollcall/domain/attendance.hpp"
+#include "rollcall/domain/session_code.hpp"
 #include "rollcall/wal/roster_file.hpp"
 
 namespace rollcall::wal {
@@ -82,9 +83,10 @@ std::string old_layout(const Command& c) {
   std::visit(
       [&b](const auto& cmd) {
         using T = std::decay_t<decltype(cmd)>;
-        if constexpr (std::is_same_v<T, OpenSession>) {
+        if constexpr (std::is_same_v<T, OpenSession>) {  // type 15 (type 2 + the code's seed)
           b.u64(cmd.cls.value).u64(cmd.actor.value).u32(cmd.late_after_minutes);
           b.str(cmd.verification_code).i64(cmd.now_ms);
+          b.str(cmd.code_seed).u32(cmd.code_rotation_s);
         } else if constexpr (std::is_same_v<T, CheckIn>) {
           b.u64(cmd.cls.value).u64(cmd.session.value).u64(cmd.student.value);
           b.u8(static_cast<std::uint8_t>(cmd.method)).i64(cmd.at_ms).i64(cmd.now_ms);
@@ -135,6 +137,14 @@ std::string legacy_check_in(ClassId cls, SessionId session, UserId student, Meth
   return b.out;
 }
 
+// The old SessionOpened (type 2): a static code only.
+std::string legacy_open(ClassId cls, UserId actor, std::uint32_t late, std::string_view code,
+                        std::int64_t now_ms) {
+  Bytes b;
+  b.u64(cls.value).u64(actor.value).u32(late).str(code).i64(now_ms);
+  return b.out;
+}
+
 // The old OverriddenRecord (type 4): no at_ms, no op_id.
 std::string legacy_override(ClassId cls, SessionId session, UserId actor, UserId student,
                             AttendanceStatus status, std::optional<std::string> reason,
@@ -177,6 +187,9 @@ std::vector<Command> samples() {
   out.push_back(OpenSession{ClassId{domain::kClassIdMax}, UserId{~0ull}, 0xFFFFFFFFu, "", -1});
   out.push_back(OpenSession{kCls, UserId{2}, 0, "код-✓-\"q\"\\\n\x01", INT64_MIN});
   out.push_back(OpenSession{kCls, UserId{2}, 0, std::string(64, '9'), kNow});  // longest code
+  out.push_back(OpenSession{kCls, UserId{2}, 5, "", kNow, std::string(32, 'f'), 15});  // rotating
+  out.push_back(OpenSession{kCls, UserId{2}, 5, "", kNow, "0123456789abcdef0123456789abcdef",
+                            domain::kCodeRotationSMax});
   for (const Method m : {Method::QrCode, Method::VerificationCode}) {
     out.push_back(CheckIn{kCls, kSid, UserId{10}, m, kNow + 1, kNow + 1000, ""});
   }
@@ -267,7 +280,8 @@ TEST(WalRecordTest, EveryTypeRoundTrips) {
 }
 
 TEST(WalRecordTest, LayoutsAreTheOnesLogsWereWrittenWith) {
-  // Types 2 and 5..8 as before commands; 9 and 10 as the former offline-only layouts;
+  // Types 5..8 as before commands (2 became 15: the code seed appended); 9 and 10 as
+  // the former offline-only layouts;
   // 11..13 (push) as first written.
   for (const Command& c : samples()) {
     SCOPED_TRACE(trace(c));
@@ -298,7 +312,7 @@ TEST(WalRecordTest, TypeOf) {
   EXPECT_EQ(type_of(AnnounceJoin{}), RecordType::ClassJoined);
   EXPECT_EQ(type_of(Enroll{}), RecordType::Enrolled);
   // The numbers on disk.
-  EXPECT_EQ(static_cast<int>(type_of(OpenSession{})), 2);
+  EXPECT_EQ(static_cast<int>(type_of(OpenSession{})), 15);
   EXPECT_EQ(static_cast<int>(type_of(Bulk{})), 5);
   EXPECT_EQ(static_cast<int>(type_of(CloseSession{})), 6);
   EXPECT_EQ(static_cast<int>(type_of(Enroll{})), 7);
@@ -425,6 +439,22 @@ TEST(WalRecordTest, LegacyOverrideIsReadAsMadeAtItsCommitTime) {
       legacy_override(kCls, kSid, UserId{2}, UserId{12}, AttendanceStatus::Absent, "", kNow));
   ASSERT_TRUE(empty_reason.has_value());
   EXPECT_EQ(std::get<Override>(*empty_reason).reason, std::optional<std::string>(""));
+}
+
+TEST(WalRecordTest, LegacyOpenIsReadAsAStaticSession) {
+  const std::optional<Command> got =
+      decode(RecordType::LegacySessionOpened, legacy_open(kCls, UserId{2}, 7, "123456", kNow));
+  ASSERT_TRUE(got.has_value());
+  const Command want = OpenSession{kCls, UserId{2}, 7, "123456", kNow};
+  EXPECT_EQ(*got, want);
+  EXPECT_EQ(std::get<OpenSession>(*got).code_rotation_s, 0u);
+  // Written again, it is a type 15 record; the two layouts do not pass for each other.
+  EXPECT_EQ(type_of(*got), RecordType::SessionOpened);
+  EXPECT_FALSE(decode(RecordType::SessionOpened, legacy_open(kCls, UserId{2}, 7, "1", kNow)));
+  EXPECT_FALSE(decode(RecordType::LegacySessionOpened, encoded(want)));
+  // Checked like the others: a class 0 is damage.
+  EXPECT_FALSE(
+      decode(RecordType::LegacySessionOpened, legacy_open(ClassId{0}, UserId{2}, 7, "1", kNow)));
 }
 
 TEST(WalRecordTest, LegacyAndCurrentLayoutsDoNotPassForEachOther) {
@@ -613,6 +643,20 @@ TEST(WalRecordTest, PayloadsThatAreNotWellFormedAreRejected) {
       [](Cmd c) { std::get<OpenSession>(c).actor = UserId{0}; });
   add("open: code too long", OpenSession{kCls, UserId{2}, 5, std::string(64, '1'), kNow},
       [](Cmd c) { std::get<OpenSession>(c).verification_code += '1'; });
+  const OpenSession rotating{kCls, UserId{2}, 5, "", kNow, std::string(32, 'a'), 15};
+  add("open: seed of a static code", OpenSession{kCls, UserId{2}, 5, "123456", kNow},
+      [](Cmd c) { std::get<OpenSession>(c).code_seed = std::string(32, 'a'); });
+  add("open: rotation of a static code", OpenSession{kCls, UserId{2}, 5, "123456", kNow},
+      [](Cmd c) { std::get<OpenSession>(c).code_rotation_s = 15; });
+  add("open: rotating with a static code", rotating,
+      [](Cmd c) { std::get<OpenSession>(c).verification_code = "123456"; });
+  add("open: seed too short", rotating,
+      [](Cmd c) { std::get<OpenSession>(c).code_seed.pop_back(); });
+  add("open: seed not hex", rotating, [](Cmd c) { std::get<OpenSession>(c).code_seed[3] = 'g'; });
+  add("open: seed upper case", rotating,
+      [](Cmd c) { std::get<OpenSession>(c).code_seed[3] = 'A'; });
+  add("open: rotation too long", rotating,
+      [](Cmd c) { std::get<OpenSession>(c).code_rotation_s = domain::kCodeRotationSMax + 1; });
   add("check-in: session of another class", in,
       [&](Cmd c) { std::get<CheckIn>(c).session = other_class; });
   add("check-in: session 0", in, [](Cmd c) { std::get<CheckIn>(c).session = SessionId{0}; });
@@ -723,7 +767,7 @@ TEST(WalRecordTest, ToJsonOfSimpleCommandsExactly) {
             R"({"type":"class_joined","cls":4,"student":10,"now_ms":-5})");
   EXPECT_EQ(to_json(OpenSession{kCls, UserId{2}, 5, "12\"3", 7}),
             R"({"type":"session_opened","cls":4,"actor":2,"late_after_minutes":5,)"
-            R"("verification_code":"12\"3","now_ms":7})");
+            R"("verification_code":"12\"3","now_ms":7,"code_seed":"","code_rotation_s":0})");
   const SessionId sid = domain::make_session_id(ClassId{1}, 2);  // 1048578
   EXPECT_EQ(to_json(CheckIn{ClassId{1}, sid, UserId{3}, Method::QrCode, 4, 5, ""}),
             R"({"type":"checked_in","cls":1,"session":1048578,"student":3,"method":"qr_code",)"

@@ -145,6 +145,8 @@ void expect_same(const ClassAttendance& want, const ClassAttendance& got) {
     EXPECT_EQ(a.closed_at_ms, b.closed_at_ms);
     EXPECT_EQ(a.late_after_minutes, b.late_after_minutes);
     EXPECT_EQ(a.verification_code, b.verification_code);
+    EXPECT_EQ(a.code_seed, b.code_seed);
+    EXPECT_EQ(a.code_rotation_s, b.code_rotation_s);
     ASSERT_EQ(a.records.size(), b.records.size());
     for (const auto& [student, rec] : a.records) {
       const auto it = b.records.find(student);
@@ -322,7 +324,7 @@ TEST_F(SnapshotTest, BadStructureWithAValidCrcIsAnError) {
   };
   const std::vector<Case> cases = {
       {"magic", [](std::string& b) { b[0] = 'X'; }, "magic"},
-      {"version", [](std::string& b) { b[8] = 5; }, "version"},
+      {"version", [](std::string& b) { b[8] = 6; }, "version"},
       {"version 0", [](std::string& b) { b[8] = 0; }, "version"},
       {"reserved", [](std::string& b) { b[10] = 1; }, "reserved"},
       {"huge class count", [](std::string& b) { std::memset(b.data() + kClassCountAt, 0xFF, 4); },
@@ -359,11 +361,12 @@ TEST_F(SnapshotTest, BadRecordAndAuditFieldsAreErrors) {
   const std::string good = encode_snapshot({}, {&c});
   ASSERT_TRUE(decode_snapshot(good).ok());
   const std::size_t code_at = kFirstSessionAt + 8 + 1 + 8 + 8 + 4;
-  const std::size_t record_count_at = code_at + 4 + 2;
+  const std::size_t seed_at = code_at + 4 + 2;
+  const std::size_t record_count_at = seed_at + 4 + 4;
   const std::size_t record_at = record_count_at + 4;
   const std::size_t status_at = record_at + 8;
   const std::size_t audit_count_at =
-      record_at + 8 + 1 + 1 + 9 + 1 + 4 + 1 + 1 + 8 + 8 + 4 + 1 + 4 + 4;
+      record_at + 8 + 1 + 1 + 9 + 1 + 4 + 1 + 1 + 8 + 8 + 4 + 1 + 4 + 4 + 1;
   const std::size_t audit_at = audit_count_at + 4;
   const std::size_t ops_count_at = audit_at + 8 + 8 + 8 + 3 + 1 + 1;
   ASSERT_EQ(good.size(), ops_count_at + 4 + 4);
@@ -385,7 +388,10 @@ TEST_F(SnapshotTest, BadRecordAndAuditFieldsAreErrors) {
       {"huge audit count", audit_count_at, {0xFF, 0xFF, 0xFF, 0x0F}, "audit count"},
       {"audit from 5", audit_at + 24, {5}, "status 5"},
       {"audit method 200", audit_at + 26, {200}, "method 200"},
-      {"record offline 2", audit_count_at - 9, {2}, "record offline"},
+      {"record offline 2", audit_count_at - 10, {2}, "record offline"},
+      {"remaining absent 2", audit_count_at - 1, {2}, "record remaining absent"},
+      // The record is a check-in (present): a "mark remaining" absent it cannot be.
+      {"remaining absent on a check-in", audit_count_at - 1, {1}, "remaining absent"},
       {"audit offline 7", ops_count_at - 1, {7}, "audit offline"},
       {"huge applied op count", ops_count_at, {0xFF, 0xFF, 0xFF, 0x0F}, "applied op count"},
   };
@@ -470,31 +476,53 @@ TEST_F(SnapshotTest, SyncedOpsAndOverrideTimesSurvive) {
   EXPECT_EQ(retry.change, Change::Duplicate);
 }
 
-// Where the fields version 3 added begin in the one record of a snapshot of one
-// class with one session (a verification code of 2 bytes) holding one record (no
-// check-in time, a reason of one byte, an override op_id of `op_bytes`).
+// A version 4 image of a version 5 snapshot of one class with one session (a
+// static verification code of 2 bytes): without the session's code seed ("") and
+// rotation (0).
+std::string version4_of_one_session(std::string v5) {
+  const std::size_t seed_at = kFirstSessionAt + 8 + 1 + 8 + 8 + 4 + 4 + 2;
+  EXPECT_EQ(v5.substr(seed_at, 8), std::string(8, '\0'));
+  std::string v4 = std::move(v5);
+  v4.erase(seed_at, 8);
+  v4[8] = 4;
+  fix_crc(v4);
+  return v4;
+}
+
+// Where the fields version 3 added begin in the one record of a version 4 snapshot
+// of one class with one session (a verification code of 2 bytes) holding one record
+// (no check-in time, a reason of one byte, an override op_id of `op_bytes`).
 std::size_t v3_record_fields_at(std::size_t op_bytes) {
   const std::size_t code_at = kFirstSessionAt + 8 + 1 + 8 + 8 + 4;
   const std::size_t record_at = code_at + 4 + 2 + 4;
   return record_at + 8 + 1 + 1 + 1 + 1 + 4 + 1 + 1 + 4 + 1 + 8 + 8 + 4 + op_bytes;
 }
 
-// A version 3 image of a version 4 snapshot of one record (as above): without the
-// record's synced override count.
-std::string version3_of_one_record(std::string v4, std::size_t op_bytes = 0) {
+// A version 4 image of a version 5 snapshot of one record (as above): also without
+// the record's remaining_absent flag (false).
+std::string version4_of_one_record(std::string v5, std::size_t op_bytes = 0) {
+  const std::size_t flag_at = 8 + v3_record_fields_at(op_bytes) + 1 + 4 + 4;
+  EXPECT_EQ(v5[flag_at], '\0');
+  v5.erase(flag_at, 1);
+  return version4_of_one_session(std::move(v5));
+}
+
+// A version 3 image of a version 5 snapshot of one record (as above): also without
+// the record's synced override count.
+std::string version3_of_one_record(std::string v5, std::size_t op_bytes = 0) {
   const std::size_t v4_field_at = v3_record_fields_at(op_bytes) + 1 + 4;
-  std::string v3 = std::move(v4);
+  std::string v3 = version4_of_one_record(std::move(v5), op_bytes);
   v3.erase(v4_field_at, 4);
   v3[8] = 3;
   fix_crc(v3);
   return v3;
 }
 
-// A version 2 image of a version 4 snapshot of one record (as above) and one audit
+// A version 2 image of a version 5 snapshot of one record (as above) and one audit
 // entry (a reason of one byte): also without the record's offline mark and sync
 // count and the audit entry's offline mark.
-std::string version2_of_one_record(std::string v4, std::size_t op_bytes = 0) {
-  const std::string v3 = version3_of_one_record(std::move(v4), op_bytes);
+std::string version2_of_one_record(std::string v5, std::size_t op_bytes = 0) {
+  const std::string v3 = version3_of_one_record(std::move(v5), op_bytes);
   const std::size_t fields_at = v3_record_fields_at(op_bytes);
   const std::size_t audit_offline_at = fields_at + 5 + 4 + 8 + 8 + 8 + 3 + 1 + 4 + 1;
   std::string v2 = v3.substr(0, fields_at) +
@@ -612,6 +640,42 @@ TEST_F(SnapshotTest, AVersion1SnapshotIsStillRead) {
   EXPECT_EQ(alice.override_at_ms, kStart + kMinute);  // a REST override: at its commit time
   EXPECT_EQ(alice.override_op, "");
   EXPECT_TRUE(got->classes.at(0).applied_ops().empty());
+}
+
+TEST_F(SnapshotTest, ARotatingCodeSurvivesAndAVersion4SnapshotHasStaticCodes) {
+  ClassAttendance c(ClassId{9});
+  const std::string seed(32, 'c');
+  ASSERT_TRUE(c.apply(class_info(c.id()), OpenSession{c.id(), kTeacher, 5, "", kStart, seed, 15})
+                  .applied());
+  Result<DecodedSnapshot> got = decode_snapshot(encode_snapshot({}, {&c}));
+  ASSERT_TRUE(got.ok()) << got.error();
+  expect_same(c, got->classes.at(0));
+  const Session& s = *got->classes.at(0).open_session();
+  EXPECT_EQ(s.code_seed, seed);
+  EXPECT_EQ(s.code_rotation_s, 15u);
+  EXPECT_EQ(s.code_at(kStart + 40'000), c.open_session()->code_at(kStart + 40'000));
+
+  ClassAttendance old(ClassId{9});
+  ASSERT_TRUE(open_session(old, 5, "12", kStart).applied());
+  got = decode_snapshot(version4_of_one_session(encode_snapshot({}, {&old})));
+  ASSERT_TRUE(got.ok()) << got.error();
+  const Session& static_one = *got->classes.at(0).open_session();
+  EXPECT_FALSE(static_one.rotating_code());
+  EXPECT_EQ(static_one.verification_code, "12");
+  EXPECT_TRUE(static_one.code_accepted("12", kStart + 3'600'000));
+}
+
+TEST_F(SnapshotTest, AMalformedSessionCodeIsAnError) {
+  ClassAttendance c(ClassId{9});
+  ASSERT_TRUE(open_session(c, 5, "12", kStart).applied());
+  const std::string good = encode_snapshot({}, {&c});
+  const std::size_t rotation_at = kFirstSessionAt + 8 + 1 + 8 + 8 + 4 + 4 + 2 + 4;
+  std::string bad = good;
+  bad[rotation_at] = 15;  // a rotation without a seed, beside a static code
+  fix_crc(bad);
+  const Result<DecodedSnapshot> got = decode_snapshot(bad);
+  ASSERT_FALSE(got.ok());
+  EXPECT_NE(got.error().find("session code"), std::string::npos) << got.error();
 }
 
 TEST_F(SnapshotTest, AnAppliedOpOfAnotherClassOrTwiceIsAnError) {
