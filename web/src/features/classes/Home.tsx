@@ -8,9 +8,11 @@ import { NotificationsCard } from '../notifications/NotificationsCard';
 import { linkTo } from '../../router';
 import { cacheClasses, cachedClasses } from '../../storage';
 import type { ClassSummary } from '../../types';
+import { useTitle } from '../../ui/useTitle';
 
 /** The class list (also kept on the device, so a student can check in offline), and the notifications settings. */
 export function Home({ auth }: { auth: Auth }) {
+  useTitle('My classes');
   const uid = auth.user.id;
   const [classes, setClasses] = useState<ClassSummary[] | null>(() => cachedClasses(uid));
   const [stale, setStale] = useState<string | null>(null);
@@ -34,8 +36,8 @@ export function Home({ auth }: { auth: Auth }) {
   const student = auth.user.role === 'student';
   return (
     <div class="page home">
-      {auth.user.role === 'admin' && <AdminCard />}
       <h1>My classes</h1>
+      {auth.user.role === 'admin' && <AdminCard />}
       {stale && (
         <p class="notice" role="status">
           {stale}

@@ -1,12 +1,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { loadAuth } from '../../auth';
 import { linkTo, navigate } from '../../router';
+import { useTitle } from '../../ui/useTitle';
 import { checkInByQr, type CheckInResult } from './checkin';
 import { putResult } from './flash';
 import { toView } from './words';
 
 /** `/check-in?token=...`: the QR code's link. Checks in at once (after sign-in if needed). */
 export function CheckInLink({ token }: { token: string | null }) {
+  useTitle('Check in');
   const [result, setResult] = useState<CheckInResult | null>(null);
   const started = useRef(false);
   const auth = loadAuth();

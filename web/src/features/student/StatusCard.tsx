@@ -34,9 +34,9 @@ export function StatusCard({
 }) {
   return (
     <section class="card my-status-card">
-      <div class="label">Session</div>
+      <h2 class="label">Session</h2>
       <p data-testid="session-state">{sessionText(known, status, session)}</p>
-      <div class="label">My status</div>
+      <h2 class="label">My status</h2>
       <p class={`my-status st-${mine?.attendance_status ?? 'unknown'}`} data-testid="my-status" data-status={mine?.attendance_status ?? ''}>
         {myStatusText(mine, session)}
       </p>

@@ -82,6 +82,7 @@ export function StudentClass({ classId }: { classId: number }) {
       </div>
       <StatusCard known={known} status={live.status} session={session} mine={mine} />
       <section class="card checkin" id="check-in">
+        <h2>Check in</h2>
         <CheckInForm classId={classId} sessionKey={`${classId}-${session?.id ?? 'none'}`} className={className} onResult={onResult} />
         <div role="status" aria-live="polite">
           {result && (

@@ -10,7 +10,10 @@ export function CodeAndQr({ session }: { session: Session }) {
   const [projector, setProjector] = useState(false);
   const code = session.verification_code ?? '';
   return (
-    <section class="card code-qr">
+    <section class="card code-qr" aria-labelledby="code-qr-title">
+      <h2 id="code-qr-title" class="sr-only">
+        How students check in
+      </h2>
       <div class="code-block">
         <div class="label">Verification code</div>
         <div class="code" data-testid="verification-code" aria-label={`verification code ${code.split('').join(' ')}`}>

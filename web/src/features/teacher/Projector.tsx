@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'preact/hooks';
+import { useDialogFocus } from '../../ui/useDialogFocus';
 
 /** Full screen (or a window-covering overlay): the class, the code, the QR code. */
 export function Projector({
@@ -13,6 +14,7 @@ export function Projector({
   onExit: () => void;
 }) {
   const ref = useRef<HTMLDivElement>(null);
+  useDialogFocus(ref, onExit);
   useEffect(() => {
     ref.current?.requestFullscreen?.().catch(() => {
       /* the overlay covers the window anyway */
@@ -29,7 +31,7 @@ export function Projector({
   return (
     <div class="projector" ref={ref} role="dialog" aria-modal="true" aria-label="Projector mode">
       <div class="proj-inner">
-        <div class="proj-title">{className}: check in</div>
+        <h2 class="proj-title">{className}: check in</h2>
         <div class="proj-code">{code}</div>
         {qrUrl && <img src={qrUrl} alt="QR code to check in" class="proj-qr" />}
         <button class="proj-exit" onClick={onExit}>

@@ -53,6 +53,7 @@ export function Roster({
 
   return (
     <section class="card roster" id="roster">
+      <h2>Roster</h2>
       <BulkToolbar
         busy={busy}
         selected={sel.length}

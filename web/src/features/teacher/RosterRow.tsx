@@ -29,11 +29,11 @@ export function RosterRow({
       data-offline={r.offline ? 'true' : 'false'}
       class={`st-${r.attendance_status}${flash !== undefined ? ` flash flash${flash % 2}` : ''}`}
     >
-      <td>
+      <td class="sel">
         <input type="checkbox" aria-label={`Select ${r.student_name}`} checked={selected} onChange={onToggle} />
       </td>
       <td class="name">{r.student_name}</td>
-      <td>
+      <td class="status">
         <span class={`badge b-${r.attendance_status}`}>{STATUS_LABEL[r.attendance_status]}</span>
         {r.is_manual_override && (
           <span class="badge b-override" title={r.override_reason ?? 'set by a teacher'}>
@@ -44,9 +44,9 @@ export function RosterRow({
         {r.override_reason && <div class="reason small muted">{r.override_reason}</div>}
       </td>
       <td class="time">{fmtTime(r.check_in_time)}</td>
-      <td>{r.attendance_status === 'late' || r.late_minutes > 0 ? `${r.late_minutes} min` : ''}</td>
-      <td class="small">{methodLabel(r.verification_method) || '—'}</td>
-      <td>
+      <td class="late">{r.attendance_status === 'late' || r.late_minutes > 0 ? `${r.late_minutes} min` : ''}</td>
+      <td class="method small">{methodLabel(r.verification_method) || '—'}</td>
+      <td class="actions">
         <button class="small-btn" aria-label={`Override ${r.student_name}`} onClick={onOverride}>
           Override
         </button>
