@@ -3,18 +3,18 @@
 
 import { checkIn } from '../../api/client';
 import { ApiError } from '../../api/http';
-import { CODE_ATTEMPTS_WINDOW_MS, CODE_DIGITS, MAX_CODE_ATTEMPTS } from '../../api/limits';
+import { CODE_DIGITS, MAX_CODE_ATTEMPTS } from '../../api/limits';
 import { loadAuth } from '../../auth';
 import { errorMessage, errorText } from '../../errors';
 import { MAX_QUEUED, QueueFull, type QueuedOp } from '../../offline/queue';
 import { addWrongAttempt, cachedClasses, clearWrongAttempts, wrongAttempts } from '../../storage';
 import { fmtTime } from '../../ui/format';
 import { broadcast, isOffline, queue } from './syncQueue';
-import { type CheckInResult, describeCheckIn } from './words';
+import { lockedUntil, lockoutEnd, saveLockout } from './lockout';
+import { type CheckInResult, describeCheckIn, lockoutText } from './words';
 
 export type { CheckInResult } from './words';
 
-const WINDOW_MIN = CODE_ATTEMPTS_WINDOW_MS / 60_000;
 const CODE_RE = new RegExp(`^\\d{${CODE_DIGITS}}$`);
 
 async function enqueueCheckIn(
@@ -48,11 +48,20 @@ function errorResult(e: unknown): CheckInResult {
   return { kind: 'error', code, text: errorText(e, 'check-in', 'Something went wrong. Try again.') };
 }
 
-function wrongCodeText(attempts: number): string {
-  const left = Math.max(0, MAX_CODE_ATTEMPTS - attempts);
-  return left > 0
-    ? `Wrong code. ${left} attempt${left === 1 ? '' : 's'} left.`
-    : `Wrong code. No attempts left: wait ${WINDOW_MIN} minutes, or ask your teacher to mark you.`;
+/** A wrong code: the attempts left, or (none left) until when codes are refused. */
+function wrongCode(userId: number, classId: number, sessionKey: string): CheckInResult {
+  const left = Math.max(0, MAX_CODE_ATTEMPTS - addWrongAttempt(userId, sessionKey));
+  if (left === 0) return lockedOut(userId, classId, sessionKey, 'invalid_code');
+  return { kind: 'error', code: 'invalid_code', text: `Wrong code. ${left} attempt${left === 1 ? '' : 's'} left.` };
+}
+
+/** Codes are refused for a while: until when (remembered for a reload), and that the QR code still works. */
+function lockedOut(userId: number, classId: number, sessionKey: string, code: string): CheckInResult {
+  const now = Date.now();
+  const until = lockedUntil(userId, classId, sessionKey, now) ?? lockoutEnd(wrongAttempts(userId, sessionKey, now), now);
+  saveLockout(userId, classId, sessionKey, until);
+  const text = lockoutText(until);
+  return { kind: 'error', code, text: code === 'invalid_code' ? `Wrong code. ${text}` : text, until };
 }
 
 export async function checkInByCode(classId: number, code: string, sessionKey: string, className?: string): Promise<CheckInResult> {
@@ -68,9 +77,8 @@ export async function checkInByCode(classId: number, code: string, sessionKey: s
     return { kind: 'ok', created: res.created, record: res.record, text: describeCheckIn(res.record, res.created) };
   } catch (e) {
     if (e instanceof ApiError && e.isNetwork) return offline();
-    if (e instanceof ApiError && e.code === 'invalid_code') {
-      return { kind: 'error', code: e.code, text: wrongCodeText(addWrongAttempt(uid, sessionKey)) };
-    }
+    if (e instanceof ApiError && e.code === 'invalid_code') return wrongCode(uid, classId, sessionKey);
+    if (e instanceof ApiError && e.code === 'too_many_attempts') return lockedOut(uid, classId, sessionKey, e.code);
     return errorResult(e);
   }
 }
