@@ -1,16 +1,21 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { useDialogFocus } from '../../ui/useDialogFocus';
+import { QrImage } from './QrImage';
+import type { RotatingQr } from './useRotatingQr';
 
 /** Full screen (or a window-covering overlay): the class, the code, the QR code. */
 export function Projector({
   className,
   code,
-  qrUrl,
+  qr,
+  stale,
   onExit,
 }: {
   className: string;
   code: string;
-  qrUrl: string | null;
+  qr: RotatingQr;
+  /** Why the code and QR code may not work now (staleQr.ts), or null. */
+  stale: string | null;
   onExit: () => void;
 }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -32,8 +37,13 @@ export function Projector({
     <div class="projector" ref={ref} role="dialog" aria-modal="true" aria-label="Projector mode">
       <div class="proj-inner">
         <h2 class="proj-title">{className}: check in</h2>
-        <div class="proj-code">{code}</div>
-        {qrUrl && <img src={qrUrl} alt="QR code to check in" class="proj-qr" />}
+        {stale && (
+          <p class="stale-warning proj-stale" role="alert" data-testid="projector-stale">
+            {stale}
+          </p>
+        )}
+        <div class={`proj-code${stale ? ' stale' : ''}`}>{code}</div>
+        <QrImage qr={qr} stale={!!stale} className="proj-qr" testId="projector-qr" />
         <button class="proj-exit" onClick={onExit}>
           Exit projector
         </button>
