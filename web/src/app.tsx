@@ -6,6 +6,7 @@ import { isRosterImportPath } from './features/admin/routes';
 import { SignIn } from './features/auth/SignIn';
 import { tokenRefresher } from './features/auth/tokenRefresh';
 import { Home } from './features/classes/Home';
+import { NotFound } from './features/notFound/NotFound';
 import { CheckInLink } from './features/student/CheckInLink';
 import { PendingBadge } from './features/student/PendingBadge';
 import { StudentClass } from './features/student/StudentClass';
@@ -51,8 +52,10 @@ export function App() {
   } else if (m) {
     const id = Number(m[1]);
     body = isStudent ? <StudentClass key={id} classId={id} /> : <TeacherClass key={id} classId={id} />;
-  } else {
+  } else if (route.path === '/' || route.path === '/index.html') {
     body = <Home auth={auth} />;
+  } else {
+    body = <NotFound path={route.path} />;
   }
   return (
     <>
