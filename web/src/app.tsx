@@ -6,6 +6,7 @@ import { isRosterImportPath } from './features/admin/routes';
 import { SignIn } from './features/auth/SignIn';
 import { tokenRefresher } from './features/auth/tokenRefresh';
 import { Home } from './features/classes/Home';
+import { JoinClass } from './features/classes/JoinClass';
 import { NotFound } from './features/notFound/NotFound';
 import { CheckInLink } from './features/student/CheckInLink';
 import { PendingBadge } from './features/student/PendingBadge';
@@ -47,6 +48,8 @@ export function App() {
     body = <SignIn reason={route.path === '/check-in' ? 'Sign in to check in.' : undefined} notice={signOutNotice()} />;
   } else if (route.path === '/check-in') {
     body = <CheckInLink token={route.query.get('token')} />;
+  } else if (route.path === '/join' && isStudent) {
+    body = <JoinClass userId={auth.user.id} />;
   } else if (isRosterImportPath(route.path)) {
     body = <RosterImportPage auth={auth} />;
   } else if (m) {

@@ -52,6 +52,14 @@ export function Home({ auth }: { auth: Auth }) {
           ))}
         </ul>
       )}
+      {student && (
+        <p>
+          <a href="/join" onClick={linkTo('/join')} data-testid="join-link">
+            Join a class
+          </a>{' '}
+          <span class="muted small">with a join code from your teacher</span>
+        </p>
+      )}
       <NotificationsCard auth={auth} />
     </div>
   );
