@@ -3,7 +3,7 @@ import { json, signedIn, stubFetch } from '../../api/testing';
 import { rec } from '../../live/fixtures';
 import { cacheClasses } from '../../storage';
 import { fmtTime } from '../../ui/format';
-import { checkInByCode, checkInByQr, classOfQrToken } from './checkin';
+import { checkInByCode, checkInByQr, classOfQrToken, qrTokenSession } from './checkin';
 import { lockedUntil } from './lockout';
 import { flushQueue, queue } from './syncQueue';
 
@@ -26,6 +26,10 @@ describe('classOfQrToken', () => {
     expect(classOfQrToken(token, [2, 3])).toBe(null);
     expect(classOfQrToken('garbage', [5])).toBe(5);
     expect(classOfQrToken('garbage', [5, 6])).toBe(null);
+  });
+  it('reads the session id', () => {
+    expect(qrTokenSession(token)).toEqual({ sessionId: 1048577, classId: 1 });
+    expect(qrTokenSession('garbage')).toBe(null);
   });
 });
 
@@ -126,7 +130,7 @@ describe('check-in by QR link', () => {
     const calls = stubFetch(closed(422, 'invalid_code'));
     const r = await checkInByQr('tok');
     expect(r.text).toBe(
-      'This QR code is not valid any more (it changes every few seconds). Scan the code on screen again, or type the 6-digit code.',
+      'This QR code is not valid any more (it changes every few seconds). Scan the code on screen again, or type the 6-digit code below.',
     );
     expect(JSON.parse(calls[0].body!)).toEqual({ method: 'qr_code', qr_token: 'tok' });
   });

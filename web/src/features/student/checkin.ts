@@ -88,24 +88,31 @@ export function attemptsLeft(userId: number, sessionKey: string): number {
 }
 
 /**
- * The class a QR token is for, if this device can tell without the server: the
- * token's first bytes after its version carry the session id, and a session id
- * encodes its class (docs/api.md: session_id = class_id * 2^20 + n). Only used
- * offline, and only when the class is one of the student's known classes.
+ * The session a QR token is for, read without the server: the token's first
+ * bytes after its version carry the session id, and a session id encodes its
+ * class (docs/api.md: session_id = class_id * 2^20 + n). Null for garbage.
  */
-export function classOfQrToken(token: string, knownClassIds: number[]): number | null {
+export function qrTokenSession(token: string): { sessionId: number; classId: number } | null {
   try {
     const b64 = token.replace(/-/g, '+').replace(/_/g, '/');
     const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
-    if (bin.length >= 9) {
-      let sid = 0;
-      for (let i = 1; i <= 8; i++) sid = sid * 256 + bin.charCodeAt(i);
-      const cls = Math.floor(sid / 2 ** 20);
-      if (knownClassIds.includes(cls)) return cls;
-    }
+    if (bin.length < 9) return null;
+    let sid = 0;
+    for (let i = 1; i <= 8; i++) sid = sid * 256 + bin.charCodeAt(i);
+    return { sessionId: sid, classId: Math.floor(sid / 2 ** 20) };
   } catch {
-    /* not base64 */
+    return null; // not base64
   }
+}
+
+/**
+ * The class a QR token is for, if this device can tell without the server
+ * (qrTokenSession), and only when it is one of the student's known classes (or
+ * the student has just one). Used offline, and for an expired token's code box.
+ */
+export function classOfQrToken(token: string, knownClassIds: number[]): number | null {
+  const s = qrTokenSession(token);
+  if (s && knownClassIds.includes(s.classId)) return s.classId;
   return knownClassIds.length === 1 ? knownClassIds[0] : null;
 }
 
@@ -132,7 +139,7 @@ export async function checkInByQr(qrToken: string): Promise<CheckInResult> {
   } catch (e) {
     if (e instanceof ApiError && e.isNetwork) return offline();
     if (e instanceof ApiError && e.code === 'invalid_code') {
-      return { kind: 'error', code: e.code, text: `This QR code is not valid any more (it changes every few seconds). Scan the code on screen again, or type the ${CODE_DIGITS}-digit code.` };
+      return { kind: 'error', code: e.code, text: `This QR code is not valid any more (it changes every few seconds). Scan the code on screen again, or type the ${CODE_DIGITS}-digit code below.` };
     }
     return errorResult(e);
   }
