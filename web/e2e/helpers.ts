@@ -264,14 +264,19 @@ export async function waitForServiceWorker(page: Page, timeout = 15_000): Promis
   );
 }
 
-/** The number the `sync-pending` badge shows. */
+/** The number the `sync-pending` badge shows ('0' when there is no badge: nothing waits). */
 export async function syncPending(page: Page): Promise<string> {
+  if ((await page.getByTestId('sync-pending').count()) === 0) return '0';
   return ((await page.getByTestId('sync-pending').textContent()) ?? '').trim();
 }
 
+/** Waits until `n` check-ins wait to be sent (0: the badge is gone). */
 export async function waitForPending(page: Page, n: number, timeout = 10_000): Promise<void> {
   await page.waitForFunction(
-    (want) => document.querySelector('[data-testid="sync-pending"]')?.textContent?.trim() === want,
+    (want) => {
+      const badge = document.querySelector('[data-testid="sync-pending"]');
+      return want === '0' ? badge === null && document.querySelector('.topbar .who') !== null : badge?.textContent?.trim() === want;
+    },
     String(n),
     { timeout },
   );

@@ -141,10 +141,16 @@ describe('a live lesson', () => {
     await waitForRowStatus(tabB, S(1), 'late', 1_000);
     await page.locator('[data-testid="my-status"][data-status="late"]').waitFor({ timeout: 1_000 });
     expect(await page.getByTestId('my-status').textContent()).toContain('set by your teacher');
-    // Checking in again answers with the teacher's decision.
-    await page.getByTestId('checkin-code-input').fill(code);
-    await page.getByTestId('checkin-submit').click();
-    await page.getByTestId('checkin-result').getByText(/Your teacher marked you late/).waitFor({ timeout: 5_000 });
+    // The code box is closed now, saying why; checking in again answers with the teacher's decision.
+    await page.getByTestId('checkin-blocked').getByText('Your teacher marked you late').waitFor({ timeout: 2_000 });
+    expect(await page.getByTestId('checkin-code-input').isDisabled()).toBe(true);
+    const again = await api(server.url, (await apiLogin(server.url, 'student001')).token, 'POST', '/api/v1/attendance/check-in', {
+      method: 'verification_code',
+      class_id: 1,
+      code,
+    });
+    expect(again.status).toBe(200);
+    expect(again.json).toMatchObject({ attendance_status: 'late', is_manual_override: true });
     await screenshot(page, 'student-overridden-phone');
   });
 

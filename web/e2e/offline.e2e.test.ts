@@ -126,6 +126,8 @@ describe('offline check-in', () => {
     await first.getByTestId('checkin-submit').click();
     await first.getByTestId('checkin-result').getByText('saved, will send when online', { exact: false }).waitFor({ timeout: 5_000 });
     await waitForPending(first, 1);
+    // "My status" says the check-in waits on this device.
+    await first.locator('[data-testid="my-status"][data-status="waiting"]').getByText('Waiting to send').waitFor({ timeout: 2_000 });
     const pendingOp = first.getByTestId('pending-op');
     expect(await pendingOp.count()).toBe(1);
     const clientTime = (await pendingOp.getAttribute('data-client-time'))!;

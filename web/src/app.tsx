@@ -6,6 +6,8 @@ import { isRosterImportPath } from './features/admin/routes';
 import { SignIn } from './features/auth/SignIn';
 import { tokenRefresher } from './features/auth/tokenRefresh';
 import { Home } from './features/classes/Home';
+import { JoinClass } from './features/classes/JoinClass';
+import { NotFound } from './features/notFound/NotFound';
 import { CheckInLink } from './features/student/CheckInLink';
 import { PendingBadge } from './features/student/PendingBadge';
 import { StudentClass } from './features/student/StudentClass';
@@ -46,13 +48,17 @@ export function App() {
     body = <SignIn reason={route.path === '/check-in' ? 'Sign in to check in.' : undefined} notice={signOutNotice()} />;
   } else if (route.path === '/check-in') {
     body = <CheckInLink token={route.query.get('token')} />;
+  } else if (route.path === '/join' && isStudent) {
+    body = <JoinClass userId={auth.user.id} />;
   } else if (isRosterImportPath(route.path)) {
     body = <RosterImportPage auth={auth} />;
   } else if (m) {
     const id = Number(m[1]);
     body = isStudent ? <StudentClass key={id} classId={id} /> : <TeacherClass key={id} classId={id} />;
-  } else {
+  } else if (route.path === '/' || route.path === '/index.html') {
     body = <Home auth={auth} />;
+  } else {
+    body = <NotFound path={route.path} />;
   }
   return (
     <>

@@ -14,6 +14,7 @@ describe('errorMessage', () => {
       expect(errorMessage(code, 'general')).not.toMatch(/Unexpected error/);
     }
     expect(errorMessage('too_many_attempts', 'login')).toContain('sign-ins');
+    expect(errorMessage('too_many_attempts', 'join')).toBe('Too many wrong join codes. Wait 10 minutes and try again.');
     expect(errorMessage('too_many_attempts', 'check-in')).toBe(
       'Too many wrong codes. Wait 10 minutes, or ask your teacher to mark you.',
     );

@@ -23,7 +23,7 @@ const MESSAGES: Record<string, string> = {
   duplicate_student: 'A student was named twice. Nothing was changed.',
   invalid_field: 'Some of the input was not valid.',
   invalid_json: 'The app sent a request the server could not read.',
-  invalid_join_code: 'No class has that join code.',
+  invalid_join_code: 'No class has that join code. Check it with your teacher.',
   invalid_client_time: "This device's clock is wrong: the saved check-in time is outside the session.",
   overloaded: 'The server is busy. Try again in a moment.',
   storage_unavailable: 'The server could not save this. Nothing changed; try again later.',
@@ -102,6 +102,7 @@ const CODE_WINDOW_MIN = CODE_ATTEMPTS_WINDOW_MS / 60_000;
 /** Words for an error code the server answered (`serverMessage`: its `message`). */
 export function errorMessage(code: string, context: ErrorContext = 'general', serverMessage?: string): string {
   if (code === 'too_many_attempts') {
+    if (context === 'join') return `Too many wrong join codes. Wait ${CODE_WINDOW_MIN} minutes and try again.`;
     return context === 'login'
       ? 'Too many failed sign-ins for this username. Wait 10 minutes and try again.'
       : `Too many wrong codes. Wait ${CODE_WINDOW_MIN} minutes, or ask your teacher to mark you.`;

@@ -79,3 +79,22 @@ export function addOutcomes(userId: number, list: StoredOutcome[]): void {
   const all = [...list, ...outcomes(userId)].slice(0, 20);
   write(`rollcall.outcomes.${userId}`, all);
 }
+
+/** Codes for a class's session refused until `until` (ms): features/student/lockout.ts. */
+export interface StoredLockout {
+  until: number;
+  session: string;
+}
+
+export function storedLockout(userId: number, classId: number): StoredLockout | null {
+  const l = read<StoredLockout | null>(`rollcall.lockout.${userId}.${classId}`, null);
+  return l && typeof l.until === 'number' && typeof l.session === 'string' ? l : null;
+}
+
+export function storeLockout(userId: number, classId: number, l: StoredLockout): void {
+  write(`rollcall.lockout.${userId}.${classId}`, l);
+}
+
+export function clearStoredLockout(userId: number, classId: number): void {
+  ls()?.removeItem(`rollcall.lockout.${userId}.${classId}`);
+}

@@ -30,6 +30,17 @@ export interface ClassSummary {
   role: Role;
 }
 
+/** `POST /classes/join` (API.md §4 "Class join"). */
+export interface JoinClassRequest {
+  join_code: string;
+}
+
+/** `201` joined, `200` already enrolled. */
+export interface JoinClassResponse {
+  class_id: number;
+  class_name: string;
+}
+
 export interface ClassDetail {
   id: number;
   name: string;

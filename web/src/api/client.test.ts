@@ -25,6 +25,7 @@ describe('the typed client: method, path, headers, body', () => {
     ['getQr', () => api.getQr(1048577), 'GET', '/api/v1/sessions/1048577/qr', undefined, { token: 't', expires_at: 'e', check_in_url: 'u' }, { token: 't', expires_at: 'e', check_in_url: 'u' }],
     ['overrideAttendance', () => api.overrideAttendance(1048577, 3, { status: 'excused', reason: 'doctor' }), 'PUT', '/api/v1/sessions/1048577/attendance/3', { status: 'excused', reason: 'doctor' }, rec(3, 'excused'), rec(3, 'excused')],
     ['bulkUpdate', () => api.bulkUpdate(1048577, { mark_remaining: 'absent' }), 'POST', '/api/v1/sessions/1048577/attendance/bulk', { mark_remaining: 'absent' }, { updated: 0, records: [], counts }, { updated: 0, records: [], counts }],
+    ['joinClass (already enrolled: 200)', () => api.joinClass({ join_code: 'AB12CD34' }), 'POST', '/api/v1/classes/join', { join_code: 'AB12CD34' }, { class_id: 4, class_name: 'Class 4' }, { class_id: 4, class_name: 'Class 4', created: false }],
     ['sync', () => api.sync({ client_id: 'dev', ops: [] }), 'POST', '/api/v1/sync', { client_id: 'dev', ops: [] }, { results: [], server_time: 't' }, { results: [], server_time: 't' }],
     ['getVapidPublicKey', () => api.getVapidPublicKey(), 'GET', '/api/v1/push/vapid-public-key', undefined, { public_key: 'BKey' }, 'BKey'],
     ['getPushPreferences', () => api.getPushPreferences(), 'GET', '/api/v1/push/preferences', undefined, prefs, prefs],

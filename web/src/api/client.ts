@@ -16,6 +16,8 @@ import type {
   ClassListResponse,
   ClassSummary,
   CloseSessionResponse,
+  JoinClassRequest,
+  JoinClassResponse,
   LoginRequest,
   LoginResponse,
   OpenSessionRequest,
@@ -62,6 +64,19 @@ export async function listClasses(): Promise<ClassSummary[]> {
 /** `GET /classes/{id}` (roster and join code for the class's teachers). */
 export function getClass(classId: number): Promise<ClassDetail> {
   return apiJson<ClassDetail>('GET', `${V1}/classes/${classId}`);
+}
+
+/** What a join came to: the class, and whether it was new (201) or not (200). */
+export type JoinedClass = JoinClassResponse & { created: boolean };
+
+/**
+ * `POST /classes/join` (students): `created` tells 201 (joined now) from 200
+ * (already enrolled); `422 invalid_join_code`, `429 too_many_attempts` after 5
+ * unknown codes in 10 minutes (docs/api.md "Class join").
+ */
+export async function joinClass(body: JoinClassRequest): Promise<JoinedClass> {
+  const { status, data } = await apiJsonWithStatus<JoinClassResponse>('POST', `${V1}/classes/join`, body);
+  return { ...data, created: status === 201 };
 }
 
 /** `POST /classes/{id}/sessions`: `201 Session`; `409 session_already_open`. */

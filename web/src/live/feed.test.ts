@@ -119,6 +119,41 @@ describe('LiveFeed', () => {
     feed.stop();
   });
 
+  it('says offline after the second failed reconnect, and live again once back', async () => {
+    const { feed, last, updates } = setup('network');
+    feed.start();
+    last().open();
+    last().frame(established(7, [rec(3)]));
+    last().serverClose(1006);
+    expect(feed.status).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(400);
+    last().serverClose(1006); // first reconnect fails
+    expect(feed.status).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(800);
+    last().serverClose(1006); // second reconnect fails
+    expect(feed.status).toBe('offline');
+    await vi.advanceTimersByTimeAsync(1_600);
+    last().open();
+    last().frame(established(7, [rec(3)]));
+    expect(feed.status).toBe('live');
+    expect(updates.slice(-3)).toEqual(['reconnecting', 'offline', 'live']);
+    feed.stop();
+  });
+
+  it('says offline after 10 s without a connection, even while a reconnect hangs', async () => {
+    const { feed, last } = setup('network');
+    feed.start();
+    last().open();
+    last().frame(established(7, [rec(3)]));
+    last().serverClose(1006);
+    // The reconnect neither opens nor fails (a server that accepts nothing).
+    await vi.advanceTimersByTimeAsync(9_900);
+    expect(feed.status).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(200);
+    expect(feed.status).toBe('offline');
+    feed.stop();
+  });
+
   it('close code 1013 resumes with since at once', () => {
     const { feed, sockets, last } = setup();
     feed.start();
@@ -152,7 +187,8 @@ describe('LiveFeed', () => {
     expect(waits[0]).toBeLessThanOrEqual(400);
     expect(waits[1]).toBeLessThan(waits[3]);
     expect(Math.max(...waits)).toBeLessThanOrEqual(8_010);
-    expect(feed.status).toBe('reconnecting');
+    // Six failed reconnects: the badge says offline, not "reconnecting" forever.
+    expect(feed.status).toBe('offline');
     // Every attempt resumes from the last seq seen.
     expect(last().url).toContain('since=7');
     feed.stop();

@@ -5,7 +5,18 @@ import { attendanceSocketUrl } from '../api/client';
 import type { AttendanceRecord, LiveEvent, Session } from '../types';
 import { applyFrame, initialState, mergeRest, type ApplyResult, type RosterState } from './roster';
 
+/**
+ * What the connection badge says. `reconnecting` is a short state: the feed is
+ * `offline` when the browser says it is, or once the connection has been down
+ * for OFFLINE_AFTER_MS (10 s), or after OFFLINE_AFTER_FAILED_RECONNECTS (2)
+ * failed reconnects in a row, whichever comes first; it stays `offline` (still
+ * retrying with backoff) until a snapshot makes it `live` again. A server
+ * restart (about a second) shows `reconnecting`; an outage shows `offline`.
+ */
 export type ConnectionStatus = 'live' | 'reconnecting' | 'offline';
+
+export const OFFLINE_AFTER_MS = 10_000;
+export const OFFLINE_AFTER_FAILED_RECONNECTS = 2;
 
 /** What a REST probe says when the WebSocket could not be opened. */
 export type ProbeResult = 'ok' | 'unauthorized' | 'forbidden' | 'not_found' | 'network';
@@ -71,6 +82,9 @@ export interface FeedOptions {
   silenceMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** See ConnectionStatus. */
+  offlineAfterMs?: number;
+  offlineAfterFailedReconnects?: number;
   random?: () => number;
 }
 
@@ -95,7 +109,9 @@ export class LiveFeed {
   /** Number of times a gap made the feed resume. */
   gaps = 0;
 
-  private opts: Required<Pick<FeedOptions, 'pingIntervalMs' | 'silenceMs' | 'backoffBaseMs' | 'backoffMaxMs'>> &
+  private opts: Required<
+    Pick<FeedOptions, 'pingIntervalMs' | 'silenceMs' | 'backoffBaseMs' | 'backoffMaxMs' | 'offlineAfterMs' | 'offlineAfterFailedReconnects'>
+  > &
     FeedOptions;
   private ws: WebSocketLike | null = null;
   /** The token the current (or last) socket was opened with. */
@@ -106,12 +122,19 @@ export class LiveFeed {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private silenceTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Since when (ms) there has been no live connection; null while live. */
+  private downSince: number | null = null;
+  private offlineTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Reconnects in a row that closed before connection_established. */
+  private failedReconnects = 0;
   private listeners = new Set<Listener>();
   private reconciling = new Map<number, boolean>();
   private onOnline = () => {
     if (this.stopped) return;
     if (!this.established) {
       this.attempt = 0;
+      this.failedReconnects = 0;
+      this.markDown(true);
       this.dropSocket();
       this.setStatus('reconnecting');
       this.connectNow();
@@ -126,7 +149,15 @@ export class LiveFeed {
   };
 
   constructor(opts: FeedOptions) {
-    this.opts = { pingIntervalMs: 20_000, silenceMs: 45_000, backoffBaseMs: 300, backoffMaxMs: 8_000, ...opts };
+    this.opts = {
+      pingIntervalMs: 20_000,
+      silenceMs: 45_000,
+      backoffBaseMs: 300,
+      backoffMaxMs: 8_000,
+      offlineAfterMs: OFFLINE_AFTER_MS,
+      offlineAfterFailedReconnects: OFFLINE_AFTER_FAILED_RECONNECTS,
+      ...opts,
+    };
     this.state = initialState(opts.classId, opts.students ?? []);
   }
 
@@ -138,6 +169,7 @@ export class LiveFeed {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.markDown();
     if (typeof window !== 'undefined' && window.addEventListener) {
       window.addEventListener('online', this.onOnline);
       window.addEventListener('offline', this.onOffline);
@@ -152,6 +184,7 @@ export class LiveFeed {
       window.removeEventListener('offline', this.onOffline);
     }
     this.clearTimers();
+    this.markUp();
     if (this.ws) {
       const ws = this.ws;
       this.ws = null;
@@ -162,6 +195,32 @@ export class LiveFeed {
         /* already closed */
       }
     }
+  }
+
+  /** The connection is gone (or not there yet): start the OFFLINE_AFTER_MS clock, unless it runs. */
+  private markDown(restart = false): void {
+    if (this.downSince !== null && !restart) return;
+    this.downSince = Date.now();
+    if (this.offlineTimer) clearTimeout(this.offlineTimer);
+    this.offlineTimer = setTimeout(() => {
+      this.offlineTimer = null;
+      if (!this.stopped && this.status !== 'live') this.setStatus('offline');
+    }, this.opts.offlineAfterMs);
+  }
+
+  private markUp(): void {
+    if (this.offlineTimer) clearTimeout(this.offlineTimer);
+    this.offlineTimer = null;
+    this.downSince = null;
+    this.failedReconnects = 0;
+  }
+
+  /** The status while there is no live connection (see ConnectionStatus). */
+  private downStatus(): ConnectionStatus {
+    if (!this.isOnline() || this.status === 'offline') return 'offline';
+    if (this.failedReconnects >= this.opts.offlineAfterFailedReconnects) return 'offline';
+    if (this.downSince !== null && Date.now() - this.downSince >= this.opts.offlineAfterMs) return 'offline';
+    return 'reconnecting';
   }
 
   /** Merges records the app got over REST (its own writes, reconciles). */
@@ -198,7 +257,8 @@ export class LiveFeed {
   resume(): void {
     if (this.stopped) return;
     this.dropSocket();
-    this.setStatus(this.isOnline() ? 'reconnecting' : 'offline');
+    this.markDown();
+    this.setStatus(this.downStatus());
     this.connectNow();
   }
 
@@ -254,7 +314,9 @@ export class LiveFeed {
       this.established = false;
       this.clearTimers();
       if (this.stopped) return;
-      this.setStatus(this.isOnline() ? 'reconnecting' : 'offline');
+      if (wasEstablished) this.markDown();
+      else this.failedReconnects += 1;
+      this.setStatus(this.downStatus());
       const action = closeAction(ev, {
         established: wasEstablished,
         canProbe: this.opts.probe !== undefined,
@@ -330,6 +392,7 @@ export class LiveFeed {
         this.error = null;
         this.state = r.state;
         this.startPing();
+        this.markUp();
         this.status = 'live';
         this.emit(r.changed, r.notes);
         break;

@@ -1,10 +1,12 @@
 // Small UI pieces both pages use.
 
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useRef } from 'preact/hooks';
 import type { ConnectionStatus } from '../live/feed';
 import { linkTo } from '../router';
 import type { Counts } from '../types';
+import { useDialogFocus } from './useDialogFocus';
+import { useTitle } from './useTitle';
 
 export function ConnectionBadge({ status }: { status: ConnectionStatus }) {
   const title =
@@ -57,23 +59,11 @@ export function Modal({
   children: ComponentChildren;
 }) {
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const prev = document.activeElement as HTMLElement | null;
-    const first = ref.current?.querySelector<HTMLElement>('input, select, textarea, button');
-    first?.focus();
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') onClose();
-    };
-    document.addEventListener('keydown', onKey);
-    return () => {
-      document.removeEventListener('keydown', onKey);
-      prev?.focus?.();
-    };
-  }, []);
+  useDialogFocus(ref, onClose);
   return (
     <div class="modal-backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>
-      <div class="modal" role="dialog" aria-modal="true" aria-label={title} ref={ref}>
-        <h2>{title}</h2>
+      <div class="modal" role="dialog" aria-modal="true" aria-labelledby="modal-title" ref={ref}>
+        <h2 id="modal-title">{title}</h2>
         {children}
       </div>
     </div>
@@ -91,6 +81,7 @@ export function ErrorText({ error }: { error: string | null }) {
 
 /** A page's head: the way back to the class list, the title, the connection. */
 export function PageHead({ title, status }: { title: string; status: ConnectionStatus }) {
+  useTitle(title);
   return (
     <div class="page-head">
       <a href="/" onClick={linkTo('/')} class="back">

@@ -1,5 +1,6 @@
 import type { Auth } from '../../auth';
 import { linkTo } from '../../router';
+import { useTitle } from '../../ui/useTitle';
 import { ImportForm } from './ImportForm';
 import { ImportOutcome } from './ImportOutcome';
 import type { ImportState } from './importRun';
@@ -14,6 +15,7 @@ function mustStay(s: ImportState): boolean {
 /** `/admin/roster`: upload a OneRoster export (POST /api/v1/admin/oneroster), admins only. */
 export function RosterImportPage({ auth }: { auth: Auth }) {
   const state = useImportState();
+  useTitle('Roster import');
   useLeaveWarning(mustStay(state));
   const admin = auth.user.role === 'admin';
   return (

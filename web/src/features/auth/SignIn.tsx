@@ -3,12 +3,14 @@ import { login } from '../../api/client';
 import { saveLogin } from '../../auth';
 import { errorText } from '../../errors';
 import { ErrorText } from '../../ui/common';
+import { useTitle } from '../../ui/useTitle';
 
 /**
  * The sign-in form; `reason` says why it shows (e.g. a QR link needs a sign-in),
  * `notice` why the app signed the user out (a refresh that was refused).
  */
 export function SignIn({ reason, notice }: { reason?: string; notice?: string | null }) {
+  useTitle('Sign in');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
 import { listClasses } from '../../api/client';
 import { ApiError } from '../../api/http';
 import type { Auth } from '../../auth';
@@ -7,35 +7,30 @@ import { AdminCard } from '../admin/AdminCard';
 import { NotificationsCard } from '../notifications/NotificationsCard';
 import { linkTo } from '../../router';
 import { cacheClasses, cachedClasses } from '../../storage';
-import type { ClassSummary } from '../../types';
+import { useRetrying } from '../../ui/useRetrying';
+import { useTitle } from '../../ui/useTitle';
+
+/** Why the list shown may not be current (it is asked for again until the server answers). */
+function staleNotice(error: unknown): string | null {
+  if (!error) return null;
+  return error instanceof ApiError && error.isNetwork ? 'Offline: showing the classes saved on this device.' : errorText(error);
+}
 
 /** The class list (also kept on the device, so a student can check in offline), and the notifications settings. */
 export function Home({ auth }: { auth: Auth }) {
+  useTitle('My classes');
   const uid = auth.user.id;
-  const [classes, setClasses] = useState<ClassSummary[] | null>(() => cachedClasses(uid));
-  const [stale, setStale] = useState<string | null>(null);
+  const loaded = useRetrying(listClasses, uid);
+  const classes = loaded.data ?? cachedClasses(uid);
   useEffect(() => {
-    let stop = false;
-    listClasses()
-      .then((list) => {
-        if (stop) return;
-        cacheClasses(uid, list);
-        setClasses(list);
-        setStale(null);
-      })
-      .catch((e) => {
-        if (stop) return;
-        setStale(e instanceof ApiError && e.isNetwork ? 'Offline: showing the classes saved on this device.' : errorText(e));
-      });
-    return () => {
-      stop = true;
-    };
-  }, [uid]);
+    if (loaded.data) cacheClasses(uid, loaded.data);
+  }, [loaded.data, uid]);
+  const stale = loaded.data ? null : staleNotice(loaded.error);
   const student = auth.user.role === 'student';
   return (
     <div class="page home">
-      {auth.user.role === 'admin' && <AdminCard />}
       <h1>My classes</h1>
+      {auth.user.role === 'admin' && <AdminCard />}
       {stale && (
         <p class="notice" role="status">
           {stale}
@@ -56,6 +51,14 @@ export function Home({ auth }: { auth: Auth }) {
             </li>
           ))}
         </ul>
+      )}
+      {student && (
+        <p>
+          <a href="/join" onClick={linkTo('/join')} data-testid="join-link">
+            Join a class
+          </a>{' '}
+          <span class="muted small">with a join code from your teacher</span>
+        </p>
       )}
       <NotificationsCard auth={auth} />
     </div>

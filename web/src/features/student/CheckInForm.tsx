@@ -8,12 +8,15 @@ export function CheckInForm({
   sessionKey,
   className,
   onResult,
+  blocked,
 }: {
   classId: number;
   /** Which session the wrong-code count is for. */
   sessionKey: string;
   className: string;
   onResult: (r: CheckInResult) => void;
+  /** Why the box is closed (checked in, session closed, too many wrong codes); null: open. */
+  blocked: string | null;
 }) {
   const [code, setCode] = useState('');
   const [busy, setBusy] = useState(false);
@@ -22,7 +25,7 @@ export function CheckInForm({
   const inFlight = useRef(false);
   async function submit(e: Event) {
     e.preventDefault();
-    if (inFlight.current) return;
+    if (inFlight.current || blocked) return;
     inFlight.current = true;
     setBusy(true);
     try {
@@ -45,13 +48,20 @@ export function CheckInForm({
           pattern={`[0-9]{${CODE_DIGITS}}`}
           maxLength={CODE_DIGITS}
           value={code}
+          disabled={!!blocked}
+          aria-describedby={blocked ? 'checkin-blocked' : undefined}
           placeholder="123456"
           onInput={(e) => setCode((e.target as HTMLInputElement).value.replace(/\D/g, '').slice(0, CODE_DIGITS))}
         />
       </label>
-      <button data-testid="checkin-submit" class="primary big" type="submit" disabled={busy || code.length !== CODE_DIGITS}>
+      <button data-testid="checkin-submit" class="primary big" type="submit" disabled={busy || !!blocked || code.length !== CODE_DIGITS}>
         Check in
       </button>
+      {blocked && (
+        <p class="notice" id="checkin-blocked" data-testid="checkin-blocked">
+          {blocked}
+        </p>
+      )}
     </form>
   );
 }

@@ -1,4 +1,5 @@
 import type { ConnectionStatus } from '../../live/feed';
+import type { QueuedOp } from '../../offline/queue';
 import type { AttendanceRecord, Session } from '../../types';
 import { fmtTime } from '../../ui/format';
 import { statusText } from './words';
@@ -11,7 +12,13 @@ function sessionText(known: boolean, status: ConnectionStatus, session: Session 
     : `Closed at ${fmtTime(session.closed_at)}`;
 }
 
-function myStatusText(mine: AttendanceRecord | undefined, session: Session | null): string {
+/** A check-in saved on this device counts until the server has a status of its own for the student. */
+function isWaiting(mine: AttendanceRecord | undefined, waiting: QueuedOp | undefined): waiting is QueuedOp {
+  return !!waiting && (!mine || mine.attendance_status === 'unmarked' || mine.attendance_status === 'absent');
+}
+
+function myStatusText(mine: AttendanceRecord | undefined, session: Session | null, waiting: QueuedOp | undefined): string {
+  if (isWaiting(mine, waiting)) return `Waiting to send: checked in at ${fmtTime(waiting.client_time)} on this device, sent when online`;
   if (!mine) return session ? '…' : '—';
   const s = statusText(mine);
   const at = mine.check_in_time ? ` (checked in at ${fmtTime(mine.check_in_time)})` : '';
@@ -25,20 +32,24 @@ export function StatusCard({
   status,
   session,
   mine,
+  waiting,
 }: {
   /** Whether a snapshot arrived (before it, nothing is known). */
   known: boolean;
   status: ConnectionStatus;
   session: Session | null;
   mine: AttendanceRecord | undefined;
+  /** The newest check-in for this class saved on this device, not sent yet. */
+  waiting: QueuedOp | undefined;
 }) {
+  const shown = isWaiting(mine, waiting) ? 'waiting' : (mine?.attendance_status ?? '');
   return (
     <section class="card my-status-card">
-      <div class="label">Session</div>
+      <h2 class="label">Session</h2>
       <p data-testid="session-state">{sessionText(known, status, session)}</p>
-      <div class="label">My status</div>
-      <p class={`my-status st-${mine?.attendance_status ?? 'unknown'}`} data-testid="my-status" data-status={mine?.attendance_status ?? ''}>
-        {myStatusText(mine, session)}
+      <h2 class="label">My status</h2>
+      <p class={`my-status st-${shown || 'unknown'}`} data-testid="my-status" data-status={shown}>
+        {myStatusText(mine, session, waiting)}
       </p>
     </section>
   );

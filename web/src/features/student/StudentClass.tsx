@@ -9,6 +9,8 @@ import { useLiveFeed } from '../../ui/useLiveFeed';
 import { useScrollToFragment } from '../../ui/useScrollToFragment';
 import type { CheckInResult } from './checkin';
 import { CheckInForm } from './CheckInForm';
+import { codeBlock } from './codeBlock';
+import { useLockout } from './useLockout';
 import { takeResult } from './flash';
 import { usePending } from './pending';
 import { StatusCard } from './StatusCard';
@@ -69,8 +71,13 @@ export function StudentClass({ classId }: { classId: number }) {
   const className =
     session?.class_name ?? cachedClasses(uid)?.find((c) => c.id === classId)?.name ?? `Class ${classId}`;
 
+  const sessionKey = `${classId}-${session?.id ?? 'none'}`;
+  const lockUntil = useLockout(uid, classId, known ? sessionKey : null);
+  const blocked = codeBlock({ known, session, mine, lockedUntil: lockUntil.until });
+
   function onResult(r: CheckInResult) {
     if (r.kind === 'ok') live.feed?.mergeRest([r.record]);
+    if (r.kind === 'error' && r.until) lockUntil.set(r.until);
     setResult(toView(r));
   }
 
@@ -80,9 +87,10 @@ export function StudentClass({ classId }: { classId: number }) {
       <div class="sr-only" aria-live="polite" aria-atomic="true">
         {live.announcement}
       </div>
-      <StatusCard known={known} status={live.status} session={session} mine={mine} />
+      <StatusCard known={known} status={live.status} session={session} mine={mine} waiting={pending[pending.length - 1]} />
       <section class="card checkin" id="check-in">
-        <CheckInForm classId={classId} sessionKey={`${classId}-${session?.id ?? 'none'}`} className={className} onResult={onResult} />
+        <h2>Check in</h2>
+        <CheckInForm classId={classId} sessionKey={sessionKey} className={className} onResult={onResult} blocked={blocked} />
         <div role="status" aria-live="polite">
           {result && (
             <p data-testid="checkin-result" class={`result tone-${result.tone}`}>

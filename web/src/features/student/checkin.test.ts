@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { json, signedIn, stubFetch } from '../../api/testing';
 import { rec } from '../../live/fixtures';
 import { cacheClasses } from '../../storage';
-import { checkInByCode, checkInByQr, classOfQrToken } from './checkin';
+import { fmtTime } from '../../ui/format';
+import { checkInByCode, checkInByQr, classOfQrToken, qrTokenSession } from './checkin';
+import { lockedUntil } from './lockout';
 import { flushQueue, queue } from './syncQueue';
 
 beforeEach(() => {
@@ -10,6 +12,7 @@ beforeEach(() => {
   vi.stubGlobal('BroadcastChannel', undefined);
 });
 afterEach(() => {
+  vi.useRealTimers();
   vi.unstubAllGlobals();
 });
 
@@ -23,6 +26,10 @@ describe('classOfQrToken', () => {
     expect(classOfQrToken(token, [2, 3])).toBe(null);
     expect(classOfQrToken('garbage', [5])).toBe(5);
     expect(classOfQrToken('garbage', [5, 6])).toBe(null);
+  });
+  it('reads the session id', () => {
+    expect(qrTokenSession(token)).toEqual({ sessionId: 1048577, classId: 1 });
+    expect(qrTokenSession('garbage')).toBe(null);
   });
 });
 
@@ -81,22 +88,31 @@ describe('check-in by code, through the typed client', () => {
   });
 
   it('counts wrong codes down from the server limit', async () => {
+    const first = Date.parse('2026-12-08T09:00:00Z');
+    vi.useFakeTimers({ toFake: ['Date'], now: first });
     signedIn('student', 35);
     stubFetch(...Array.from({ length: 5 }, () => closed(422, 'invalid_code')), closed(429, 'too_many_attempts'));
     const texts = [];
-    for (let i = 0; i < 5; i++) texts.push((await checkInByCode(1, '000000', '1-s')).text);
+    for (let i = 0; i < 5; i++) {
+      texts.push((await checkInByCode(1, '000000', '1-s')).text);
+      vi.setSystemTime(Date.now() + 30_000);
+    }
+    const at = fmtTime('2026-12-08T09:10:00.000Z');
     expect(texts).toEqual([
       'Wrong code. 4 attempts left.',
       'Wrong code. 3 attempts left.',
       'Wrong code. 2 attempts left.',
       'Wrong code. 1 attempt left.',
-      'Wrong code. No attempts left: wait 10 minutes, or ask your teacher to mark you.',
+      `Wrong code. Too many wrong codes. You can type a code again at ${at}. Scanning the QR code still works, or ask your teacher to mark you.`,
     ]);
     expect(await checkInByCode(1, '000000', '1-s')).toEqual({
       kind: 'error',
       code: 'too_many_attempts',
-      text: 'Too many wrong codes. Wait 10 minutes, or ask your teacher to mark you.',
+      text: `Too many wrong codes. You can type a code again at ${at}. Scanning the QR code still works, or ask your teacher to mark you.`,
+      until: first + 10 * 60_000,
     });
+    // Remembered for the page (a reload), for this class and session.
+    expect(lockedUntil(35, 1, '1-s')).toBe(first + 10 * 60_000);
   });
 
   it('words other errors with errorText', async () => {
@@ -114,7 +130,7 @@ describe('check-in by QR link', () => {
     const calls = stubFetch(closed(422, 'invalid_code'));
     const r = await checkInByQr('tok');
     expect(r.text).toBe(
-      'This QR code is not valid any more (it changes every few seconds). Scan the code on screen again, or type the 6-digit code.',
+      'This QR code is not valid any more (it changes every few seconds). Scan the code on screen again, or type the 6-digit code below.',
     );
     expect(JSON.parse(calls[0].body!)).toEqual({ method: 'qr_code', qr_token: 'tok' });
   });

@@ -3,18 +3,18 @@
 
 import { checkIn } from '../../api/client';
 import { ApiError } from '../../api/http';
-import { CODE_ATTEMPTS_WINDOW_MS, CODE_DIGITS, MAX_CODE_ATTEMPTS } from '../../api/limits';
+import { CODE_DIGITS, MAX_CODE_ATTEMPTS } from '../../api/limits';
 import { loadAuth } from '../../auth';
 import { errorMessage, errorText } from '../../errors';
 import { MAX_QUEUED, QueueFull, type QueuedOp } from '../../offline/queue';
 import { addWrongAttempt, cachedClasses, clearWrongAttempts, wrongAttempts } from '../../storage';
 import { fmtTime } from '../../ui/format';
 import { broadcast, isOffline, queue } from './syncQueue';
-import { type CheckInResult, describeCheckIn } from './words';
+import { lockedUntil, lockoutEnd, saveLockout } from './lockout';
+import { type CheckInResult, describeCheckIn, lockoutText } from './words';
 
 export type { CheckInResult } from './words';
 
-const WINDOW_MIN = CODE_ATTEMPTS_WINDOW_MS / 60_000;
 const CODE_RE = new RegExp(`^\\d{${CODE_DIGITS}}$`);
 
 async function enqueueCheckIn(
@@ -48,11 +48,20 @@ function errorResult(e: unknown): CheckInResult {
   return { kind: 'error', code, text: errorText(e, 'check-in', 'Something went wrong. Try again.') };
 }
 
-function wrongCodeText(attempts: number): string {
-  const left = Math.max(0, MAX_CODE_ATTEMPTS - attempts);
-  return left > 0
-    ? `Wrong code. ${left} attempt${left === 1 ? '' : 's'} left.`
-    : `Wrong code. No attempts left: wait ${WINDOW_MIN} minutes, or ask your teacher to mark you.`;
+/** A wrong code: the attempts left, or (none left) until when codes are refused. */
+function wrongCode(userId: number, classId: number, sessionKey: string): CheckInResult {
+  const left = Math.max(0, MAX_CODE_ATTEMPTS - addWrongAttempt(userId, sessionKey));
+  if (left === 0) return lockedOut(userId, classId, sessionKey, 'invalid_code');
+  return { kind: 'error', code: 'invalid_code', text: `Wrong code. ${left} attempt${left === 1 ? '' : 's'} left.` };
+}
+
+/** Codes are refused for a while: until when (remembered for a reload), and that the QR code still works. */
+function lockedOut(userId: number, classId: number, sessionKey: string, code: string): CheckInResult {
+  const now = Date.now();
+  const until = lockedUntil(userId, classId, sessionKey, now) ?? lockoutEnd(wrongAttempts(userId, sessionKey, now), now);
+  saveLockout(userId, classId, sessionKey, until);
+  const text = lockoutText(until);
+  return { kind: 'error', code, text: code === 'invalid_code' ? `Wrong code. ${text}` : text, until };
 }
 
 export async function checkInByCode(classId: number, code: string, sessionKey: string, className?: string): Promise<CheckInResult> {
@@ -68,9 +77,8 @@ export async function checkInByCode(classId: number, code: string, sessionKey: s
     return { kind: 'ok', created: res.created, record: res.record, text: describeCheckIn(res.record, res.created) };
   } catch (e) {
     if (e instanceof ApiError && e.isNetwork) return offline();
-    if (e instanceof ApiError && e.code === 'invalid_code') {
-      return { kind: 'error', code: e.code, text: wrongCodeText(addWrongAttempt(uid, sessionKey)) };
-    }
+    if (e instanceof ApiError && e.code === 'invalid_code') return wrongCode(uid, classId, sessionKey);
+    if (e instanceof ApiError && e.code === 'too_many_attempts') return lockedOut(uid, classId, sessionKey, e.code);
     return errorResult(e);
   }
 }
@@ -80,24 +88,31 @@ export function attemptsLeft(userId: number, sessionKey: string): number {
 }
 
 /**
- * The class a QR token is for, if this device can tell without the server: the
- * token's first bytes after its version carry the session id, and a session id
- * encodes its class (docs/api.md: session_id = class_id * 2^20 + n). Only used
- * offline, and only when the class is one of the student's known classes.
+ * The session a QR token is for, read without the server: the token's first
+ * bytes after its version carry the session id, and a session id encodes its
+ * class (docs/api.md: session_id = class_id * 2^20 + n). Null for garbage.
  */
-export function classOfQrToken(token: string, knownClassIds: number[]): number | null {
+export function qrTokenSession(token: string): { sessionId: number; classId: number } | null {
   try {
     const b64 = token.replace(/-/g, '+').replace(/_/g, '/');
     const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
-    if (bin.length >= 9) {
-      let sid = 0;
-      for (let i = 1; i <= 8; i++) sid = sid * 256 + bin.charCodeAt(i);
-      const cls = Math.floor(sid / 2 ** 20);
-      if (knownClassIds.includes(cls)) return cls;
-    }
+    if (bin.length < 9) return null;
+    let sid = 0;
+    for (let i = 1; i <= 8; i++) sid = sid * 256 + bin.charCodeAt(i);
+    return { sessionId: sid, classId: Math.floor(sid / 2 ** 20) };
   } catch {
-    /* not base64 */
+    return null; // not base64
   }
+}
+
+/**
+ * The class a QR token is for, if this device can tell without the server
+ * (qrTokenSession), and only when it is one of the student's known classes (or
+ * the student has just one). Used offline, and for an expired token's code box.
+ */
+export function classOfQrToken(token: string, knownClassIds: number[]): number | null {
+  const s = qrTokenSession(token);
+  if (s && knownClassIds.includes(s.classId)) return s.classId;
   return knownClassIds.length === 1 ? knownClassIds[0] : null;
 }
 
@@ -124,7 +139,7 @@ export async function checkInByQr(qrToken: string): Promise<CheckInResult> {
   } catch (e) {
     if (e instanceof ApiError && e.isNetwork) return offline();
     if (e instanceof ApiError && e.code === 'invalid_code') {
-      return { kind: 'error', code: e.code, text: `This QR code is not valid any more (it changes every few seconds). Scan the code on screen again, or type the ${CODE_DIGITS}-digit code.` };
+      return { kind: 'error', code: e.code, text: `This QR code is not valid any more (it changes every few seconds). Scan the code on screen again, or type the ${CODE_DIGITS}-digit code below.` };
     }
     return errorResult(e);
   }

@@ -9,7 +9,12 @@ import { fmtTime } from '../../ui/format';
 export type CheckInResult =
   | { kind: 'ok'; created: boolean; record: AttendanceRecord; text: string }
   | { kind: 'queued'; op: QueuedOp; text: string }
-  | { kind: 'error'; code: string; text: string };
+  | { kind: 'error'; code: string; text: string; /** Codes refused until then (ms since the epoch). */ until?: number };
+
+/** Why codes cannot be typed for now, and what still works. */
+export function lockoutText(until: number): string {
+  return `Too many wrong codes. You can type a code again at ${fmtTime(new Date(until).toISOString())}. Scanning the QR code still works, or ask your teacher to mark you.`;
+}
 
 export function statusText(r: AttendanceRecord): string {
   switch (r.attendance_status) {

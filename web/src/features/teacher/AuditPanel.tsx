@@ -31,6 +31,7 @@ export function AuditPanel({ session, detail, version }: { session: Session; det
   }, [open, session.id, version]);
   return (
     <section class="card audit">
+      <h2>Audit log</h2>
       <button aria-expanded={open} onClick={() => setOpen(!open)}>
         {open ? 'Hide audit log' : 'Show audit log'}
       </button>

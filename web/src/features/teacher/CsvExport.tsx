@@ -25,6 +25,7 @@ export function CsvExport({ classId }: { classId: number }) {
   }
   return (
     <section class="card csv">
+      <h2>Download attendance</h2>
       <form class="row" onSubmit={download}>
         <label>
           From <input type="date" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} />

@@ -26,7 +26,7 @@ function find(node: unknown, pred: (props: Record<string, unknown>) => boolean, 
 const badges = (tree: unknown) => find(tree, (p) => p['data-testid'] === 'offline-badge');
 const noop = () => {};
 const row = (r: ReturnType<typeof rec>) =>
-  RosterRow({ record: r, selected: false, onToggle: noop, flash: undefined, onOverride: noop });
+  RosterRow({ record: r, selected: false, onToggle: noop, flash: undefined, onOverride: noop, onQuick: noop, note: undefined, busy: false });
 
 describe('offline badge', () => {
   const syncedAt = '2026-11-22T09:30:05.123Z';

@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'preact/hooks';
 import type { Session } from '../../types';
 import { fmtTime } from '../../ui/format';
 import { CloseSessionDialog } from './CloseSessionDialog';
@@ -10,6 +11,7 @@ export function OpenSession({
   confirming,
   onConfirming,
   onClose,
+  focusHeading,
 }: {
   session: Session;
   unmarked: number;
@@ -17,12 +19,18 @@ export function OpenSession({
   confirming: boolean;
   onConfirming: (c: boolean) => void;
   onClose: () => void;
+  /** Move the keyboard focus to the heading (this teacher just started the session). */
+  focusHeading: boolean;
 }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (focusHeading) heading.current?.focus();
+  }, [focusHeading]);
   return (
     <section class="card session-controls">
-      <p>
+      <h2 ref={heading} tabIndex={-1}>
         Session open since {fmtTime(session.starts_at)} · late after {session.late_after_minutes} min
-      </p>
+      </h2>
       <button class="danger" onClick={() => onConfirming(true)} disabled={busy}>
         Close session
       </button>

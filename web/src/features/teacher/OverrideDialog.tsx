@@ -19,7 +19,9 @@ export function OverrideDialog({
   onClose: () => void;
   onSaved: (r: AttendanceRecord) => void;
 }) {
-  const [status, setStatus] = useState<Status>(record.attendance_status === 'unmarked' ? 'excused' : record.attendance_status);
+  // A student not marked yet most often turned up late or is away: Present is
+  // the neutral start (Excused made a teacher undo it when they only wanted a reason).
+  const [status, setStatus] = useState<Status>(record.attendance_status === 'unmarked' ? 'present' : record.attendance_status);
   const [reason, setReason] = useState(record.override_reason ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);

@@ -7,7 +7,9 @@ import { ErrorText } from '../../ui/common';
 import { BulkToolbar } from './BulkToolbar';
 import { MarkRemainingDialog } from './MarkRemainingDialog';
 import { OverrideDialog } from './OverrideDialog';
+import { RosterFilter } from './RosterFilter';
 import { RosterTable } from './RosterTable';
+import { useRowChanges } from './useRowChanges';
 
 /** The session's roster: selection, bulk changes, and one student's override. */
 export function Roster({
@@ -27,10 +29,20 @@ export function Roster({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const rows = useRowChanges(session, onRecords);
+  const [onlyUnmarked, setOnlyUnmarked] = useState(false);
+  // Students marked from the filtered list stay in it (with their note) until the filter is switched.
+  const [kept, setKept] = useState<Set<number>>(new Set());
+  const filter = (on: boolean) => {
+    setOnlyUnmarked(on);
+    setKept(new Set());
+  };
+  const keep = (id: number) => onlyUnmarked && setKept((k) => new Set(k).add(id));
 
   const ids = useMemo(() => new Set(records.map((r) => r.student_id)), [records]);
   const sel = [...selected].filter((id) => ids.has(id));
   const unmarked = records.filter((r) => r.attendance_status === 'unmarked').length;
+  const shown = onlyUnmarked ? records.filter((r) => r.attendance_status === 'unmarked' || kept.has(r.student_id)) : records;
 
   async function bulk(body: BulkRequest, what: string) {
     setBusy(true);
@@ -53,6 +65,7 @@ export function Roster({
 
   return (
     <section class="card roster" id="roster">
+      <h2>Roster</h2>
       <BulkToolbar
         busy={busy}
         selected={sel.length}
@@ -60,13 +73,29 @@ export function Roster({
         onApply={applyToSelected}
         onMarkRemaining={() => setConfirmRemaining(true)}
       />
+      <RosterFilter on={onlyUnmarked} unmarked={unmarked} onChange={filter} />
       {notice && (
         <p class="notice" role="status">
           {notice}
         </p>
       )}
       <ErrorText error={error} />
-      <RosterTable records={records} selected={selected} onSelected={setSelected} flash={flash} onOverride={setEditing} />
+      <RosterTable
+        records={shown}
+        selected={selected}
+        onSelected={setSelected}
+        flash={flash}
+        onOverride={(r) => {
+          keep(r.student_id);
+          setEditing(r);
+        }}
+        onQuick={(r, s) => {
+          keep(r.student_id);
+          void rows.quick(r, s);
+        }}
+        notes={rows.notes}
+        busyIds={rows.busyIds}
+      />
       {editing && (
         <OverrideDialog
           session={session}
@@ -75,7 +104,7 @@ export function Roster({
           onSaved={(rec) => {
             onRecords([rec]);
             setEditing(null);
-            setNotice(`${rec.student_name} marked ${STATUS_LABEL[rec.attendance_status].toLowerCase()}.`);
+            rows.saved(rec);
           }}
         />
       )}

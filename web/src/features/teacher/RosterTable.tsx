@@ -1,5 +1,5 @@
-import type { AttendanceRecord } from '../../types';
-import { RosterRow } from './RosterRow';
+import type { AttendanceRecord, Status } from '../../types';
+import { RosterRow, type RowNote } from './RosterRow';
 
 /** The roster's table: one row per student, a checkbox to select them all. */
 export function RosterTable({
@@ -8,12 +8,18 @@ export function RosterTable({
   onSelected,
   flash,
   onOverride,
+  onQuick,
+  notes,
+  busyIds,
 }: {
   records: AttendanceRecord[];
   selected: Set<number>;
   onSelected: (s: Set<number>) => void;
   flash: Map<number, number>;
   onOverride: (r: AttendanceRecord) => void;
+  onQuick: (r: AttendanceRecord, s: Status) => void;
+  notes: Map<number, RowNote>;
+  busyIds: Set<number>;
 }) {
   const allSelected = records.length > 0 && records.every((r) => selected.has(r.student_id));
   function toggle(id: number) {
@@ -51,6 +57,9 @@ export function RosterTable({
             onToggle={() => toggle(r.student_id)}
             flash={flash.get(r.student_id)}
             onOverride={() => onOverride(r)}
+            onQuick={(s) => onQuick(r, s)}
+            note={notes.get(r.student_id)}
+            busy={busyIds.has(r.student_id)}
           />
         ))}
       </tbody>

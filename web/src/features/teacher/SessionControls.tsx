@@ -27,13 +27,17 @@ export function SessionControls({
   const [late, setLate] = useState(5);
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
+  // What this teacher did last: the focus follows it to the new session's (or
+  // the next session's) heading, since the button pressed is gone.
+  const [acted, setActed] = useState<{ what: 'started' | 'closed'; id: number } | null>(null);
 
   async function start() {
     setBusy(true);
     onError(null);
     onNotice(null);
     try {
-      await openSession(classId, { late_after_minutes: late });
+      const s = await openSession(classId, { late_after_minutes: late });
+      setActed({ what: 'started', id: s.id });
       onNotice(`Session started. Students are late after ${late} min.`);
     } catch (e) {
       onError(errorText(e, 'session'));
@@ -48,6 +52,7 @@ export function SessionControls({
     onError(null);
     try {
       const r = await closeSession(session.id);
+      setActed({ what: 'closed', id: session.id });
       onNotice(`Session closed. ${plural(r.marked_absent)} marked absent.`);
     } catch (e) {
       onError(errorText(e, 'session'));
@@ -58,9 +63,17 @@ export function SessionControls({
   }
 
   if (!session || session.status === 'closed') {
-    return <StartSession last={session} late={late} onLate={setLate} busy={busy} onStart={start} />;
+    return <StartSession last={session} late={late} onLate={setLate} busy={busy} onStart={start} focusHeading={acted?.what === 'closed' && acted.id === session?.id} />;
   }
   return (
-    <OpenSession session={session} unmarked={unmarked} busy={busy} confirming={confirming} onConfirming={setConfirming} onClose={close} />
+    <OpenSession
+      session={session}
+      unmarked={unmarked}
+      busy={busy}
+      confirming={confirming}
+      onConfirming={setConfirming}
+      onClose={close}
+      focusHeading={acted?.what === 'started' && acted.id === session.id}
+    />
   );
 }

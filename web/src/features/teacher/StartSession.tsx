@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'preact/hooks';
 import type { Session } from '../../types';
 import { fmtTime } from '../../ui/format';
 
@@ -10,6 +11,7 @@ export function StartSession({
   onLate,
   busy,
   onStart,
+  focusHeading,
 }: {
   /** The class's last session (closed), or null. */
   last: Session | null;
@@ -17,9 +19,18 @@ export function StartSession({
   onLate: (minutes: number) => void;
   busy: boolean;
   onStart: () => void;
+  /** Move the keyboard focus to the heading (this teacher just closed the session). */
+  focusHeading: boolean;
 }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (focusHeading) heading.current?.focus();
+  }, [focusHeading]);
   return (
     <section class="card session-controls">
+      <h2 ref={heading} tabIndex={-1}>
+        Start a session
+      </h2>
       <p>
         {last ? (
           <>

@@ -10,6 +10,8 @@ export interface RotatingQr {
   url: string | null;
   info: QrInfo | null;
   error: string | null;
+  /** The shown QR code is past its `expires_at`: the server would refuse it (it could not be renewed in time). */
+  expired: boolean;
 }
 
 /** When to fetch the next QR code after `i`, in ms from now. */
@@ -26,7 +28,8 @@ function nextFetchIn(i: QrInfo): number {
 
 /** The session's QR code, fetched again just after each rotation. */
 export function useRotatingQr(sessionId: number): RotatingQr {
-  const [qr, setQr] = useState<RotatingQr>({ url: null, info: null, error: null });
+  const [qr, setQr] = useState<Omit<RotatingQr, 'expired'>>({ url: null, info: null, error: null });
+  const expired = useExpired(qr.info);
   useEffect(() => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | null = null;
@@ -57,5 +60,18 @@ export function useRotatingQr(sessionId: number): RotatingQr {
       if (current) URL.revokeObjectURL(current);
     };
   }, [sessionId]);
-  return qr;
+  return { ...qr, expired };
+}
+
+/** Whether `info`'s token has expired, turning true at `expires_at` by itself. */
+function useExpired(info: QrInfo | null): boolean {
+  const [expired, setExpired] = useState(false);
+  useEffect(() => {
+    const at = info ? Date.parse(info.expires_at) : NaN;
+    setExpired(Number.isFinite(at) && at <= Date.now());
+    if (!Number.isFinite(at) || at <= Date.now()) return;
+    const t = setTimeout(() => setExpired(true), at - Date.now());
+    return () => clearTimeout(t);
+  }, [info]);
+  return expired;
 }
