@@ -61,9 +61,9 @@ struct GatherJob {
       if (owner.owner.tainted(cls)) failed = true;
       if (failed) return reply.send();
       read.part(owner, read, cls, items);
+      keep_first(items, read.max);  // after each class: a student in 100 classes stays bounded
       if (!owner.owner.settled(cls)) unsettled.push_back(cls);
     }
-    keep_first(items, read.max);
     if (unsettled.empty()) return reply.send();
     owner.owner.after_durable(
         std::move(unsettled), [reply = std::move(reply)](bool durable) mutable {
