@@ -49,7 +49,7 @@ export function TeacherClass({ classId }: { classId: number }) {
             </p>
           )}
           <ErrorText error={error} />
-          {session && session.status === 'open' && <CodeAndQr session={session} status={live.status} />}
+          {session && session.status === 'open' && <CodeAndQr session={session} status={live.status} counts={counts ?? null} />}
           {session && counts && <CountsBar counts={counts} />}
           {session && (
             <Roster session={session} records={sortedRecords(state)} flash={live.flash} onRecords={(recs) => live.feed?.mergeRest(recs)} />
