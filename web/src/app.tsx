@@ -12,6 +12,9 @@ import { CheckInLink } from './features/student/CheckInLink';
 import { PendingBadge } from './features/student/PendingBadge';
 import { StudentClass } from './features/student/StudentClass';
 import { startAutoFlush } from './features/student/syncQueue';
+import { PastSession } from './features/teacher/PastSession';
+import { classPage } from './features/teacher/routes';
+import { SessionHistory } from './features/teacher/SessionHistory';
 import { TeacherClass } from './features/teacher/TeacherClass';
 
 function useAuth(): Auth | null {
@@ -43,7 +46,7 @@ export function App() {
   }, [isStudent]);
 
   let body;
-  const m = /^\/class\/(\d+)\/?$/.exec(route.path);
+  const cp = classPage(route.path);
   if (!auth) {
     body = <SignIn reason={route.path === '/check-in' ? 'Sign in to check in.' : undefined} notice={signOutNotice()} />;
   } else if (route.path === '/check-in') {
@@ -52,9 +55,13 @@ export function App() {
     body = <JoinClass userId={auth.user.id} />;
   } else if (isRosterImportPath(route.path)) {
     body = <RosterImportPage auth={auth} />;
-  } else if (m) {
-    const id = Number(m[1]);
+  } else if (cp?.page === 'class') {
+    const id = cp.classId;
     body = isStudent ? <StudentClass key={id} classId={id} /> : <TeacherClass key={id} classId={id} />;
+  } else if (cp?.page === 'history' && !isStudent) {
+    body = <SessionHistory key={cp.classId} classId={cp.classId} />;
+  } else if (cp?.page === 'session' && !isStudent) {
+    body = <PastSession key={cp.sessionId} classId={cp.classId} sessionId={cp.sessionId} />;
   } else if (route.path === '/' || route.path === '/index.html') {
     body = <Home auth={auth} />;
   } else {

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { sortedRecords } from '../../live/roster';
+import { linkTo } from '../../router';
 import { CountsBar, ErrorText, PageHead } from '../../ui/common';
 import { liveCounts, useLiveFeed } from '../../ui/useLiveFeed';
 import { useScrollToFragment } from '../../ui/useScrollToFragment';
@@ -7,6 +8,7 @@ import { AuditPanel } from './AuditPanel';
 import { CodeAndQr } from './CodeAndQr';
 import { CsvExport } from './CsvExport';
 import { Roster } from './Roster';
+import { historyPath } from './routes';
 import { SessionControls } from './SessionControls';
 import { useClassDetail } from './useClassDetail';
 
@@ -29,6 +31,11 @@ export function TeacherClass({ classId }: { classId: number }) {
   return (
     <div class="page teacher-class">
       <PageHead title={className} status={live.status} />
+      <nav class="class-links" aria-label="More about this class">
+        <a href={historyPath(classId)} onClick={linkTo(historyPath(classId))}>
+          History
+        </a>
+      </nav>
       <ErrorText error={live.error ?? detailError} />
       <div class="sr-only" aria-live="polite" aria-atomic="true" data-testid="announcer">
         {live.announcement}
