@@ -14,6 +14,7 @@ import { StudentClass } from './features/student/StudentClass';
 import { startAutoFlush } from './features/student/syncQueue';
 import { PastSession } from './features/teacher/PastSession';
 import { classPage } from './features/teacher/routes';
+import { ReportPage } from './features/teacher/ReportPage';
 import { SessionHistory } from './features/teacher/SessionHistory';
 import { TeacherClass } from './features/teacher/TeacherClass';
 
@@ -62,6 +63,8 @@ export function App() {
     body = <SessionHistory key={cp.classId} classId={cp.classId} />;
   } else if (cp?.page === 'session' && !isStudent) {
     body = <PastSession key={cp.sessionId} classId={cp.classId} sessionId={cp.sessionId} />;
+  } else if (cp?.page === 'report' && !isStudent) {
+    body = <ReportPage key={cp.classId} classId={cp.classId} />;
   } else if (route.path === '/' || route.path === '/index.html') {
     body = <Home auth={auth} />;
   } else {

@@ -8,7 +8,7 @@ import { AuditPanel } from './AuditPanel';
 import { CodeAndQr } from './CodeAndQr';
 import { CsvExport } from './CsvExport';
 import { Roster } from './Roster';
-import { historyPath } from './routes';
+import { historyPath, reportPath } from './routes';
 import { SessionControls } from './SessionControls';
 import { useClassDetail } from './useClassDetail';
 
@@ -34,6 +34,9 @@ export function TeacherClass({ classId }: { classId: number }) {
       <nav class="class-links" aria-label="More about this class">
         <a href={historyPath(classId)} onClick={linkTo(historyPath(classId))}>
           History
+        </a>
+        <a href={reportPath(classId)} onClick={linkTo(reportPath(classId))}>
+          Report
         </a>
       </nav>
       <ErrorText error={live.error ?? detailError} />
