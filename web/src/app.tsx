@@ -10,6 +10,7 @@ import { JoinClass } from './features/classes/JoinClass';
 import { NotFound } from './features/notFound/NotFound';
 import { CheckInLink } from './features/student/CheckInLink';
 import { PendingBadge } from './features/student/PendingBadge';
+import { MyHistory } from './features/student/MyHistory';
 import { StudentClass } from './features/student/StudentClass';
 import { startAutoFlush } from './features/student/syncQueue';
 import { PastSession } from './features/teacher/PastSession';
@@ -54,6 +55,8 @@ export function App() {
     body = <CheckInLink token={route.query.get('token')} />;
   } else if (route.path === '/join' && isStudent) {
     body = <JoinClass userId={auth.user.id} />;
+  } else if (route.path === '/me/history' && isStudent) {
+    body = <MyHistory userId={auth.user.id} />;
   } else if (isRosterImportPath(route.path)) {
     body = <RosterImportPage auth={auth} />;
   } else if (cp?.page === 'class') {
