@@ -2,7 +2,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { clearAuth, loadAuth, onAuthChange, signOutNotice, type Auth } from './auth';
 import { linkTo, useRoute } from './router';
 import { RosterImportPage } from './features/admin/RosterImportPage';
-import { isRosterImportPath } from './features/admin/routes';
+import { AdminToday } from './features/admin/AdminToday';
+import { isAdminTodayPath, isRosterImportPath, isUsersPath } from './features/admin/routes';
+import { UsersPage } from './features/admin/UsersPage';
 import { SignIn } from './features/auth/SignIn';
 import { tokenRefresher } from './features/auth/tokenRefresh';
 import { Home } from './features/classes/Home';
@@ -57,6 +59,10 @@ export function App() {
     body = <JoinClass userId={auth.user.id} />;
   } else if (route.path === '/me/history' && isStudent) {
     body = <MyHistory userId={auth.user.id} />;
+  } else if (isAdminTodayPath(route.path) && auth.user.role === 'admin') {
+    body = <AdminToday />;
+  } else if (isUsersPath(route.path) && auth.user.role === 'admin') {
+    body = <UsersPage />;
   } else if (isRosterImportPath(route.path)) {
     body = <RosterImportPage auth={auth} />;
   } else if (cp?.page === 'class') {
