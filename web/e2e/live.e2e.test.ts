@@ -85,6 +85,8 @@ afterAll(async () => {
 describe('a live lesson', () => {
   it('starts a session with the chosen late threshold; code and QR are shown', async () => {
     await tabA.getByLabel('Late after').selectOption('10');
+    // A static code: this test reads it once and uses it for minutes.
+    await tabA.getByLabel('Change the code with the QR code').uncheck();
     await tabA.getByRole('button', { name: 'Start session', exact: true }).click();
     const codeEl = tabA.getByTestId('verification-code');
     await codeEl.waitFor();

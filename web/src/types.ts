@@ -293,3 +293,84 @@ export interface RosterRefusal {
 
 /** What `importOneRoster` resolves with (every other answer is thrown). */
 export type RosterImportOutcome = { kind: 'imported'; result: RosterImportResult } | { kind: 'refused'; refusal: RosterRefusal };
+
+// §4 History, reports and the admin's views (dates in the district's time zone)
+
+/** A date range, `YYYY-MM-DD` inclusive; an empty or missing end is open. */
+export interface DateRange {
+  from?: string;
+  to?: string;
+}
+
+/** One of `GET /classes/{id}/sessions`: the session and its counts. */
+export type SessionWithCounts = Session & { counts: Counts };
+
+/** `GET /classes/{id}/sessions`: newest first; `truncated` when more matched than were sent. */
+export interface SessionHistoryResponse {
+  sessions: SessionWithCounts[];
+  truncated?: boolean;
+}
+
+/** One student's line of `GET /classes/{id}/report`. */
+export interface ReportRow {
+  student_id: number;
+  student_name: string;
+  present: number;
+  late: number;
+  absent: number;
+  excused: number;
+  unmarked: number;
+  sessions: number;
+  /** (present + late) / (present + late + absent), 0..1; null when there is nothing to count. */
+  attendance_rate: number | null;
+}
+
+export interface ReportResponse {
+  students: ReportRow[];
+  truncated?: boolean;
+}
+
+/** `GET /me/attendance` (students): their own records, newest first. */
+export interface MyAttendanceResponse {
+  records: AttendanceRecord[];
+  truncated?: boolean;
+}
+
+/** One class of `GET /admin/today`; `session` null: attendance not taken today. */
+export interface TodayClass {
+  class_id: number;
+  class_name: string;
+  teachers: { id: number; name: string }[];
+  session: Session | null;
+  counts: Counts;
+}
+
+export interface AdminTodayResponse {
+  /** Today in the district's time zone, `YYYY-MM-DD`. */
+  date: string;
+  classes: TodayClass[];
+  truncated?: boolean;
+}
+
+/** One user of `GET /admin/users`. */
+export interface AdminUser {
+  id: number;
+  username: string;
+  name: string;
+  role: Role;
+  enabled: boolean;
+  classes: number[];
+}
+
+/** A page of at most 100 users; `next_cursor` null on the last. */
+export interface AdminUsersResponse {
+  users: AdminUser[];
+  next_cursor: string | null;
+}
+
+/** What `GET /admin/users` filters on. */
+export interface UserQuery {
+  q?: string;
+  role?: Role | '';
+  cursor?: string | null;
+}

@@ -26,6 +26,14 @@ describe('the typed client: method, path, headers, body', () => {
     ['overrideAttendance', () => api.overrideAttendance(1048577, 3, { status: 'excused', reason: 'doctor' }), 'PUT', '/api/v1/sessions/1048577/attendance/3', { status: 'excused', reason: 'doctor' }, rec(3, 'excused'), rec(3, 'excused')],
     ['bulkUpdate', () => api.bulkUpdate(1048577, { mark_remaining: 'absent' }), 'POST', '/api/v1/sessions/1048577/attendance/bulk', { mark_remaining: 'absent' }, { updated: 0, records: [], counts }, { updated: 0, records: [], counts }],
     ['joinClass (already enrolled: 200)', () => api.joinClass({ join_code: 'AB12CD34' }), 'POST', '/api/v1/classes/join', { join_code: 'AB12CD34' }, { class_id: 4, class_name: 'Class 4' }, { class_id: 4, class_name: 'Class 4', created: false }],
+    ['openSession (rotating code)', () => api.openSession(4, { late_after_minutes: 5, rotating_code: true }), 'POST', '/api/v1/classes/4/sessions', { late_after_minutes: 5, rotating_code: true }, SESSION, SESSION],
+    ['listSessions', () => api.listSessions(4, { from: '2026-11-01', to: '2026-11-30' }), 'GET', '/api/v1/classes/4/sessions?from=2026-11-01&to=2026-11-30', undefined, { sessions: [{ ...SESSION, counts }] }, { sessions: [{ ...SESSION, counts }] }],
+    ['listSessions (no range)', () => api.listSessions(4), 'GET', '/api/v1/classes/4/sessions', undefined, { sessions: [], truncated: true }, { sessions: [], truncated: true }],
+    ['getReport', () => api.getReport(4, { from: '2026-11-01' }), 'GET', '/api/v1/classes/4/report?from=2026-11-01', undefined, { students: [] }, { students: [] }],
+    ['getMyAttendance', () => api.getMyAttendance({ to: '2026-11-30' }), 'GET', '/api/v1/me/attendance?to=2026-11-30', undefined, { records: [rec(3, 'late')] }, { records: [rec(3, 'late')] }],
+    ['getAdminToday', () => api.getAdminToday(), 'GET', '/api/v1/admin/today', undefined, { date: '2026-12-08', classes: [] }, { date: '2026-12-08', classes: [] }],
+    ['listUsers', () => api.listUsers({ q: 'ann lee', role: 'teacher', cursor: 'c1' }), 'GET', '/api/v1/admin/users?q=ann+lee&role=teacher&cursor=c1', undefined, { users: [], next_cursor: null }, { users: [], next_cursor: null }],
+    ['listUsers (everyone)', () => api.listUsers({ q: '', role: '', cursor: null }), 'GET', '/api/v1/admin/users', undefined, { users: [], next_cursor: 'n' }, { users: [], next_cursor: 'n' }],
     ['sync', () => api.sync({ client_id: 'dev', ops: [] }), 'POST', '/api/v1/sync', { client_id: 'dev', ops: [] }, { results: [], server_time: 't' }, { results: [], server_time: 't' }],
     ['getVapidPublicKey', () => api.getVapidPublicKey(), 'GET', '/api/v1/push/vapid-public-key', undefined, { public_key: 'BKey' }, 'BKey'],
     ['getPushPreferences', () => api.getPushPreferences(), 'GET', '/api/v1/push/preferences', undefined, prefs, prefs],
@@ -115,6 +123,19 @@ describe('the typed client: method, path, headers, body', () => {
     const b = await api.exportAttendanceCsv(4, { from: '', to: '' });
     expect(calls[1].url).toBe('/api/v1/classes/4/attendance.csv');
     expect(b.filename).toBeNull();
+  });
+
+  it('exportReportCsv sends the date range and reads the file name', async () => {
+    signedIn();
+    const csv = 'student_id,student_name\n';
+    const calls = stubFetch(
+      new Response(csv, { status: 200, headers: { 'Content-Type': 'text/csv', 'Content-Disposition': 'attachment; filename="class-4-report.csv"' } }),
+    );
+    const a = await api.exportReportCsv(4, { from: '2026-11-01', to: '2026-11-30' });
+    expect(calls[0].url).toBe('/api/v1/classes/4/report.csv?from=2026-11-01&to=2026-11-30');
+    expect(calls[0].headers.Accept).toBe('text/csv');
+    expect(a.filename).toBe('class-4-report.csv');
+    expect(await a.blob.text()).toBe(csv);
   });
 
   it('addPushSubscription sends the subscription and tells 201 (new) from 200 (known)', async () => {

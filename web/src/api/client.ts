@@ -4,6 +4,8 @@
 // status 0 / `network_error` when the server could not be reached.
 
 import type {
+  AdminTodayResponse,
+  AdminUsersResponse,
   AttendanceRecord,
   AttendanceResponse,
   AuditEntry,
@@ -16,10 +18,12 @@ import type {
   ClassListResponse,
   ClassSummary,
   CloseSessionResponse,
+  DateRange,
   JoinClassRequest,
   JoinClassResponse,
   LoginRequest,
   LoginResponse,
+  MyAttendanceResponse,
   OpenSessionRequest,
   OverrideRequest,
   PushPreferences,
@@ -27,10 +31,13 @@ import type {
   PushSubscriptionCreated,
   PushSubscriptionId,
   QrInfo,
+  ReportResponse,
   RosterImportOutcome,
   Session,
+  SessionHistoryResponse,
   SyncRequest,
   SyncResponse,
+  UserQuery,
   VapidPublicKeyResponse,
 } from '../types';
 import { ApiError, apiBlob, apiJson, apiJsonWithStatus, RawBody, request } from './http';
@@ -132,15 +139,59 @@ export interface CsvExport {
   filename: string | null;
 }
 
-/** `GET /classes/{id}/attendance.csv?from=YYYY-MM-DD&to=YYYY-MM-DD` (both optional). */
-export async function exportAttendanceCsv(classId: number, range: { from?: string; to?: string } = {}): Promise<CsvExport> {
+/** `?from=…&to=…` for the ends given ('' when neither is). */
+function rangeQuery(range: DateRange): string {
   const q = new URLSearchParams();
   if (range.from) q.set('from', range.from);
   if (range.to) q.set('to', range.to);
   const qs = q.toString();
-  const { blob, res } = await apiBlob(`${V1}/classes/${classId}/attendance.csv${qs ? `?${qs}` : ''}`, 'text/csv');
+  return qs ? `?${qs}` : '';
+}
+
+async function csvFile(url: string): Promise<CsvExport> {
+  const { blob, res } = await apiBlob(url, 'text/csv');
   const m = /filename="?([^";]+)"?/.exec(res.headers.get('Content-Disposition') ?? '');
   return { blob, filename: m ? m[1] : null };
+}
+
+/** `GET /classes/{id}/attendance.csv?from=YYYY-MM-DD&to=YYYY-MM-DD` (both optional). */
+export function exportAttendanceCsv(classId: number, range: DateRange = {}): Promise<CsvExport> {
+  return csvFile(`${V1}/classes/${classId}/attendance.csv${rangeQuery(range)}`);
+}
+
+/** `GET /classes/{id}/report.csv?from&to`: the report as CSV. */
+export function exportReportCsv(classId: number, range: DateRange = {}): Promise<CsvExport> {
+  return csvFile(`${V1}/classes/${classId}/report.csv${rangeQuery(range)}`);
+}
+
+/** `GET /classes/{id}/sessions?from&to` (teachers, admins): sessions with counts, newest first (at most 1000). */
+export function listSessions(classId: number, range: DateRange = {}): Promise<SessionHistoryResponse> {
+  return apiJson<SessionHistoryResponse>('GET', `${V1}/classes/${classId}/sessions${rangeQuery(range)}`);
+}
+
+/** `GET /classes/{id}/report?from&to`: each enrolled student's totals and rate. */
+export function getReport(classId: number, range: DateRange = {}): Promise<ReportResponse> {
+  return apiJson<ReportResponse>('GET', `${V1}/classes/${classId}/report${rangeQuery(range)}`);
+}
+
+/** `GET /me/attendance?from&to` (students): the caller's own records, newest first (at most 500). */
+export function getMyAttendance(range: DateRange = {}): Promise<MyAttendanceResponse> {
+  return apiJson<MyAttendanceResponse>('GET', `${V1}/me/attendance${rangeQuery(range)}`);
+}
+
+/** `GET /admin/today` (admins): every class, with today's session or null. */
+export function getAdminToday(): Promise<AdminTodayResponse> {
+  return apiJson<AdminTodayResponse>('GET', `${V1}/admin/today`);
+}
+
+/** `GET /admin/users?q&role&cursor` (admins): a page of at most 100 users by id. */
+export function listUsers(query: UserQuery = {}): Promise<AdminUsersResponse> {
+  const q = new URLSearchParams();
+  if (query.q) q.set('q', query.q);
+  if (query.role) q.set('role', query.role);
+  if (query.cursor) q.set('cursor', query.cursor);
+  const qs = q.toString();
+  return apiJson<AdminUsersResponse>('GET', `${V1}/admin/users${qs ? `?${qs}` : ''}`);
 }
 
 // §6 Offline sync

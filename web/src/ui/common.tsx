@@ -92,3 +92,16 @@ export function PageHead({ title, status }: { title: string; status: ConnectionS
     </div>
   );
 }
+
+/** The head of a page that is not live: a way back, the title (also the tab's). */
+export function SubPageHead({ title, back, backLabel }: { title: string; back: string; backLabel: string }) {
+  useTitle(title);
+  return (
+    <div class="page-head">
+      <a href={back} onClick={linkTo(back)} class="back">
+        ← {backLabel}
+      </a>
+      <h1>{title}</h1>
+    </div>
+  );
+}

@@ -54,6 +54,14 @@ export function Home({ auth }: { auth: Auth }) {
       )}
       {student && (
         <p>
+          <a href="/me/history" onClick={linkTo('/me/history')}>
+            My attendance
+          </a>{' '}
+          <span class="muted small">every session of your classes, newest first</span>
+        </p>
+      )}
+      {student && (
+        <p>
           <a href="/join" onClick={linkTo('/join')} data-testid="join-link">
             Join a class
           </a>{' '}

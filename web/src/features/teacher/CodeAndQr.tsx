@@ -1,17 +1,22 @@
 import { useState } from 'preact/hooks';
 import type { ConnectionStatus } from '../../live/feed';
-import type { Session } from '../../types';
+import type { Counts, Session } from '../../types';
 import { ErrorText } from '../../ui/common';
 import { Projector } from './Projector';
 import { QrImage } from './QrImage';
 import { staleQrText } from './staleQr';
 import { useRotatingQr } from './useRotatingQr';
 
-/** The verification code and the rotating QR code, with a projector mode. */
-export function CodeAndQr({ session, status }: { session: Session; status: ConnectionStatus }) {
+/**
+ * The verification code and the rotating QR code, with a projector mode. A
+ * rotating code (the QR answer has `code_expires_at`) is the QR answer's, renewed
+ * with the QR code; a static one is the session's.
+ */
+export function CodeAndQr({ session, status, counts }: { session: Session; status: ConnectionStatus; counts: Counts | null }) {
   const qr = useRotatingQr(session.id);
   const [projector, setProjector] = useState(false);
-  const code = session.verification_code ?? '';
+  const rotating = !!qr.info?.code_expires_at;
+  const code = (rotating ? qr.info?.verification_code : undefined) ?? session.verification_code ?? '';
   const stale = staleQrText(status, qr.expired);
   return (
     <section class="card code-qr" aria-labelledby="code-qr-title">
@@ -28,13 +33,14 @@ export function CodeAndQr({ session, status }: { session: Session; status: Conne
         <div class={`code${stale ? ' stale' : ''}`} data-testid="verification-code" aria-label={`verification code ${code.split('').join(' ')}`}>
           {code}
         </div>
+        {rotating && <p class="muted small">The code changes with the QR code.</p>}
         <button onClick={() => setProjector(true)}>Projector mode</button>
       </div>
       <div class="qr-block">
         <QrImage qr={qr} stale={!!stale} className="qr" testId="qr-image" />
       </div>
       <ErrorText error={qr.error} />
-      {projector && <Projector className={session.class_name} code={code} qr={qr} stale={stale} onExit={() => setProjector(false)} />}
+      {projector && <Projector session={session} counts={counts} code={code} qr={qr} stale={stale} onExit={() => setProjector(false)} />}
     </section>
   );
 }

@@ -1,17 +1,26 @@
 import { useEffect, useRef } from 'preact/hooks';
+import type { Counts, Session } from '../../types';
 import { useDialogFocus } from '../../ui/useDialogFocus';
+import { useNow } from '../../ui/useNow';
+import { checkedInText, lateCountdownText } from './projectorText';
 import { QrImage } from './QrImage';
 import type { RotatingQr } from './useRotatingQr';
 
-/** Full screen (or a window-covering overlay): the class, the code, the QR code. */
+/**
+ * Full screen (or a window-covering overlay): the class, the code, the QR code,
+ * how many have checked in (live) and the time left before arrivals are late.
+ */
 export function Projector({
-  className,
+  session,
+  counts,
   code,
   qr,
   stale,
   onExit,
 }: {
-  className: string;
+  session: Session;
+  /** The live roster's counts, or null before the first snapshot. */
+  counts: Counts | null;
   code: string;
   qr: RotatingQr;
   /** Why the code and QR code may not work now (staleQr.ts), or null. */
@@ -19,6 +28,7 @@ export function Projector({
   onExit: () => void;
 }) {
   const ref = useRef<HTMLDivElement>(null);
+  const now = useNow(1000);
   useDialogFocus(ref, onExit);
   useEffect(() => {
     ref.current?.requestFullscreen?.().catch(() => {
@@ -36,13 +46,23 @@ export function Projector({
   return (
     <div class="projector" ref={ref} role="dialog" aria-modal="true" aria-label="Projector mode">
       <div class="proj-inner">
-        <h2 class="proj-title">{className}: check in</h2>
+        <h2 class="proj-title">{session.class_name}: check in</h2>
         {stale && (
           <p class="stale-warning proj-stale" role="alert" data-testid="projector-stale">
             {stale}
           </p>
         )}
-        <div class={`proj-code${stale ? ' stale' : ''}`}>{code}</div>
+        <div class={`proj-code${stale ? ' stale' : ''}`} data-testid="projector-code">
+          {code}
+        </div>
+        <p class="proj-stats">
+          <span data-testid="projector-count" aria-live="polite">
+            {checkedInText(counts)}
+          </span>
+          <span class="proj-late" data-testid="projector-late">
+            {lateCountdownText(session, now)}
+          </span>
+        </p>
         <QrImage qr={qr} stale={!!stale} className="proj-qr" testId="projector-qr" />
         <button class="proj-exit" onClick={onExit}>
           Exit projector

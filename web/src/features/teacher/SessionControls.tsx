@@ -25,6 +25,8 @@ export function SessionControls({
   onError: (s: string | null) => void;
 }) {
   const [late, setLate] = useState(5);
+  // On by default: a code texted to a friend stops working within two rotations.
+  const [rotating, setRotating] = useState(true);
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
   // What this teacher did last: the focus follows it to the new session's (or
@@ -36,7 +38,7 @@ export function SessionControls({
     onError(null);
     onNotice(null);
     try {
-      const s = await openSession(classId, { late_after_minutes: late });
+      const s = await openSession(classId, { late_after_minutes: late, rotating_code: rotating });
       setActed({ what: 'started', id: s.id });
       onNotice(`Session started. Students are late after ${late} min.`);
     } catch (e) {
@@ -63,7 +65,7 @@ export function SessionControls({
   }
 
   if (!session || session.status === 'closed') {
-    return <StartSession last={session} late={late} onLate={setLate} busy={busy} onStart={start} focusHeading={acted?.what === 'closed' && acted.id === session?.id} />;
+    return <StartSession last={session} late={late} onLate={setLate} rotating={rotating} onRotating={setRotating} busy={busy} onStart={start} focusHeading={acted?.what === 'closed' && acted.id === session?.id} />;
   }
   return (
     <OpenSession

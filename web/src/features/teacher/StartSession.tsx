@@ -9,6 +9,8 @@ export function StartSession({
   last,
   late,
   onLate,
+  rotating,
+  onRotating,
   busy,
   onStart,
   focusHeading,
@@ -17,6 +19,9 @@ export function StartSession({
   last: Session | null;
   late: number;
   onLate: (minutes: number) => void;
+  /** The code changes with the QR code (`rotating_code`). */
+  rotating: boolean;
+  onRotating: (r: boolean) => void;
   busy: boolean;
   onStart: () => void;
   /** Move the keyboard focus to the heading (this teacher just closed the session). */
@@ -50,6 +55,10 @@ export function StartSession({
               </option>
             ))}
           </select>
+        </label>
+        <label>
+          <input type="checkbox" checked={rotating} onChange={(e) => onRotating((e.target as HTMLInputElement).checked)} /> Change the code
+          with the QR code
         </label>
         <button class="primary" onClick={onStart} disabled={busy}>
           Start session

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { sortedRecords } from '../../live/roster';
+import { linkTo } from '../../router';
 import { CountsBar, ErrorText, PageHead } from '../../ui/common';
 import { liveCounts, useLiveFeed } from '../../ui/useLiveFeed';
 import { useScrollToFragment } from '../../ui/useScrollToFragment';
@@ -7,6 +8,7 @@ import { AuditPanel } from './AuditPanel';
 import { CodeAndQr } from './CodeAndQr';
 import { CsvExport } from './CsvExport';
 import { Roster } from './Roster';
+import { historyPath, reportPath } from './routes';
 import { SessionControls } from './SessionControls';
 import { useClassDetail } from './useClassDetail';
 
@@ -29,6 +31,14 @@ export function TeacherClass({ classId }: { classId: number }) {
   return (
     <div class="page teacher-class">
       <PageHead title={className} status={live.status} />
+      <nav class="class-links" aria-label="More about this class">
+        <a href={historyPath(classId)} onClick={linkTo(historyPath(classId))}>
+          History
+        </a>
+        <a href={reportPath(classId)} onClick={linkTo(reportPath(classId))}>
+          Report
+        </a>
+      </nav>
       <ErrorText error={live.error ?? detailError} />
       <div class="sr-only" aria-live="polite" aria-atomic="true" data-testid="announcer">
         {live.announcement}
@@ -49,7 +59,7 @@ export function TeacherClass({ classId }: { classId: number }) {
             </p>
           )}
           <ErrorText error={error} />
-          {session && session.status === 'open' && <CodeAndQr session={session} status={live.status} />}
+          {session && session.status === 'open' && <CodeAndQr session={session} status={live.status} counts={counts ?? null} />}
           {session && counts && <CountsBar counts={counts} />}
           {session && (
             <Roster session={session} records={sortedRecords(state)} flash={live.flash} onRecords={(recs) => live.feed?.mergeRest(recs)} />
