@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { exportAttendanceCsv } from '../../api/client';
 import { errorText } from '../../errors';
+import { DateRangeFields } from '../../ui/DateRangeFields';
 import { ErrorText } from '../../ui/common';
 import { saveBlob } from '../../ui/download';
 
@@ -27,12 +28,7 @@ export function CsvExport({ classId }: { classId: number }) {
     <section class="card csv">
       <h2>Download attendance</h2>
       <form class="row" onSubmit={download}>
-        <label>
-          From <input type="date" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} />
-        </label>
-        <label>
-          To <input type="date" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} />
-        </label>
+        <DateRangeFields from={from} to={to} onFrom={setFrom} onTo={setTo} />
         <button type="submit" disabled={busy}>
           Download CSV
         </button>

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { exportAttendanceCsv, exportReportCsv, getReport, type CsvExport } from '../../api/client';
 import { errorText } from '../../errors';
 import type { DateRange, ReportRow } from '../../types';
+import { DateRangeFields } from '../../ui/DateRangeFields';
 import { ErrorText, SubPageHead } from '../../ui/common';
 import { saveBlob } from '../../ui/download';
 import { fmtPercent } from '../../ui/format';
@@ -56,12 +57,7 @@ export function ReportPage({ classId }: { classId: number }) {
           setRange({ from, to });
         }}
       >
-        <label>
-          From <input type="date" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} />
-        </label>
-        <label>
-          To <input type="date" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} />
-        </label>
+        <DateRangeFields from={from} to={to} onFrom={setFrom} onTo={setTo} />
         <button type="submit" class="primary">
           Show report
         </button>
