@@ -138,3 +138,21 @@ def test_a_bad_time_zone_is_refused_at_start(server, tmp_path):
     got = start_expecting_failure(server, tmp_path / "data", "--timezone", "Mars/Olympus")
     assert isinstance(got, FailedStart) and got.returncode != 0
     assert "unknown time zone 'Mars/Olympus'" in got.stderr, got.stderr
+
+
+def test_history_answers_at_most_1000_sessions_and_says_so(server):
+    """A class with more sessions than the bound: the newest 1000, and `truncated`."""
+    d = District(start_demo(server))
+    with d.client("teacher1") as t:
+        ids = []
+        for _ in range(1001):
+            r = t.post("classes/3/sessions")
+            assert r.status == 201, r
+            ids.append(r.json["id"])
+            assert t.close_session(ids[-1]).status == 200
+        got = assert_json(t.get("classes/3/sessions"), 200)
+        assert got.get("truncated") is True and len(got["sessions"]) == 1000, len(got["sessions"])
+        assert [s["id"] for s in got["sessions"]] == ids[::-1][:1000]
+        # The report counts them all (its bound is 5000 sessions).
+        rep = assert_json(t.get("classes/3/report"), 200)
+        assert "truncated" not in rep and all(r["sessions"] == 1001 for r in rep["students"])
